@@ -1,0 +1,294 @@
+"""messages.yaml + posters/*.yaml → a validated `Campaign`, every error located `file:line`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Diagnostic, PosterError, did_you_mean
+from .sources import Located, load_yaml
+
+HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LAYOUT_FAMILIES = ("choc", "stat", "film", "programme")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class Link(_Model):
+    label: str
+    url: HttpUrl
+    placeholder: bool = False
+
+
+class Quote(_Model):
+    text: str = Field(min_length=1)
+    source: str
+
+
+class Film(_Model):
+    title: str = Field(min_length=1)
+    directors: tuple[str, ...] = ()
+    year: int | None = None
+    duration_min: int | None = None
+    duration_alt_min: int | None = None
+    synopsis: str = Field(min_length=1)
+    link: Link
+    quotes: tuple[Quote, ...] = ()
+
+
+class Stat(_Model):
+    value: int | float
+    unit: str = ""
+    label: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    source_placeholder: bool = False
+    year: int | None = None
+
+
+class Definition(_Model):
+    term: str
+    text: str
+
+
+class Message(_Model):
+    text: str = Field(min_length=1)
+    theme: str | None = None
+
+
+class Venue(_Model):
+    name: str
+    address: str
+    city: str
+
+
+class CampaignInfo(_Model):
+    name: str
+    mission: str
+    dates: str
+    venue: Venue
+    url: HttpUrl
+    url_placeholder: bool = False
+    footer: str
+
+
+class Messages(_Model):
+    """The whole of messages.yaml."""
+
+    campaign: CampaignInfo
+    films: dict[str, Film]
+    stats: dict[str, Stat]
+    definitions: dict[str, Definition] = {}
+    messages: dict[str, Message]
+
+
+class Colors(_Model):
+    background: str
+    text: str
+    accent: str
+
+    @field_validator("background", "text", "accent")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if not HEX_COLOR.match(v):
+            raise ValueError("must be a colour like '#1A2B3C'")
+        return v.upper()
+
+
+class PosterSpec(_Model):
+    """One posters/<id>.yaml file."""
+
+    title: str = Field(min_length=1)
+    layout: Literal["choc", "stat", "film", "programme"]
+    message: str | None = None
+    stat: str | None = None
+    film: str | None = None
+    quote: int | None = None
+    visual: str | None = None
+    focus: tuple[float, float] = (0.5, 0.5)
+    colors: Colors
+    formats: tuple[str, ...] = ("a3", "instagram")
+
+
+# What each layout family needs from a poster file.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "choc": ("message", "stat", "film", "visual"),
+    "stat": ("stat",),
+    "film": ("film", "visual"),
+    "programme": (),
+}
+
+
+@dataclass(frozen=True)
+class Poster:
+    id: str
+    spec: PosterSpec
+    file: str  # shown path, e.g. posters/choc-cobalt.yaml
+    key_lines: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Validated campaign content. Posters with errors are left out and listed in `diagnostics`."""
+
+    root: Path
+    messages: Messages
+    posters: dict[str, Poster]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    sources: tuple[Path, ...] = ()  # every file read, for caches and watchers
+
+
+def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
+    """Pydantic error → (path of the offending key, one-line message)."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    key = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        return loc, f"unknown key '{key}'"
+    if kind == "missing":
+        return loc[:-1], f"missing key '{key}'"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return loc, f"'{'.'.join(map(str, loc))}' must be one of {expected}, not {err['input']!r}"
+    msg = err["msg"].removeprefix("Value error, ")
+    return loc, f"'{'.'.join(map(str, loc))}': {msg}"
+
+
+def _validation_diagnostics(exc: ValidationError, src: Located, model: type[_Model]) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors():
+        loc, msg = _describe(err)
+        if err["type"] == "extra_forbidden":
+            msg += did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
+        out.append(Diagnostic(msg, src.file, src.line_of(loc)))
+    return out
+
+
+def _known_keys(model: type[_Model], parent: tuple) -> list[str]:
+    """Field names of the model at `parent` (walking nested models), for 'did you mean'."""
+    current: Any = model
+    for part in parent:
+        if isinstance(part, int) or current is None:
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            current = None  # a dict key such as a film id: look at the dict's value type
+            continue
+        current = _model_in(info.annotation)
+    if current is None:
+        # parent ends at a dict entry, e.g. ('films', 'x'): find the value model
+        current = _model_in(_dict_value(model, parent))
+    return list(getattr(current, "model_fields", {}) or [])
+
+
+def _model_in(annotation: Any) -> Any:
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _dict_value(model: type[_Model], parent: tuple) -> Any:
+    if parent and parent[0] in getattr(model, "model_fields", {}):
+        args = getattr(model.model_fields[parent[0]].annotation, "__args__", ())
+        return args[-1] if args else None
+    return None
+
+
+def _parse(src: Located, model: type[_Model]) -> Any:
+    if not isinstance(src.data, dict):
+        raise PosterError(Diagnostic("expected a mapping of keys (key: value) at the top level", src.file, 1))
+    try:
+        return model.model_validate(src.data)
+    except ValidationError as exc:
+        raise PosterError(_validation_diagnostics(exc, src, model)) from None
+
+
+def _check_references(poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path) -> list[Diagnostic]:
+    """Cross-file checks: ids that must exist in messages.yaml, files that must exist."""
+    diags: list[Diagnostic] = []
+
+    def bad(key: str, msg: str) -> None:
+        diags.append(Diagnostic(msg, src.file, src.line_of((key,))))
+
+    for key in REQUIRED_FIELDS[spec.layout]:
+        if getattr(spec, key) is None:
+            bad("layout", f"layout '{spec.layout}' needs a '{key}' key")
+    tables = {"message": messages.messages, "stat": messages.stats, "film": messages.films}
+    for key, table in tables.items():
+        ref = getattr(spec, key)
+        if ref is not None and ref not in table:
+            bad(key, f"{key} '{ref}' is not defined in messages.yaml{did_you_mean(ref, table)}")
+    if spec.quote is not None:
+        film = messages.films.get(spec.film or "")
+        if film is not None and not 0 <= spec.quote < len(film.quotes):
+            bad("quote", f"quote {spec.quote} does not exist: film '{spec.film}' has {len(film.quotes)} quote(s)")
+    if spec.visual is not None:
+        visual = (root / spec.visual).resolve()
+        if not visual.is_relative_to(root.resolve()):
+            bad("visual", f"visual '{spec.visual}' is outside the project; put it in visuals/")
+        elif not visual.is_file():
+            bad("visual", f"visual file '{spec.visual}' not found")
+        elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
+            bad("visual", f"visual '{spec.visual}' must be .svg, .png or .jpg")
+    if not all(0 <= f <= 1 for f in spec.focus):
+        bad("focus", "focus must be two numbers between 0 and 1 (x, y of the point to keep in view)")
+    return diags
+
+
+def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign:
+    """Load and validate the project's content.
+
+    Raises PosterError if messages.yaml is unusable (every poster depends on it). A broken poster
+    file only removes that poster: its diagnostics are returned with the campaign.
+    """
+    root = Path(root)
+    messages_src = load_yaml(root / "messages.yaml", "messages.yaml")
+    messages: Messages = _parse(messages_src, Messages)
+    sources = [root / "messages.yaml"]
+    posters: dict[str, Poster] = {}
+    diags: list[Diagnostic] = []
+    poster_dir = root / "posters"
+    for path in sorted(poster_dir.glob("*.yaml")) if poster_dir.is_dir() else []:
+        shown = f"posters/{path.name}"
+        sources.append(path)
+        poster_id = path.stem
+        if not POSTER_ID.match(poster_id):
+            diags.append(Diagnostic("poster file names must be lower-case letters, digits and '-'", shown))
+            continue
+        try:
+            src = load_yaml(path, shown)
+            spec: PosterSpec = _parse(src, PosterSpec)
+        except PosterError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        problems = _check_references(poster_id, spec, src, messages, root)
+        if known_formats is not None:
+            for i, name in enumerate(spec.formats):
+                if name not in known_formats:
+                    problems.append(Diagnostic(
+                        f"unknown format '{name}'{did_you_mean(name, known_formats)}", shown, src.line_of(("formats", i))))
+        if problems:
+            diags.extend(problems)
+            continue
+        key_lines = {k[0]: line for k, line in src.lines.items() if len(k) == 1}
+        posters[poster_id] = Poster(poster_id, spec, shown, key_lines)
+    return Campaign(root, messages, posters, tuple(diags), tuple(sources))

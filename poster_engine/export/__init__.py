@@ -1,0 +1,1 @@
+"""Composed SVG → output files. The only package that touches cairosvg."""

@@ -1,0 +1,40 @@
+"""Composed SVG → sRGB PNG bytes at an exact pixel size."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile (littleCMS's built-in), embedded so viewers don't guess the colours."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def render_rgb(svg: bytes, width: int, height: int):
+    """Draw the SVG with cairo and hand the pixels to Pillow as an opaque RGB image."""
+    import cairosvg.parser
+    import cairosvg.surface
+    from PIL import Image
+
+    tree = cairosvg.parser.Tree(bytestring=svg, unsafe=False)
+    # Constructing the surface draws the tree; finish() (cairo's slow PNG writer) is never called.
+    surface = cairosvg.surface.PNGSurface(tree, None, 96, output_width=width, output_height=height)
+    cairo_surface = surface.cairo
+    cairo_surface.flush()
+    w, h = cairo_surface.get_width(), cairo_surface.get_height()
+    stride = cairo_surface.get_stride()
+    # cairo ARGB32 is premultiplied BGRA in memory on little-endian machines; posters are opaque.
+    image = Image.frombuffer("RGBA", (w, h), bytes(cairo_surface.get_data()), "raw", "BGRA", stride, 1)
+    return image.convert("RGB")
+
+
+def svg_to_png(svg: bytes, width: int, height: int) -> bytes:
+    image = render_rgb(svg, width, height)
+    buf = io.BytesIO()
+    # Level 1: 4x faster than the default for ~10 % more bytes (measured in ../shared/PERF.md).
+    image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
+    return buf.getvalue()

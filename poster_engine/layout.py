@@ -1,0 +1,227 @@
+"""SVG template + `Format` → `Layout`: slots as boxes and decoration, adapted to the format's shape.
+
+A template is an ordinary SVG (Inkscape, a browser) drawn at one reference size, e.g. A3 in mm.
+Its direct children are the layers. A layer marked `data-slot` is filled by the engine; every
+other layer is decoration, kept as drawn. When a format has another aspect ratio, the template is
+scaled to the format's width and the height difference is absorbed by the `data-anchor` of each
+layer: `top` (default) stays, `bottom` moves with the bottom edge, `middle` moves half, `stretch`
+(rects and slots) grows. A rect with `data-bleed="true"` is extended into the bleed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from .errors import did_you_mean, fail
+from .formats import Format
+from .typeset import Box
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+SlotKind = Literal["text", "qr", "visual"]
+ANCHORS = ("top", "middle", "bottom", "stretch")
+
+# data-* attributes each slot kind understands (besides slot, anchor).
+SLOT_ATTRS: dict[str, set[str]] = {
+    "text": {"text", "font", "size-min", "size-max", "line-height", "align", "valign", "max-lines",
+             "fit", "color", "tracking", "case", "features", "optional"},
+    "qr": {"url", "min-mm"},
+    "visual": {"src", "fit"},
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    kind: SlotKind
+    box: Box  # layout units, after anchoring
+    rules: dict[str, str] = field(hash=False)  # data-* attributes without the prefix
+    line: int | None = None  # line of the element in the template, for error messages
+
+
+@dataclass(frozen=True)
+class Decoration:
+    svg: str  # serialized SVG element, already moved/stretched for the format
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A template adapted to one format. Units are the template's (e.g. mm at A3)."""
+
+    family: str
+    file: str  # e.g. layouts/choc.svg
+    format: Format
+    width: float
+    height: float
+    scale: float  # format units (mm or px) per layout unit
+    bleed: float  # layout units
+    safe: float  # layout units
+    defs: str
+    layers: tuple[Slot | Decoration, ...]
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        return tuple(x for x in self.layers if isinstance(x, Slot))
+
+
+@dataclass(frozen=True)
+class _Template:
+    file: str
+    width: float
+    height: float
+    defs: str
+    layers: tuple[ET.Element, ...]
+    lines: dict[str, int]  # element id → line in the file
+
+
+def _num(el: ET.Element, attr: str, file: str, default: float | None = None) -> float:
+    raw = el.get(attr)
+    if raw is None:
+        if default is not None:
+            return default
+        raise fail(f"element '{el.get('id', el.tag)}' needs a numeric '{attr}' attribute", file)
+    try:
+        return float(raw.removesuffix("px"))
+    except ValueError:
+        raise fail(f"element '{el.get('id', el.tag)}': '{attr}' must be a number in user units, not {raw!r}", file) from None
+
+
+def _strip_foreign(el: ET.Element) -> None:
+    """Drop editor-only namespaces (sodipodi, inkscape) so outputs contain SVG only."""
+    for child in list(el):
+        if not child.tag.startswith("{" + SVG_NS + "}"):
+            el.remove(child)
+        else:
+            _strip_foreign(child)
+    for key in [k for k in el.attrib if k.startswith("{") and not k.startswith("{" + XLINK_NS)]:
+        del el.attrib[key]
+
+
+@lru_cache(maxsize=64)
+def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
+    import defusedxml.ElementTree as DET
+
+    raw = b""
+    try:
+        raw = path.read_bytes()
+        root = DET.fromstring(raw)
+    except FileNotFoundError:
+        raise fail("layout file not found", shown) from None
+    except ET.ParseError as exc:
+        raise fail(f"invalid SVG/XML: {exc}", shown, exc.position[0]) from None
+    except Exception as exc:  # defusedxml's entity/DTD refusals
+        raise fail(f"refused SVG: {type(exc).__name__}; remove DTDs and entities", shown) from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise fail("the root element must be <svg> in the SVG namespace", shown)
+    view_box = (root.get("viewBox") or "").replace(",", " ").split()
+    if len(view_box) != 4:
+        raise fail("the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)", shown)
+    _, _, width, height = (float(v) for v in view_box)
+    _strip_foreign(root)
+    defs, layers, seen = "", [], set()
+    for child in root:
+        tag = child.tag.split("}")[1]
+        if tag == "defs":
+            defs += ET.tostring(child, encoding="unicode")
+        elif tag in ("style", "title", "desc", "metadata") or child.get("data-placeholder") is not None:
+            continue  # template-only: preview palette and placeholder content
+        else:
+            slot = child.get("data-slot")
+            if slot is not None:
+                name = child.get("id")
+                if not name:
+                    raise fail(f"a data-slot='{slot}' element has no id; give every slot a unique id", shown)
+                if name in seen:
+                    raise fail(f"slot id '{name}' is used twice; slot ids must be unique", shown)
+                seen.add(name)
+                if slot not in SLOT_ATTRS:
+                    raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown)
+                for key in child.attrib:
+                    if key.startswith("data-") and key not in ("data-slot", "data-anchor"):
+                        short = key[5:]
+                        if short not in SLOT_ATTRS[slot]:
+                            raise fail(f"slot '{name}': unknown attribute '{key}'"
+                                       f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown)
+            anchor = child.get("data-anchor", "top")
+            if anchor not in ANCHORS:
+                raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}", shown)
+            layers.append(child)
+    if not seen:
+        raise fail("the layout has no slots (elements with data-slot); see README 'Adding a layout'", shown)
+    text = raw.decode("utf-8", "replace")
+    lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'\bid="([^"]+)"', text)}
+    return _Template(shown, width, height, defs, tuple(layers), lines)
+
+
+def load_layout(root: Path, family: str, fmt: Format) -> Layout:
+    """Read layouts/<family>.svg (cached by modification time) and adapt it to `fmt`."""
+    path = Path(root) / "layouts" / f"{family}.svg"
+    shown = f"layouts/{family}.svg"
+    if not path.is_file():
+        raise fail("layout file not found; every layout family needs layouts/<family>.svg", shown)
+    template = _load_template(path, path.stat().st_mtime_ns, shown)
+    return adapt(template, family, fmt)
+
+
+def adapt(t: _Template, family: str, fmt: Format) -> Layout:
+    scale = fmt.width / t.width
+    height = fmt.height / scale
+    dh = height - t.height
+    bleed = fmt.bleed / scale
+    layers: list[Slot | Decoration] = []
+    for el in t.layers:
+        anchor = el.get("data-anchor", "top")
+        dy = {"top": 0.0, "middle": dh / 2, "bottom": dh, "stretch": 0.0}[anchor]
+        if el.get("data-slot") is not None:
+            x, y = _num(el, "x", t.file, 0.0), _num(el, "y", t.file, 0.0)
+            w, h = _num(el, "width", t.file), _num(el, "height", t.file)
+            if anchor == "stretch":
+                h += dh
+            rules = {k[5:]: v for k, v in el.attrib.items() if k.startswith("data-")}
+            name = el.get("id", "")
+            layers.append(Slot(name, el.get("data-slot"), (x, y + dy, w, h), rules, t.lines.get(name)))  # type: ignore[arg-type]
+            continue
+        el = copy.deepcopy(el)
+        el.attrib.pop("data-anchor", None)
+        bleeds = el.attrib.pop("data-bleed", None) == "true"
+        tag = el.tag.split("}")[1]
+        if tag == "rect":
+            _move_rect(el, t, dy, dh if anchor == "stretch" else 0.0, height, bleed if bleeds else 0.0)
+            svg = ET.tostring(el, encoding="unicode")
+        elif anchor == "stretch" or bleeds:
+            raise fail(f"element '{el.get('id', tag)}': only <rect> layers can stretch or bleed", t.file)
+        else:
+            svg = ET.tostring(el, encoding="unicode")
+            if dy:
+                svg = f'<g transform="translate(0 {dy:.4f})">{svg}</g>'
+        layers.append(Decoration(svg))
+    return Layout(family, t.file, fmt, t.width, height, scale, bleed, fmt.safe / scale, t.defs, tuple(layers))
+
+
+def _move_rect(el: ET.Element, t: _Template, dy: float, dh: float, height: float, bleed: float) -> None:
+    """Anchor a rect; with bleed, every edge lying on the page edge is pushed out into the bleed."""
+    x, y = _num(el, "x", t.file, 0.0), _num(el, "y", t.file, 0.0) + dy
+    w, h = _num(el, "width", t.file), _num(el, "height", t.file) + dh
+    if bleed:
+        eps = 1e-6
+        right, bottom = x + w, y + h
+        if x <= eps:
+            x -= bleed
+        if y <= eps:
+            y -= bleed
+        if right >= t.width - eps:
+            right += bleed
+        if bottom >= height - eps:
+            bottom += bleed
+        w, h = right - x, bottom - y
+    for key, value in (("x", x), ("y", y), ("width", w), ("height", h)):
+        el.set(key, f"{value:.4f}".rstrip("0").rstrip("."))

@@ -1,0 +1,98 @@
+"""Visual file + slot box → an SVG fragment that covers the box, cropped around a focal point."""
+
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .errors import fail
+from .layout import SVG_NS, XLINK_NS
+from .typeset import Box
+
+PRINT_PPI = 300  # resampling target for photos on print formats
+MM_PER_INCH = 25.4
+
+
+def _crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:
+    """The largest window of the source with the box's aspect ratio, centred on `focus` if it can be."""
+    aspect = box_w / box_h
+    if src_w / src_h > aspect:
+        cw, ch = src_h * aspect, src_h
+    else:
+        cw, ch = src_w, src_w / aspect
+    cx = min(max(focus[0] * src_w - cw / 2, 0.0), src_w - cw)
+    cy = min(max(focus[1] * src_h - ch / 2, 0.0), src_h - ch)
+    return cx, cy, cw, ch
+
+
+def _check_references(el: ET.Element, shown: str) -> None:
+    """A visual may only reference its own elements: no files, no network (see SECURITY in README)."""
+    for node in el.iter():
+        for key in (f"{{{XLINK_NS}}}href", "href"):
+            ref = node.get(key)
+            if ref is not None and not ref.startswith("#"):
+                raise fail(f"external reference '{ref[:60]}' is not allowed in a visual; embed or remove it", shown)
+        if node.tag in (f"{{{SVG_NS}}}script", f"{{{SVG_NS}}}foreignObject"):
+            raise fail(f"<{node.tag.split('}')[1]}> is not allowed in a visual", shown)
+
+
+def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> str:
+    """Nest the visual's SVG, its viewBox narrowed to the cover crop (so nothing is distorted)."""
+    import defusedxml.ElementTree as DET
+
+    try:
+        root = DET.fromstring(path.read_bytes())
+    except ET.ParseError as exc:
+        raise fail(f"invalid SVG/XML: {exc}", shown, exc.position[0]) from None
+    except Exception as exc:
+        raise fail(f"refused SVG: {type(exc).__name__}; remove DTDs and entities", shown) from None
+    _check_references(root, shown)
+    vb = (root.get("viewBox") or "").replace(",", " ").split()
+    if len(vb) == 4:
+        vx, vy, vw, vh = (float(v) for v in vb)
+    else:
+        try:
+            vx, vy = 0.0, 0.0
+            vw, vh = float(root.get("width", "").removesuffix("px")), float(root.get("height", "").removesuffix("px"))
+        except ValueError:
+            raise fail("the visual needs a viewBox (or numeric width and height)", shown) from None
+    cx, cy, cw, ch = _crop(vw, vh, box[2], box[3], focus)
+    inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
+    x, y, w, h = box
+    return (f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
+            f'viewBox="{vx + cx:.3f} {vy + cy:.3f} {cw:.3f} {ch:.3f}" preserveAspectRatio="none" '
+            f'overflow="hidden">{inner}</svg>')
+
+
+def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
+    """Crop and resample a photo to the pixels it will occupy, embedded as a JPEG data URI.
+
+    `px_per_unit` is output pixels per layout unit (300 ppi on print, the image scale on screen).
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            im = ImageOps.exif_transpose(im).convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise fail(f"cannot read image ({exc.__class__.__name__}); use a valid JPEG or PNG", shown) from None
+    cx, cy, cw, ch = _crop(im.width, im.height, box[2], box[3], focus)
+    target = (max(1, round(box[2] * px_per_unit)), max(1, round(box[3] * px_per_unit)))
+    if target[0] > cw:  # never upsample: keep the source's pixels, the renderer scales them
+        target = (max(1, round(cw)), max(1, round(ch)))
+    im = im.resize(target, Image.LANCZOS, box=(cx, cy, cx + cw, cy + ch))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90, optimize=True)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    x, y, w, h = box
+    return (f'<image x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" preserveAspectRatio="none" '
+            f'xlink:href="data:image/jpeg;base64,{data}"/>')
+
+
+def visual_svg(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
+    if path.suffix.lower() == ".svg":
+        return svg_visual(path, shown, box, focus)
+    return raster_visual(path, shown, box, focus, px_per_unit)

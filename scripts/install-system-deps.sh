@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the independent tools the tests read outputs back with (poppler, qpdf, Ghostscript,
+# mupdf). Skips apt entirely when they are already present, so `make test` stays fast.
+set -e
+missing=""
+command -v pdfinfo  >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v qpdf     >/dev/null 2>&1 || missing="$missing qpdf"
+command -v gs       >/dev/null 2>&1 || missing="$missing ghostscript"
+command -v mutool   >/dev/null 2>&1 || missing="$missing mupdf-tools"
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "installing system tools:$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null

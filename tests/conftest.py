@@ -1,0 +1,66 @@
+"""Shared fixtures: the demo campaign composed and built once per session, and scratch projects."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from poster_engine.build import build
+from poster_engine.compose import compose
+from poster_engine.content import load_campaign
+from poster_engine.formats import FORMATS
+from poster_engine.plan import plan_jobs
+from poster_engine.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def workspace() -> Workspace:
+    return Workspace(ROOT)
+
+
+@pytest.fixture(scope="session")
+def campaign(workspace):
+    return load_campaign(workspace.root, set(FORMATS))
+
+
+@pytest.fixture(scope="session")
+def jobs(campaign):
+    return plan_jobs(campaign)
+
+
+@pytest.fixture(scope="session")
+def compositions(workspace, campaign, jobs):
+    """Every demo poster in every one of its formats, composed (not rendered)."""
+    return {job.output: compose(workspace, campaign, campaign.posters[job.poster_id], job.format) for job in jobs}
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory, workspace, campaign, jobs) -> Path:
+    """The whole demo campaign rendered once into a temporary build folder."""
+    out = tmp_path_factory.mktemp("build")
+    report = build(workspace, campaign, jobs, out)
+    assert not report.errors, [str(e) for e in report.errors]
+    return out
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A scratch copy of the demo project that a test may break."""
+    dst = tmp_path / "project"
+    dst.mkdir()
+    shutil.copy(ROOT / "messages.yaml", dst)
+    for folder in ("posters", "layouts", "visuals", "fonts"):
+        shutil.copytree(ROOT / folder, dst / folder)
+    return dst
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the real `poster` command line in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "poster_engine", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)

@@ -1,0 +1,88 @@
+"""Rendered files, read back by independent tools: pikepdf, poppler, zxing-cpp, Pillow."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+
+import pytest
+import zxingcpp
+from PIL import Image, ImageCms
+
+MM = 72 / 25.4
+
+
+def _decode(image: Image.Image) -> set[str]:
+    return {r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode}
+
+
+def test_every_instagram_png_is_exact_srgb(demo_build, jobs):
+    pngs = [j for j in jobs if j.format.name == "instagram"]
+    assert pngs
+    for job in pngs:
+        with Image.open(demo_build / job.output) as im:
+            assert im.size == (1080, 1350)
+            assert im.mode == "RGB"
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"])).profile
+            assert profile.xcolor_space.strip() == "RGB" and "sRGB" in profile.profile_description
+
+
+def test_every_qr_in_every_png_decodes_to_its_url(demo_build, compositions):
+    checked = 0
+    for output, comp in compositions.items():
+        if not output.endswith(".png"):
+            continue
+        expected = {q.code.url for q in comp.qrs.values()}
+        assert expected, f"{output} has no QR code"
+        with Image.open(demo_build / output) as im:
+            assert _decode(im) == expected, output
+        checked += 1
+    assert checked >= 10
+
+
+def test_qr_in_print_pdf_decodes_at_print_preview_resolution(demo_build, compositions, tmp_path):
+    for output, comp in compositions.items():
+        if not output.endswith(".pdf"):
+            continue
+        prefix = tmp_path / output.replace("/", "-")
+        subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(demo_build / output), str(prefix)],
+                       check=True)
+        with Image.open(f"{prefix}.png") as im:
+            assert _decode(im) == {q.code.url for q in comp.qrs.values()}, output
+
+
+def test_qr_codes_print_at_least_15_mm(compositions):
+    for output, comp in compositions.items():
+        if output.endswith(".pdf"):
+            for q in comp.qrs.values():
+                symbol_mm = q.box[2] * comp.layout.scale * q.code.modules / q.code.total_modules
+                assert symbol_mm >= 15, output  # the code itself, quiet zone not counted
+
+
+def test_a3_pdf_page_is_a3_plus_bleed(demo_build, jobs):
+    import pikepdf
+
+    for job in [j for j in jobs if j.format.name == "a3"]:
+        with pikepdf.open(demo_build / job.output) as pdf:
+            assert len(pdf.pages) == 1
+            page = pdf.pages[0]
+            x0, y0, x1, y1 = (float(v) for v in page.MediaBox)
+            assert abs((x1 - x0) / MM - 303) < 0.1 and abs((y1 - y0) / MM - 426) < 0.1
+            t = [float(v) / MM for v in page.TrimBox]
+            assert t[0] == pytest.approx(3, abs=0.1) and t[1] == pytest.approx(3, abs=0.1)
+            assert t[2] - t[0] == pytest.approx(297, abs=0.1) and t[3] - t[1] == pytest.approx(420, abs=0.1)
+
+
+def test_pdf_is_vector_and_needs_no_font(demo_build):
+    pdf = demo_build / "choc-telephone" / "a3.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(fonts.strip().splitlines()) == 2  # header only: text is outlined, nothing to go missing
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Title:           Le" in info or "Title:" in info
+
+
+def test_manifest_lists_every_output(demo_build, jobs):
+    manifest = json.loads((demo_build / "manifest.json").read_text())
+    files = {e["file"] for e in manifest["outputs"]}
+    assert files == {j.output for j in jobs}

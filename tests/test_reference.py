@@ -1,0 +1,45 @@
+"""One poster compared with its reference rendering, pixel by pixel, within a stated tolerance.
+
+Tolerance: per-channel |difference| <= 8 on all but 0.1 % of pixels, and a mean difference
+below 0.5 — enough for anti-aliasing changes between cairo builds, far too little for a moved,
+resized or recoloured element. Refresh with POSTER_UPDATE_REFERENCES=1 after an intended change;
+on failure the actual image and a difference image are written to tests/_artifacts/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageChops
+
+from poster_engine.build import render_job
+from poster_engine.plan import plan_jobs
+
+REFERENCES = Path(__file__).parent / "reference"
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+CASES = [("stat-illectronisme", "instagram")]
+
+
+def test_reference_images(workspace, campaign):
+    for poster, fmt in CASES:
+        (job,) = plan_jobs(campaign, [poster], [fmt])
+        actual = Image.open(io.BytesIO(render_job(workspace, campaign, job))).convert("RGB")
+        ref_path = REFERENCES / f"{poster}-{fmt}.png"
+        if os.environ.get("POSTER_UPDATE_REFERENCES") or not ref_path.exists():
+            REFERENCES.mkdir(exist_ok=True)
+            actual.save(ref_path, optimize=True)
+            assert os.environ.get("POSTER_UPDATE_REFERENCES"), f"reference {ref_path.name} was missing; written"
+        expected = Image.open(ref_path).convert("RGB")
+        assert actual.size == expected.size
+        diff = np.abs(np.asarray(actual, dtype=np.int16) - np.asarray(expected, dtype=np.int16))
+        over = (diff.max(axis=2) > 8).mean()
+        if over > 0.001 or diff.mean() >= 0.5:
+            ARTIFACTS.mkdir(exist_ok=True)
+            actual.save(ARTIFACTS / f"{poster}-{fmt}-actual.png")
+            ImageChops.difference(actual, expected).save(ARTIFACTS / f"{poster}-{fmt}-diff.png")
+        assert over <= 0.001, f"{over:.2%} of pixels differ by more than 8"
+        assert diff.mean() < 0.5
+
