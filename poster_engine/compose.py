@@ -83,6 +83,7 @@ def text_rules(slot: Slot, layout: Layout, ws: Workspace) -> TextRules:
         tracking=_num(slot, "tracking", layout, 0.0),
         uppercase=_choice(slot, "case", ("none", "upper"), layout) == "upper",
         features=slot.rules.get("features", ""),
+        hanging=_num(slot, "indent-hanging", layout, 0.0),
     )
 
 

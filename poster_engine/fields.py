@@ -20,7 +20,8 @@ def _credits(film: Film) -> str:
         parts.append(str(film.year))
     if film.duration_min:
         parts.append(f"{film.duration_min}{NBSP}min")
-    return " · ".join(parts)
+    # The no-break space glues each '·' to what precedes it: a line may end on '·', never start with one.
+    return f"{NBSP}· ".join(parts)
 
 
 def _programme_line(film: Film) -> str:

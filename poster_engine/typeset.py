@@ -30,6 +30,7 @@ class TextRules:
     tracking: float = 0.0  # thousandths of an em added after each glyph
     uppercase: bool = False
     features: str = ""  # HarfBuzz features, e.g. "tnum,lnum"
+    hanging: float = 0.0  # ems by which a paragraph's continuation lines are indented (lists)
 
 
 @dataclass(frozen=True)
@@ -103,38 +104,46 @@ class _Measurer:
         return w
 
 
-def _break(paragraphs: list[list[str]], limit: float, m: _Measurer) -> list[str] | None:
-    """Greedy line breaking at spaces; None if a single word is wider than `limit` (ems)."""
-    lines: list[str] = []
+Lines = list[tuple[str, bool]]  # (text, is a continuation of the paragraph's previous line)
+
+
+def _break(paragraphs: list[list[str]], limit: float, m: _Measurer) -> Lines | None:
+    """Greedy line breaking at spaces; None if a single word is wider than `limit` (ems).
+
+    Continuation lines are `hanging` ems narrower (they are indented by that much).
+    """
+    lines: Lines = []
+    narrow = limit - m.rules.hanging
     for words in paragraphs:
         start = len(lines)
         line = ""
         for word in words:
+            room = limit if len(lines) == start else narrow
             candidate = f"{line} {word}" if line else word
-            if m.width(candidate) <= limit:
+            if m.width(candidate) <= room:
                 line = candidate
             elif not line:
                 return None
             else:
-                lines.append(line)
+                lines.append((line, len(lines) > start))
                 line = word
-                if m.width(line) > limit:
+                if m.width(line) > narrow:
                     return None
-        lines.append(line)
-        _avoid_widow(lines, start, limit, m)
+        lines.append((line, len(lines) > start))
+        _avoid_widow(lines, start, narrow, m)
     return lines
 
 
-def _avoid_widow(lines: list[str], start: int, limit: float, m: _Measurer) -> None:
+def _avoid_widow(lines: Lines, start: int, limit: float, m: _Measurer) -> None:
     """A paragraph never ends on one word alone: pull the previous line's last word down if it fits."""
-    if len(lines) - start < 2 or " " in lines[-1]:
+    if len(lines) - start < 2 or " " in lines[-1][0]:
         return
-    head, _, moved = lines[-2].rpartition(" ")
-    if head and m.width(f"{moved} {lines[-1]}") <= limit:
-        lines[-2], lines[-1] = head, f"{moved} {lines[-1]}"
+    head, _, moved = lines[-2][0].rpartition(" ")
+    if head and m.width(f"{moved} {lines[-1][0]}") <= limit:
+        lines[-2], lines[-1] = (head, lines[-2][1]), (f"{moved} {lines[-1][0]}", True)
 
 
-def _balance(paragraphs: list[list[str]], lines: list[str], limit: float, m: _Measurer) -> list[str]:
+def _balance(paragraphs: list[list[str]], lines: Lines, limit: float, m: _Measurer) -> Lines:
     """Narrowest width that keeps the same number of lines (bisection), then break there."""
     longest_word = max((m.width(w) for words in paragraphs for w in words), default=0.0)
     lo, hi = longest_word, limit
@@ -149,12 +158,12 @@ def _balance(paragraphs: list[list[str]], lines: list[str], limit: float, m: _Me
     return best
 
 
-def _place(lines: list[str], size: float, box: Box, m: _Measurer) -> tuple[list[PlacedGlyph], list[Box]] | str:
+def _place(lines: Lines, size: float, box: Box, m: _Measurer) -> tuple[list[PlacedGlyph], list[Box]] | str:
     """Position glyphs of `lines` at `size` inside `box`; a reason string if the ink overflows."""
     rules = m.rules
     x0, y0, w, h = box
     track = rules.tracking / 1000 * size
-    shaped = [m.shaped(line) for line in lines]
+    shaped = [m.shaped(line) for line, _ in lines]
 
     # Ink extents of each line, relative to its baseline and pen start.
     per_line = []
@@ -185,13 +194,15 @@ def _place(lines: list[str], size: float, box: Box, m: _Measurer) -> tuple[list[
 
     placed: list[PlacedGlyph] = []
     ink: list[Box] = []
-    for items, advance, top, bottom, left, right in per_line:
-        if items and right - left > w + 1e-6:
+    for (items, advance, top, bottom, left, right), (_, continued) in zip(per_line, lines):
+        indent = rules.hanging * size if continued else 0.0
+        if items and right - left > w - indent + 1e-6:
             return "a line is wider than the slot"
-        start = {"left": x0, "center": x0 + (w - advance) / 2, "right": x0 + w - advance}[rules.align]
+        start = {"left": x0 + indent, "center": x0 + (w - advance) / 2,
+                 "right": x0 + w - advance}[rules.align]
         if items and right != float("-inf"):
             # Keep overhanging ink (negative side bearings, accents) inside the box.
-            start += max(0.0, x0 - (start + left)) - max(0.0, start + right - (x0 + w))
+            start += max(0.0, x0 + indent - (start + left)) - max(0.0, start + right - (x0 + w))
         for font, gid, gx, gy, k in items:
             gx, gy = start + gx, baseline + gy
             placed.append(PlacedGlyph(font, gid, gx, gy, k))
@@ -226,7 +237,7 @@ def fit_text(text: str, box: Box, rules: TextRules) -> TextBlock:
         placed = _place(lines, size, box, m)
         if isinstance(placed, str):
             return placed
-        return lines, placed[0], placed[1]
+        return [line for line, _ in lines], placed[0], placed[1]
 
     best = attempt(rules.size_max)
     size = rules.size_max

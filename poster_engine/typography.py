@@ -16,14 +16,16 @@ def french(text: str) -> str:
 
     Rules (Lexique des règles typographiques en usage à l'Imprimerie nationale):
     - U+202F (fine insécable) before ; ! ? and %;
-    - U+00A0 (insécable) before : and inside « »;
+    - U+00A0 (insécable) before : (where the author typed a space) and inside « »;
     - ’ for the apostrophe;
     - digit groups '40 000' joined by U+202F; a number and its unit never split.
     """
     t = text.replace("'", "’")
     # Collapse any space (or none) before high punctuation to the right no-break space.
     t = re.sub(r"[ \u00a0\u202f]*([;!?])", lambda m: NNBSP + m.group(1), t)
-    t = re.sub(r"(?<=\S)[ \u00a0\u202f]*:(?=\s|$)", NBSP + ":", t)
+    # ':' is also English punctuation (titles such as "Apple: The…"): only a space the author typed
+    # becomes no-break, none is added.
+    t = re.sub(r"(?<=\S)[ \u00a0\u202f]+:(?=\s|$)", NBSP + ":", t)
     t = re.sub(r"(?<=\d)[ \u00a0\u202f]*%", NNBSP + "%", t)
     t = re.sub(r"«[ \u00a0\u202f]*", "«" + NBSP, t)
     t = re.sub(r"[ \u00a0\u202f]*»", NBSP + "»", t)

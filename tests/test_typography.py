@@ -23,3 +23,7 @@ def test_quantities_from_babel():
     assert format_quantity(40000, "") == f"40{NNBSP}000"
     assert format_quantity(62, "%") == f"62{NNBSP}%"
     assert format_quantity(301, "kg/an") == f"301{NBSP}kg/an"
+
+
+def test_english_colon_left_alone():
+    assert french("Apple: The Trillion Dollar Betrayal") == "Apple: The Trillion Dollar Betrayal"
