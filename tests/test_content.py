@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 
 
@@ -66,25 +68,23 @@ def test_malformed_messages_yaml_stops_everything(project):
         "(while parsing a block mapping on line 1)")
 
 
-def test_unknown_stat_id(project):
-    poster = project / "posters" / "choc-cobalt.yaml"
-    poster.write_text(poster.read_text().replace("stat: enfants-cobalt", "stat: enfant-cobalt"))
-    result = run_cli("render", "choc-cobalt", cwd=project)
-    _assert_clean_failure(
-        result, project,
-        "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml "
-        "(did you mean 'enfants-cobalt'?)")
-
-
-def test_unknown_film_id(project):
-    poster = project / "posters" / "film-sacrifies-ia.yaml"
-    poster.write_text(poster.read_text().replace("film: sacrifies-ia", "film: les-sacrifies"))
-    result = run_cli("render", "film-sacrifies-ia", cwd=project)
-    assert result.returncode == 2
-    line = [l for l in result.stderr.splitlines() if "les-sacrifies" in l]
-    assert line and line[0].startswith("error: posters/film-sacrifies-ia.yaml:")
-    assert "film 'les-sacrifies' is not defined in messages.yaml" in line[0]
-    assert not (project / "build").exists()
+@pytest.mark.parametrize("poster, old, new, expected", [
+    ("choc-cobalt", "stat: enfants-cobalt", "stat: enfant-cobalt",
+     "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml "
+     "(did you mean 'enfants-cobalt'?)"),
+    ("film-sacrifies-ia", "film: sacrifies-ia", "film: les-sacrifies",
+     "error: posters/film-sacrifies-ia.yaml:4: film 'les-sacrifies' is not defined in messages.yaml "
+     "(did you mean 'sacrifies-ia'?)"),
+    ("choc-cobalt", "message: cobalt-enfance", "message: nope",
+     "error: posters/choc-cobalt.yaml:3: message 'nope' is not defined in messages.yaml (known: "
+     "cobalt-enfance, coltan, couts-caches, credit-social, dechets-exportes, fracture-numerique, "
+     "ia-invisibles, lithium, …)"),
+])
+def test_unknown_ids(project, poster, old, new, expected):
+    path = project / "posters" / f"{poster}.yaml"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+    _assert_clean_failure(run_cli("render", poster, cwd=project), project, expected)
 
 
 def test_missing_font(project):
