@@ -31,10 +31,10 @@ def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:
     composition = compose(ws, campaign, poster, fmt)
     if fmt.medium == "print":
         from .export.pdf import svg_to_pdf
-        from .prepress import finish_pdf
+        from .prepress import make_print_pdf
 
-        return finish_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
-                          poster.spec.title, ws.timestamp)
+        return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
+                              poster.spec.title, ws.timestamp, ws.print_settings, poster.file)
     from .export.raster import svg_to_png
 
     return svg_to_png(composition.svg, int(fmt.width), int(fmt.height))

@@ -20,6 +20,8 @@ EXIT_FAILED_JOBS = 1  # some posters could not be rendered; the others were
 EXIT_BAD_INPUT = 2  # the content or the command line is wrong; fix it and run again
 
 ProjectOpt = typer.Option(Path("."), "--project", "-C", help="Project folder (holds messages.yaml).")
+PrintProfileOpt = typer.Option("fogra39", "--print-profile", "-P",
+                               help="Print profile for PDFs (bleed, marks, ICC, ink limit); see `poster list`.")
 
 
 def _err(line: str) -> None:
@@ -32,7 +34,7 @@ def _bad_input(exc) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _load(project: Path):
+def _load(project: Path, print_profile: str = "fogra39"):
     from .content import load_campaign
     from .formats import FORMATS
     from .workspace import Workspace
@@ -40,7 +42,8 @@ def _load(project: Path):
     if not (project / "messages.yaml").is_file():
         _err(f"error: {project / 'messages.yaml'}: not found; run from a project folder or pass --project")
         raise typer.Exit(EXIT_BAD_INPUT)
-    ws = Workspace(project)
+    ws = Workspace(project, print_profile=print_profile)
+    ws.print_settings  # an unknown profile or a bad project.yaml is bad input: fail before any work
     return ws, load_campaign(ws.root, set(FORMATS))
 
 
@@ -49,6 +52,7 @@ def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
     format: list[str] = typer.Option([], "--format", "-f", help="Only these formats (repeatable)."),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
+    print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Render every poster in every format into build/."""
@@ -58,8 +62,8 @@ def build(
 
     started = time.perf_counter()
     try:
-        ws, campaign = _load(project)
-        jobs = plan_jobs(campaign, poster or None, format or None)
+        ws, campaign = _load(project, print_profile)
+        jobs = plan_jobs(campaign, poster or None, format or None, ws.print_settings.profile)
     except PosterError as exc:
         _bad_input(exc)
     for d in campaign.diagnostics:
@@ -86,6 +90,7 @@ def render(
     poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default build/POSTER/FORMAT.EXT)."),
+    print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
@@ -94,11 +99,11 @@ def render(
     from .plan import plan_jobs
 
     try:
-        ws, campaign = _load(project)
+        ws, campaign = _load(project, print_profile)
         own = [d for d in campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
         if own:
             raise PosterError(own)
-        (job,) = plan_jobs(campaign, [poster], [format])
+        (job,) = plan_jobs(campaign, [poster], [format], ws.print_settings.profile)
         data = render_job(ws, campaign, job)
     except PosterError as exc:
         _bad_input(exc)
@@ -107,9 +112,32 @@ def render(
     typer.echo(str(target))
 
 
+@app.command()
+def preflight(
+    files: list[Path] = typer.Argument(..., help="PDF files to check (ours or anyone's)."),
+    print_profile: str = PrintProfileOpt,
+    project: Path = ProjectOpt,
+) -> None:
+    """Check PDFs against a print profile: a PASS/FAIL table per file; exit code 1 on any FAIL."""
+    from .errors import PosterError
+    from .preflight import format_table, preflight as run_preflight
+    from .print_profiles import load_print_settings
+
+    try:
+        profile = load_print_settings(project, print_profile).profile
+    except PosterError as exc:
+        _bad_input(exc)
+    failed = False
+    for path in files:
+        checks = run_preflight(path, profile)
+        typer.echo(format_table(str(path), checks))
+        failed |= not all(c.ok for c in checks)
+    raise typer.Exit(EXIT_FAILED_JOBS if failed else 0)
+
+
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
-    """List posters, layouts and formats."""
+    """List posters, layouts, formats and print profiles."""
     from .content import LAYOUT_FAMILIES
     from .formats import FORMATS
 
@@ -120,6 +148,11 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo("formats:")
     for f in FORMATS.values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")
+    from .print_profiles import list_profiles
+
+    typer.echo("print profiles (--print-profile):")
+    for p in list_profiles(project).values():
+        typer.echo(f"  {p.name:<18} {p.label}")
 
 
 def main() -> None:

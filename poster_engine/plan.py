@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .content import Campaign
 from .errors import Diagnostic, PosterError, did_you_mean
 from .formats import FORMATS, Format
+from .print_profiles import PrintProfile
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,12 @@ class Job:
         return f"{self.poster_id}/{self.format.name}.{self.format.extension}"
 
 
-def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: list[str] | None = None) -> list[Job]:
-    """Jobs in a stable order. Without `formats`, each poster's own formats; unknown names are errors."""
+def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: list[str] | None = None,
+              print_profile: PrintProfile | None = None) -> list[Job]:
+    """Jobs in a stable order. Without `formats`, each poster's own formats; unknown names are errors.
+
+    Print formats take their bleed and safe margin from the chosen print profile.
+    """
     problems = [Diagnostic(f"unknown poster '{p}'{did_you_mean(p, campaign.posters)}")
                 for p in posters or [] if p not in campaign.posters]
     problems += [Diagnostic(f"unknown format '{f}'{did_you_mean(f, FORMATS)}")
@@ -32,5 +37,9 @@ def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: lis
     jobs = []
     for pid in selected:
         names = formats or campaign.posters[pid].spec.formats
-        jobs.extend(Job(pid, FORMATS[name]) for name in names)
+        for name in names:
+            fmt = FORMATS[name]
+            if fmt.medium == "print" and print_profile is not None:
+                fmt = replace(fmt, bleed_mm=print_profile.bleed_mm, safe_mm=print_profile.safe_mm)
+            jobs.append(Job(pid, fmt))
     return jobs

@@ -66,6 +66,19 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
             f'overflow="hidden">{inner}</svg>')
 
 
+def _to_srgb(im):
+    """Pixels in sRGB: a photo tagged with another profile (Adobe RGB, CMYK…) is converted, not reinterpreted."""
+    from PIL import ImageCms
+
+    icc = im.info.get("icc_profile")
+    if icc:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "sRGB" not in src.profile.profile_description:
+            mode = im.mode if im.mode in ("RGB", "CMYK", "L") else "RGB"
+            return ImageCms.profileToProfile(im.convert(mode), src, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    return im.convert("RGB")
+
+
 def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
     """Crop and resample a photo to the pixels it will occupy, embedded as a JPEG data URI.
 
@@ -76,7 +89,7 @@ def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], 
     try:
         with Image.open(path) as im:
             im.load()
-            im = ImageOps.exif_transpose(im).convert("RGB")
+            im = _to_srgb(ImageOps.exif_transpose(im))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise fail(f"cannot read image ({exc.__class__.__name__}); use a valid JPEG or PNG", shown) from None
     cx, cy, cw, ch = _crop(im.width, im.height, box[2], box[3], focus)

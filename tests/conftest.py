@@ -30,8 +30,8 @@ def campaign(workspace):
 
 
 @pytest.fixture(scope="session")
-def jobs(campaign):
-    return plan_jobs(campaign)
+def jobs(workspace, campaign):
+    return plan_jobs(campaign, print_profile=workspace.print_settings.profile)
 
 
 @pytest.fixture(scope="session")

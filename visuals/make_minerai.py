@@ -15,7 +15,7 @@ What the image is:
   curve, depth of field, vignette and film grain make it read like a photo.
 
 Usage:  python3 visuals/make_minerai.py [output.jpg]
-Output: 2400x1600, sRGB (ICC profile embedded when Pillow has LittleCMS),
+Output: 3600x2400, sRGB (ICC profile embedded when Pillow has LittleCMS),
         JPEG quality 88.
 """
 import sys
@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 SEED = 20240917
-W, H = 2400, 1600
+W, H = 3600, 2400  # >= 300 ppi across a full-width A3 slot (265 mm)
 QUALITY = 88
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("minerai.jpg")
 

@@ -1,0 +1,255 @@
+"""Any PDF + a print profile → PASS/FAIL checks a printer would run (PDF/X-4, boxes, colour, ink, images).
+
+Reads the file with pikepdf only (no rendering), so it works on designers' PDFs as well as ours.
+The checklist follows PRINT.md §1 and §6.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .print_profiles import PrintProfile
+
+PT_PER_MM = 72 / 25.4
+RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class _Scan:
+    """What walking every content stream found."""
+
+    rgb: list[str] = field(default_factory=list)
+    max_ink: float = 0.0  # fraction, 1.0 = 100 %
+    ink_where: str = ""
+    images: list[tuple[str, float]] = field(default_factory=list)  # (description, effective ppi)
+    problems: list[str] = field(default_factory=list)
+
+
+def _space_name(cs) -> str:
+    """A colour space object → a readable name ('/DeviceRGB', '/ICCBased(3)', …)."""
+    import pikepdf
+
+    if isinstance(cs, pikepdf.Name):
+        return str(cs)
+    if isinstance(cs, pikepdf.Array) and len(cs):
+        head = str(cs[0])
+        if head == "/ICCBased":
+            return f"/ICCBased({int(cs[1].get('/N', 0))})"
+        if head == "/Indexed":
+            return f"/Indexed({_space_name(cs[1])})"
+        return head
+    return str(cs)
+
+
+def _is_rgb(name: str) -> bool:
+    return name in RGB_SPACES or name in ("/ICCBased(3)", "/Indexed(/DeviceRGB)", "/Indexed(/ICCBased(3))")
+
+
+def _mul(m, n):
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _image_ink(xobj) -> float:
+    """Largest C+M+Y+K of a CMYK image's pixels (fraction), decoded as a viewer would."""
+    import numpy as np
+    import pikepdf
+
+    image = pikepdf.PdfImage(xobj).as_pil_image()
+    if image.mode != "CMYK":
+        return 0.0
+    a = np.asarray(image, dtype=np.int32)
+    decode = [float(v) for v in xobj.get("/Decode", [])]
+    if decode[:2] == [1.0, 0.0] and image.info.get("adobe") is None:
+        a = 255 - a  # an inverted Decode array that the decoder did not already apply
+    return float(a.sum(axis=2).max()) / 255
+
+
+def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
+    import pikepdf
+
+    stack = []
+    for operands, op in pikepdf.parse_content_stream(owner):
+        name = str(op)
+        if name == "q":
+            stack.append(ctm)
+        elif name == "Q":
+            ctm = stack.pop() if stack else ctm
+        elif name == "cm":
+            ctm = _mul(tuple(float(v) for v in operands), ctm)
+        elif name in ("rg", "RG"):
+            scan.rgb.append(f"'{name}' operator in {where}")
+        elif name in ("k", "K"):
+            total = sum(float(v) for v in operands)
+            if total > scan.max_ink:
+                scan.max_ink, scan.ink_where = total, f"colour {' '.join(f'{float(v):g}' for v in operands)} in {where}"
+        elif name in ("cs", "CS") and resources is not None:
+            cs = operands[0]
+            space = cs if str(cs).startswith("/Device") or str(cs) == "/Pattern" else \
+                (resources.get("/ColorSpace") or {}).get(cs, cs)
+            if _is_rgb(_space_name(space)):
+                scan.rgb.append(f"colour space {_space_name(space)} in {where}")
+        elif name == "INLINE IMAGE":
+            scan.problems.append(f"inline image in {where} (cannot be checked)")
+        elif name == "Do" and resources is not None:
+            xobj = resources["/XObject"][operands[0]]
+            if xobj.get("/Subtype") == "/Form":
+                matrix = tuple(float(v) for v in xobj.get("/Matrix", (1, 0, 0, 1, 0, 0)))
+                if xobj.objgen not in seen or xobj.objgen == (0, 0):
+                    seen.add(xobj.objgen)
+                    _walk(xobj, xobj.get("/Resources"), _mul(matrix, ctm), scan, seen, f"form {operands[0]}")
+            elif xobj.get("/Subtype") == "/Image" and not xobj.get("/ImageMask"):
+                space = _space_name(xobj.get("/ColorSpace"))
+                label = f"image {operands[0]} ({int(xobj.Width)}×{int(xobj.Height)} px, {space})"
+                if _is_rgb(space):
+                    scan.rgb.append(label)
+                # Placed size: the unit square through the CTM (lengths of its two edge vectors).
+                w_pt = (ctm[0] ** 2 + ctm[1] ** 2) ** 0.5
+                h_pt = (ctm[2] ** 2 + ctm[3] ** 2) ** 0.5
+                if w_pt and h_pt:
+                    scan.images.append((label, min(int(xobj.Width) / (w_pt / 72), int(xobj.Height) / (h_pt / 72))))
+                if space == "/DeviceCMYK":
+                    ink = _image_ink(xobj)
+                    if ink > scan.max_ink:
+                        scan.max_ink, scan.ink_where = ink, label
+    if resources is not None:
+        for key in ("/Shading",):
+            for sname, sh in (resources.get(key) or {}).items():
+                if _is_rgb(_space_name(sh.get("/ColorSpace"))):
+                    scan.rgb.append(f"shading {sname} in {where}")
+        for pname, pat in (resources.get("/Pattern") or {}).items():
+            if pat.get("/PatternType") == 2 and _is_rgb(_space_name(pat.Shading.get("/ColorSpace"))):
+                scan.rgb.append(f"gradient {pname} in {where}")
+            elif pat.get("/PatternType") == 1 and pat.objgen not in seen:
+                seen.add(pat.objgen)
+                _walk(pat, pat.get("/Resources"), ctm, scan, seen, f"pattern {pname}")
+        for gname, gs in (resources.get("/ExtGState") or {}).items():
+            if "/TR" in gs or "/TR2" in gs and gs.TR2 != "/Default":
+                scan.problems.append(f"transfer function in {gname} (forbidden in PDF/X)")
+            smask = gs.get("/SMask")
+            if hasattr(smask, "get") and smask.get("/G") is not None and smask.G.objgen not in seen:
+                seen.add(smask.G.objgen)
+                _walk(smask.G, smask.G.get("/Resources"), ctm, scan, seen, f"soft mask of {gname}")
+    group = owner.get("/Group")
+    if group is not None and _is_rgb(_space_name(group.get("/CS"))):
+        scan.rgb.append(f"transparency group colour space of {where}")
+
+
+def _boxes(pdf, profile: PrintProfile) -> list[Check]:
+    out = []
+    for i, page in enumerate(pdf.pages, 1):
+        obj = page.obj
+        media = [float(v) for v in obj.MediaBox]
+        if "/TrimBox" not in obj:
+            out.append(Check("page-boxes", False, f"page {i}: no TrimBox (the printer cannot know the trim size)"))
+            continue
+        if "/ArtBox" in obj:
+            out.append(Check("page-boxes", False, f"page {i}: has both TrimBox and ArtBox (PDF/X allows one)"))
+            continue
+        trim = [float(v) for v in obj.TrimBox]
+        bleed = [float(v) for v in obj.get("/BleedBox", obj.MediaBox)]
+        inside = lambda a, b: a[0] >= b[0] - 0.01 and a[1] >= b[1] - 0.01 and a[2] <= b[2] + 0.01 and a[3] <= b[3] + 0.01
+        if not (inside(trim, bleed) and inside(bleed, media)):
+            out.append(Check("page-boxes", False, f"page {i}: boxes not nested TrimBox ⊆ BleedBox ⊆ MediaBox"))
+            continue
+        margin = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]) / PT_PER_MM
+        size = f"{(trim[2] - trim[0]) / PT_PER_MM:.1f} × {(trim[3] - trim[1]) / PT_PER_MM:.1f} mm"
+        if margin + 0.05 < profile.bleed_mm:
+            out.append(Check("bleed", False, f"page {i}: bleed {margin:.1f} mm, the profile needs {profile.bleed_mm:g} mm"))
+        else:
+            out.append(Check("bleed", True, f"page {i}: trim {size}, bleed {margin:.1f} mm"))
+        out.append(Check("page-boxes", True, f"page {i}: TrimBox, BleedBox, MediaBox nested"))
+    return out
+
+
+def preflight(path: Path, profile: PrintProfile) -> list[Check]:
+    """Every check of `path` against `profile`. Never raises for a bad PDF: that is a FAIL."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError) as exc:
+        return [Check("readable", False, f"not a readable PDF ({exc})")]
+    with pdf:
+        checks = [Check("readable", True, f"{len(pdf.pages)} page(s)")]
+        version = pdf.pdf_version
+        checks.append(Check("pdf-version", tuple(map(int, version.split("."))) <= (1, 6),
+                            f"PDF {version}" + ("" if version <= "1.6" else " (PDF/X-4 is based on PDF 1.6)")))
+        checks.append(Check("encryption", not pdf.is_encrypted, "none" if not pdf.is_encrypted else "encrypted"))
+        try:
+            meta = pdf.open_metadata()
+            pdfx = meta.get("{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion", "")
+        except Exception:
+            pdfx = ""
+        want = profile.pdf_flavour
+        checks.append(Check("pdfx-version", str(pdfx).startswith(want),
+                            f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})"))
+        trapped = pdf.docinfo.get("/Trapped")
+        checks.append(Check("trapped", str(trapped) in ("/True", "/False"), f"Trapped = {trapped}"))
+        intents = [oi for oi in pdf.Root.get("/OutputIntents", []) if oi.get("/S") == "/GTS_PDFX"]
+        if len(intents) != 1:
+            checks.append(Check("output-intent", False, f"{len(intents)} GTS_PDFX output intents (need exactly 1)"))
+        else:
+            oi = intents[0]
+            prof = oi.get("/DestOutputProfile")
+            ident = str(oi.get("/OutputConditionIdentifier", ""))
+            if prof is None:
+                checks.append(Check("output-intent", False, "no embedded DestOutputProfile (required by PDF/X-4)"))
+            else:
+                head = prof.read_bytes()[:20]
+                ok = int(prof.get("/N", 0)) == 4 and head[12:16] == b"prtr" and head[16:20] == b"CMYK"
+                same = ident == profile.output_condition_identifier
+                checks.append(Check("output-intent", ok and same,
+                                    f"{ident}, profile N={int(prof.get('/N', 0))} class {head[12:16].decode(errors='replace')}"
+                                    + ("" if same else f" (profile expects {profile.output_condition_identifier})")))
+        checks.extend(_boxes(pdf, profile))
+        scan, seen = _Scan(), set()
+        for i, page in enumerate(pdf.pages, 1):
+            _walk(page.obj, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), scan, seen, f"page {i}")
+        checks.append(Check("no-rgb", not scan.rgb,
+                            "every painted colour is CMYK or grey" if not scan.rgb
+                            else f"{len(scan.rgb)} RGB use(s), first: {scan.rgb[0]}"))
+        limit = profile.ink_limit
+        checks.append(Check("ink-limit", scan.max_ink * 100 <= limit + 0.5,
+                            f"max {scan.max_ink * 100:.0f} % (limit {limit:g} %)"
+                            + (f" at {scan.ink_where}" if scan.max_ink * 100 > limit + 0.5 else "")))
+        fonts = _fonts(pdf)
+        checks.append(Check("fonts-embedded", not fonts,
+                            "all fonts embedded (or text as outlines)" if not fonts else f"not embedded: {', '.join(fonts)}"))
+        trim_w = max((float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / PT_PER_MM
+                     for p in pdf.pages if "/TrimBox" in p.obj) if any("/TrimBox" in p.obj for p in pdf.pages) else 0
+        need = profile.min_ppi_large if trim_w >= 420 - 1 else profile.min_ppi
+        low = [(label, ppi) for label, ppi in scan.images if ppi + 0.5 < need]
+        checks.append(Check("image-resolution", not low,
+                            f"{len(scan.images)} image(s), lowest {min((p for _, p in scan.images), default=0):.0f} ppi "
+                            f"(need {need:g})" if not low else f"{low[0][0]} at {low[0][1]:.0f} ppi, need {need:g}"))
+        checks.append(Check("other", not scan.problems, "; ".join(scan.problems) or "no forbidden features"))
+        return checks
+
+
+def _fonts(pdf) -> list[str]:
+    missing = []
+    for obj in pdf.objects:
+        if hasattr(obj, "get") and obj.get("/Type") == "/FontDescriptor":
+            if not any(k in obj for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                missing.append(str(obj.get("/FontName", "?")))
+    return missing
+
+
+def format_table(path: str, checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = [f"{path}"]
+    lines += [f"  {c.name:<{width}}  {'PASS' if c.ok else 'FAIL'}  {c.detail}" for c in checks]
+    verdict = "PASS" if all(c.ok for c in checks) else "FAIL"
+    lines.append(f"  {'result':<{width}}  {verdict}")
+    return "\n".join(lines)

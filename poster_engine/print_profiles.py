@@ -1,0 +1,136 @@
+"""Print profiles (bleed, marks, ink limit, ICC, PDF flavour) and brand swatches: presets + project.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import Diagnostic, PosterError, did_you_mean
+
+PACKAGE_ICC = Path(__file__).resolve().parent / "icc"
+CMYK = tuple[float, float, float, float]  # 0..1 each
+
+
+@dataclass(frozen=True)
+class PrintProfile:
+    """What a printer asks for (defaults from ../shared/PRINT.md §2, the consensus of European printers)."""
+
+    name: str
+    label: str
+    icc: str  # file in icc/ (project's or the engine's)
+    output_condition_identifier: str  # ICC registry name, e.g. FOGRA39
+    output_condition: str
+    bleed_mm: float = 3.0
+    safe_mm: float = 5.0
+    crop_marks: bool = False
+    ink_limit: float = 300.0  # total area coverage, %
+    rich_black: CMYK = (0.6, 0.4, 0.4, 1.0)  # 240 %, for large black areas only
+    pdf_flavour: str = "PDF/X-4"
+    min_ppi: float = 300.0  # effective image resolution; min_ppi_large from A2 up
+    min_ppi_large: float = 150.0
+
+
+FOGRA39 = PrintProfile(
+    name="fogra39",
+    label="Coated offset (FOGRA39, ISO Coated v2 300 %), 3 mm bleed, no marks",
+    icc="ISOcoated_v2_300_bas.icc",
+    output_condition_identifier="FOGRA39",
+    output_condition="Offset printing, according to ISO 12647-2:2004/Amd 1, paper type 1 or 2 (coated art), "
+                     "115 g/m2, screen ruling 60/cm",
+)
+
+PRESETS: dict[str, PrintProfile] = {
+    p.name: p
+    for p in (
+        FOGRA39,
+        replace(FOGRA39, name="fogra39-marks", crop_marks=True,
+                label="Coated offset (FOGRA39), 3 mm bleed, crop marks"),
+        replace(FOGRA39, name="fogra39-5mm", bleed_mm=5.0,
+                label="Coated offset (FOGRA39), 5 mm bleed, no marks (e.g. French printers asking for 5 mm)"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """A brand colour with the CMYK values the brand book gives (used verbatim, no ICC conversion)."""
+
+    cmyk: CMYK
+    large_area: CMYK | None = None  # e.g. a rich black for the same colour used as a background
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one ColorConverter per loaded settings
+class PrintSettings:
+    profile: PrintProfile
+    swatches: dict[str, Swatch] = field(default_factory=dict)  # '#RRGGBB' (upper case) → swatch
+    icc_dirs: tuple[Path, ...] = (PACKAGE_ICC,)
+
+    def icc_path(self) -> Path:
+        for folder in self.icc_dirs:
+            path = folder / self.profile.icc
+            if path.is_file():
+                return path
+        raise PosterError(Diagnostic(f"ICC profile '{self.profile.icc}' not found in icc/; add it or fix the "
+                                     f"print profile '{self.profile.name}'", "project.yaml"))
+
+
+def _cmyk(value, where: str, line: int | None) -> CMYK:
+    if (not isinstance(value, list) or len(value) != 4
+            or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value)):
+        raise PosterError(Diagnostic(f"{where}: CMYK must be four percentages, e.g. [0, 100, 100, 0]",
+                                     "project.yaml", line))
+    return tuple(v / 100 for v in value)  # type: ignore[return-value]
+
+
+def load_print_settings(root: Path, name: str = "fogra39") -> PrintSettings:
+    """The named profile (presets, or project.yaml `print_profiles:`) and the brand swatches."""
+    from .sources import load_yaml
+
+    root = Path(root)
+    presets = dict(PRESETS)
+    swatches: dict[str, Swatch] = {}
+    path = root / "project.yaml"
+    if path.is_file():
+        src = load_yaml(path, "project.yaml")
+        data = src.data or {}
+        unknown = set(data) - {"print_profiles", "brand_colors"}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise PosterError(Diagnostic(f"unknown key '{key}'{did_you_mean(key, ['print_profiles', 'brand_colors'])}",
+                                         "project.yaml", src.line_of((key,))))
+        for pname, spec in (data.get("print_profiles") or {}).items():
+            base = presets.get(spec.get("based_on", "fogra39")) if isinstance(spec, dict) else None
+            if base is None:
+                raise PosterError(Diagnostic(f"print profile '{pname}': 'based_on' must name a preset "
+                                             f"({', '.join(presets)})", "project.yaml", src.line_of(("print_profiles", pname))))
+            fields = {k: v for k, v in spec.items() if k != "based_on"}
+            allowed = set(PrintProfile.__dataclass_fields__) - {"name"}
+            for key in fields:
+                if key not in allowed:
+                    raise PosterError(Diagnostic(f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
+                                                 "project.yaml", src.line_of(("print_profiles", pname, key))))
+            if "rich_black" in fields:
+                fields["rich_black"] = _cmyk(fields["rich_black"], f"print profile '{pname}'",
+                                             src.line_of(("print_profiles", pname, "rich_black")))
+            presets[pname] = replace(base, name=pname, **fields)
+        for hexcode, spec in (data.get("brand_colors") or {}).items():
+            line = src.line_of(("brand_colors", hexcode))
+            spec = spec if isinstance(spec, dict) else {"cmyk": spec}
+            swatches[str(hexcode).upper()] = Swatch(
+                _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
+                _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None)
+    if name not in presets:
+        raise PosterError(Diagnostic(f"unknown print profile '{name}'{did_you_mean(name, presets)}"))
+    return PrintSettings(presets[name], swatches, (root / "icc", PACKAGE_ICC))
+
+
+def list_profiles(root: Path) -> dict[str, PrintProfile]:
+    """Presets plus the project's own profiles, for `poster list`."""
+    settings = {n: load_print_settings(root, n).profile for n in PRESETS}
+    path = Path(root) / "project.yaml"
+    if path.is_file():
+        from .sources import load_yaml
+
+        for n in ((load_yaml(path, "project.yaml").data or {}).get("print_profiles") or {}):
+            settings[n] = load_print_settings(root, n).profile
+    return settings
