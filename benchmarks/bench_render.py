@@ -35,14 +35,15 @@ def main() -> None:
     from poster_engine.export.raster import svg_to_png
     from poster_engine.formats import FORMATS
     from poster_engine.plan import plan_jobs
-    from poster_engine.prepress import finish_pdf
+    from poster_engine.prepress import make_print_pdf
     from poster_engine.workspace import Workspace
 
     ws = Workspace(ROOT)
     campaign = load_campaign(ws.root, set(FORMATS))
-    jobs = plan_jobs(campaign, args.poster)
+    jobs = plan_jobs(campaign, args.poster, print_profile=ws.print_settings.profile)
     by_format: dict[str, dict[str, list[float]]] = {}
     sizes: dict[str, list[int]] = {}
+    per_job: dict[str, list[tuple[float, float]]] = {}
     for _ in range(args.repeat):  # interleaved: every job once per round
         for job in jobs:
             poster, fmt = campaign.posters[job.poster_id], job.format
@@ -52,7 +53,8 @@ def main() -> None:
             if fmt.medium == "print":
                 raw = svg_to_pdf(comp.svg)
                 t2 = time.perf_counter()
-                data = finish_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, poster.spec.title, ws.timestamp)
+                data = make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, poster.spec.title, ws.timestamp,
+                                      ws.print_settings)
             else:
                 data = svg_to_png(comp.svg, int(fmt.width), int(fmt.height))
                 t2 = time.perf_counter()
@@ -63,6 +65,7 @@ def main() -> None:
             stages["prepress"].append(t3 - t2)
             stages["total"].append(t3 - t0)
             sizes.setdefault(fmt.name, []).append(len(data))
+            per_job.setdefault(job.output, []).append((t2 - t1, t3 - t2))
 
     print(f"{len(jobs)} jobs x {args.repeat} rounds (medians per output, ms)")
     print(f"{'format':<11}{'compose':>9}{'export':>9}{'prepress':>10}{'total':>9}{'size KB':>10}")
@@ -70,6 +73,13 @@ def main() -> None:
         print(f"{name:<11}" + "".join(f"{median_ms(stages[s]):>{w}.0f}" for s, w in
                                       (("compose", 9), ("export", 9), ("prepress", 10), ("total", 9)))
               + f"{statistics.median(sizes[name]) / 1024:>10.0f}")
+
+    print("\nA3 print PDFs: SVG→PDF render vs CMYK post-processing (medians, ms)")
+    for output, samples in per_job.items():
+        if output.endswith(".pdf"):
+            render = median_ms([a for a, _ in samples])
+            post = median_ms([b for _, b in samples])
+            print(f"  {output:<36}{render:>7.0f}{post:>7.0f}   post/render {post / render:.2f}")
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from .colors import ColorConverter, converter_for
 from .errors import fail
@@ -26,10 +29,16 @@ MARK_OFFSET_MM, MARK_LENGTH_MM = 2.0, 6.0  # marks start 2 mm beyond the bleed, 
 SHADING_SAMPLES = 64
 JPEG_INK_HEADROOM = 0.12  # keep JPEG ringing under the ink limit (see ColorConverter.convert_image)
 
-PATH_OPS = {"m", "l", "c", "v", "y", "re", "h"}
-PAINT_OPS = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"}
-FILL_OPS = {"f", "F", "f*", "B", "B*", "b", "b*"}
-FORBIDDEN_COLOR_OPS = {"sc", "SC"}  # device-dependent forms cairo never writes; refuse rather than guess
+PATH_OPS = {b"m", b"l", b"c", b"v", b"y", b"re", b"h"}
+PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
+FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+FORBIDDEN_COLOR_OPS = {b"sc", b"SC"}  # device-dependent forms cairo never writes; refuse rather than guess
+
+# One operator with its operands: numbers, names, arrays, literal and hex strings. Anything the
+# pattern cannot read (dictionaries, inline image data) leaves a gap, which is reported as an error.
+_OPERAND = (rb"(?:[-+]?(?:\d+\.?\d*|\.\d+)|/[^\s/\[\]()<>{}%]*|\[[^\]]*\]"
+            rb"|\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>)")
+_OP_RE = re.compile(rb"\s*((?:" + _OPERAND + rb"\s*)*)([A-Za-z'\"][A-Za-z0-9*'\"]*)")
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1, 0, 0, 1, 0, 0)
@@ -50,8 +59,9 @@ def _rgb8(operands) -> tuple[int, int, int]:
     return tuple(max(0, min(255, round(float(v) * 255))) for v in operands)  # type: ignore[return-value]
 
 
-def _num(v: float) -> float:
-    return round(v, 4)
+def _fmt(v: float) -> bytes:
+    """A colour component as PDF writes it: 0.15 → b'0.15', 1.0 → b'1'."""
+    return (b"%.4f" % v).rstrip(b"0").rstrip(b".") or b"0"
 
 
 @dataclass
@@ -81,75 +91,95 @@ class _Rewriter:
 
     # --- content streams ---------------------------------------------------------------------------
     def stream(self, owner, ctm: Matrix, gray: bool = False) -> None:
-        """Rewrite `owner`'s content (a page or a form/pattern stream) and everything it uses."""
+        """Rewrite `owner`'s content (a page or a form/pattern stream) and everything it uses.
+
+        One regex pass over the operators, edits applied as byte slices: no object per operand
+        (pikepdf's parse/unparse cost 3x more on glyph-heavy pages, see README performance).
+        """
         import pikepdf
 
         resources = owner.get("/Resources")
-        out: list = []
+        is_page = owner.get("/Type") == pikepdf.Name.Page
+        if is_page:
+            contents = owner.Contents
+            parts = contents if isinstance(contents, pikepdf.Array) else [contents]
+            data = b"\n".join(part.read_bytes() for part in parts)
+        else:
+            data = owner.read_bytes()
+        edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement); start == end inserts
         stack: list[_State] = []
         st = _State(ctm)
         path_start: int | None = None
-        box = [float("inf"), float("inf"), float("-inf"), float("-inf")]
+        box = [0.0, 0.0, 0.0, 0.0]
+        tracking = False  # measure the path only when its colour differs for large areas
 
-        def color_op(rgb, stroke: bool, large: bool = False):
+        def color_bytes(rgb, stroke: bool, large: bool = False) -> bytes:
             if gray:  # luminosity mask: the colour's luminance is the mask value
                 r, g, b = (v / 255 for v in rgb)
-                return [_num(0.2126 * r + 0.7152 * g + 0.0722 * b)], pikepdf.Operator("G" if stroke else "g")
-            return [_num(v) for v in self.conv.convert(rgb, large)], pikepdf.Operator("K" if stroke else "k")
+                return b"%s %s" % (_fmt(0.2126 * r + 0.7152 * g + 0.0722 * b), b"G" if stroke else b"g")
+            values = b" ".join(_fmt(v) for v in self.conv.convert(rgb, large))
+            return values + (b" K" if stroke else b" k")
 
-        for operands, op in pikepdf.parse_content_stream(owner):
-            name = str(op)
-            if name == "INLINE IMAGE":
-                raise self.error("an inline image")
-            if name == "q":
-                stack.append(_State(st.ctm, st.fill))
-            elif name == "Q":
-                st = stack.pop() if stack else _State(ctm)
-            elif name == "cm":
-                st.ctm = _mul(tuple(float(v) for v in operands), st.ctm)  # type: ignore[arg-type]
-            elif name in ("rg", "RG"):
-                rgb = _rgb8(operands)
-                if name == "rg":
-                    st.fill = rgb
-                out.append(color_op(rgb, stroke=name == "RG"))
-                continue
-            elif name in FORBIDDEN_COLOR_OPS:
-                raise self.error(f"the colour operator '{name}'")
-            elif name in ("cs", "CS") and str(operands[0]) not in ("/Pattern", "/DeviceGray", "/DeviceCMYK"):
-                raise self.error(f"the colour space {operands[0]}")
-            elif name in PATH_OPS:
+        pos = 0
+        for m in _OP_RE.finditer(data):
+            if m.start() != pos and data[pos:m.start()].strip():
+                raise self.error(f"the content {data[pos:m.start()][:30]!r}")
+            pos = m.end()
+            op, args = m.group(2), m.group(1)
+            if op in PATH_OPS:
                 if path_start is None:
-                    path_start = len(out)
+                    path_start = m.start(1)
+                    tracking = (not gray and st.fill is not None and self.conv.has_large_variant(st.fill))
                     box = [float("inf"), float("inf"), float("-inf"), float("-inf")]
-                nums = [float(v) for v in operands]
-                pts = [(nums[0], nums[1]), (nums[0] + nums[2], nums[1] + nums[3])] if name == "re" else \
-                    list(zip(nums[0::2], nums[1::2]))
-                for x, y in pts:
-                    dx, dy = _apply(st.ctm, x, y)
-                    box[0], box[1], box[2], box[3] = min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)
-            elif name in PAINT_OPS:
-                large = box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT
-                if (name in FILL_OPS and large and not gray and st.fill is not None
-                        and self.conv.has_large_variant(st.fill) and path_start is not None):
+                if tracking:
+                    nums = [float(v) for v in args.split()]
+                    pts = [(nums[0], nums[1]), (nums[0] + nums[2], nums[1] + nums[3])] if op == b"re" else \
+                        list(zip(nums[0::2], nums[1::2]))
+                    for x, y in pts:
+                        dx, dy = _apply(st.ctm, x, y)
+                        box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
+            elif op in PAINT_OPS:
+                if (tracking and op in FILL_OPS and path_start is not None
+                        and box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT):
                     # Colour may not change inside a path: set the large-area colour before it, restore after.
-                    out.insert(path_start, color_op(st.fill, stroke=False, large=True))
-                    out.append((operands, op))
-                    out.append(color_op(st.fill, stroke=False))
-                    path_start = None
-                    continue
-                path_start = None
-            elif name == "Do":
-                self.xobject(resources, operands[0], st.ctm, gray)
-            elif name == "sh":
-                self.shading(resources["/Shading"][operands[0]])
-            elif name == "gs":
-                self.extgstate(resources["/ExtGState"][operands[0]], st.ctm)
-            out.append((operands, op))
-        data = pikepdf.unparse_content_stream(out)
-        if owner.get("/Type") == pikepdf.Name.Page:
-            owner.Contents = self.doc.make_stream(data)
+                    edits.append((path_start, path_start, color_bytes(st.fill, False, large=True) + b"\n"))
+                    edits.append((m.end(2), m.end(2), b"\n" + color_bytes(st.fill, False)))
+                path_start, tracking = None, False
+            elif op in (b"rg", b"RG"):
+                rgb = _rgb8(args.split())
+                if op == b"rg":
+                    st.fill = rgb
+                edits.append((m.start(1), m.end(2), color_bytes(rgb, stroke=op == b"RG")))
+            elif op == b"q":
+                stack.append(_State(st.ctm, st.fill))
+            elif op == b"Q":
+                st = stack.pop() if stack else _State(ctm)
+            elif op == b"cm":
+                st.ctm = _mul(tuple(float(v) for v in args.split()), st.ctm)  # type: ignore[arg-type]
+            elif op in FORBIDDEN_COLOR_OPS:
+                raise self.error(f"the colour operator '{op.decode()}'")
+            elif op in (b"cs", b"CS") and args.strip() not in (b"/Pattern", b"/DeviceGray", b"/DeviceCMYK"):
+                raise self.error(f"the colour space {args.strip().decode(errors='replace')}")
+            elif op in (b"BI", b"ID", b"EI"):
+                raise self.error("an inline image")
+            elif op == b"Do":
+                self.xobject(resources, pikepdf.Name(args.strip().decode()), st.ctm, gray)
+            elif op == b"sh":
+                self.shading(resources["/Shading"][pikepdf.Name(args.strip().decode())])
+            elif op == b"gs":
+                self.extgstate(resources["/ExtGState"][pikepdf.Name(args.strip().decode())], st.ctm)
+        if data[pos:].strip():
+            raise self.error(f"the content {data[pos:][:30]!r}")
+        out, last = [], 0
+        for start, end, repl in sorted(edits, key=lambda e: (e[0], e[1])):
+            out += [data[last:start], repl]
+            last = end
+        out.append(data[last:])
+        new = b"".join(out)
+        if is_page:
+            owner.Contents = self.doc.make_stream(new)
         else:
-            owner.write(data)
+            owner.write(new)
         if resources is not None:
             for pattern in (resources.get("/Pattern") or {}).values():
                 self.pattern(pattern, ctm)
@@ -317,7 +347,10 @@ def _output_intent(doc, conv: ColorConverter) -> None:
     import pikepdf
 
     p = conv.profile
-    icc = pikepdf.Stream(doc, conv.icc_bytes, N=4)
+    icc = pikepdf.Stream(doc, b"")
+    # Compressed once per process: recompressing the 1 MB profile was a third of the post-processing.
+    icc.write(_compressed(conv.icc_bytes), filter=pikepdf.Name.FlateDecode)
+    icc.N = 4
     intent = pikepdf.Dictionary(Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
                                 OutputConditionIdentifier=p.output_condition_identifier,
                                 OutputCondition=p.output_condition, RegistryName="http://www.color.org",
@@ -325,6 +358,12 @@ def _output_intent(doc, conv: ColorConverter) -> None:
     doc.Root.OutputIntents = pikepdf.Array([intent])
 
 
+@lru_cache(maxsize=4)
+def _compressed(data: bytes) -> bytes:
+    return zlib.compress(data, 9)
+
+
+@lru_cache(maxsize=4)
 def _icc_description(icc: bytes) -> str:
     from PIL import ImageCms
 
