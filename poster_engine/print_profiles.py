@@ -47,6 +47,16 @@ PRESETS: dict[str, PrintProfile] = {
                 label="Coated offset (FOGRA39), 3 mm bleed, crop marks"),
         replace(FOGRA39, name="fogra39-5mm", bleed_mm=5.0,
                 label="Coated offset (FOGRA39), 5 mm bleed, no marks (e.g. French printers asking for 5 mm)"),
+        PrintProfile(
+            name="fogra29-uncoated",
+            label="Uncoated offset (FOGRA29, profile built from FOGRA29L data), 3 mm bleed, 280 % ink",
+            icc="FOGRA29L_uncoated_argyll.icc",
+            output_condition_identifier="FOGRA29",
+            output_condition="Offset printing, according to ISO 12647-2:2004/Amd 1, paper type 4 (uncoated white), "
+                             "120 g/m2, screen ruling 60/cm",
+            ink_limit=280.0,
+            rich_black=(0.5, 0.4, 0.3, 1.0),  # 220 %: uncoated paper drinks ink
+        ),
     )
 }
 

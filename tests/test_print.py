@@ -193,3 +193,14 @@ def test_print_pdf_is_reproducible(workspace, campaign):
 
     (job,) = plan_jobs(campaign, ["choc-cobalt"], ["a3"], workspace.print_settings.profile)
     assert render_job(workspace, campaign, job) == render_job(workspace, campaign, job)
+
+
+def test_uncoated_profile_limits_ink_to_280(project, tmp_path):
+    pdf = tmp_path / "u.pdf"
+    result = run_cli("render", "choc-dechets", "-f", "a3", "-P", "fogra29-uncoated", "-o", str(pdf), cwd=project)
+    assert result.returncode == 0, result.stderr
+    raster = _gs_cmyk(pdf, tmp_path, 60, "-dUseBleedBox")
+    assert raster.sum(axis=2).max() * 100 / 255 <= 280.0
+    assert "/OutputConditionIdentifier (FOGRA29)" in _run("mutool", "show", str(pdf), "trailer/Root/OutputIntents")
+    check = run_cli("preflight", "-P", "fogra29-uncoated", str(pdf), cwd=project)
+    assert check.returncode == 0, check.stdout
