@@ -107,21 +107,30 @@ class ColorConverter:
         `headroom` (fraction, e.g. 0.12) lowers the limit for images about to be JPEG-compressed,
         whose ringing adds a few percent of ink around edges (measured: up to 7 % at quality 92).
         """
-        import numpy as np
-        from PIL import Image, ImageCms
+        return image.convert("RGB").filter(self._image_lut(headroom))
 
-        cmyk = ImageCms.applyTransform(image.convert("RGB"), self._transform)
-        a = np.asarray(cmyk, dtype=np.float32)
-        limit = (self.limit - headroom) * 255
-        total = a.sum(axis=2)
-        over = total > limit
-        if over.any():
-            cmy = a[..., :3].sum(axis=2)
-            room = np.clip(limit - a[..., 3], 0, None)
-            f = np.where(over & (cmy > 0), room / np.maximum(cmy, 1e-6), 1.0)
-            a[..., :3] *= f[..., None]
-            cmyk = Image.fromarray(np.floor(a).astype(np.uint8), "CMYK")
-        return cmyk
+    @lru_cache(maxsize=4)
+    def _image_lut(self, headroom: float):
+        """The profile's transform with the ink limit baked in, as a 33³ RGB → CMYK lookup table.
+
+        Applied by Pillow in C (146 ms for 5.5 Mpx, the cost of littleCMS alone; a numpy clamp pass
+        after littleCMS cost 0.28 s more). Trilinear interpolation between grid points that respect
+        the limit cannot exceed it (total ink is linear). Mean difference from littleCMS: 0.7/255.
+        """
+        import numpy as np
+        from PIL import Image, ImageCms, ImageFilter
+
+        n = 33
+        levels = np.linspace(0, 255, n).round().astype(np.uint8)
+        b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")  # Color3DLUT: red varies fastest
+        grid = Image.fromarray(np.stack([r, g, b], axis=-1).reshape(1, -1, 3), "RGB")
+        cmyk = np.asarray(ImageCms.applyTransform(grid, self._transform), dtype=np.float32).reshape(-1, 4) / 255
+        limit = self.limit - headroom
+        room = np.clip(limit - cmyk[:, 3], 0, None)
+        cmy = cmyk[:, :3].sum(axis=1)
+        over = cmy + cmyk[:, 3] > limit
+        cmyk[:, :3] *= np.where(over, room / np.maximum(cmy, 1e-6), 1.0)[:, None]
+        return ImageFilter.Color3DLUT(n, cmyk.flatten().tolist(), channels=4, target_mode="CMYK")
 
 
 @lru_cache(maxsize=8)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import fail
@@ -83,22 +84,38 @@ def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], 
     """Crop and resample a photo to the pixels it will occupy, embedded as a JPEG data URI.
 
     `px_per_unit` is output pixels per layout unit (300 ppi on print, the image scale on screen).
+    Memoised per (file version, crop, size): rebuilds and other languages reuse the work.
     """
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _raster_visual(path, mtime, shown, tuple(round(v, 3) for v in box), focus, round(px_per_unit, 4))
+
+
+@lru_cache(maxsize=32)
+def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
-            im.load()
-            im = _to_srgb(ImageOps.exif_transpose(im))
+            cx, cy, cw, ch = _crop(im.width, im.height, box[2], box[3], focus)
+            target = (max(1, round(box[2] * px_per_unit)), max(1, round(box[3] * px_per_unit)))
+            if target[0] > cw:  # never upsample: keep the source's pixels, the renderer scales them
+                target = (max(1, round(cw)), max(1, round(ch)))
+            # libjpeg can decode at 1/2, 1/4, 1/8 scale: ask for the scale that still covers the crop.
+            reduce = min(im.width * target[0] / cw, im.height * target[1] / ch)
+            before = im.size
+            im.draft("RGB", (round(reduce), round(reduce * im.height / im.width)))
+            k = im.width / before[0]
+            cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
+            im = _to_srgb(ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise fail(f"cannot read image ({exc.__class__.__name__}); use a valid JPEG or PNG", shown) from None
-    cx, cy, cw, ch = _crop(im.width, im.height, box[2], box[3], focus)
-    target = (max(1, round(box[2] * px_per_unit)), max(1, round(box[3] * px_per_unit)))
-    if target[0] > cw:  # never upsample: keep the source's pixels, the renderer scales them
-        target = (max(1, round(cw)), max(1, round(ch)))
-    im = im.resize(target, Image.LANCZOS, box=(cx, cy, cx + cw, cy + ch))
+    # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
+    im = im.resize(target, Image.BICUBIC, box=(cx, cy, cx + cw, cy + ch), reducing_gap=3.0)
     buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=90, optimize=True)
+    im.save(buf, "JPEG", quality=90)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     x, y, w, h = box
     return (f'<image x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" preserveAspectRatio="none" '

@@ -20,6 +20,9 @@ def render_rgb(svg: bytes, width: int, height: int):
     import cairosvg.surface
     from PIL import Image
 
+    from .images import install
+
+    install()
     tree = cairosvg.parser.Tree(bytestring=svg, unsafe=False)
     # Constructing the surface draws the tree; finish() (cairo's slow PNG writer) is never called.
     surface = cairosvg.surface.PNGSurface(tree, None, 96, output_width=width, output_height=height)
