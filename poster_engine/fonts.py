@@ -48,7 +48,7 @@ class Font:
         self._glyph_set = self._tt.getGlyphSet()
         self._glyph_order = self._tt.getGlyphOrder()
         self._hb_font = hb.Font(hb.Face(hb.Blob(data)))
-        self._path_cache: dict[int, str] = {}
+        self._outline_cache: dict[tuple[int, float], tuple[float, float, str] | None] = {}
         self._bounds_cache: dict[int, tuple[float, float, float, float] | None] = {}
         self._shape_cache: dict[tuple[str, str], tuple[ShapedGlyph, ...]] = {}
 
@@ -75,17 +75,17 @@ class Font:
         self._shape_cache[key] = glyphs
         return glyphs
 
-    def glyph_path(self, gid: int) -> str:
-        """SVG path data of a glyph outline, font units, y up."""
-        d = self._path_cache.get(gid)
-        if d is None:
-            from fontTools.pens.svgPathPen import SVGPathPen
-
-            pen = SVGPathPen(self._glyph_set, ntos=lambda v: f"{v:.1f}".rstrip("0").rstrip("."))
+    def glyph_outline(self, gid: int, scale: float) -> tuple[float, float, str] | None:
+        """The outline at `scale` (y flipped to SVG's downward axis) as (dx, dy, rest): the first
+        point's offset from the glyph origin, then relative path commands. Placing a glyph at (x, y)
+        is then f"M{x + dx} {y + dy}{rest}": cached per size, no per-point work per placement.
+        None for a glyph without ink (space)."""
+        key = (gid, scale)
+        if key not in self._outline_cache:
+            pen = _relative_path_pen(self._glyph_set, scale)
             self._glyph_set[self._glyph_order[gid]].draw(pen)
-            d = pen.getCommands()
-            self._path_cache[gid] = d
-        return d
+            self._outline_cache[key] = pen.result()
+        return self._outline_cache[key]
 
     def glyph_bounds(self, gid: int) -> tuple[float, float, float, float] | None:
         """Ink box (xmin, ymin, xmax, ymax) in font units, y up; None for blank glyphs (space)."""
@@ -96,6 +96,68 @@ class Font:
             self._glyph_set[self._glyph_order[gid]].draw(pen)
             self._bounds_cache[gid] = pen.bounds
         return self._bounds_cache[gid]
+
+
+def _n(v: float) -> str:
+    return f"{v:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+def _relative_path_pen(glyph_set, scale: float):
+    """A fontTools pen writing SVG path data in relative commands, scaled and y-flipped."""
+    from fontTools.pens.basePen import BasePen
+
+    class RelativePathPen(BasePen):
+        def __init__(self) -> None:
+            super().__init__(glyph_set)
+            self.parts: list[str] = []
+            self.first: tuple[float, float] | None = None
+            self.cur = (0.0, 0.0)  # current point, scaled
+            self.start = (0.0, 0.0)  # start of the current subpath, where 'z' returns
+
+        def _step(self, p) -> tuple[float, float]:
+            """Rounded offset from the current point; the current point advances by exactly that,
+            so rounding never accumulates along a contour."""
+            dx = round(p[0] * scale - self.cur[0], 3)
+            dy = round(-p[1] * scale - self.cur[1], 3)
+            return dx, dy
+
+        def _cmd(self, op: str, *points) -> None:
+            x0, y0 = self.cur
+            steps = []
+            for p in points:  # control points and end point are all relative to the segment start
+                self.cur = (x0, y0)
+                steps.append(self._step(p))
+            self.cur = (x0 + steps[-1][0], y0 + steps[-1][1])
+            self.parts.append(op + " ".join(f"{_n(dx)} {_n(dy)}" for dx, dy in steps))
+
+        def _moveTo(self, p):
+            if self.first is None:
+                self.first = self.cur = (round(p[0] * scale, 3), round(-p[1] * scale, 3))
+            else:
+                self._cmd("m", p)
+            self.start = self.cur
+
+        def _lineTo(self, p):
+            self._cmd("l", p)
+
+        def _curveToOne(self, p1, p2, p3):
+            self._cmd("c", p1, p2, p3)
+
+        def _qCurveToOne(self, p1, p2):
+            self._cmd("q", p1, p2)
+
+        def _closePath(self):
+            self.parts.append("z")
+            self.cur = self.start
+
+        _endPath = _closePath
+
+        def result(self):
+            if self.first is None:
+                return None
+            return self.first[0], self.first[1], "".join(self.parts)
+
+    return RelativePathPen()
 
 
 class FontLibrary:

@@ -42,7 +42,11 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("a3", "print", 297, 420, "A3 portrait, 297 × 420 mm + 3 mm bleed", bleed_mm=3, safe_mm=5),
+        Format("a4", "print", 210, 297, "A4 portrait, 210 × 297 mm", bleed_mm=3, safe_mm=5),
+        Format("a3", "print", 297, 420, "A3 portrait, 297 × 420 mm", bleed_mm=3, safe_mm=5),
+        Format("a2", "print", 420, 594, "A2 portrait, 420 × 594 mm", bleed_mm=3, safe_mm=5),
+        Format("a1", "print", 594, 841, "A1 portrait, 594 × 841 mm", bleed_mm=3, safe_mm=5),
+        Format("a0", "print", 841, 1189, "A0 portrait, 841 × 1189 mm", bleed_mm=3, safe_mm=5),
         Format("instagram", "social", 1080, 1350, "Instagram portrait, 1080 × 1350 px", safe_px=40),
     )
 }

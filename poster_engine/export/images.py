@@ -74,3 +74,20 @@ def fast_image(surface, node) -> None:
 def install() -> None:
     """Route cairosvg's <image> drawing through `fast_image` (idempotent)."""
     cairosvg.surface.TAGS["image"] = fast_image
+
+
+install()
+
+
+class stock_cairosvg:
+    """Context manager: cairosvg's own image and path handling, for reference renders and benchmarks."""
+
+    def __enter__(self):
+        from . import glyphs
+
+        self._saved = dict(cairosvg.surface.TAGS)
+        cairosvg.surface.TAGS["image"] = _stock_image
+        cairosvg.surface.TAGS["path"] = glyphs._stock_path
+
+    def __exit__(self, *exc):
+        cairosvg.surface.TAGS.update(self._saved)

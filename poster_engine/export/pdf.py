@@ -7,8 +7,6 @@ def svg_to_pdf(svg: bytes) -> bytes:
     """Render the document at its own size (mm units are exact in cairo's PDF surface)."""
     import cairosvg
 
-    from .images import install
-
-    install()
+    from . import glyphs, images  # noqa: F401  (importing them installs the fast handlers, once)
     # unsafe=False (the default) keeps cairosvg from resolving external files and entities.
     return cairosvg.svg2pdf(bytestring=svg, unsafe=False)
