@@ -107,6 +107,61 @@ def render(
     typer.echo(str(target))
 
 
+@app.command()
+def preview(
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
+    layout: list[str] = typer.Option([], "--layout", "-l",
+                                     help="Posters using this layout, plus it with sample content (repeatable)."),
+    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Live preview in the browser: every selected poster in every format, re-rendered on save."""
+    from .errors import PosterError
+    from .preview import start_preview
+
+    try:
+        server = start_preview(project, poster, layout, port)
+    except PosterError as exc:
+        _bad_input(exc)
+    typer.echo(f"preview at {server.url} (Ctrl-C to stop)")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        typer.echo("preview stopped")
+    finally:
+        server.close()
+
+
+@app.command()
+def proof(
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
+    out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
+    from .errors import PosterError
+    from .plan import plan_jobs
+    from .proof import write_proof
+
+    try:
+        ws, campaign = _load(project)
+        jobs = plan_jobs(campaign, poster or None)
+    except PosterError as exc:
+        _bad_input(exc)
+    for d in campaign.diagnostics:
+        _err(f"error: {d}")
+    out_dir = out if out.is_absolute() else ws.root / out
+    report = write_proof(ws, campaign, jobs, out_dir)
+    for d in report.errors:
+        _err(f"error: {d}")
+    typer.echo(f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
+               f"{out_dir / 'proof.pdf'}, {out_dir / 'proof.png'}")
+    if campaign.diagnostics:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if report.errors:
+        raise typer.Exit(EXIT_FAILED_JOBS)
+
+
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts and formats."""
