@@ -44,6 +44,29 @@ def _load(project: Path):
     return ws, load_campaign(ws.root, set(FORMATS))
 
 
+def _plan(project: Path, posters: list[str], formats: list[str], out: Path):
+    """Load the project and plan the selected jobs (bad input exits); rejected poster files are printed."""
+    from .errors import PosterError
+    from .plan import plan_jobs
+
+    try:
+        ws, campaign = _load(project)
+        jobs = plan_jobs(campaign, posters or None, formats or None)
+    except PosterError as exc:
+        _bad_input(exc)
+    for d in campaign.diagnostics:
+        _err(f"error: {d}")
+    return ws, campaign, jobs, out if out.is_absolute() else ws.root / out
+
+
+def _exit_status(campaign, failed: list) -> None:
+    """Rejected poster files are bad input (2); failed jobs, with the others written, are 1."""
+    if campaign.diagnostics:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if failed:
+        raise typer.Exit(EXIT_FAILED_JOBS)
+
+
 @app.command()
 def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
@@ -53,18 +76,9 @@ def build(
 ) -> None:
     """Render every poster in every format into build/."""
     from .build import build as run_build
-    from .errors import PosterError
-    from .plan import plan_jobs
 
     started = time.perf_counter()
-    try:
-        ws, campaign = _load(project)
-        jobs = plan_jobs(campaign, poster or None, format or None)
-    except PosterError as exc:
-        _bad_input(exc)
-    for d in campaign.diagnostics:
-        _err(f"error: {d}")
-    out_dir = out if out.is_absolute() else ws.root / out
+    ws, campaign, jobs, out_dir = _plan(project, poster, format, out)
 
     def progress(job, problem) -> None:
         typer.echo(f"{'FAIL' if problem else 'ok  '} {job.output}")
@@ -75,10 +89,7 @@ def build(
     elapsed = time.perf_counter() - started
     typer.echo(f"{len(report.built)} built, {len(report.errors)} failed, "
                f"{len(campaign.diagnostics)} poster file(s) rejected, {elapsed:.1f} s → {out_dir}")
-    if campaign.diagnostics:
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if report.errors:
-        raise typer.Exit(EXIT_FAILED_JOBS)
+    _exit_status(campaign, report.errors)
 
 
 @app.command()
@@ -139,27 +150,15 @@ def proof(
     project: Path = ProjectOpt,
 ) -> None:
     """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
-    from .errors import PosterError
-    from .plan import plan_jobs
     from .proof import write_proof
 
-    try:
-        ws, campaign = _load(project)
-        jobs = plan_jobs(campaign, poster or None)
-    except PosterError as exc:
-        _bad_input(exc)
-    for d in campaign.diagnostics:
-        _err(f"error: {d}")
-    out_dir = out if out.is_absolute() else ws.root / out
+    ws, campaign, jobs, out_dir = _plan(project, poster, [], out)
     report = write_proof(ws, campaign, jobs, out_dir)
     for d in report.errors:
         _err(f"error: {d}")
     typer.echo(f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
                f"{out_dir / 'proof.pdf'}, {out_dir / 'proof.png'}")
-    if campaign.diagnostics:
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if report.errors:
-        raise typer.Exit(EXIT_FAILED_JOBS)
+    _exit_status(campaign, report.errors)
 
 
 @app.command("list")

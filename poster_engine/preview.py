@@ -323,14 +323,13 @@ class Preview:
         """The posters (and layout samples) on the page, in page order. Broken poster files are
         selected by name; their rows show the error and keep their last images."""
         on_disk = sorted(p.stem for p in campaign.sources if p.parent.name == "posters" and POSTER_ID.match(p.stem))
-        if self.posters:
-            ids = self.posters
-        elif self.layouts:
-            shown = {r.id for r in self.rows}
-            ids = [pid for pid in on_disk if (pid in campaign.posters and campaign.posters[pid].spec.layout
-                                               in self.layouts) or (pid not in campaign.posters and pid in shown)]
-        else:
+        if not self.posters and not self.layouts:
             ids = on_disk
+        else:
+            shown = {r.id for r in self.rows}
+            ids = list(self.posters) + [
+                pid for pid in on_disk if pid not in self.posters and self.layouts and (
+                    campaign.posters[pid].spec.layout in self.layouts if pid in campaign.posters else pid in shown)]
         selected: dict[str, Poster | None] = {pid: campaign.posters.get(pid) for pid in ids}
         for family in self.layouts:
             for sample in sample_posters(campaign, family):

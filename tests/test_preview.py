@@ -268,3 +268,12 @@ def test_a_save_re_renders_only_the_jobs_that_read_the_file(project):
     assert redrawn_after(project / "messages.yaml", "passe par des mains", "passe par les mains") == choc | stat
     assert redrawn_after(project / "posters" / "film-sang-et-boue.yaml", "#7A1FA2", "#7A1FA3") == film
     assert redrawn_after(project / "messages.yaml", "Numbi, bourgade", "Numbi, ville") == film
+
+
+def test_selection_by_poster_and_by_layout(project):
+    campaign = load_campaign(project, set(FORMATS))
+    select = lambda **kw: list(Preview(project, **kw)._select(campaign))  # noqa: E731
+    assert select() == sorted(campaign.posters)
+    assert select(posters=["stat-cobalt"], layouts=["choc"]) == [
+        "stat-cobalt", "choc-cobalt", "choc-dechets", "choc-illectronisme", "choc-telephone",
+        "sample:choc", "longest:choc"]
