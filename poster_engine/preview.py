@@ -44,12 +44,17 @@ SAMPLE_PREFIXES = ("sample:", "longest:")  # ':' can never occur in a poster id:
 # Sample posters: a layout shown before any poster uses it
 
 
+def _template_text(layout_file: Path) -> str:
+    """A template read as text for a quick look (regexes); a missing file fails later, with its line."""
+    try:
+        return layout_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _template_palette(layout_file: Path) -> dict[str, str]:
     """The template's own preview palette (`.fill-accent{fill:#…}`), so samples look as drawn."""
-    try:
-        text = layout_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return dict(DEFAULT_PALETTE)
+    text = _template_text(layout_file)
     found = dict(re.findall(r"\.fill-(background|text|accent)\s*\{\s*fill:\s*(#[0-9A-Fa-f]{6})", text))
     return {**DEFAULT_PALETTE, **{k: v.upper() for k, v in found.items()}}
 
@@ -138,10 +143,7 @@ def _layout_reads(layout_file: Path) -> tuple[set[str], set[str]]:
     """The fonts and the {fields} a template names, read from its text (no need to parse it)."""
     from .compose import FIELD
 
-    try:
-        text = layout_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set(), set()
+    text = _template_text(layout_file)
     fonts = {"Inter-Regular"}  # what a text slot without data-font uses
     for chain in re.findall(r'data-font="([^"]*)"', text):
         fonts.update(n.strip() for n in chain.split(",") if n.strip())
@@ -200,6 +202,7 @@ class Preview:
         self.campaign_name = ""
         self._lock = threading.Lock()
         self.changed = threading.Condition(self._lock)
+        self.closing = threading.Event()  # set on shutdown: a long refresh stops between two jobs
 
     def _check_selection(self) -> None:
         if not (self.root / "messages.yaml").is_file():
@@ -287,6 +290,8 @@ class Preview:
             self.busy = bool(todo)
             self._publish()
         for card, job, key in todo:
+            if self.closing.is_set():
+                return
             self._render(full, card, job, key)
         with self._lock:
             if self.busy:
@@ -455,7 +460,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        preview, closing = self.server.preview, self.server.closing
+        preview = self.server.preview
+        closing = preview.closing
         seen = -1
         try:
             while not closing.is_set():
@@ -474,7 +480,6 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], preview: Preview):
         self.preview = preview
-        self.closing = threading.Event()
         super().__init__(address, _Handler)
 
     def handle_error(self, request, client_address) -> None:
@@ -537,7 +542,7 @@ class PreviewServer:
 
     def close(self) -> None:
         self._stop.set()
-        self.http.closing.set()
+        self.preview.closing.set()
         with self.preview.changed:
             self.preview.changed.notify_all()  # wake the event streams so they end
         self.http.shutdown()
