@@ -8,12 +8,15 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .content import Campaign
 from .errors import Diagnostic, PosterError
 from .plan import Job
 from .workspace import Workspace
+
+if TYPE_CHECKING:  # compose pulls in HarfBuzz and fontTools: imported by the functions that need it
+    from .compose import Composition
 
 
 @dataclass
@@ -22,22 +25,46 @@ class BuildReport:
     errors: list[Diagnostic] = field(default_factory=list)
 
 
-def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:
-    """One job from composed SVG to the finished file's bytes: the single rendering path."""
+def compose_job(ws: Workspace, campaign: Campaign, job: Job, raster_scale: float | None = None) -> Composition:
+    """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
     from .compose import compose
 
-    poster = campaign.posters[job.poster_id]
-    fmt = job.format
-    composition = compose(ws, campaign, poster, fmt)
+    return compose(ws, campaign, campaign.posters[job.poster_id], job.format, raster_scale)
+
+
+def export_job(ws: Workspace, composition: Composition) -> bytes:
+    """The deliverable file: the finished print PDF, or the social PNG at its exact pixel size."""
+    fmt = composition.layout.format
     if fmt.medium == "print":
         from .export.pdf import svg_to_pdf
         from .prepress import make_print_pdf
 
+        poster = composition.poster
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
                               poster.spec.title, ws.timestamp, ws.print_settings, poster.file)
     from .export.raster import svg_to_png
 
     return svg_to_png(composition.svg, int(fmt.width), int(fmt.height))
+
+
+def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:
+    """One job from content to the finished file's bytes: the single rendering path."""
+    return export_job(ws, compose_job(ws, campaign, job))
+
+
+def render_screen(ws: Workspace, campaign: Campaign, job: Job, long_side_px: int) -> tuple[Composition, bytes]:
+    """The same composition as `render_job`, drawn as a PNG of `long_side_px` on its long side.
+
+    For the preview and the proof sheet: the whole page (trim + bleed) keeps its aspect, and photos
+    are resampled for the screen, so a print format is never rasterised at print resolution.
+    """
+    from .export.raster import svg_to_png
+
+    width, height = job.format.page
+    px_per_unit = long_side_px / max(width, height)
+    composition = compose_job(ws, campaign, job, px_per_unit)
+    png = svg_to_png(composition.svg, max(1, round(width * px_per_unit)), max(1, round(height * px_per_unit)))
+    return composition, png
 
 
 def write_atomic(path: Path, data: bytes) -> None:

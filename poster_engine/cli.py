@@ -47,6 +47,29 @@ def _load(project: Path, print_profile: str = "fogra39"):
     return ws, load_campaign(ws.root, set(FORMATS))
 
 
+def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39"):
+    """Load the project and plan the selected jobs (bad input exits); rejected poster files are printed."""
+    from .errors import PosterError
+    from .plan import plan_jobs
+
+    try:
+        ws, campaign = _load(project, print_profile)
+        jobs = plan_jobs(campaign, posters or None, formats or None, ws.print_settings.profile)
+    except PosterError as exc:
+        _bad_input(exc)
+    for d in campaign.diagnostics:
+        _err(f"error: {d}")
+    return ws, campaign, jobs, out if out.is_absolute() else ws.root / out
+
+
+def _exit_status(campaign, failed: list) -> None:
+    """Rejected poster files are bad input (2); failed jobs, with the others written, are 1."""
+    if campaign.diagnostics:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if failed:
+        raise typer.Exit(EXIT_FAILED_JOBS)
+
+
 @app.command()
 def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
@@ -57,18 +80,9 @@ def build(
 ) -> None:
     """Render every poster in every format into build/."""
     from .build import build as run_build
-    from .errors import PosterError
-    from .plan import plan_jobs
 
     started = time.perf_counter()
-    try:
-        ws, campaign = _load(project, print_profile)
-        jobs = plan_jobs(campaign, poster or None, format or None, ws.print_settings.profile)
-    except PosterError as exc:
-        _bad_input(exc)
-    for d in campaign.diagnostics:
-        _err(f"error: {d}")
-    out_dir = out if out.is_absolute() else ws.root / out
+    ws, campaign, jobs, out_dir = _plan(project, poster, format, out, print_profile)
 
     def progress(job, problem) -> None:
         typer.echo(f"{'FAIL' if problem else 'ok  '} {job.output}")
@@ -79,10 +93,7 @@ def build(
     elapsed = time.perf_counter() - started
     typer.echo(f"{len(report.built)} built, {len(report.errors)} failed, "
                f"{len(campaign.diagnostics)} poster file(s) rejected, {elapsed:.1f} s → {out_dir}")
-    if campaign.diagnostics:
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if report.errors:
-        raise typer.Exit(EXIT_FAILED_JOBS)
+    _exit_status(campaign, report.errors)
 
 
 @app.command()
@@ -133,6 +144,49 @@ def preflight(
         typer.echo(format_table(str(path), checks))
         failed |= not all(c.ok for c in checks)
     raise typer.Exit(EXIT_FAILED_JOBS if failed else 0)
+
+
+@app.command()
+def preview(
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
+    layout: list[str] = typer.Option([], "--layout", "-l",
+                                     help="Posters using this layout, plus it with sample content (repeatable)."),
+    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Live preview in the browser: every selected poster in every format, re-rendered on save."""
+    from .errors import PosterError
+    from .preview import start_preview
+
+    try:
+        server = start_preview(project, poster, layout, port)
+    except PosterError as exc:
+        _bad_input(exc)
+    typer.echo(f"preview at {server.url} (Ctrl-C to stop)")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        typer.echo("preview stopped")
+    finally:
+        server.close()
+
+
+@app.command()
+def proof(
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
+    out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
+    from .proof import write_proof
+
+    ws, campaign, jobs, out_dir = _plan(project, poster, [], out)
+    report = write_proof(ws, campaign, jobs, out_dir)
+    for d in report.errors:
+        _err(f"error: {d}")
+    typer.echo(f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
+               f"{out_dir / 'proof.pdf'}, {out_dir / 'proof.png'}")
+    _exit_status(campaign, report.errors)
 
 
 @app.command("list")

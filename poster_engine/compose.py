@@ -132,8 +132,9 @@ def _source_key(field_names: list[str]) -> str:
 
 
 class _Composer:
-    def __init__(self, ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format):
-        self.ws, self.poster, self.fmt = ws, poster, fmt
+    def __init__(self, ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
+                 raster_scale: float | None = None):
+        self.ws, self.poster, self.fmt, self.raster_scale = ws, poster, fmt, raster_scale
         self.layout = load_layout(ws.root, poster.spec.layout, fmt)
         self.fields = poster_fields(campaign, poster)
         self.blocks: dict[str, TextBlock] = {}
@@ -204,7 +205,9 @@ class _Composer:
                 return ""
             raise self.error(f"layout '{self.layout.family}' needs a visual", "visual")
         path = self.ws.root / ref
-        if self.fmt.medium == "print":
+        if self.raster_scale is not None:
+            px_per_unit = self.layout.scale * self.raster_scale
+        elif self.fmt.medium == "print":
             px_per_unit = self.layout.scale * PRINT_PPI / MM_PER_INCH
         else:
             px_per_unit = self.layout.scale
@@ -222,7 +225,7 @@ class _Composer:
         css = "".join(f".fill-{k}{{fill:{getattr(colors, k)}}}.stroke-{k}{{stroke:{getattr(colors, k)}}}"
                       for k in PALETTE_KEYS)
         b = fmt.bleed
-        width, height = fmt.width + 2 * b, fmt.height + 2 * b
+        width, height = fmt.page
         unit = "mm" if fmt.medium == "print" else ""
         doc = (
             f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width:g}{unit}" height="{height:g}{unit}" '
@@ -233,8 +236,13 @@ class _Composer:
         return doc.encode("utf-8")
 
 
-def compose(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format) -> Composition:
-    """Compose one poster at one format. Raises PosterError with the poster's file and line."""
-    c = _Composer(ws, campaign, poster, fmt)
+def compose(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
+            raster_scale: float | None = None) -> Composition:
+    """Compose one poster at one format. Raises PosterError with the poster's file and line.
+
+    `raster_scale` (output px per format unit) resamples photos for a smaller target, e.g. a
+    screen preview; by default they get 300 ppi on print formats and 1 px per px on social ones.
+    """
+    c = _Composer(ws, campaign, poster, fmt, raster_scale)
     svg = c.document()
     return Composition(poster, c.layout, svg, c.blocks, c.qrs)

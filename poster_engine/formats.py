@@ -38,6 +38,11 @@ class Format:
     def safe(self) -> float:
         return self.safe_mm if self.medium == "print" else self.safe_px
 
+    @property
+    def page(self) -> tuple[float, float]:
+        """The whole document, trim + bleed on every side, in the format's own unit."""
+        return self.width + 2 * self.bleed, self.height + 2 * self.bleed
+
 
 FORMATS: dict[str, Format] = {
     f.name: f

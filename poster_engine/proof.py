@@ -1,0 +1,128 @@
+"""`[Job]` → a contact sheet for sign-off: every poster in each format, captioned, as proof.pdf + proof.png.
+
+Each job is composed by the build's own path and drawn at screen size (`render_screen`), print
+formats cut to their trim (what the reader will see). Sheets are A3 landscape at 150 ppi, 6 × 3
+images each; the PDF has one page per sheet, the PNG stacks the sheets for a quick look.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .content import Campaign
+from .errors import Diagnostic, PosterError
+from .plan import Job
+from .workspace import Workspace
+
+SHEET_PX = (2480, 1754)  # A3 landscape at 150 ppi
+SHEET_PPI = 150
+COLUMNS, ROWS = 6, 3
+MARGIN, GUTTER, HEADER, CAPTION = 60, 40, 110, 56
+CELL = ((SHEET_PX[0] - 2 * MARGIN - (COLUMNS - 1) * GUTTER) // COLUMNS,
+        (SHEET_PX[1] - 2 * MARGIN - HEADER - (ROWS - 1) * GUTTER) // ROWS - CAPTION)  # image box, px
+OVERSAMPLE = 1.5  # draw larger, then reduce: small print stays legible on the sheet
+PAPER, INK, MUTED, BAD = "#FFFFFF", "#1D1D22", "#6B6B74", "#B3261E"
+
+
+@dataclass
+class ProofReport:
+    sheets: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    job: Job
+    image: object | None  # PIL.Image.Image, trimmed and fitted to CELL
+    error: str | None = None
+
+
+def _font(ws: Workspace, name: str, size: int):
+    """Captions in the project's own fonts (never the system's); Pillow's built-in face otherwise."""
+    from PIL import ImageFont
+
+    path = ws.fonts.files.get(name)
+    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
+
+
+def _thumbnail(ws: Workspace, campaign: Campaign, job: Job):
+    from PIL import Image, ImageOps
+
+    from .build import render_screen
+
+    fmt = job.format
+    px_per_unit = OVERSAMPLE * min(CELL[0] / fmt.width, CELL[1] / fmt.height)
+    _, png = render_screen(ws, campaign, job, round(max(fmt.page) * px_per_unit))
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    bleed = round(fmt.bleed * image.width / fmt.page[0])
+    if bleed:
+        image = image.crop((bleed, bleed, image.width - bleed, image.height - bleed))
+    return ImageOps.contain(image, CELL, Image.LANCZOS)
+
+
+def _sheet(ws: Workspace, title: str, cells: list[_Cell], number: int, total: int):
+    from PIL import Image, ImageDraw
+
+    sheet = Image.new("RGB", SHEET_PX, PAPER)
+    draw = ImageDraw.Draw(sheet)
+    bold, regular, small = _font(ws, "Inter-Bold", 34), _font(ws, "Inter-Regular", 24), _font(ws, "Inter-Regular", 20)
+    draw.text((MARGIN, MARGIN), f"{title} — proof for sign-off", font=bold, fill=INK)
+    draw.text((SHEET_PX[0] - MARGIN, MARGIN + 8), f"sheet {number}/{total} · {ws.timestamp:%Y-%m-%d}",
+              font=regular, fill=MUTED, anchor="ra")
+    top = MARGIN + HEADER
+    for i, cell in enumerate(cells):
+        col, row = i % COLUMNS, i // COLUMNS
+        x = MARGIN + col * (CELL[0] + GUTTER)
+        y = top + row * (CELL[1] + CAPTION + GUTTER)
+        if cell.image is not None:
+            img = cell.image
+            x, iy = x + (CELL[0] - img.width) // 2, y + CELL[1] - img.height  # bottom-aligned on the caption
+            sheet.paste(img, (x, iy))
+            draw.rectangle((x - 1, iy - 1, x + img.width, iy + img.height), outline="#C8C8CE")
+        else:
+            draw.rectangle((x, y, x + CELL[0] - 1, y + CELL[1] - 1), fill="#FBEAEA", outline=BAD, width=3)
+            text = "\n".join(textwrap.wrap(f"FAILED: {cell.error}", 30)[:16])
+            draw.multiline_text((x + 14, y + 14), text, font=small, fill=BAD, spacing=6)
+        draw.text((x, y + CELL[1] + 12), cell.job.poster_id, font=_font(ws, "Inter-SemiBold", 22), fill=INK)
+        draw.text((x, y + CELL[1] + 38), cell.job.format.name, font=small, fill=MUTED)
+    return sheet
+
+
+def write_proof(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path) -> ProofReport:
+    """Draw the contact sheet of `jobs` into out_dir/proof.pdf and proof.png (each written atomically).
+
+    A job that fails is drawn as a red cell with its error and reported; the others go on.
+    """
+    from PIL import Image
+
+    from .build import write_atomic
+
+    report = ProofReport()
+    cells = []
+    for job in jobs:
+        try:
+            cells.append(_Cell(job, _thumbnail(ws, campaign, job)))
+        except PosterError as exc:
+            report.errors.extend(exc.diagnostics)
+            cells.append(_Cell(job, None, str(exc.diagnostics[0])))
+    per_sheet = COLUMNS * ROWS
+    groups = [cells[i:i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
+    title = campaign.messages.campaign.name
+    sheets = [_sheet(ws, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
+    report.sheets = len(sheets)
+
+    pdf = io.BytesIO()
+    sheets[0].save(pdf, "PDF", save_all=True, append_images=sheets[1:], resolution=SHEET_PPI,
+                   title=f"{title} — proof", producer="poster-engine",
+                   creationDate=ws.timestamp.utctimetuple(), modDate=ws.timestamp.utctimetuple())
+    strip = Image.new("RGB", (SHEET_PX[0], SHEET_PX[1] * len(sheets) + 8 * (len(sheets) - 1)), "#9A9AA2")
+    for n, sheet in enumerate(sheets):
+        strip.paste(sheet, (0, n * (SHEET_PX[1] + 8)))
+    png = io.BytesIO()
+    strip.save(png, "PNG", compress_level=6)
+    write_atomic(out_dir / "proof.pdf", pdf.getvalue())
+    write_atomic(out_dir / "proof.png", png.getvalue())
+    return report
