@@ -86,3 +86,14 @@ def test_manifest_lists_every_output(demo_build, jobs):
     manifest = json.loads((demo_build / "manifest.json").read_text())
     files = {e["file"] for e in manifest["outputs"]}
     assert files == {j.output for j in jobs}
+
+
+def test_outputs_are_readable_by_others(demo_build):
+    """Atomic writes go through mkstemp (0600); deliverables must get the ordinary umask'd mode."""
+    import os
+    import stat
+
+    mode = stat.S_IMODE(os.stat(demo_build / "choc-cobalt" / "a3.pdf").st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
