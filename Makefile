@@ -33,7 +33,9 @@ test: test-deps
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.test-installed
+	command -v rsvg-convert >/dev/null 2>&1 || sh scripts/install-system-deps.sh librsvg2-bin
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_speed.py
 
 clean:
 	rm -rf build

@@ -10,7 +10,8 @@ command -v qpdf     >/dev/null 2>&1 || missing="$missing qpdf"
 command -v gs       >/dev/null 2>&1 || missing="$missing ghostscript"
 command -v mutool   >/dev/null 2>&1 || missing="$missing mupdf-tools"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
-[ -z "$missing" ] && exit 0
+missing="$missing $*"  # extra packages named on the command line (e.g. librsvg2-bin for benchmarks)
+[ -z "$(echo $missing)" ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "installing system tools:$missing"
