@@ -28,13 +28,13 @@ def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:
 
     poster = campaign.posters[job.poster_id]
     fmt = job.format
-    composition = compose(ws, campaign, poster, fmt)
+    composition = compose(ws, campaign, poster, fmt, job.lang)
     if fmt.medium == "print":
         from .export.pdf import svg_to_pdf
         from .prepress import finish_pdf
 
         return finish_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
-                          poster.spec.title, ws.timestamp)
+                          composition.title, ws.timestamp)
     from .export.raster import svg_to_png
 
     return svg_to_png(composition.svg, int(fmt.width), int(fmt.height))
@@ -62,7 +62,8 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
         try:
             data = render_job(ws, campaign, job)
         except PosterError as exc:
-            report.errors.extend(exc.diagnostics)
+            # One missing translation fails every format of a poster: say it once.
+            report.errors.extend(d for d in exc.diagnostics if d not in report.errors)
             if on_done:
                 on_done(job, exc.diagnostics[0])
             continue
@@ -71,6 +72,7 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
         entries.append({
             "poster": job.poster_id,
             "format": job.format.name,
+            "lang": job.lang,
             "file": job.output,
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),

@@ -20,6 +20,7 @@ EXIT_FAILED_JOBS = 1  # some posters could not be rendered; the others were
 EXIT_BAD_INPUT = 2  # the content or the command line is wrong; fix it and run again
 
 ProjectOpt = typer.Option(Path("."), "--project", "-C", help="Project folder (holds messages.yaml).")
+LANG_HELP = "Language of the texts: fr (default, the campaign's) or en; repeat to build several."
 
 
 def _err(line: str) -> None:
@@ -48,6 +49,7 @@ def _load(project: Path):
 def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
     format: list[str] = typer.Option([], "--format", "-f", help="Only these formats (repeatable)."),
+    lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
     project: Path = ProjectOpt,
 ) -> None:
@@ -59,7 +61,7 @@ def build(
     started = time.perf_counter()
     try:
         ws, campaign = _load(project)
-        jobs = plan_jobs(campaign, poster or None, format or None)
+        jobs = plan_jobs(campaign, poster or None, format or None, lang or None)
     except PosterError as exc:
         _bad_input(exc)
     for d in campaign.diagnostics:
@@ -85,7 +87,9 @@ def build(
 def render(
     poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default build/POSTER/FORMAT.EXT)."),
+    lang: str = typer.Option("fr", "--lang", "-l", help="Language of the texts: fr or en."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
@@ -98,7 +102,7 @@ def render(
         own = [d for d in campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
         if own:
             raise PosterError(own)
-        (job,) = plan_jobs(campaign, [poster], [format])
+        (job,) = plan_jobs(campaign, [poster], [format], [lang])
         data = render_job(ws, campaign, job)
     except PosterError as exc:
         _bad_input(exc)
@@ -112,6 +116,7 @@ def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts and formats."""
     from .content import LAYOUT_FAMILIES
     from .formats import FORMATS
+    from .typography import DEFAULT_LANG, LANGUAGES
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
     layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
@@ -120,6 +125,7 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo("formats:")
     for f in FORMATS.values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")
+    typer.echo("languages: " + ", ".join(f"{code} (default)" if code == DEFAULT_LANG else code for code in LANGUAGES))
 
 
 def main() -> None:

@@ -31,13 +31,15 @@ def campaign(workspace):
 
 @pytest.fixture(scope="session")
 def jobs(campaign):
+    """Every demo poster in each of its formats, in French (the build the output tests read back)."""
     return plan_jobs(campaign)
 
 
 @pytest.fixture(scope="session")
-def compositions(workspace, campaign, jobs):
-    """Every demo poster in every one of its formats, composed (not rendered)."""
-    return {job.output: compose(workspace, campaign, campaign.posters[job.poster_id], job.format) for job in jobs}
+def compositions(workspace, campaign):
+    """Every demo poster in every one of its formats and languages, composed (not rendered)."""
+    return {job.output: compose(workspace, campaign, campaign.posters[job.poster_id], job.format, job.lang)
+            for job in plan_jobs(campaign, langs=["fr", "en"])}
 
 
 @pytest.fixture(scope="session")
