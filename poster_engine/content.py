@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
@@ -237,34 +238,37 @@ def _validation_diagnostics(exc: ValidationError, src: Located, model: type[_Mod
 
 
 def _known_keys(model: type[_Model], parent: tuple) -> list[str]:
-    """Field names of the model at `parent` (walking nested models), for 'did you mean'."""
+    """Field names of the model found at `parent` (through nested models, dict values, list items,
+    Optional and Annotated types), for 'did you mean'."""
     current: Any = model
     for part in parent:
-        if isinstance(part, int) or current is None:
-            continue
-        info = getattr(current, "model_fields", {}).get(part)
-        if info is None:
-            current = None  # a dict key such as a film id: look at the dict's value type
-            continue
-        current = _model_in(info.annotation)
-    if current is None:
-        # parent ends at a dict entry, e.g. ('films', 'x'): find the value model
-        current = _model_in(_dict_value(model, parent))
-    return list(getattr(current, "model_fields", {}) or [])
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            current = info.annotation if info else None
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]  # `part` is a key such as a film id
+        elif get_origin(current) in (tuple, list):
+            current = get_args(current)[0]  # `part` is an index
+        else:
+            return []
+    current = _unwrap(current)
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
 
 
-def _model_in(annotation: Any) -> Any:
-    for candidate in (annotation, *getattr(annotation, "__args__", ())):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
-
-
-def _dict_value(model: type[_Model], parent: tuple) -> Any:
-    if parent and parent[0] in getattr(model, "model_fields", {}):
-        args = getattr(model.model_fields[parent[0]].annotation, "__args__", ())
-        return args[-1] if args else None
-    return None
+def _unwrap(annotation: Any) -> Any:
+    """Annotated[X, …] and X | None → X."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
 
 
 def _parse(src: Located, model: type[_Model]) -> Any:

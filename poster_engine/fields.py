@@ -82,7 +82,7 @@ def _programme(campaign: Campaign, say: _Translator) -> str:
 
 def poster_fields(campaign: Campaign, poster: Poster, lang: str) -> Fields:
     """Every field a slot may name as {field}, in `lang`. Prose gets the language's typography; URLs
-    stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`) are fields `label.<id>`."""
+    and the title (PDF metadata) stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`) are fields `label.<id>`."""
     m = campaign.messages
     spec = poster.spec
     info = m.campaign
@@ -102,7 +102,6 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str) -> Fields:
         "campaign.address": lambda: f"{venue_part('address')}, {venue_part('city')}",
         "campaign.footer": lambda: say(info.footer, ("campaign", "footer")),
         "programme": lambda: _programme(campaign, say),
-        "title": lambda: say(spec.title, ("poster", "title")),
     }
     for key, label in m.labels.items():
         f[f"label.{key}"] = lambda label=label, key=key: say(label, ("labels", key))
@@ -144,4 +143,5 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str) -> Fields:
     typeset: dict[str, Callable[[], str]] = {
         k: (lambda make=make: prose(make(), lang)) for k, make in f.items()}
     typeset.update({k: (lambda url=url: url) for k, url in urls.items()})
+    typeset["title"] = lambda: say(spec.title, ("poster", "title"))  # PDF metadata: as typed
     return Fields(typeset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,72 @@ def test_one_broken_poster_does_not_stop_the_others(project):
     assert any(l.startswith("error: posters/choc-cobalt.yaml:") for l in result.stderr.splitlines())
     built = sorted(p.parent.name for p in (project / "build").glob("*/instagram.png"))
     assert "choc-cobalt" not in built and "choc-telephone" in built and len(built) >= 9
+
+
+# --- languages ------------------------------------------------------------------------------------
+
+def test_every_shown_text_has_both_languages(campaign):
+    m = campaign.messages
+    texts = [msg.text for msg in m.messages.values()] + [s.label for s in m.stats.values()]
+    texts += [f.synopsis for f in m.films.values()] + list(m.labels.values())
+    texts += [m.campaign.mission, m.campaign.dates, m.campaign.footer]
+    assert all(t.fr and t.en for t in texts)
+    assert m.campaign.name.fr == m.campaign.name.en == "Numérique en lumière"  # a name serves every language
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def test_missing_translation_is_one_located_line(project):
+    _edit(project / "messages.yaml", '      en: "Your phone weighs far more than it seems."\n', "")
+    line = next(i for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1)
+                if l.startswith("  poids-cache:")) + 1
+    result = run_cli("build", "--lang", "en", "-p", "choc-telephone", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: messages.yaml:{line}: message 'poids-cache' has no 'en' text; add it or build another --lang"]
+    # French still builds: the text is there.
+    assert run_cli("build", "-p", "choc-telephone", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('      fr: "Le coltan de nos appareils se paie en sang et en boue."',
+     '      fr: "Le coltan de nos *appareils se paie en sang et en boue."',
+     "'messages.coltan.text.fr': '*' opened and never closed; close it, or type \\* for an asterisk"),
+    ('      en: "children work in the artisanal cobalt mines of Congo"',
+     '      de: "Kinder arbeiten in den Kobaltminen"', "unknown key 'de' (known: en, fr)"),
+    ('    text:\n      fr: "Le lithium', '    text: 42\n    old:\n      fr: "Le lithium',
+     "'messages.lithium.text': must be a text, or one text per language such as {fr: …, en: …}"),
+])
+def test_bad_texts_are_located(project, old, new, expected):
+    _edit(project / "messages.yaml", old, new)
+    line = next(i for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1)
+                if new.splitlines()[0] in l)
+    result = run_cli("build", cwd=project)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: messages.yaml:{line}: {expected}" in result.stderr.splitlines(), result.stderr
+
+
+def test_unknown_language(project):
+    result = run_cli("render", "choc-cobalt", "--lang", "de", cwd=project)
+    _assert_clean_failure(result, project, "error: unknown language 'de' (known: en, fr)")
+
+
+def test_output_paths_per_language(campaign):
+    from poster_engine.plan import plan_jobs
+
+    jobs = plan_jobs(campaign, ["choc-cobalt"], None, ["fr", "en"])
+    assert [j.output for j in jobs] == ["choc-cobalt/a3.pdf", "choc-cobalt/instagram.png",
+                                        "choc-cobalt/a3-en.pdf", "choc-cobalt/instagram-en.png"]
+
+
+def test_english_render_through_the_cli(project):
+    result = run_cli("render", "stat-cobalt", "--lang", "en", "-f", "a3", cwd=project)
+    assert result.returncode == 0, result.stderr
+    pdf = project / "build" / "stat-cobalt" / "a3-en.pdf"
+    assert result.stdout.strip() == str(pdf)
+    text = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "40,000 children in cobalt mines – Numérique en lumière" in text  # the English PDF title
