@@ -66,3 +66,13 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the real `poster` command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "poster_engine", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, project: Path, expected: str, alone: bool = False) -> None:
+    """Bad input: exit code 2, no traceback, the `expected` line printed (`alone`: and nothing else),
+    nothing written."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines == [expected] if alone else expected in lines, result.stderr
+    assert not (project / "build").exists()
