@@ -267,28 +267,26 @@ def _break(words: list[_Word], first: float, rest: float, m: _Measurer, balance:
     for w in full:
         prefix.append(prefix[-1] + w)
 
-    def head(w: int, end: int) -> tuple[Span, ...]:
-        return _head(words[w], end)
-
     def units(i: int, j: int) -> list[tuple[Span, ...]]:
         (wi, oi), (wj, oj) = breaks[i], breaks[j]
         if wi == wj:
-            return [head(wi, oj)]
+            return [_head(words[wi], oj)]
         out = [_slice(words[wi].pieces, oi, len(words[wi].text)) if oi else words[wi].pieces]
         out += [words[w].pieces for w in range(wi + 1, wj)]
         if oj:
-            out.append(head(wj, oj))
+            out.append(_head(words[wj], oj))
         return out
 
     def line_width(i: int, j: int) -> tuple[float, int]:
+        """Width (ems) and unit count of units(i, j), from prefix sums: this is the hot loop."""
         (wi, oi), (wj, oj) = breaks[i], breaks[j]
         if wi == wj:
-            return m.width(head(wi, oj)) - m.track, 1
+            return m.width(_head(words[wi], oj)) - m.track, 1
         count = wj - wi + (1 if oj else 0)
         width = m.width(_slice(words[wi].pieces, oi, len(words[wi].text))) if oi else full[wi]
         width += prefix[wj] - prefix[wi + 1]
         if oj:
-            width += m.width(head(wj, oj))
+            width += m.width(_head(words[wj], oj))
         return width + m.space * (count - 1) - m.track, count
 
     widest = max(first, rest)

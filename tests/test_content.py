@@ -141,12 +141,12 @@ def test_missing_translation_is_one_located_line(project):
     _edit(project / "messages.yaml", '      en: "Your phone weighs far more than it seems."\n', "")
     line = next(i for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1)
                 if l.startswith("  poids-cache:")) + 1
-    result = run_cli("build", "--lang", "en", "-p", "choc-telephone", cwd=project)
+    result = run_cli("build", "--lang", "en", "-p", "choc-telephone", "-f", "instagram", cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
         f"error: messages.yaml:{line}: message 'poids-cache' has no 'en' text; add it or build another --lang"]
     # French still builds: the text is there.
-    assert run_cli("build", "-p", "choc-telephone", cwd=project).returncode == 0
+    assert run_cli("build", "-p", "choc-telephone", "-f", "instagram", cwd=project).returncode == 0
 
 
 @pytest.mark.parametrize("old, new, expected", [
@@ -155,7 +155,8 @@ def test_missing_translation_is_one_located_line(project):
      "'messages.coltan.text.fr': '*' opened and never closed; close it, or type \\* for an asterisk"),
     ('      en: "children work in the artisanal cobalt mines of Congo"',
      '      de: "Kinder arbeiten in den Kobaltminen"', "unknown key 'de' (known: en, fr)"),
-    ('    text:\n      fr: "Le lithium', '    text: 42\n    old:\n      fr: "Le lithium',
+    ('    text:\n      fr: "Le lithium, nouvel or blanc, sacrifie des terres autochtones."\n'
+     '      en: "Lithium, the new white gold, sacrifices Indigenous lands."', '    text: 42',
      "'messages.lithium.text': must be a text, or one text per language such as {fr: …, en: …}"),
 ])
 def test_bad_texts_are_located(project, old, new, expected):
