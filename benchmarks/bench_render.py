@@ -27,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--poster", action="append")
+    parser.add_argument("--lang", action="append", help="languages (default: the campaign's)")
     args = parser.parse_args()
 
     from poster_engine.compose import compose
@@ -40,7 +41,7 @@ def main() -> None:
 
     ws = Workspace(ROOT)
     campaign = load_campaign(ws.root, set(FORMATS))
-    jobs = plan_jobs(campaign, args.poster, print_profile=ws.print_settings.profile)
+    jobs = plan_jobs(campaign, args.poster, None, args.lang, print_profile=ws.print_settings.profile)
     by_format: dict[str, dict[str, list[float]]] = {}
     sizes: dict[str, list[int]] = {}
     per_job: dict[str, list[tuple[float, float]]] = {}
@@ -48,12 +49,12 @@ def main() -> None:
         for job in jobs:
             poster, fmt = campaign.posters[job.poster_id], job.format
             t0 = time.perf_counter()
-            comp = compose(ws, campaign, poster, fmt)
+            comp = compose(ws, campaign, poster, fmt, job.lang)
             t1 = time.perf_counter()
             if fmt.medium == "print":
                 raw = svg_to_pdf(comp.svg)
                 t2 = time.perf_counter()
-                data = make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, poster.spec.title, ws.timestamp,
+                data = make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, comp.title, ws.timestamp,
                                       ws.print_settings)
             else:
                 data = svg_to_png(comp.svg, int(fmt.width), int(fmt.height))

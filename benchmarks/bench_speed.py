@@ -148,8 +148,8 @@ def main() -> None:
     ws = Workspace(ROOT)
     campaign = load_campaign(ws.root, set(FORMATS))
     poster = campaign.posters[PHOTO_POSTER]
-    (social,) = plan_jobs(campaign, [PHOTO_POSTER], ["instagram"], ws.print_settings.profile)
-    (a3,) = plan_jobs(campaign, [PHOTO_POSTER], ["a3"], ws.print_settings.profile)
+    (social,) = plan_jobs(campaign, [PHOTO_POSTER], ["instagram"], print_profile=ws.print_settings.profile)
+    (a3,) = plan_jobs(campaign, [PHOTO_POSTER], ["a3"], print_profile=ws.print_settings.profile)
     comp = compose(ws, campaign, poster, social.format)
     tmp = Path(tempfile.mkdtemp())
     (tmp / "social.svg").write_bytes(comp.svg)

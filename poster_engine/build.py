@@ -29,7 +29,7 @@ def compose_job(ws: Workspace, campaign: Campaign, job: Job, raster_scale: float
     """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
     from .compose import compose
 
-    return compose(ws, campaign, campaign.posters[job.poster_id], job.format, raster_scale)
+    return compose(ws, campaign, campaign.posters[job.poster_id], job.format, job.lang, raster_scale)
 
 
 def export_job(ws: Workspace, composition: Composition) -> bytes:
@@ -39,9 +39,8 @@ def export_job(ws: Workspace, composition: Composition) -> bytes:
         from .export.pdf import svg_to_pdf
         from .prepress import make_print_pdf
 
-        poster = composition.poster
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
-                              poster.spec.title, ws.timestamp, ws.print_settings, poster.file)
+                              composition.title, ws.timestamp, ws.print_settings, composition.poster.file)
     from .export.raster import svg_to_png
 
     return svg_to_png(composition.svg, int(fmt.width), int(fmt.height))
@@ -95,7 +94,8 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
         try:
             data = render_job(ws, campaign, job)
         except PosterError as exc:
-            report.errors.extend(exc.diagnostics)
+            # One missing translation fails every format of a poster: say it once.
+            report.errors.extend(d for d in exc.diagnostics if d not in report.errors)
             if on_done:
                 on_done(job, exc.diagnostics[0])
             continue
@@ -104,6 +104,7 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
         entries.append({
             "poster": job.poster_id,
             "format": job.format.name,
+            "lang": job.lang,
             "file": job.output,
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),

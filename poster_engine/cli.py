@@ -22,6 +22,7 @@ EXIT_BAD_INPUT = 2  # the content or the command line is wrong; fix it and run a
 ProjectOpt = typer.Option(Path("."), "--project", "-C", help="Project folder (holds messages.yaml).")
 PrintProfileOpt = typer.Option("fogra39", "--print-profile", "-P",
                                help="Print profile for PDFs (bleed, marks, ICC, ink limit); see `poster list`.")
+LANG_HELP = "Language of the texts: fr (default, the campaign's) or en; repeat to build several."
 
 
 def _err(line: str) -> None:
@@ -47,14 +48,16 @@ def _load(project: Path, print_profile: str = "fogra39"):
     return ws, load_campaign(ws.root, set(FORMATS))
 
 
-def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39"):
+def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39",
+          langs: list[str] | None = None):
     """Load the project and plan the selected jobs (bad input exits); rejected poster files are printed."""
     from .errors import PosterError
     from .plan import plan_jobs
 
     try:
         ws, campaign = _load(project, print_profile)
-        jobs = plan_jobs(campaign, posters or None, formats or None, ws.print_settings.profile)
+        jobs = plan_jobs(campaign, posters or None, formats or None, langs or None,
+                         print_profile=ws.print_settings.profile)
     except PosterError as exc:
         _bad_input(exc)
     for d in campaign.diagnostics:
@@ -74,6 +77,7 @@ def _exit_status(campaign, failed: list) -> None:
 def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
     format: list[str] = typer.Option([], "--format", "-f", help="Only these formats (repeatable)."),
+    lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
@@ -82,7 +86,7 @@ def build(
     from .build import build as run_build
 
     started = time.perf_counter()
-    ws, campaign, jobs, out_dir = _plan(project, poster, format, out, print_profile)
+    ws, campaign, jobs, out_dir = _plan(project, poster, format, out, print_profile, lang)
 
     def progress(job, problem) -> None:
         typer.echo(f"{'FAIL' if problem else 'ok  '} {job.output}")
@@ -100,7 +104,9 @@ def build(
 def render(
     poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default build/POSTER/FORMAT.EXT)."),
+    lang: str = typer.Option("fr", "--lang", "-l", help="Language of the texts: fr or en."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
@@ -114,7 +120,7 @@ def render(
         own = [d for d in campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
         if own:
             raise PosterError(own)
-        (job,) = plan_jobs(campaign, [poster], [format], ws.print_settings.profile)
+        (job,) = plan_jobs(campaign, [poster], [format], [lang], print_profile=ws.print_settings.profile)
         data = render_job(ws, campaign, job)
     except PosterError as exc:
         _bad_input(exc)
@@ -194,6 +200,7 @@ def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
     from .content import LAYOUT_FAMILIES
     from .formats import FORMATS
+    from .typography import DEFAULT_LANG, LANGUAGES
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
     layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
@@ -207,6 +214,7 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo("print profiles (--print-profile):")
     for p in list_profiles(project).values():
         typer.echo(f"  {p.name:<18} {p.label}")
+    typer.echo("languages: " + ", ".join(f"{code} (default)" if code == DEFAULT_LANG else code for code in LANGUAGES))
 
 
 def main() -> None:

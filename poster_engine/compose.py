@@ -6,14 +6,18 @@ import math
 import re
 from dataclasses import dataclass
 from html import escape
+from typing import Mapping
 
 from .content import Campaign, Poster
-from .errors import Diagnostic, PosterError, fail
-from .fields import poster_fields
+from .errors import Diagnostic, PosterError, did_you_mean, fail
+from .fields import Fields, poster_fields
+from .fonts import FontLibrary
 from .formats import MM_PER_INCH, Format
 from .layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
+from .markup import MarkupError, parse_markup
 from .qr import QrCode, make_qr
-from .typeset import Box, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
+from .typeset import Box, Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
+from .typography import DEFAULT_LANG
 from .visuals import PRINT_PPI, visual_svg
 from .workspace import Workspace
 
@@ -35,6 +39,8 @@ class Composition:
 
     poster: Poster
     layout: Layout
+    lang: str
+    title: str  # the poster's title in `lang` (PDF metadata)
     svg: bytes
     blocks: dict[str, TextBlock]
     qrs: dict[str, PlacedQr]
@@ -64,27 +70,58 @@ def _choice(slot: Slot, key: str, allowed: tuple[str, ...], layout: Layout) -> s
     return value
 
 
-def text_rules(slot: Slot, layout: Layout, ws: Workspace) -> TextRules:
+# Layout units from which the display cut of a font (InterDisplay-Bold for Inter-Bold) is used:
+# 7 units = 7 mm at A3 ≈ 20 pt, where Inter's text cut starts to look loose and its display cut,
+# drawn for large sizes with tighter spacing and finer joins, takes over.
+DISPLAY_FROM = 7.0
+# All-caps need air between letters (thousandths of an em) when the slot does not say otherwise.
+UPPERCASE_TRACKING = 50.0
+
+
+def text_rules(slot: Slot, layout: Layout, ws: Workspace, lang: str = DEFAULT_LANG) -> TextRules:
     """A text slot's data-* attributes → TextRules (fonts resolved from the project's fonts/)."""
     names = tuple(n.strip() for n in slot.rules.get("font", "Inter-Regular").split(",") if n.strip())
     size_min = _num(slot, "size-min", layout)
     size_max = _num(slot, "size-max", layout, size_min)
     if not 0 < size_min <= size_max:
         raise slot_error(layout, slot, "need 0 < data-size-min <= data-size-max")
+    uppercase = _choice(slot, "case", ("none", "upper"), layout) == "upper"
+    balance = _choice(slot, "fit", ("shrink", "balance"), layout) == "balance"
+    hyphenate = _choice(slot, "hyphenate", ("auto", "true", "false"), layout)
+    features = [f.strip() for f in slot.rules.get("features", "").split(",") if f.strip()]
+    if uppercase and "case" not in features:
+        features.append("case")  # case-sensitive forms: hyphens, dashes and brackets raised to the capitals
     return TextRules(
-        fonts=ws.fonts.chain(names, layout.file, slot.line),
+        faces=font_faces(ws.fonts, names, layout.file, slot.line),
         size_min=size_min,
         size_max=size_max,
         line_height=_num(slot, "line-height", layout, 1.15),
         align=_choice(slot, "align", ("left", "center", "right"), layout),  # type: ignore[arg-type]
         valign=_choice(slot, "valign", ("top", "middle", "bottom"), layout),  # type: ignore[arg-type]
         max_lines=int(_num(slot, "max-lines", layout, 99)),
-        balance=_choice(slot, "fit", ("shrink", "balance"), layout) == "balance",
-        tracking=_num(slot, "tracking", layout, 0.0),
-        uppercase=_choice(slot, "case", ("none", "upper"), layout) == "upper",
-        features=slot.rules.get("features", ""),
+        balance=balance,
+        tracking=_num(slot, "tracking", layout, UPPERCASE_TRACKING if uppercase else 0.0),
+        uppercase=uppercase,
+        features=",".join(features),
         hanging=_num(slot, "indent-hanging", layout, 0.0),
+        hyphenate=hyphenate == "true" or (hyphenate == "auto" and not balance),
+        lang=lang,
     )
+
+
+def font_faces(lib: FontLibrary, names: tuple[str, ...], used_by: str, line: int | None = None) -> tuple[Face, ...]:
+    """A slot's font chain in its text cut below DISPLAY_FROM and its display cut from there up, each
+    with the heavier chain **strong** text uses (empty when the first font has no heavier cut).
+    `used_by` and `line` locate a missing font."""
+    faces = []
+    for min_size, display in ((0.0, False), (DISPLAY_FROM, True)):
+        chain = tuple(dict.fromkeys(lib.optical_cut(n, display) for n in names))
+        heavier = lib.heavier(chain[0]) if chain else None
+        strong = tuple(dict.fromkeys(lib.heavier(n) or n for n in chain)) if heavier else ()
+        face = Face(min_size, lib.chain(chain, used_by, line), lib.chain(strong, used_by, line))
+        if not faces or (face.fonts, face.strong) != (faces[-1].fonts, faces[-1].strong):
+            faces.append(face)
+    return tuple(faces)
 
 
 def _fill(spec: str | None) -> str:
@@ -96,15 +133,25 @@ def _fill(spec: str | None) -> str:
 
 
 def draw_text(block: TextBlock, color: str | None) -> str:
-    """Glyph outlines as one path per text block: no font is needed to print or view the output,
-    and one element instead of one per glyph halves cairosvg's drawing time (README, Performance)."""
-    d = []
+    """Glyph outlines as one path per colour run (no font is needed to print or view the output):
+    one element instead of one per glyph halves cairosvg's drawing time (README, Performance).
+
+    Emphasis is drawn in the accent colour, or in the text colour when the slot is in the accent.
+    """
+    base = color or "text"
+    accent = "text" if base == "accent" else "accent"
+    runs: list[tuple[bool, list[str]]] = []
     for g in block.glyphs:
         outline = g.font.glyph_outline(g.gid, g.scale)
-        if outline is not None:
-            dx, dy, rest = outline
-            d.append(f"M{g.x + dx:.3f} {g.y + dy:.3f}{rest}")
-    return f'<path {_fill(color)} d="{"".join(d)}"/>'
+        if outline is None:
+            continue
+        dx, dy, rest = outline
+        piece = f"M{g.x + dx:.3f} {g.y + dy:.3f}{rest}"
+        if runs and runs[-1][0] == g.emphasis:
+            runs[-1][1].append(piece)
+        else:
+            runs.append((g.emphasis, [piece]))
+    return "".join(f'<path {_fill(accent if emphasis else base)} d="{"".join(d)}"/>' for emphasis, d in runs)
 
 
 def _excerpt(text: str, n: int = 40) -> str:
@@ -112,7 +159,7 @@ def _excerpt(text: str, n: int = 40) -> str:
     return flat if len(flat) <= n else flat[: n - 1].rstrip() + "…"
 
 
-def _expand(template: str, fields: dict[str, str]) -> tuple[str, list[str]]:
+def _expand(template: str, fields: Mapping[str, str]) -> tuple[str, list[str]]:
     """Fill {field} references; returns the text and the names that this poster lacks."""
     missing: list[str] = []
 
@@ -132,11 +179,11 @@ def _source_key(field_names: list[str]) -> str:
 
 
 class _Composer:
-    def __init__(self, ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
+    def __init__(self, ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, lang: str,
                  raster_scale: float | None = None):
-        self.ws, self.poster, self.fmt, self.raster_scale = ws, poster, fmt, raster_scale
+        self.ws, self.poster, self.fmt, self.lang, self.raster_scale = ws, poster, fmt, lang, raster_scale
         self.layout = load_layout(ws.root, poster.spec.layout, fmt)
-        self.fields = poster_fields(campaign, poster)
+        self.fields: Fields = poster_fields(campaign, poster, lang)
         self.blocks: dict[str, TextBlock] = {}
         self.qrs: dict[str, PlacedQr] = {}
 
@@ -148,23 +195,37 @@ class _Composer:
         template = slot.rules.get("text", "").replace("\\n", "\n")
         text, missing = _expand(template, self.fields)
         names = FIELD.findall(template)
+        labels = [n for n in missing if n.startswith("label.")]
+        if labels:
+            known = [k for k in self.fields if k.startswith("label.")]
+            raise slot_error(self.layout, slot, f"{{{labels[0]}}} is not in messages.yaml's labels"
+                             f"{did_you_mean(labels[0], known)}; add it under labels:")
         if missing or not text.strip():
             if slot.rules.get("optional") == "true":
                 return ""
             what = "{" + (missing or names or ["?"])[0] + "}"
             raise self.error(f"layout '{self.layout.family}' slot '{slot.name}' needs {what}, "
                              f"which this poster does not define", _source_key(missing or names))
-        rules = text_rules(slot, self.layout, self.ws)
         try:
-            block = fit_text(text, slot.box, rules)
+            spans = parse_markup(text)
+        except MarkupError as exc:
+            raise self.error(f"slot '{slot.name}': {exc}", _source_key(names)) from None
+        shown = _excerpt("".join(s.text for s in spans))
+        rules = text_rules(slot, self.layout, self.ws, self.lang)
+        try:
+            block = fit_text(spans, slot.box, rules)
         except TextDoesNotFit as exc:
             raise self.error(
-                f'text "{_excerpt(text)}" does not fit slot \'{slot.name}\' of {self.layout.file} at format '
+                f'text "{shown}" does not fit slot \'{slot.name}\' of {self.layout.file} at format '
                 f"{self.fmt.name}, even at the minimum size {rules.size_min:g}: {exc.reason}; "
                 f"shorten the text or lower the slot's data-size-min", _source_key(names)) from None
         except MissingGlyph as exc:
-            raise self.error(f'{exc} (slot \'{slot.name}\', text "{_excerpt(text)}"); '
-                             f"add a font that has it to the slot's data-font", _source_key(names)) from None
+            char = f" '{exc.char}'" if exc.char.isprintable() else ""
+            fonts = ", ".join(dict.fromkeys(f.name for face in rules.faces for f in face.fonts))
+            raise self.error(
+                f'character U+{ord(exc.char):04X}{char} of text "{shown}" is in none of the fonts of slot '
+                f"'{slot.name}' ({fonts}); remove it or add a font that has it to the slot's data-font in "
+                f"{self.layout.file}", _source_key(names)) from None
         self.blocks[slot.name] = block
         return draw_text(block, slot.rules.get("color"))
 
@@ -230,19 +291,19 @@ class _Composer:
         doc = (
             f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width:g}{unit}" height="{height:g}{unit}" '
             f'viewBox="0 0 {width:g} {height:g}">'
-            f"<title>{escape(self.poster.spec.title)}</title><style>{css}</style>{lay.defs}"
+            f"<title>{escape(self.fields['title'])}</title><style>{css}</style>{lay.defs}"
             f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{"".join(body)}</g></svg>'
         )
         return doc.encode("utf-8")
 
 
 def compose(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
-            raster_scale: float | None = None) -> Composition:
-    """Compose one poster at one format. Raises PosterError with the poster's file and line.
+            lang: str = DEFAULT_LANG, raster_scale: float | None = None) -> Composition:
+    """Compose one poster at one format in one language. Raises PosterError with the file and line.
 
     `raster_scale` (output px per format unit) resamples photos for a smaller target, e.g. a
     screen preview; by default they get 300 ppi on print formats and 1 px per px on social ones.
     """
-    c = _Composer(ws, campaign, poster, fmt, raster_scale)
+    c = _Composer(ws, campaign, poster, fmt, lang, raster_scale)
     svg = c.document()
-    return Composition(poster, c.layout, svg, c.blocks, c.qrs)
+    return Composition(poster, c.layout, lang, c.fields["title"], svg, c.blocks, c.qrs)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from .errors import Diagnostic, PosterError, did_you_mean
+from .markup import MarkupError, parse_markup
 from .sources import Located, load_yaml
+from .typography import DEFAULT_LANG, LANGUAGES
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -30,61 +34,106 @@ def _http_url(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
+class Text(_Model):
+    """A text shown on posters, in each language it is written in (one field per code of LANGUAGES).
+
+    In YAML either a string or one string per language: `text: {fr: "…", en: "…"}`. Both may carry
+    the inline markup of markup.py (`*accent*`, `**heavier**`).
+    """
+
+    fr: str | None = Field(None, min_length=1)
+    en: str | None = Field(None, min_length=1)
+
+    @field_validator("fr", "en")
+    @classmethod
+    def _markup(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_markup(v)
+            except MarkupError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @model_validator(mode="after")
+    def _some(self) -> "Text":
+        if all(self.get(lang) is None for lang in LANGUAGES):
+            raise ValueError(f"needs a text in at least one language ({', '.join(LANGUAGES)})")
+        return self
+
+    def get(self, lang: str) -> str | None:
+        return getattr(self, lang)
+
+
+def _text_input(value: Any, every_language: bool) -> Any:
+    if isinstance(value, str):
+        return {lang: value for lang in LANGUAGES} if every_language else {DEFAULT_LANG: value}
+    if value is None or isinstance(value, dict):
+        return value
+    raise ValueError(f"must be a text, or one text per language such as {{{DEFAULT_LANG}: …, en: …}}")
+
+
+# Prose: a plain string is the campaign's language (French) only; other languages need their own
+# text, and a build in a language it lacks says so. Name: a plain string (a film title, a venue,
+# a source) is the same in every language; a mapping still gives per-language variants.
+Prose = Annotated[Text, BeforeValidator(lambda v: _text_input(v, every_language=False))]
+Name = Annotated[Text, BeforeValidator(lambda v: _text_input(v, every_language=True))]
+
+
 class Link(_Model):
-    label: str
+    label: Prose
     url: HttpUrl
     placeholder: bool = False
 
 
 class Quote(_Model):
-    text: str = Field(min_length=1)
-    source: str
+    text: Prose
+    source: Name
 
 
 class Film(_Model):
-    title: str = Field(min_length=1)
+    title: Name
     directors: tuple[str, ...] = ()
     year: int | None = None
     duration_min: int | None = None
     duration_alt_min: int | None = None
-    synopsis: str = Field(min_length=1)
+    synopsis: Prose
     link: Link
     quotes: tuple[Quote, ...] = ()
 
 
 class Stat(_Model):
     value: int | float
-    unit: str = ""
-    label: str = Field(min_length=1)
-    source: str = Field(min_length=1)
+    unit: Name | None = None
+    label: Prose
+    source: Name
     source_placeholder: bool = False
     year: int | None = None
 
 
 class Definition(_Model):
-    term: str
-    text: str
+    term: Prose
+    text: Prose
 
 
 class Message(_Model):
-    text: str = Field(min_length=1)
+    text: Prose
     theme: str | None = None
 
 
 class Venue(_Model):
-    name: str
-    address: str
-    city: str
+    name: Name
+    address: Name
+    city: Name
 
 
 class CampaignInfo(_Model):
-    name: str
-    mission: str
-    dates: str
+    name: Name
+    mission: Prose
+    dates: Prose
     venue: Venue
     url: HttpUrl
     url_placeholder: bool = False
-    footer: str
+    footer: Prose
 
 
 class Messages(_Model):
@@ -95,6 +144,7 @@ class Messages(_Model):
     stats: dict[str, Stat]
     definitions: dict[str, Definition] = {}
     messages: dict[str, Message]
+    labels: dict[str, Prose] = {}  # the layouts' own words ("Voir le film"), as fields {label.<id>}
 
 
 class Colors(_Model):
@@ -113,7 +163,7 @@ class Colors(_Model):
 class PosterSpec(_Model):
     """One posters/<id>.yaml file."""
 
-    title: str = Field(min_length=1)
+    title: Name  # the PDF's title; {fr: …, en: …} when it differs by language
     layout: Literal["choc", "stat", "film", "programme"]
     message: str | None = None
     stat: str | None = None
@@ -154,6 +204,11 @@ class Campaign:
     posters: dict[str, Poster]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     sources: tuple[Path, ...] = ()  # every file read, for caches and watchers
+    message_lines: dict[tuple, int] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    def line_of(self, path: tuple) -> int | None:
+        """Line in messages.yaml of the key at `path`, e.g. ('messages', 'coltan', 'text')."""
+        return Located(None, "messages.yaml", self.message_lines).line_of(path)
 
 
 def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
@@ -183,34 +238,37 @@ def _validation_diagnostics(exc: ValidationError, src: Located, model: type[_Mod
 
 
 def _known_keys(model: type[_Model], parent: tuple) -> list[str]:
-    """Field names of the model at `parent` (walking nested models), for 'did you mean'."""
+    """Field names of the model found at `parent` (through nested models, dict values, list items,
+    Optional and Annotated types), for 'did you mean'."""
     current: Any = model
     for part in parent:
-        if isinstance(part, int) or current is None:
-            continue
-        info = getattr(current, "model_fields", {}).get(part)
-        if info is None:
-            current = None  # a dict key such as a film id: look at the dict's value type
-            continue
-        current = _model_in(info.annotation)
-    if current is None:
-        # parent ends at a dict entry, e.g. ('films', 'x'): find the value model
-        current = _model_in(_dict_value(model, parent))
-    return list(getattr(current, "model_fields", {}) or [])
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            current = info.annotation if info else None
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]  # `part` is a key such as a film id
+        elif get_origin(current) in (tuple, list):
+            current = get_args(current)[0]  # `part` is an index
+        else:
+            return []
+    current = _unwrap(current)
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
 
 
-def _model_in(annotation: Any) -> Any:
-    for candidate in (annotation, *getattr(annotation, "__args__", ())):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
-
-
-def _dict_value(model: type[_Model], parent: tuple) -> Any:
-    if parent and parent[0] in getattr(model, "model_fields", {}):
-        args = getattr(model.model_fields[parent[0]].annotation, "__args__", ())
-        return args[-1] if args else None
-    return None
+def _unwrap(annotation: Any) -> Any:
+    """Annotated[X, …] and X | None → X."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
 
 
 def _parse(src: Located, model: type[_Model]) -> Any:
@@ -291,4 +349,4 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
             continue
         key_lines = {k[0]: line for k, line in src.lines.items() if len(k) == 1}
         posters[poster_id] = Poster(poster_id, spec, shown, key_lines)
-    return Campaign(root, messages, posters, tuple(diags), tuple(sources))
+    return Campaign(root, messages, posters, tuple(diags), tuple(sources), messages_src.lines)

@@ -1,21 +1,69 @@
-"""`Campaign` + `Poster` → the named text fields a layout's slots can use, typographically set."""
+"""`Campaign` + `Poster` + language → the named text fields a layout's slots can use, typographically set."""
 
 from __future__ import annotations
 
-from .content import Campaign, Film, Poster
-from .typography import NBSP, format_quantity, french
+from typing import Callable, Iterator, Mapping
+
+from .content import Campaign, Film, Poster, Text
+from .errors import Diagnostic, PosterError
+from .typography import LANGUAGES, NBSP, format_list, format_quantity, prose
 
 
-def _join_names(names: tuple[str, ...]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " et " + names[-1]
+class Fields(Mapping[str, str]):
+    """Fields computed on first use: a text missing in the job's language is an error only when a
+    slot shows it (an untranslated press quote nobody picked does not stop an English build)."""
+
+    def __init__(self, makers: dict[str, Callable[[], str]]):
+        self._makers = makers
+        self._values: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._values:
+            self._values[name] = self._makers[name]()
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
 
 
-def _credits(film: Film) -> str:
+def _describe(path: tuple) -> str:
+    """('films', 'x', 'quotes', 8, 'text') → "film 'x' quote 8": how errors name a text of messages.yaml."""
+    kind, *rest = path
+    if kind == "campaign":
+        return " ".join(map(str, path))
+    if kind == "poster":
+        return "the poster's title"
+    name = {"messages": "message", "stats": "stat", "films": "film", "labels": "label",
+            "definitions": "definition"}.get(kind, kind)
+    what = "".join(f" {'quote' if w == 'quotes' else w}" for w in rest[1:] if w != "text")
+    return f"{name} '{rest[0]}'{what}"
+
+
+class _Translator:
+    """Picks a `Text` in the job's language, or raises a one-line error at the text's line."""
+
+    def __init__(self, campaign: Campaign, poster: Poster, lang: str):
+        self.campaign, self.poster, self.lang = campaign, poster, lang
+
+    def __call__(self, text: Text, path: tuple) -> str:
+        value = text.get(self.lang)
+        if value is not None:
+            return value
+        if path[0] == "poster":
+            file, line = self.poster.file, self.poster.line_of(path[1])
+        else:
+            file, line = "messages.yaml", self.campaign.line_of(path)
+        raise PosterError(Diagnostic(
+            f"{_describe(path)} has no '{self.lang}' text; add it or build another --lang", file, line))
+
+
+def _credits(film: Film, say: _Translator) -> str:
     parts = []
     if film.directors:
-        parts.append(_join_names(film.directors))
+        parts.append(format_list(film.directors, say.lang))
     if film.year:
         parts.append(str(film.year))
     if film.duration_min:
@@ -24,53 +72,76 @@ def _credits(film: Film) -> str:
     return f"{NBSP}· ".join(parts)
 
 
-def _programme_line(film: Film) -> str:
-    detail = _credits(film)
-    return f"{film.title} — {detail}" if detail else film.title
+def _programme(campaign: Campaign, say: _Translator) -> str:
+    lines = []
+    for fid, film in campaign.messages.films.items():
+        title, detail = say(film.title, ("films", fid, "title")), _credits(film, say)
+        lines.append(f"{title} — {detail}" if detail else title)
+    return "\n".join(lines)
 
 
-def poster_fields(campaign: Campaign, poster: Poster) -> dict[str, str]:
-    """Every field a slot may name as {field}. Prose gets French typography; URLs stay verbatim."""
+def poster_fields(campaign: Campaign, poster: Poster, lang: str) -> Fields:
+    """Every field a slot may name as {field}, in `lang`. Prose gets the language's typography; URLs
+    and the title (PDF metadata) stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`) are fields `label.<id>`."""
     m = campaign.messages
     spec = poster.spec
     info = m.campaign
-    f: dict[str, str] = {
-        "campaign.name": info.name,
-        "campaign.mission": info.mission,
-        "campaign.dates": info.dates,
-        "campaign.venue": f"{info.venue.name}, {info.venue.address}, {info.venue.city}",
-        "campaign.venue_name": info.venue.name,
-        "campaign.address": f"{info.venue.address}, {info.venue.city}",
-        "campaign.footer": info.footer,
-        "programme": "\n".join(_programme_line(film) for film in m.films.values()),
-        "title": spec.title,
+    say = _Translator(campaign, poster, lang)
+    quotes = LANGUAGES[lang].quotes
+    venue = info.venue
+
+    def venue_part(key: str) -> str:
+        return say(getattr(venue, key), ("campaign", "venue", key))
+
+    f: dict[str, Callable[[], str]] = {
+        "campaign.name": lambda: say(info.name, ("campaign", "name")),
+        "campaign.mission": lambda: say(info.mission, ("campaign", "mission")),
+        "campaign.dates": lambda: say(info.dates, ("campaign", "dates")),
+        "campaign.venue": lambda: ", ".join(venue_part(k) for k in ("name", "address", "city")),
+        "campaign.venue_name": lambda: venue_part("name"),
+        "campaign.address": lambda: f"{venue_part('address')}, {venue_part('city')}",
+        "campaign.footer": lambda: say(info.footer, ("campaign", "footer")),
+        "programme": lambda: _programme(campaign, say),
     }
+    for key, label in m.labels.items():
+        f[f"label.{key}"] = lambda label=label, key=key: say(label, ("labels", key))
     urls = {"campaign.url": info.url}
     if spec.message:
-        f["message"] = m.messages[spec.message].text
+        message = m.messages[spec.message]
+        f["message"] = lambda: say(message.text, ("messages", spec.message, "text"))
     if spec.stat:
-        stat = m.stats[spec.stat]
-        f["stat.value"] = format_quantity(stat.value, stat.unit)
-        f["stat.label"] = stat.label
-        f["stat.source"] = f"{stat.source}, {stat.year}" if stat.year else stat.source
+        sid, stat = spec.stat, m.stats[spec.stat]
+
+        def source() -> str:
+            text = say(stat.source, ("stats", sid, "source"))
+            return f"{text}, {stat.year}" if stat.year else text
+
+        f["stat.value"] = lambda: format_quantity(
+            stat.value, say(stat.unit, ("stats", sid, "unit")) if stat.unit else "", lang)
+        f["stat.label"] = lambda: say(stat.label, ("stats", sid, "label"))
+        f["stat.source"] = source
     if spec.film:
-        film = m.films[spec.film]
+        fid, film = spec.film, m.films[spec.film]
         f.update({
-            "film.title": film.title,
-            "film.directors": _join_names(film.directors),
-            "film.year": str(film.year or ""),
-            "film.credits": _credits(film),
-            "film.synopsis": film.synopsis,
-            "film.link_label": film.link.label,
+            "film.title": lambda: say(film.title, ("films", fid, "title")),
+            "film.directors": lambda: format_list(film.directors, lang),
+            "film.year": lambda: str(film.year or ""),
+            "film.credits": lambda: _credits(film, say),
+            "film.synopsis": lambda: say(film.synopsis, ("films", fid, "synopsis")),
+            "film.link_label": lambda: say(film.link.label, ("films", fid, "link", "label")),
         })
         urls["film.url"] = film.link.url
         # The excerpt is the chosen press quote if any, else the synopsis.
         if spec.quote is not None:
-            quote = film.quotes[spec.quote]
-            f["film.excerpt"] = f["quote.text"] = f"« {quote.text} »"
-            f["film.excerpt_source"] = f["quote.source"] = f"— {quote.source}"
+            n, quote = spec.quote, film.quotes[spec.quote]
+            f["film.excerpt"] = f["quote.text"] = (
+                lambda: quotes[0] + say(quote.text, ("films", fid, "quotes", n, "text")) + quotes[1])
+            f["film.excerpt_source"] = f["quote.source"] = (
+                lambda: "— " + say(quote.source, ("films", fid, "quotes", n, "source")))
         else:
-            f["film.excerpt"] = film.synopsis
-    fields = {k: french(v) for k, v in f.items()}
-    fields.update(urls)
-    return fields
+            f["film.excerpt"] = f["film.synopsis"]
+    typeset: dict[str, Callable[[], str]] = {
+        k: (lambda make=make: prose(make(), lang)) for k, make in f.items()}
+    typeset.update({k: (lambda url=url: url) for k, url in urls.items()})
+    typeset["title"] = lambda: say(spec.title, ("poster", "title"))  # PDF metadata: as typed
+    return Fields(typeset)

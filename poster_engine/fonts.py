@@ -13,6 +13,8 @@ from pathlib import Path
 from .errors import PosterError, Diagnostic, did_you_mean
 
 FONT_SUFFIXES = (".otf", ".ttf")
+# Weight names as they end font file names (`Inter-SemiBold`), lightest first.
+WEIGHTS = ("Thin", "ExtraLight", "Light", "Regular", "Medium", "SemiBold", "Bold", "ExtraBold", "Black")
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,34 @@ class FontLibrary:
 
     def chain(self, names: tuple[str, ...], used_by: str, line: int | None = None) -> tuple[Font, ...]:
         return tuple(self.get(n, used_by, line) for n in names)
+
+    def optical_cut(self, name: str, display: bool) -> str:
+        """The text or display cut of `name` if fonts/ has it, else `name` itself.
+
+        Convention (Inter's): `Family-Weight` is the text cut, `FamilyDisplay-Weight` the display
+        cut, drawn for large sizes with tighter spacing and finer details.
+        """
+        family, sep, weight = name.rpartition("-")
+        if not sep:
+            return name
+        base = family.removesuffix("Display")
+        candidate = f"{base}Display-{weight}" if display else f"{base}-{weight}"
+        return candidate if candidate in self.files else name
+
+    def heavier(self, name: str) -> str | None:
+        """A cut of the same family clearly heavier than `name` (for **strong** text), or None.
+
+        Two steps up the weight ladder (Regular → SemiBold, Medium → Bold, Bold → Black), else the
+        nearest heavier cut that exists, further first: the contrast must show at poster sizes.
+        """
+        family, sep, weight = name.rpartition("-")
+        if not sep or weight not in WEIGHTS:
+            return None
+        rank = WEIGHTS.index(weight)
+        for step in (2, 3, 4, 5, 1):
+            if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self.files:
+                return f"{family}-{WEIGHTS[rank + step]}"
+        return None
 
 
 @lru_cache(maxsize=8)

@@ -33,7 +33,7 @@ ANCHORS = ("top", "middle", "bottom", "stretch")
 # data-* attributes each slot kind understands (besides slot, anchor).
 SLOT_ATTRS: dict[str, set[str]] = {
     "text": {"text", "font", "size-min", "size-max", "line-height", "align", "valign", "max-lines",
-             "fit", "color", "tracking", "case", "features", "optional", "indent-hanging"},
+             "fit", "color", "tracking", "case", "features", "optional", "indent-hanging", "hyphenate"},
     "qr": {"url", "min-mm"},
     "visual": {"src", "fit"},
 }

@@ -29,6 +29,7 @@ from .content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec, l
 from .errors import Diagnostic, PosterError, did_you_mean, fail
 from .formats import FORMATS, MM_PER_INCH, Format
 from .plan import Job
+from .typography import DEFAULT_LANG
 from .workspace import Workspace
 
 PREVIEW_LONG_SIDE_PX = 600  # screen size: enough to judge a layout, ~20x cheaper than print pixels
@@ -69,6 +70,13 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     return f"visuals/{files[0].name}" if files else None
 
 
+def _shown(text) -> str:
+    """A multilingual Text as the preview shows it: the campaign's language, else any."""
+    from .typography import LANGUAGES
+
+    return next((text.get(lang) for lang in (DEFAULT_LANG, *LANGUAGES) if text.get(lang)), "")
+
+
 def _campaign_formats(campaign: Campaign) -> list[str]:
     """The formats the campaign's posters use, in registry order (all of them if there are no posters)."""
     used = {f for p in campaign.posters.values() for f in p.spec.formats}
@@ -86,9 +94,9 @@ def sample_posters(campaign: Campaign, family: str) -> list[Poster]:
     lines = load_yaml(campaign.root / "messages.yaml", "messages.yaml").lines
     first = (next(iter(m.messages)), next(iter(m.stats)), next(iter(m.films)))
     longest = (
-        max(m.messages, key=lambda k: len(m.messages[k].text)),
-        max(m.stats, key=lambda k: len(m.stats[k].label) + len(m.stats[k].source)),
-        max(m.films, key=lambda k: len(m.films[k].title) + len(m.films[k].synopsis)),
+        max(m.messages, key=lambda k: len(_shown(m.messages[k].text))),
+        max(m.stats, key=lambda k: len(_shown(m.stats[k].label)) + len(_shown(m.stats[k].source))),
+        max(m.films, key=lambda k: len(_shown(m.films[k].title)) + len(_shown(m.films[k].synopsis))),
     )
     palette = _template_palette(campaign.root / "layouts" / f"{family}.svg")
     visual = _sample_visual(campaign, family)
@@ -156,16 +164,25 @@ def _layout_reads(layout_file: Path) -> tuple[set[str], set[str]]:
     return fonts, set(FIELD.findall(text))
 
 
-def content_key(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format) -> str:
+def content_key(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, lang: str = DEFAULT_LANG) -> str:
     """Everything a job's pixels depend on: its spec, the text fields its layout names, the files it reads."""
     from .fields import poster_fields
 
     layout_file = ws.root / "layouts" / f"{poster.spec.layout}.svg"
     font_names, field_names = _layout_reads(layout_file)
-    fonts = sorted((n, _stamp(ws.fonts.files.get(n))) for n in font_names)
-    fields = {k: v for k, v in poster_fields(campaign, poster).items() if k in field_names}
+    # The engine may draw a named font's display or text cut (by size) and a heavier weight
+    # (**emphasis**): a change to any of them can change the pixels.
+    lib, used = ws.fonts, set()
+    for name in font_names:
+        for cut in {name, lib.optical_cut(name, True), lib.optical_cut(name, False)}:
+            used.add(cut)
+            heavier = lib.heavier(cut)
+            if heavier:
+                used.update({heavier, lib.optical_cut(heavier, True), lib.optical_cut(heavier, False)})
+    fonts = sorted((n, _stamp(lib.files.get(n))) for n in used)
+    fields = {k: v for k, v in poster_fields(campaign, poster, lang).items() if k in field_names}
     visual = ws.root / poster.spec.visual if poster.spec.visual else None
-    parts = [fmt.name, poster.spec.model_dump_json(), fields, _stamp(layout_file), _stamp(visual), fonts]
+    parts = [fmt.name, lang, poster.spec.model_dump_json(), fields, _stamp(layout_file), _stamp(visual), fonts]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -283,7 +300,7 @@ class Preview:
                         {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
                         campaign.diagnostics, campaign.sources)
         with self._lock:
-            self.campaign_name = campaign.messages.campaign.name
+            self.campaign_name = _shown(campaign.messages.campaign.name)
             # A broken poster file is reported on its own row; on the whole-project page, a file
             # with no row (e.g. a bad file name) is reported at the top.
             self.errors = [str(d) for d in campaign.diagnostics if whole_project and d.file not in shown_files]
@@ -306,8 +323,8 @@ class Preview:
 
     def _content_key(self, campaign: Campaign, job: Job) -> str | None:
         try:
-            return content_key(self.ws, campaign, campaign.posters[job.poster_id], job.format)
-        except Exception:  # whatever breaks the key breaks the render too, which says why
+            return content_key(self.ws, campaign, campaign.posters[job.poster_id], job.format, job.lang)
+        except PosterError:  # bad content breaks the render too, which says why; a bug must surface
             return None
 
     def _render(self, campaign: Campaign, card: Card, job: Job, key: str | None) -> None:
@@ -367,7 +384,7 @@ class Preview:
                 s = poster.spec
                 note = (f"layout {s.layout} · message '{s.message}', stat '{s.stat}', film '{s.film}'"
                         + (f", visual {s.visual}" if s.visual else "") + " (from messages.yaml)")
-            row = Row(pid, kind, poster.spec.title, note, formats)
+            row = Row(pid, kind, _shown(poster.spec.title), note, formats)
             if prev:
                 row.cards = {f: c for f, c in prev.cards.items() if f in formats}
             for f in formats:

@@ -110,7 +110,7 @@ def write_proof(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Pat
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     per_sheet = COLUMNS * ROWS
     groups = [cells[i:i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
-    title = campaign.messages.campaign.name
+    title = campaign.messages.campaign.name.get("fr") or ""  # the campaign's own language
     sheets = [_sheet(ws, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
     report.sheets = len(sheets)
 

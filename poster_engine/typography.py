@@ -1,14 +1,18 @@
-"""Plain text from YAML → typographically correct French text (no-break spaces, apostrophes, numbers)."""
+"""Plain text from YAML → typographically correct text per language (spaces, apostrophes, numbers, hyphens)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
 
 NBSP = "\u00a0"  # espace insécable (mot): before ':' and inside « »
 NNBSP = "\u202f"  # espace fine insécable: before ; ! ? %, and as thousands separator
+HYPHEN = "-"  # added at a hyphenated line end (U+002D: every bundled font has it)
 
 # Units and short words that must stay on the line of the number before them.
-_UNITS = r"(?:kg|g|t|km|m|cm|mm|min|h|%|€|ans?|fois|points?|milliards?|millions?)"
+_UNITS = r"(?:kg|g|t|km|m|cm|mm|min|h|%|€|ans?|fois|points?|milliards?|millions?|years?|billions?|am|pm)"
 
 
 def french(text: str) -> str:
@@ -34,20 +38,125 @@ def french(text: str) -> str:
     t = re.sub(r"(?<=\d) (?=\d{3}\b)", NNBSP, t)
     t = re.sub(rf"(?<=\d) (?={_UNITS}\b)", NBSP, t)
     t = re.sub(rf"(?<=\d) (?=%)", NNBSP, t)
-    return t
+    return _keep_dashes_at_line_end(t)
+
+
+def _keep_dashes_at_line_end(text: str) -> str:
+    """'2025 – 9h', 'Titre — crédits': the dash stays with what precedes it, so no line starts with one."""
+    return re.sub(r" (?=[–—] )", NBSP, text)
+
+
+def english(text: str) -> str:
+    """Apply English typography to prose: no space before : ; ! ? %, ’ apostrophes, units kept with numbers.
+
+    An author's French habit ('Source : x') is corrected rather than kept: English sets the
+    punctuation tight against the word.
+    """
+    t = text.replace("'", "’")
+    t = re.sub(r"(?<=\S)[ \u00a0\u202f]+([:;!?])(?=\s|$)", r"\1", t)
+    t = re.sub(r"(?<=\d)[ \u00a0\u202f]+%", "%", t)
+    t = re.sub(rf"(?<=\d) (?={_UNITS}\b)", NBSP, t)
+    return _keep_dashes_at_line_end(t)
+
+
+@dataclass(frozen=True)
+class Language:
+    """What a language changes in the typesetting: spacing rules, number locale, quotes, hyphenation."""
+
+    code: str  # as in messages.yaml (`text: {fr: …, en: …}`) and `--lang`
+    locale: str  # Babel/CLDR locale: digit grouping, decimal mark, lists ("A et B", "A and B")
+    hyphenation: str  # pyphen dictionary
+    quotes: tuple[str, str]
+    percent_space: str  # between a number and '%': house style, not CLDR (fr CLDR says U+00A0)
+    prose: Callable[[str], str]
+
+
+LANGUAGES: dict[str, Language] = {
+    "fr": Language("fr", "fr_FR", "fr", ("« ", " »"), NNBSP, french),
+    # British English: the campaign is European (programme, labour) and en_GB patterns hyphenate so.
+    "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english),
+}
+DEFAULT_LANG = "fr"  # the campaign's language: a plain YAML string is French
+
+
+def prose(text: str, lang: str) -> str:
+    """`text` with the typographic rules of `lang`."""
+    return LANGUAGES[lang].prose(text)
 
 
 def format_number(value: int | float, locale: str = "fr_FR") -> str:
-    """40000 → '40 000' (U+202F in French), 1.5 → '1,5', through Babel's CLDR data."""
+    """40000 → '40 000' (U+202F in French), 1.5 → '1,5', 1.4e9 → '1,4 milliard', through Babel's CLDR data.
+
+    From a million up, numbers are written in words with one decimal ('1,4 milliard', '1.4 billion'):
+    a poster is read from afar, nine digits are not.
+    """
+    from babel import Locale
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=locale)
+    if abs(value) < 1_000_000:
+        return format_decimal(value, locale=locale)
+    # Babel's format_compact_decimal picks the plural from the unscaled number ('1 milliards'),
+    # so the CLDR pattern is chosen here from the scaled one.
+    loc = Locale.parse(locale)
+    patterns = loc.compact_decimal_formats["long"]
+    magnitude = max(int(m) for m in patterns["other"] if abs(value) >= int(m))
+    pattern = patterns["other"][str(magnitude)].pattern
+    scaled = round(value / (magnitude // 10 ** (pattern.count("0") - 1)), 1)
+    scaled = int(scaled) if scaled == int(scaled) else scaled
+    plural = loc.plural_form(scaled)
+    chosen = patterns.get(plural, patterns["other"]).get(str(magnitude)) or patterns["other"][str(magnitude)]
+    zeros = chosen.pattern.count("0")
+    return chosen.pattern.replace("0" * zeros, format_decimal(scaled, locale=locale)).replace(" ", NBSP)
 
 
-def format_quantity(value: int | float, unit: str, locale: str = "fr_FR") -> str:
-    """A statistic's value with its unit: '62 %', '200 kg', '301 kg/an' (no-break spaces)."""
-    number = format_number(value, locale)
+def format_quantity(value: int | float, unit: str, lang: str = "fr") -> str:
+    """A statistic's value with its unit: '62 %', '200 kg', '301 kg/an' (no-break spaces); '62%' in English."""
+    language = LANGUAGES[lang]
+    number = format_number(value, language.locale)
     if not unit:
         return number
-    space = NNBSP if unit.startswith("%") else NBSP
+    space = language.percent_space if unit.startswith("%") else NBSP
     return f"{number}{space}{unit}"
+
+
+def format_list(names: tuple[str, ...] | list[str], lang: str) -> str:
+    """'A, B et C' / 'A, B and C' (CLDR list patterns)."""
+    from babel.lists import format_list as babel_list
+
+    return babel_list(list(names), locale=LANGUAGES[lang].locale) if names else ""
+
+
+# Hyphenation (pyphen, i.e. the LibreOffice/TeX patterns). Minimum fragments follow French
+# practice (Imprimerie nationale: never fewer than 3 letters on either side) and apply to English too.
+HYPHEN_MIN_LEFT = 3
+HYPHEN_MIN_RIGHT = 3
+HYPHEN_MIN_WORD = 6  # letters in the run being hyphenated
+_NO_HYPHENATION = re.compile(r"[\d/@:.]\S")  # numbers, URLs, e-mail addresses
+
+
+@lru_cache(maxsize=4)
+def _dictionary(name: str):
+    import pyphen
+
+    return pyphen.Pyphen(lang=name, left=HYPHEN_MIN_LEFT, right=HYPHEN_MIN_RIGHT)
+
+
+def hyphenation_points(word: str, lang: str) -> tuple[int, ...]:
+    """Offsets in `word` where a line may break it, e.g. 'électroniques' → (4, 7), 'sous-traitants' → (5, 9).
+
+    A compound breaks after its own hyphen (the preferred place, nothing is added) when each side
+    has HYPHEN_MIN_LEFT/RIGHT letters; elsewhere, only runs of at least HYPHEN_MIN_WORD letters are
+    hyphenated, keeping HYPHEN_MIN_LEFT/RIGHT letters on each side, so an elided article stays
+    attached ('d’enfants' → no 'd’en-': 'en' has 2 letters). Acronyms (two capitals or more, e.g.
+    UNICEF), numbers and URLs are never broken.
+    """
+    if _NO_HYPHENATION.search(word) or sum(c.isupper() for c in word) >= 2:
+        return ()
+    dic = _dictionary(LANGUAGES[lang].hyphenation)
+    points: set[int] = set()
+    for run in re.finditer(r"[^\W\d_]+", word):
+        if len(run.group()) >= HYPHEN_MIN_WORD:
+            points.update(run.start() + p for p in dic.positions(run.group()))
+    for hyphen in re.finditer(r"(?<=[^\W\d_]{%d})-(?=[^\W\d_]{%d})" % (HYPHEN_MIN_LEFT, HYPHEN_MIN_RIGHT), word):
+        points.add(hyphen.end())
+    return tuple(sorted(points))

@@ -31,13 +31,15 @@ def campaign(workspace):
 
 @pytest.fixture(scope="session")
 def jobs(workspace, campaign):
+    """Every demo poster in each of its formats, in French (the build the output tests read back)."""
     return plan_jobs(campaign, print_profile=workspace.print_settings.profile)
 
 
 @pytest.fixture(scope="session")
-def compositions(workspace, campaign, jobs):
-    """Every demo poster in every one of its formats, composed (not rendered)."""
-    return {job.output: compose(workspace, campaign, campaign.posters[job.poster_id], job.format) for job in jobs}
+def compositions(workspace, campaign):
+    """Every demo poster in every one of its formats and languages, composed (not rendered)."""
+    return {job.output: compose(workspace, campaign, campaign.posters[job.poster_id], job.format, job.lang)
+            for job in plan_jobs(campaign, langs=["fr", "en"])}
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +66,13 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the real `poster` command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "poster_engine", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, project: Path, expected: str, alone: bool = False) -> None:
+    """Bad input: exit code 2, no traceback, the `expected` line printed (`alone`: and nothing else),
+    nothing written."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines == [expected] if alone else expected in lines, result.stderr
+    assert not (project / "build").exists()

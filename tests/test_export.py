@@ -46,7 +46,7 @@ def _vector_colours(pdf: bytes, tmp_path, name: str) -> list[str]:
 def test_print_colours_unchanged_by_fast_path(workspace, campaign, tmp_path):
     from poster_engine.prepress import make_print_pdf
 
-    (job,) = plan_jobs(campaign, ["film-sang-et-boue"], ["a3"], workspace.print_settings.profile)
+    (job,) = plan_jobs(campaign, ["film-sang-et-boue"], ["a3"], print_profile=workspace.print_settings.profile)
     fmt = job.format
     svg = compose(workspace, campaign, campaign.posters[job.poster_id], fmt).svg
     finish = lambda raw: make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", workspace.timestamp,

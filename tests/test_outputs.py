@@ -28,9 +28,14 @@ def test_every_instagram_png_is_exact_srgb(demo_build, jobs):
             assert profile.xcolor_space.strip() == "RGB" and "sRGB" in profile.profile_description
 
 
+def _built(compositions, demo_build):
+    """The compositions of the outputs the demo build wrote (the French set)."""
+    return {o: c for o, c in compositions.items() if (demo_build / o).exists()}
+
+
 def test_every_qr_in_every_png_decodes_to_its_url(demo_build, compositions):
     checked = 0
-    for output, comp in compositions.items():
+    for output, comp in _built(compositions, demo_build).items():
         if not output.endswith(".png"):
             continue
         expected = {q.code.url for q in comp.qrs.values()}
@@ -42,7 +47,7 @@ def test_every_qr_in_every_png_decodes_to_its_url(demo_build, compositions):
 
 
 def test_qr_in_print_pdf_decodes_at_print_preview_resolution(demo_build, compositions, tmp_path):
-    for output, comp in compositions.items():
+    for output, comp in _built(compositions, demo_build).items():
         if not output.endswith(".pdf"):
             continue
         prefix = tmp_path / output.replace("/", "-")

@@ -96,7 +96,7 @@ def test_saving_a_message_redraws_the_image(page, project):
         old_src = img.get_attribute("src")
         before = urllib.request.urlopen(server.url.rstrip("/") + old_src).read()
         started = time.perf_counter()
-        edit(project / "messages.yaml", "passe par des mains d'enfants.", "se paie en vies d'enfants.")
+        edit(project / "messages.yaml", "passe par des *mains d'enfants*.", "se paie en *vies d'enfants*.")
         new_src = wait_for_new_image(page, "stat-cobalt", "instagram", old_src, SAVE_TO_SCREEN_S)
         elapsed = time.perf_counter() - started
         after = urllib.request.urlopen(server.url.rstrip("/") + new_src).read()
@@ -263,10 +263,13 @@ def test_a_save_re_renders_only_the_jobs_that_read_the_file(project):
     film, choc, stat = ({f"{p}/{f}" for f in ("a3", "instagram")} for p in ("film-sang-et-boue", "choc-cobalt",
                                                                              "stat-cobalt"))
     # InterDisplay-SemiBold is named by layouts/film.svg only.
-    assert redrawn_after(project / "fonts" / "inter" / "InterDisplay-SemiBold.otf") == film
+    # Every layout names Inter cuts whose display variant or heavier weight is InterDisplay-SemiBold;
+    # a font no layout can reach redraws nothing.
+    assert redrawn_after(project / "fonts" / "inter" / "InterDisplay-SemiBold.otf") == choc | stat | film
+    assert redrawn_after(project / "fonts" / "bebas-neue" / "BebasNeue-Bold.otf") == set()
     assert redrawn_after(project / "visuals" / "mine.svg") == choc
     assert redrawn_after(project / "layouts" / "stat.svg", 'data-size-max="210"', 'data-size-max="200"') == stat
-    assert redrawn_after(project / "messages.yaml", "passe par des mains", "passe par les mains") == choc | stat
+    assert redrawn_after(project / "messages.yaml", "passe par des *mains", "passe par les *mains") == choc | stat
     assert redrawn_after(project / "posters" / "film-sang-et-boue.yaml", "#7A1FA2", "#7A1FA3") == film
     assert redrawn_after(project / "messages.yaml", "Numbi, bourgade", "Numbi, ville") == film
 

@@ -173,7 +173,7 @@ def test_cmyk_pdf_looks_like_its_rgb_source(workspace, campaign, tmp_path):
     from poster_engine.plan import plan_jobs
     from poster_engine.build import render_job
 
-    (job,) = plan_jobs(campaign, ["choc-telephone"], ["a3"], workspace.print_settings.profile)
+    (job,) = plan_jobs(campaign, ["choc-telephone"], ["a3"], print_profile=workspace.print_settings.profile)
     (tmp_path / "rgb.pdf").write_bytes(svg_to_pdf(compose(workspace, campaign, campaign.posters[job.poster_id],
                                                           job.format).svg))
     (tmp_path / "cmyk.pdf").write_bytes(render_job(workspace, campaign, job))
@@ -191,7 +191,7 @@ def test_print_pdf_is_reproducible(workspace, campaign):
     from poster_engine.build import render_job
     from poster_engine.plan import plan_jobs
 
-    (job,) = plan_jobs(campaign, ["choc-cobalt"], ["a3"], workspace.print_settings.profile)
+    (job,) = plan_jobs(campaign, ["choc-cobalt"], ["a3"], print_profile=workspace.print_settings.profile)
     assert render_job(workspace, campaign, job) == render_job(workspace, campaign, job)
 
 

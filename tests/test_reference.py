@@ -20,14 +20,17 @@ from poster_engine.plan import plan_jobs
 
 REFERENCES = Path(__file__).parent / "reference"
 ARTIFACTS = Path(__file__).parent / "_artifacts"
-CASES = [("stat-illectronisme", "instagram")]
+# One poster in French and English: the references were looked at, side by side, when made.
+CASES = [("stat-illectronisme", "instagram", "fr"), ("choc-cobalt", "instagram", "fr"),
+         ("choc-cobalt", "instagram", "en")]
 
 
 def test_reference_images(workspace, campaign):
-    for poster, fmt in CASES:
-        (job,) = plan_jobs(campaign, [poster], [fmt])
+    for poster, fmt, lang in CASES:
+        (job,) = plan_jobs(campaign, [poster], [fmt], [lang])
         actual = Image.open(io.BytesIO(render_job(workspace, campaign, job))).convert("RGB")
-        ref_path = REFERENCES / f"{poster}-{fmt}.png"
+        name = job.output.replace("/", "-").removesuffix(".png")
+        ref_path = REFERENCES / f"{name}.png"
         if os.environ.get("POSTER_UPDATE_REFERENCES") or not ref_path.exists():
             REFERENCES.mkdir(exist_ok=True)
             actual.save(ref_path, optimize=True)
@@ -38,8 +41,8 @@ def test_reference_images(workspace, campaign):
         over = (diff.max(axis=2) > 8).mean()
         if over > 0.001 or diff.mean() >= 0.5:
             ARTIFACTS.mkdir(exist_ok=True)
-            actual.save(ARTIFACTS / f"{poster}-{fmt}-actual.png")
-            ImageChops.difference(actual, expected).save(ARTIFACTS / f"{poster}-{fmt}-diff.png")
+            actual.save(ARTIFACTS / f"{name}-actual.png")
+            ImageChops.difference(actual, expected).save(ARTIFACTS / f"{name}-diff.png")
         assert over <= 0.001, f"{over:.2%} of pixels differ by more than 8"
         assert diff.mean() < 0.5
 
