@@ -179,7 +179,7 @@ def main() -> None:
 
     def print_pdf() -> bytes:
         c = compose(ws, campaign, poster, fmt)
-        return make_print_pdf(svg_to_pdf(c.svg), (fmt.width, fmt.height), fmt.bleed_mm, poster.spec.title,
+        return make_print_pdf(svg_to_pdf(c.svg), (fmt.width, fmt.height), fmt.bleed_mm, c.title,
                               ws.timestamp, ws.print_settings)
 
     cold, warm = [], []

@@ -198,7 +198,7 @@ def proof(
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
-    from .content import LAYOUT_FAMILIES
+    from . import LAYOUT_FAMILIES
     from .formats import FORMATS
     from .typography import DEFAULT_LANG, LANGUAGES
 

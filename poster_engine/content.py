@@ -18,7 +18,7 @@ from .typography import DEFAULT_LANG, LANGUAGES
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LAYOUT_FAMILIES = ("choc", "stat", "film", "programme")
+from . import LAYOUT_FAMILIES  # noqa: E402,F401  (re-exported: the families a poster names)
 
 
 class _Model(BaseModel):

@@ -92,55 +92,54 @@ def _cmyk(value, where: str, line: int | None) -> CMYK:
     return tuple(v / 100 for v in value)  # type: ignore[return-value]
 
 
-def load_print_settings(root: Path, name: str = "fogra39") -> PrintSettings:
-    """The named profile (presets, or project.yaml `print_profiles:`) and the brand swatches."""
+def _read_project(root: Path) -> tuple[dict[str, PrintProfile], dict[str, Swatch]]:
+    """The presets plus project.yaml's own print profiles, and its brand swatches (read once)."""
     from .sources import load_yaml
 
-    root = Path(root)
     presets = dict(PRESETS)
     swatches: dict[str, Swatch] = {}
-    path = root / "project.yaml"
-    if path.is_file():
-        src = load_yaml(path, "project.yaml")
-        data = src.data or {}
-        unknown = set(data) - {"print_profiles", "brand_colors"}
-        if unknown:
-            key = sorted(unknown)[0]
-            raise PosterError(Diagnostic(f"unknown key '{key}'{did_you_mean(key, ['print_profiles', 'brand_colors'])}",
-                                         "project.yaml", src.line_of((key,))))
-        for pname, spec in (data.get("print_profiles") or {}).items():
-            base = presets.get(spec.get("based_on", "fogra39")) if isinstance(spec, dict) else None
-            if base is None:
-                raise PosterError(Diagnostic(f"print profile '{pname}': 'based_on' must name a preset "
-                                             f"({', '.join(presets)})", "project.yaml", src.line_of(("print_profiles", pname))))
-            fields = {k: v for k, v in spec.items() if k != "based_on"}
-            allowed = set(PrintProfile.__dataclass_fields__) - {"name"}
-            for key in fields:
-                if key not in allowed:
-                    raise PosterError(Diagnostic(f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
-                                                 "project.yaml", src.line_of(("print_profiles", pname, key))))
-            if "rich_black" in fields:
-                fields["rich_black"] = _cmyk(fields["rich_black"], f"print profile '{pname}'",
-                                             src.line_of(("print_profiles", pname, "rich_black")))
-            presets[pname] = replace(base, name=pname, **fields)
-        for hexcode, spec in (data.get("brand_colors") or {}).items():
-            line = src.line_of(("brand_colors", hexcode))
-            spec = spec if isinstance(spec, dict) else {"cmyk": spec}
-            swatches[str(hexcode).upper()] = Swatch(
-                _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
-                _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None)
+    path = Path(root) / "project.yaml"
+    if not path.is_file():
+        return presets, swatches
+    src = load_yaml(path, "project.yaml")
+    data = src.data or {}
+    unknown = set(data) - {"print_profiles", "brand_colors"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise PosterError(Diagnostic(f"unknown key '{key}'{did_you_mean(key, ['print_profiles', 'brand_colors'])}",
+                                     "project.yaml", src.line_of((key,))))
+    for pname, spec in (data.get("print_profiles") or {}).items():
+        base = presets.get(spec.get("based_on", "fogra39")) if isinstance(spec, dict) else None
+        if base is None:
+            raise PosterError(Diagnostic(f"print profile '{pname}': 'based_on' must name a preset "
+                                         f"({', '.join(presets)})", "project.yaml", src.line_of(("print_profiles", pname))))
+        fields = {k: v for k, v in spec.items() if k != "based_on"}
+        allowed = set(PrintProfile.__dataclass_fields__) - {"name"}
+        for key in fields:
+            if key not in allowed:
+                raise PosterError(Diagnostic(f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
+                                             "project.yaml", src.line_of(("print_profiles", pname, key))))
+        if "rich_black" in fields:
+            fields["rich_black"] = _cmyk(fields["rich_black"], f"print profile '{pname}'",
+                                         src.line_of(("print_profiles", pname, "rich_black")))
+        presets[pname] = replace(base, name=pname, **fields)
+    for hexcode, spec in (data.get("brand_colors") or {}).items():
+        line = src.line_of(("brand_colors", hexcode))
+        spec = spec if isinstance(spec, dict) else {"cmyk": spec}
+        swatches[str(hexcode).upper()] = Swatch(
+            _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
+            _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None)
+    return presets, swatches
+
+
+def load_print_settings(root: Path, name: str = "fogra39") -> PrintSettings:
+    """The named profile (presets, or project.yaml `print_profiles:`) and the brand swatches."""
+    presets, swatches = _read_project(root)
     if name not in presets:
         raise PosterError(Diagnostic(f"unknown print profile '{name}'{did_you_mean(name, presets)}"))
-    return PrintSettings(presets[name], swatches, (root / "icc", PACKAGE_ICC))
+    return PrintSettings(presets[name], swatches, (Path(root) / "icc", PACKAGE_ICC))
 
 
 def list_profiles(root: Path) -> dict[str, PrintProfile]:
     """Presets plus the project's own profiles, for `poster list`."""
-    settings = {n: load_print_settings(root, n).profile for n in PRESETS}
-    path = Path(root) / "project.yaml"
-    if path.is_file():
-        from .sources import load_yaml
-
-        for n in ((load_yaml(path, "project.yaml").data or {}).get("print_profiles") or {}):
-            settings[n] = load_print_settings(root, n).profile
-    return settings
+    return _read_project(root)[0]
