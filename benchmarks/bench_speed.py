@@ -199,7 +199,7 @@ def main() -> None:
     vector = make_print_pdf(svg_to_pdf(no_photo), (fmt.width, fmt.height), fmt.bleed_mm, "t", ws.timestamp,
                             ws.print_settings)
     photo = (ROOT / poster.spec.visual).stat().st_size
-    print(f"\n2. A3 print PDF with the photo, compose + render + CMYK prepress:")
+    print("\n2. A3 print PDF with the photo, compose + render + CMYK prepress:")
     print(f"   cold (photo decoded, resampled, converted)   {median_ms(cold):7.0f} ms")
     print(f"   warm (photo work memoised)                   {median_ms(warm):7.0f} ms   (target ≤ 250)")
     print(f"   plain cairosvg svg2pdf alone (RGB, Flate)    {median_ms(plain_pdf):7.0f} ms")

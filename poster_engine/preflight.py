@@ -6,7 +6,6 @@ The checklist follows PRINT.md §1 and §6.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -37,7 +37,7 @@ def french(text: str) -> str:
     t = re.sub(r"(^|\n)[\u00a0\u202f]+(?=[;!?:])", r"\1", t)
     t = re.sub(r"(?<=\d) (?=\d{3}\b)", NNBSP, t)
     t = re.sub(rf"(?<=\d) (?={_UNITS}\b)", NBSP, t)
-    t = re.sub(rf"(?<=\d) (?=%)", NNBSP, t)
+    t = re.sub(r"(?<=\d) (?=%)", NNBSP, t)
     return _keep_dashes_at_line_end(t)
 
 
