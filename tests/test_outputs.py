@@ -102,3 +102,19 @@ def test_outputs_are_readable_by_others(demo_build):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def test_png_is_byte_identical_across_processes(tmp_path):
+    """Two fresh processes render the same PNG byte for byte (no clock in the sRGB profile)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"{i}.png"
+        subprocess.run([sys.executable, "-m", "poster_engine", "render", "stat-cobalt", "-f", "instagram",
+                        "-o", str(out)], cwd=ROOT, check=True, capture_output=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

@@ -11,7 +11,11 @@ def srgb_profile() -> bytes:
     """An sRGB ICC profile (littleCMS's built-in), embedded so viewers don't guess the colours."""
     from PIL import ImageCms
 
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    # littleCMS stamps the creation time into the header (bytes 24-35): zero it so two builds of
+    # the same image are byte-identical. Zero is valid (ICC.1 §7.2.1); the profile ID is unset (0).
+    profile[24:36] = bytes(12)
+    return bytes(profile)
 
 
 def render_rgb(svg: bytes, width: int, height: int):
