@@ -28,5 +28,6 @@ def run_on_cluster(scheduler: str, spec: tuple, jobs: list[Job]) -> Iterator:
     with client:
         # pure=False: the same job is rendered again if asked again (its inputs may have changed).
         futures = client.map(_run_in_worker, [spec] * len(jobs), jobs, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
+        # with_results: the results come through this client (it is not the process's default one).
+        for _future, result in as_completed(futures, with_results=True):
+            yield result
