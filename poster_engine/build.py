@@ -1,4 +1,9 @@
-"""`[Job]` → files in build/ (each written atomically) + build/manifest.json."""
+"""`[Job]` → files in build/ (each written atomically, unchanged ones skipped) + manifest.json + index.html.
+
+The job list runs in this process (`workers=1`), in a pool of local processes, or on a Dask
+cluster; in every case the jobs return bytes and this process writes, hashes and lists them, so
+the manifest does not depend on where a job ran.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,15 @@ if TYPE_CHECKING:  # compose pulls in HarfBuzz and fontTools: imported by the fu
     from .compose import Composition
 
 
+PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
+PREVIEW_PX = 480  # long side of those previews
+
+
 @dataclass
 class BuildReport:
     built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # up to date: inputs unchanged since the last build
+    failed: list[str] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
 
 
@@ -29,7 +40,7 @@ def compose_job(ws: Workspace, campaign: Campaign, job: Job, raster_scale: float
     """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
     from .compose import compose
 
-    return compose(ws, campaign, campaign.posters[job.poster_id], job.format, job.lang, raster_scale)
+    return compose(ws, campaign, campaign.posters[job.poster_id], job.format, job.lang, raster_scale, job.row_fields)
 
 
 def export_job(ws: Workspace, composition: Composition) -> bytes:
@@ -85,44 +96,210 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def preview_path(job: Job) -> str | None:
+    """Where index.html finds a picture of a print job (PNG outputs are their own picture)."""
+    if job.format.medium != "print":
+        return None
+    return f"{PREVIEW_DIR}/{job.output.rsplit('.', 1)[0]}.png"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job sends back to the process that writes: picklable, for process pools and Dask."""
+
+    job: Job
+    data: bytes | None = None
+    preview: bytes | None = None
+    alt: str = ""
+    errors: tuple[Diagnostic, ...] = ()
+
+
+def run_job(ws: Workspace, campaign: Campaign, job: Job) -> JobResult:
+    """Render one job; any failure becomes diagnostics, so one broken poster never stops the others."""
+    poster = campaign.posters[job.poster_id]
+    try:
+        composition = compose_job(ws, campaign, job)
+        data = export_job(ws, composition)
+        preview = render_screen(ws, campaign, job, PREVIEW_PX)[1] if preview_path(job) else None
+    except PosterError as exc:
+        return JobResult(job, errors=exc.diagnostics)
+    except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on
+        return JobResult(job, errors=(Diagnostic(
+            f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
+            "(poster render with POSTER_DEBUG=1 shows the traceback)", poster.file),))
+    alt = composition.title
+    if job.row:
+        alt += " — " + " · ".join(v for k, v in job.row.values if v and k != "id")
+    return JobResult(job, data, preview, alt)
+
+
+def _entry(job: Job, campaign: Campaign, data: bytes, key: str | None, alt: str) -> dict:
+    poster = campaign.posters[job.poster_id]
+    inputs = [poster.file, f"layouts/{poster.spec.layout}.svg", poster.spec.visual, poster.spec.data]
+    entry = {
+        "poster": job.poster_id,
+        "format": job.format.name,
+        "lang": job.lang,
+        "file": job.output,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "alt": alt,
+        "inputs": [i for i in inputs if i],
+        "key": key,
+    }
+    if job.row:
+        entry["row"] = job.row.id
+    if preview_path(job):
+        entry["preview"] = preview_path(job)
+    return entry
+
+
+def _job_key(ws: Workspace, campaign: Campaign, job: Job) -> str | None:
+    from .cache import content_key
+
+    try:
+        return content_key(ws, campaign, campaign.posters[job.poster_id], job.format, job.lang, job.row_fields)
+    except PosterError:  # e.g. a missing translation: the render reports it with its line
+        return None
+
+
+def _up_to_date(out_dir: Path, job: Job, key: str | None, old: dict | None) -> bool:
+    if key is None or not old or old.get("key") != key:
+        return False
+    try:
+        if (out_dir / job.output).stat().st_size != old.get("bytes"):
+            return False
+    except OSError:
+        return False
+    preview = preview_path(job)
+    return preview is None or (out_dir / preview).is_file()
+
+
+def clean_stale_temporaries(out_dir: Path) -> None:
+    """A build killed mid-write (SIGKILL, power cut) leaves `.NAME.*.tmp` files: never outputs, removed here."""
+    if out_dir.is_dir():
+        for tmp in out_dir.rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
-          on_done: Callable[[Job, Diagnostic | None], None] | None = None) -> BuildReport:
-    """Render every job; a failing job is reported and the others go on."""
+          on_done: Callable[[Job, Diagnostic | None], None] | None = None, *,
+          workers: int = 1, scheduler: str | None = None, force: bool = False,
+          on_start: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Render every job whose inputs changed (all with `force`); a failing job is reported and the
+    others go on. `on_start(to_render, up_to_date)` is called once the keys are known, `on_done`
+    after each rendered job."""
     report = BuildReport()
-    entries = []
+    clean_stale_temporaries(out_dir)
+    manifest_path = out_dir / "manifest.json"
+    old = _read_manifest(manifest_path)
+    entries: dict[str, dict] = {}
+    todo: list[tuple[Job, str | None]] = []
     for job in jobs:
-        try:
-            data = render_job(ws, campaign, job)
-        except PosterError as exc:
-            # One missing translation fails every format of a poster: say it once.
-            report.errors.extend(d for d in exc.diagnostics if d not in report.errors)
+        key = _job_key(ws, campaign, job)
+        if not force and _up_to_date(out_dir, job, key, old.get(job.output)):
+            report.skipped.append(job.output)
+            entries[job.output] = old[job.output]
+        else:
+            todo.append((job, key))
+    if on_start:
+        on_start(len(todo), len(report.skipped))
+    keys = {job: key for job, key in todo}
+    try:
+        for result in _execute(ws, campaign, [job for job, _ in todo], workers, scheduler):
+            job = result.job
+            if result.errors:
+                # One missing translation fails every format of a poster: say it once.
+                report.errors.extend(d for d in result.errors if d not in report.errors)
+                report.failed.append(job.output)
+            else:
+                write_atomic(out_dir / job.output, result.data)
+                if result.preview is not None:
+                    write_atomic(out_dir / preview_path(job), result.preview)
+                entries[job.output] = _entry(job, campaign, result.data, keys[job], result.alt)
+                report.built.append(job.output)
             if on_done:
-                on_done(job, exc.diagnostics[0])
-            continue
-        write_atomic(out_dir / job.output, data)
-        report.built.append(job.output)
-        entries.append({
-            "poster": job.poster_id,
-            "format": job.format.name,
-            "lang": job.lang,
-            "file": job.output,
-            "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        })
-        if on_done:
-            on_done(job, None)
-    if entries:
-        manifest = {"outputs": _merge_manifest(out_dir / "manifest.json", entries)}
-        write_atomic(out_dir / "manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+                on_done(job, result.errors[0] if result.errors else None)
+    finally:
+        # Also on Ctrl-C: what was written is listed, so the next build skips it.
+        if report.built or not manifest_path.exists():
+            merged = {**old, **entries}  # outputs not selected this time stay listed
+            outputs = [merged[k] for k in sorted(merged)]
+            write_atomic(manifest_path, (json.dumps({"outputs": outputs}, indent=2, ensure_ascii=False) + "\n").encode())
+            from .gallery import gallery_html
+
+            write_atomic(out_dir / "index.html", gallery_html(outputs, campaign))
     return report
 
 
-def _merge_manifest(path: Path, entries: list[dict]) -> list[dict]:
-    """Keep entries of outputs not rebuilt this time (a partial build must not forget them)."""
+def _read_manifest(path: Path) -> dict[str, dict]:
     try:
         old = json.loads(path.read_text(encoding="utf-8")).get("outputs", [])
     except (OSError, ValueError, AttributeError):
         old = []
-    merged = {e["file"]: e for e in old if isinstance(e, dict) and "file" in e}
-    merged.update({e["file"]: e for e in entries})
-    return [merged[k] for k in sorted(merged)]
+    return {e["file"]: e for e in old if isinstance(e, dict) and "file" in e}
+
+
+# ---------------------------------------------------------------------------------------------
+# Where jobs run. Workers load the project once (fonts, ICC transforms and photos are then cached
+# per process) and are handed jobs; `_STATE` holds that per-process load.
+
+_STATE: dict[tuple, tuple[Workspace, Campaign]] = {}
+
+
+def _project(spec: tuple) -> tuple[Workspace, Campaign]:
+    if spec not in _STATE:
+        from .content import load_campaign
+        from .formats import FORMATS
+
+        root, print_profile, timestamp, _token = spec
+        ws = Workspace(Path(root), timestamp, print_profile)
+        _STATE.clear()  # a long-lived Dask worker keeps only the current state of the project
+        _STATE[spec] = (ws, load_campaign(ws.root, set(FORMATS)))
+    return _STATE[spec]
+
+
+def _init_worker(spec: tuple) -> None:
+    _project(spec)
+
+
+def _run_in_worker(spec: tuple, job: Job) -> JobResult:
+    ws, campaign = _project(spec)
+    return run_job(ws, campaign, job)
+
+
+def project_spec(ws: Workspace, campaign: Campaign) -> tuple:
+    """What a worker needs to load the same project: its folder (shared with the workers), the print
+    profile, the timestamp, and a token of the content so a long-lived worker reloads after an edit."""
+    from .cache import file_digest
+
+    token = hashlib.sha256("".join(str(file_digest(p)) for p in campaign.sources).encode()).hexdigest()
+    return (str(ws.root), ws.print_profile, ws.timestamp, token)
+
+
+def _execute(ws: Workspace, campaign: Campaign, jobs: list[Job], workers: int, scheduler: str | None):
+    """Yield each job's result as it completes."""
+    if not jobs:
+        return
+    spec = project_spec(ws, campaign)
+    if scheduler:
+        from .distributed import run_on_cluster
+
+        yield from run_on_cluster(scheduler, spec, jobs)
+    elif workers <= 1 or len(jobs) == 1:
+        for job in jobs:
+            yield run_job(ws, campaign, job)
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # Forked workers inherit this process's loaded project; spawned ones load it in _init_worker.
+        _STATE[spec] = (ws, campaign)
+        with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_init_worker, initargs=(spec,)) as pool:
+            futures = [pool.submit(_run_in_worker, spec, job) for job in jobs]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise

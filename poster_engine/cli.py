@@ -49,25 +49,60 @@ def _load(project: Path, print_profile: str = "fogra39"):
 
 
 def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39",
-          langs: list[str] | None = None):
-    """Load the project and plan the selected jobs (bad input exits); rejected poster files are printed."""
+          langs: list[str] | None = None, data: Path | None = None):
+    """Load the project and plan the selected jobs (bad input exits); rejected poster files and data
+    rows are printed, and returned so the exit status can say so."""
     from .errors import PosterError
     from .plan import plan_jobs
 
     try:
         ws, campaign = _load(project, print_profile)
+        rows, rejected = _data_rows(ws, campaign, posters, data)
         jobs = plan_jobs(campaign, posters or None, formats or None, langs or None,
-                         print_profile=ws.print_settings.profile)
+                         print_profile=ws.print_settings.profile, rows=rows)
     except PosterError as exc:
         _bad_input(exc)
-    for d in campaign.diagnostics:
+    rejected = [*campaign.diagnostics, *rejected]
+    for d in rejected:
         _err(f"error: {d}")
-    return ws, campaign, jobs, out if out.is_absolute() else ws.root / out
+    return ws, campaign, jobs, out if out.is_absolute() else ws.root / out, rejected
 
 
-def _exit_status(campaign, failed: list) -> None:
-    """Rejected poster files are bad input (2); failed jobs, with the others written, are 1."""
-    if campaign.diagnostics:
+def _data_rows(ws, campaign, posters: list[str], data: Path | None):
+    """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead)."""
+    from .data import load_rows
+    from .errors import Diagnostic, PosterError
+
+    readers = [p for pid, p in sorted(campaign.posters.items()) if p.spec.data and (not posters or pid in posters)]
+    if data is not None and not readers:
+        raise PosterError(Diagnostic("--data: none of the selected posters reads data rows; add "
+                                     "`data: data/rows.csv` to a poster whose layout names {row.…} fields"))
+    rows, rejected, loaded = {}, [], {}
+    for poster in readers:
+        path = data if data is not None else ws.root / poster.spec.data
+        if path not in loaded:
+            loaded[path] = load_rows(path, ws.shown(path))
+        rows[poster.id], problems = loaded[path]
+        rejected += [d for d in problems if d not in rejected]
+    return rows, rejected
+
+
+def _shard(jobs: list, shard: str | None) -> list:
+    """`K/N`: every N-th job of the list sorted by output path, from the K-th: the same split on every
+    machine, and the N shards together are exactly the whole build."""
+    if not shard:
+        return jobs
+    k, _, n = shard.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        _err(f"error: --shard {shard}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/4")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    ordered = sorted(jobs, key=lambda j: j.output)
+    return ordered[int(k) - 1::int(n)]
+
+
+def _exit_status(rejected: list, failed: list) -> None:
+    """Rejected poster files or data rows are bad input (2); failed jobs, with the others written, are 1."""
+    if rejected:
         raise typer.Exit(EXIT_BAD_INPUT)
     if failed:
         raise typer.Exit(EXIT_FAILED_JOBS)
@@ -79,25 +114,69 @@ def build(
     format: list[str] = typer.Option([], "--format", "-f", help="Only these formats (repeatable)."),
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel processes (default: one per core; 1: this process)."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d",
+                                        help="CSV of data rows for the posters that read rows (one poster per row)."),
+    force: bool = typer.Option(False, "--force", help="Render every job, even those whose inputs did not change."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Run the jobs on a Dask cluster, e.g. tcp://10.0.0.5:8786."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="K/N: only the K-th of N equal parts (CI matrices)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
-    """Render every poster in every format into build/."""
+    """Render every poster in every format into build/; outputs whose inputs did not change are kept."""
+    import os
+
     from .build import build as run_build
+    from .errors import PosterError
 
     started = time.perf_counter()
-    ws, campaign, jobs, out_dir = _plan(project, poster, format, out, print_profile, lang)
-
-    def progress(job, problem) -> None:
-        typer.echo(f"{'FAIL' if problem else 'ok  '} {job.output}")
-
-    report = run_build(ws, campaign, jobs, out_dir, progress)
+    ws, campaign, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data)
+    planned = _shard(planned, shard)
+    progress = _Progress()
+    try:
+        report = run_build(ws, campaign, planned, out_dir, progress.done, workers=jobs or os.cpu_count() or 1,
+                           scheduler=scheduler, force=force, on_start=progress.start)
+    except PosterError as exc:
+        progress.stop()
+        _bad_input(exc)
+    progress.stop()
     for d in report.errors:
         _err(f"error: {d}")
     elapsed = time.perf_counter() - started
-    typer.echo(f"{len(report.built)} built, {len(report.errors)} failed, "
-               f"{len(campaign.diagnostics)} poster file(s) rejected, {elapsed:.1f} s → {out_dir}")
-    _exit_status(campaign, report.errors)
+    typer.echo(f"{len(report.built)} built, {len(report.skipped)} up to date, {len(report.failed)} failed, "
+               f"{len(rejected)} rejected, {elapsed:.2f} s → {out_dir}")
+    _exit_status(rejected, report.failed)
+
+
+class _Progress:
+    """A progress bar (done/total, ETA) on a terminal; one line per output otherwise (logs, CI)."""
+
+    def __init__(self) -> None:
+        self.bar = self.task = None
+
+    def start(self, todo: int, up_to_date: int) -> None:
+        if todo and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TextColumn("ETA"),
+                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("build", total=todo)
+
+    def done(self, job, problem) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+            if problem:
+                self.bar.console.print(f"FAIL {job.output}")
+        else:
+            typer.echo(f"{'FAIL' if problem else 'ok  '} {job.output}")
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 @app.command()
@@ -186,13 +265,13 @@ def proof(
     """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
     from .proof import write_proof
 
-    ws, campaign, jobs, out_dir = _plan(project, poster, [], out)
+    ws, campaign, jobs, out_dir, rejected = _plan(project, poster, [], out)
     report = write_proof(ws, campaign, jobs, out_dir)
     for d in report.errors:
         _err(f"error: {d}")
     typer.echo(f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
                f"{out_dir / 'proof.pdf'}, {out_dir / 'proof.png'}")
-    _exit_status(campaign, report.errors)
+    _exit_status(rejected, report.errors)
 
 
 @app.command("list")

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from .content import Campaign, Poster
 from .errors import Diagnostic, PosterError, did_you_mean, fail
-from .fields import Fields, poster_fields
+from .fields import FIELD, Fields, poster_fields
 from .fonts import FontLibrary
 from .formats import MM_PER_INCH, Format
 from .layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
@@ -24,7 +24,6 @@ from .workspace import Workspace
 PALETTE_KEYS = ("background", "text", "accent")
 QR_MIN_MM = 15.0
 QR_MIN_MODULE_PX = 2
-FIELD = re.compile(r"\{([a-z_.]+)\}")
 
 
 @dataclass(frozen=True)
@@ -180,10 +179,10 @@ def _source_key(field_names: list[str]) -> str:
 
 class _Composer:
     def __init__(self, ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, lang: str,
-                 raster_scale: float | None = None):
+                 raster_scale: float | None = None, row: Mapping[str, str] | None = None):
         self.ws, self.poster, self.fmt, self.lang, self.raster_scale = ws, poster, fmt, lang, raster_scale
         self.layout = load_layout(ws.root, poster.spec.layout, fmt)
-        self.fields: Fields = poster_fields(campaign, poster, lang)
+        self.fields: Fields = poster_fields(campaign, poster, lang, row)
         self.blocks: dict[str, TextBlock] = {}
         self.qrs: dict[str, PlacedQr] = {}
 
@@ -298,12 +297,13 @@ class _Composer:
 
 
 def compose(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
-            lang: str = DEFAULT_LANG, raster_scale: float | None = None) -> Composition:
+            lang: str = DEFAULT_LANG, raster_scale: float | None = None,
+            row: Mapping[str, str] | None = None) -> Composition:
     """Compose one poster at one format in one language. Raises PosterError with the file and line.
 
     `raster_scale` (output px per format unit) resamples photos for a smaller target, e.g. a
     screen preview; by default they get 300 ppi on print formats and 1 px per px on social ones.
     """
-    c = _Composer(ws, campaign, poster, fmt, lang, raster_scale)
+    c = _Composer(ws, campaign, poster, fmt, lang, raster_scale, row)
     svg = c.document()
     return Composition(poster, c.layout, lang, c.fields["title"], svg, c.blocks, c.qrs)

@@ -63,6 +63,10 @@ class Text(_Model):
     def get(self, lang: str) -> str | None:
         return getattr(self, lang)
 
+    def shown(self) -> str:
+        """The text in the campaign's language, else in any: for captions (preview, gallery)."""
+        return next((self.get(lang) for lang in (DEFAULT_LANG, *LANGUAGES) if self.get(lang)), "")
+
 
 def _text_input(value: Any, every_language: bool) -> Any:
     if isinstance(value, str):
@@ -164,7 +168,7 @@ class PosterSpec(_Model):
     """One posters/<id>.yaml file."""
 
     title: Name  # the PDF's title; {fr: …, en: …} when it differs by language
-    layout: Literal["choc", "stat", "film", "programme"]
+    layout: Literal["choc", "stat", "film", "programme", "seance"]
     message: str | None = None
     stat: str | None = None
     film: str | None = None
@@ -173,6 +177,7 @@ class PosterSpec(_Model):
     focus: tuple[float, float] = (0.5, 0.5)
     colors: Colors
     formats: tuple[str, ...] = ("a3", "instagram")
+    data: str | None = None  # a CSV in the project: one poster per row (poster build --data overrides it)
 
 
 # What each layout family needs from a poster file.
@@ -181,6 +186,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "stat": ("stat",),
     "film": ("film", "visual"),
     "programme": (),
+    "seance": ("data",),
 }
 
 
@@ -307,6 +313,8 @@ def _check_references(poster_id: str, spec: PosterSpec, src: Located, messages: 
             bad("visual", f"visual file '{spec.visual}' not found")
         elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             bad("visual", f"visual '{spec.visual}' must be .svg, .png or .jpg")
+    if spec.data is not None and not (root / spec.data).is_file():
+        bad("data", f"data file '{spec.data}' not found; put the CSV in data/")
     if not all(0 <= f <= 1 for f in spec.focus):
         bad("focus", "focus must be two numbers between 0 and 1 (x, y of the point to keep in view)")
     return diags

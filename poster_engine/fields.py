@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator, Mapping
 
 from .content import Campaign, Film, Poster, Text
 from .errors import Diagnostic, PosterError
 from .typography import LANGUAGES, NBSP, format_list, format_quantity, prose
+
+# A {field} reference in a layout's data-text or data-url.
+FIELD = re.compile(r"\{([a-z_.]+)\}")
+
+
+def is_url_column(name: str) -> bool:
+    """Data columns named `url` or `…_url` are links: kept verbatim (no typography) and checked http(s)."""
+    return name == "url" or name.endswith("_url")
 
 
 class Fields(Mapping[str, str]):
@@ -80,7 +89,7 @@ def _programme(campaign: Campaign, say: _Translator) -> str:
     return "\n".join(lines)
 
 
-def poster_fields(campaign: Campaign, poster: Poster, lang: str) -> Fields:
+def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[str, str] | None = None) -> Fields:
     """Every field a slot may name as {field}, in `lang`. Prose gets the language's typography; URLs
     and the title (PDF metadata) stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`) are fields `label.<id>`."""
     m = campaign.messages
@@ -140,6 +149,12 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str) -> Fields:
                 lambda: "— " + say(quote.source, ("films", fid, "quotes", n, "source")))
         else:
             f["film.excerpt"] = f["film.synopsis"]
+    # A data row (poster build --data): each column is a field {row.<column>}, typed as given.
+    for key, value in (row or {}).items():
+        if is_url_column(key):
+            urls[f"row.{key}"] = value
+        else:
+            f[f"row.{key}"] = lambda value=value: value
     typeset: dict[str, Callable[[], str]] = {
         k: (lambda make=make: prose(make(), lang)) for k, make in f.items()}
     typeset.update({k: (lambda url=url: url) for k, url in urls.items()})

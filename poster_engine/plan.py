@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .content import Campaign
+from .data import Row
 from .errors import Diagnostic, PosterError, did_you_mean
 from .formats import FORMATS, Format
 from .print_profiles import PrintProfile
@@ -16,20 +17,29 @@ class Job:
     poster_id: str
     format: Format
     lang: str = DEFAULT_LANG
+    row: Row | None = None  # a data row (poster build --data): one poster per row
 
     @property
     def output(self) -> str:
         """Path of the output inside the build folder: `choc-cobalt/a3.pdf` in the campaign's
-        language, `choc-cobalt/a3-en.pdf` in another, so a poster's files sit side by side."""
+        language, `choc-cobalt/a3-en.pdf` in another, so a poster's files sit side by side; a data
+        row's files in a folder of their own, `seance/003/instagram.png`."""
         suffix = "" if self.lang == DEFAULT_LANG else f"-{self.lang}"
-        return f"{self.poster_id}/{self.format.name}{suffix}.{self.format.extension}"
+        folder = f"{self.poster_id}/{self.row.id}" if self.row else self.poster_id
+        return f"{folder}/{self.format.name}{suffix}.{self.format.extension}"
+
+    @property
+    def row_fields(self) -> dict[str, str] | None:
+        return self.row.as_dict() if self.row else None
 
 
 def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: list[str] | None = None,
-              langs: list[str] | None = None, print_profile: PrintProfile | None = None) -> list[Job]:
+              langs: list[str] | None = None, print_profile: PrintProfile | None = None,
+              rows: dict[str, list[Row]] | None = None) -> list[Job]:
     """Jobs in a stable order. Without `formats`, each poster's own formats; without `langs`, the
     campaign's language; unknown names are errors. Print formats take their bleed and safe margin
-    from the chosen print profile.
+    from the chosen print profile. A poster that reads data gives one job per row of `rows[poster]`,
+    none when `rows` is not given (the compositions-only callers: tests, proof).
     """
     problems = [Diagnostic(f"unknown poster '{p}'{did_you_mean(p, campaign.posters)}")
                 for p in posters or [] if p not in campaign.posters]
@@ -47,5 +57,7 @@ def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: lis
                 fmt = FORMATS[name]
                 if fmt.medium == "print" and print_profile is not None:
                     fmt = replace(fmt, bleed_mm=print_profile.bleed_mm, safe_mm=print_profile.safe_mm)
-                jobs.append(Job(pid, fmt, lang))
+                if campaign.posters[pid].spec.data and rows is None:
+                    continue  # a poster of data rows is nothing without them: the caller loads them
+                jobs.extend(Job(pid, fmt, lang, row) for row in (rows or {}).get(pid, [None]))
     return jobs

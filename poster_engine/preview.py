@@ -12,7 +12,6 @@ so no path can reach a file outside what the page shows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import queue
 import re
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 from .content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec, load_campaign
 from .errors import Diagnostic, PosterError, did_you_mean, fail
 from .formats import FORMATS, MM_PER_INCH, Format
+from .cache import content_key, template_text
 from .plan import Job
 from .typography import DEFAULT_LANG
 from .workspace import Workspace
@@ -45,17 +45,9 @@ SAMPLE_PREFIXES = ("sample:", "longest:")  # ':' can never occur in a poster id:
 # Sample posters: a layout shown before any poster uses it
 
 
-def _template_text(layout_file: Path) -> str:
-    """A template read as text for a quick look (regexes); a missing file fails later, with its line."""
-    try:
-        return layout_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
 def _template_palette(layout_file: Path) -> dict[str, str]:
     """The template's own preview palette (`.fill-accent{fill:#…}`), so samples look as drawn."""
-    text = _template_text(layout_file)
+    text = template_text(layout_file)
     found = dict(re.findall(r"\.fill-(background|text|accent)\s*\{\s*fill:\s*(#[0-9A-Fa-f]{6})", text))
     return {**DEFAULT_PALETTE, **{k: v.upper() for k, v in found.items()}}
 
@@ -68,13 +60,6 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     files = sorted(p for p in (campaign.root / "visuals").glob("*")
                    if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg"))
     return f"visuals/{files[0].name}" if files else None
-
-
-def _shown(text) -> str:
-    """A multilingual Text as the preview shows it: the campaign's language, else any."""
-    from .typography import LANGUAGES
-
-    return next((text.get(lang) for lang in (DEFAULT_LANG, *LANGUAGES) if text.get(lang)), "")
 
 
 def _campaign_formats(campaign: Campaign) -> list[str]:
@@ -94,9 +79,9 @@ def sample_posters(campaign: Campaign, family: str) -> list[Poster]:
     lines = load_yaml(campaign.root / "messages.yaml", "messages.yaml").lines
     first = (next(iter(m.messages)), next(iter(m.stats)), next(iter(m.films)))
     longest = (
-        max(m.messages, key=lambda k: len(_shown(m.messages[k].text))),
-        max(m.stats, key=lambda k: len(_shown(m.stats[k].label)) + len(_shown(m.stats[k].source))),
-        max(m.films, key=lambda k: len(_shown(m.films[k].title)) + len(_shown(m.films[k].synopsis))),
+        max(m.messages, key=lambda k: len(m.messages[k].text.shown())),
+        max(m.stats, key=lambda k: len(m.stats[k].label.shown()) + len(m.stats[k].source.shown())),
+        max(m.films, key=lambda k: len(m.films[k].title.shown()) + len(m.films[k].synopsis.shown())),
     )
     palette = _template_palette(campaign.root / "layouts" / f"{family}.svg")
     visual = _sample_visual(campaign, family)
@@ -143,47 +128,6 @@ class Row:
     formats: list[str]
     error: str | None = None  # the poster file itself is broken
     cards: dict[str, Card] = field(default_factory=dict)
-
-
-def _stamp(path: Path | None) -> tuple[int, int] | None:
-    try:
-        st = path.stat() if path else None
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size) if st else None
-
-
-def _layout_reads(layout_file: Path) -> tuple[set[str], set[str]]:
-    """The fonts and the {fields} a template names, read from its text (no need to parse it)."""
-    from .compose import FIELD
-
-    text = _template_text(layout_file)
-    fonts = {"Inter-Regular"}  # what a text slot without data-font uses
-    for chain in re.findall(r'data-font="([^"]*)"', text):
-        fonts.update(n.strip() for n in chain.split(",") if n.strip())
-    return fonts, set(FIELD.findall(text))
-
-
-def content_key(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, lang: str = DEFAULT_LANG) -> str:
-    """Everything a job's pixels depend on: its spec, the text fields its layout names, the files it reads."""
-    from .fields import poster_fields
-
-    layout_file = ws.root / "layouts" / f"{poster.spec.layout}.svg"
-    font_names, field_names = _layout_reads(layout_file)
-    # The engine may draw a named font's display or text cut (by size) and a heavier weight
-    # (**emphasis**): a change to any of them can change the pixels.
-    lib, used = ws.fonts, set()
-    for name in font_names:
-        for cut in {name, lib.optical_cut(name, True), lib.optical_cut(name, False)}:
-            used.add(cut)
-            heavier = lib.heavier(cut)
-            if heavier:
-                used.update({heavier, lib.optical_cut(heavier, True), lib.optical_cut(heavier, False)})
-    fonts = sorted((n, _stamp(lib.files.get(n))) for n in used)
-    fields = {k: v for k, v in poster_fields(campaign, poster, lang).items() if k in field_names}
-    visual = ws.root / poster.spec.visual if poster.spec.visual else None
-    parts = [fmt.name, lang, poster.spec.model_dump_json(), fields, _stamp(layout_file), _stamp(visual), fonts]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def overlay_data(composition) -> dict:
@@ -300,7 +244,7 @@ class Preview:
                         {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
                         campaign.diagnostics, campaign.sources)
         with self._lock:
-            self.campaign_name = _shown(campaign.messages.campaign.name)
+            self.campaign_name = campaign.messages.campaign.name.shown()
             # A broken poster file is reported on its own row; on the whole-project page, a file
             # with no row (e.g. a bad file name) is reported at the top.
             self.errors = [str(d) for d in campaign.diagnostics if whole_project and d.file not in shown_files]
@@ -352,7 +296,8 @@ class Preview:
         selected by name; their rows show the error and keep their last images."""
         on_disk = sorted(p.stem for p in campaign.sources if p.parent.name == "posters" and POSTER_ID.match(p.stem))
         if not self.posters and not self.layouts:
-            ids = on_disk
+            # Posters of data rows need a row to draw; `poster build` renders them (one per row).
+            ids = [pid for pid in on_disk if pid not in campaign.posters or not campaign.posters[pid].spec.data]
         else:
             shown = {r.id for r in self.rows}
             ids = list(self.posters) + [
@@ -384,7 +329,7 @@ class Preview:
                 s = poster.spec
                 note = (f"layout {s.layout} · message '{s.message}', stat '{s.stat}', film '{s.film}'"
                         + (f", visual {s.visual}" if s.visual else "") + " (from messages.yaml)")
-            row = Row(pid, kind, _shown(poster.spec.title), note, formats)
+            row = Row(pid, kind, poster.spec.title.shown(), note, formats)
             if prev:
                 row.cards = {f: c for f, c in prev.cards.items() if f in formats}
             for f in formats:

@@ -57,7 +57,7 @@ def project(tmp_path) -> Path:
     dst = tmp_path / "project"
     dst.mkdir()
     shutil.copy(ROOT / "messages.yaml", dst)
-    for folder in ("posters", "layouts", "visuals", "fonts"):
+    for folder in ("posters", "layouts", "visuals", "fonts", "data"):
         shutil.copytree(ROOT / folder, dst / folder)
     return dst
 

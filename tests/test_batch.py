@@ -1,0 +1,130 @@
+"""Batch builds: incremental skips, kill-safety, determinism, isolated failures, data merge, Dask, shards."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+SMALL = ("-p", "choc-cobalt", "-p", "stat-cobalt", "-p", "film-sang-et-boue", "-f", "instagram")
+
+
+def rendered(result: subprocess.CompletedProcess) -> set[str]:
+    """The outputs a build rendered, from its per-output lines (not a terminal: no progress bar)."""
+    return {line[5:] for line in result.stdout.splitlines() if line.startswith("ok   ")}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_unchanged_jobs_are_skipped_and_one_message_rebuilds_its_posters(project):
+    first = run_cli("build", *SMALL, "-j", "1", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert rendered(first) == {"choc-cobalt/instagram.png", "stat-cobalt/instagram.png",
+                               "film-sang-et-boue/instagram.png"}
+    again = run_cli("build", *SMALL, "-j", "1", cwd=project)
+    assert rendered(again) == set() and "0 built, 3 up to date" in again.stdout
+    messages = project / "messages.yaml"
+    messages.write_text(messages.read_text().replace("passe par des *mains", "passe par les *mains"))
+    edited = run_cli("build", *SMALL, "-j", "1", cwd=project)
+    assert rendered(edited) == {"choc-cobalt/instagram.png", "stat-cobalt/instagram.png"}
+
+
+def test_a_killed_build_leaves_nothing_partial_and_the_next_run_completes_it(project):
+    args = [sys.executable, "-m", "poster_engine", "build", "-j", "1", "-f", "instagram"]
+    proc = subprocess.Popen(args, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build = project / "build"
+    deadline = time.monotonic() + 60
+    while not any(build.rglob("*.png")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    from PIL import Image
+
+    for png in build.rglob("*.png"):
+        if not png.name.startswith("."):  # temporaries are hidden `.NAME.*.tmp`, never outputs
+            Image.open(png).verify()
+    done = run_cli("build", "-j", "1", "-f", "instagram", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert not list(build.rglob("*.tmp"))
+    listed = {e["file"] for e in json.loads((build / "manifest.json").read_text())["outputs"]}
+    assert listed == {str(p.relative_to(build)) for p in build.rglob("*.png") if "_gallery" not in p.parts}
+
+
+@pytest.mark.xfail(strict=True, reason="open: with -j 2 some PNGs differ between two clean builds (unexplained yet)")
+def test_two_clean_builds_are_byte_identical(project):
+    args = ("-p", "stat-cobalt", "-p", "choc-cobalt", "-j", "2")
+    assert run_cli("build", *args, "-o", "one", cwd=project).returncode == 0
+    assert run_cli("build", *args, "-o", "two", cwd=project).returncode == 0
+    one, two = tree(project / "one"), tree(project / "two")
+    assert one.keys() == two.keys() and "manifest.json" in one and "index.html" in one
+    # Deliverables, manifest and gallery page; the gallery's screen previews of PDFs are not
+    # deliverables and are not yet byte-stable (see README, "Batch builds").
+    assert [k for k in one if one[k] != two[k] and not k.startswith("_gallery/")] == []
+
+
+def test_a_broken_poster_fails_alone(project):
+    (project / "visuals" / "broken.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><g></svg>")
+    poster = project / "posters" / "choc-telephone.yaml"
+    poster.write_text("\n".join("visual: visuals/broken.svg" if line.startswith("visual:") else line
+                                for line in poster.read_text().splitlines()) + "\n")
+    result = run_cli("build", "-f", "instagram", "-p", "choc-telephone", "-p", "stat-cobalt", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert any(line.startswith("error: ") and "broken.svg" in line for line in result.stderr.splitlines())
+    assert (project / "build" / "stat-cobalt" / "instagram.png").is_file()
+    assert not (project / "build" / "choc-telephone" / "instagram.png").exists()
+
+
+def test_bad_data_rows_are_one_line_each(project):
+    csv = project / "rows.csv"
+    csv.write_text("id,host,date,time,room,url\na,Asso,lundi,18 h,Salle,ftp://example.org/a\n"
+                   "b,Asso B,mardi,19 h,Salle,https://example.org/b\n")
+    result = run_cli("build", "-p", "seance", "-f", "instagram", "--data", "rows.csv", cwd=project)
+    assert result.returncode == 2
+    assert ("error: rows.csv:2: row 1 column 'url': 'ftp://example.org/a' is not an http(s) link; "
+            "write the full address, https://…") in result.stderr.splitlines()
+    assert (project / "build" / "seance" / "b" / "instagram.png").is_file()
+
+
+def test_merge_of_500_rows_gives_each_row_its_own_qr(project):
+    import zxingcpp
+    from PIL import Image
+
+    rows = ["id,host,date,time,room,url"] + [
+        f"r{i:03d},Association n° {i},jeudi {1 + i % 28} décembre,18 h,Salle {i % 7},https://example.org/s/{i}"
+        for i in range(500)]
+    (project / "rows.csv").write_text("\n".join(rows) + "\n")
+    result = run_cli("build", "-p", "seance", "-f", "instagram", "--data", "rows.csv", "-j", "2", cwd=project)
+    assert result.returncode == 0, result.stderr
+    for i in range(500):
+        image = Image.open(project / "build" / "seance" / f"r{i:03d}" / "instagram.png")
+        image = image.crop((image.width // 2, image.height // 2, image.width, image.height))  # the QR's quarter
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"https://example.org/s/{i}"]
+
+
+def test_shards_split_the_build_exactly(project):
+    outputs = []
+    for k in (1, 2, 3):
+        result = run_cli("build", *SMALL, "-f", "a3", "--shard", f"{k}/3", "-o", f"shard{k}", cwd=project)
+        assert result.returncode == 0, result.stderr
+        outputs.append(rendered(result))
+    assert sum(map(len, outputs)) == 6 and len(set().union(*outputs)) == 6
+
+
+@pytest.mark.xfail(strict=True, reason="open: distributed.as_completed fails with 'No clients found' in the CLI")
+def test_dask_cluster_gives_the_same_manifest(project):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = run_cli("build", *SMALL, "--scheduler", cluster.scheduler_address, "-o", "remote", cwd=project)
+    assert remote.returncode == 0, remote.stderr
+    local = run_cli("build", *SMALL, "-o", "local", cwd=project)
+    assert (project / "remote" / "manifest.json").read_bytes() == (project / "local" / "manifest.json").read_bytes()
