@@ -28,6 +28,7 @@ def run_on_cluster(scheduler: str, spec: tuple, jobs: list[Job]) -> Iterator:
     with client:
         # pure=False: the same job is rendered again if asked again (its inputs may have changed).
         futures = client.map(_run_in_worker, [spec] * len(jobs), jobs, pure=False)
-        # with_results: the results come through this client (it is not the process's default one).
-        for _future, result in as_completed(futures, with_results=True):
-            yield result
+        # This client is not the process-wide default, so as_completed gets its loop explicitly
+        # and each future fetches its result through the client that made it.
+        for future in as_completed(futures, loop=client.loop):
+            yield future.result()
