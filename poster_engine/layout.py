@@ -106,20 +106,56 @@ def _strip_foreign(el: ET.Element) -> None:
         del el.attrib[key]
 
 
-@lru_cache(maxsize=64)
-def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
+# An external reference is anything but a fragment (#id) or an embedded image (data:image/...):
+# files (relative, ../, absolute, file://) and the network (http://, //host) alike.
+_CSS_REF = re.compile(r"@import|url\(\s*['\"]?(?!#)", re.IGNORECASE)
+_FORBIDDEN_TAGS = ("script", "foreignObject")
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
+    """Parse an SVG file we did not write (a layout, a visual): entities and DTDs are refused
+    (billion laughs, XXE), and so is any reference outside the document (see README, Security)."""
+    import defusedxml
     import defusedxml.ElementTree as DET
 
-    raw = b""
     try:
-        raw = path.read_bytes()
         root = DET.fromstring(raw)
-    except FileNotFoundError:
-        raise fail("layout file not found", shown) from None
     except ET.ParseError as exc:
         raise fail(f"invalid SVG/XML: {exc}", shown, exc.position[0]) from None
-    except Exception as exc:  # defusedxml's entity/DTD refusals
-        raise fail(f"refused SVG: {type(exc).__name__}; remove DTDs and entities", shown) from None
+    except defusedxml.DefusedXmlException as exc:
+        raise fail(f"refused SVG: {type(exc).__name__} (DTDs and entities can expand or read files); "
+                   "remove the <!DOCTYPE> and entities", shown) from None
+    text = raw.decode("utf-8", "replace")
+    for node in root.iter():
+        tag = node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
+        if tag in _FORBIDDEN_TAGS:
+            raise fail(f"<{tag}> is not allowed in {what}; remove it", shown, _line_of(text, f"<{tag}"))
+        for key, value in node.attrib.items():
+            name = key.split("}")[-1]
+            if name == "href" and not (value.startswith("#") or value.startswith("data:image/")):
+                raise fail(f"external reference '{value[:60]}' is not allowed in {what} (no files, no network); "
+                           "embed the content or remove it", shown, _line_of(text, value))
+            if _CSS_REF.search(value):
+                raise fail(f"attribute '{name}' references something outside the document ({value[:60]!r}); "
+                           f"only url(#id) is allowed in {what}", shown, _line_of(text, value))
+        if tag == "style" and node.text and _CSS_REF.search(node.text):
+            raise fail(f"<style> references something outside the document (url(...) or @import); only url(#id) "
+                       f"is allowed in {what}", shown, _line_of(text, _CSS_REF.search(node.text).group(0)))
+    return root
+
+
+@lru_cache(maxsize=64)
+def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("layout file not found", shown) from None
+    root = parse_svg(raw, shown, "a layout")
     if root.tag != f"{{{SVG_NS}}}svg":
         raise fail("the root element must be <svg> in the SVG namespace", shown)
     view_box = (root.get("viewBox") or "").replace(",", " ").split()
