@@ -172,7 +172,9 @@ def check(
     except PosterError as exc:
         _bad_input(exc)
     typer.echo(to_json(findings) if as_json else format_table(findings))
-    if any(f.check == "input" for f in findings):  # a poster file was rejected: bad input, as in build
+    if campaign.diagnostics:  # a poster file was rejected: bad input, said on stderr as `build` does
+        for d in campaign.diagnostics:
+            _err(f"error: {d}")
         raise typer.Exit(EXIT_BAD_INPUT)
     if any(f.severity == "error" or strict for f in findings):
         raise typer.Exit(EXIT_FAILED_JOBS)

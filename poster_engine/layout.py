@@ -156,11 +156,14 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
     except FileNotFoundError:
         raise fail("layout file not found", shown) from None
     root = parse_svg(raw, shown, "a layout")
+    text = raw.decode("utf-8", "replace")
+    lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'\bid="([^"]+)"', text)}
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise fail("the root element must be <svg> in the SVG namespace", shown)
+        raise fail("the root element must be <svg> in the SVG namespace", shown, _line_of(text, "<"))
     view_box = (root.get("viewBox") or "").replace(",", " ").split()
     if len(view_box) != 4:
-        raise fail("the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)", shown)
+        raise fail("the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)",
+                   shown, _line_of(text, "<svg"))
     _, _, width, height = (float(v) for v in view_box)
     _strip_foreign(root)
     defs, layers, seen = "", [], set()
@@ -177,24 +180,25 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
                 if not name:
                     raise fail(f"a data-slot='{slot}' element has no id; give every slot a unique id", shown)
                 if name in seen:
-                    raise fail(f"slot id '{name}' is used twice; slot ids must be unique", shown)
+                    first = _line_of(text, f'id="{name}"')
+                    raise fail(f"slot id '{name}' is used twice (also on line {first}); "
+                               "slot ids must be unique", shown, lines.get(name))
                 seen.add(name)
                 if slot not in SLOT_ATTRS:
-                    raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown)
+                    raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown, lines.get(name))
                 for key in child.attrib:
                     if key.startswith("data-") and key not in ("data-slot", "data-anchor"):
                         short = key[5:]
                         if short not in SLOT_ATTRS[slot]:
                             raise fail(f"slot '{name}': unknown attribute '{key}'"
-                                       f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown)
+                                       f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown, lines.get(name))
             anchor = child.get("data-anchor", "top")
             if anchor not in ANCHORS:
-                raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}", shown)
+                raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}",
+                           shown, lines.get(child.get("id", "")))
             layers.append(child)
     if not seen:
         raise fail("the layout has no slots (elements with data-slot); see README 'Adding a layout'", shown)
-    text = raw.decode("utf-8", "replace")
-    lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'\bid="([^"]+)"', text)}
     return _Template(shown, width, height, defs, tuple(layers), lines)
 
 

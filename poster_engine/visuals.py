@@ -95,8 +95,13 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
             k = im.width / before[0]
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
             im = _to_srgb(ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise fail(f"cannot read image ({exc.__class__.__name__}); use a valid JPEG or PNG", shown) from None
+    except Image.DecompressionBombError as exc:  # the header claims more pixels than memory should hold
+        raise fail(f"image refused: {str(exc).split(',')[0]} (a decompression bomb?); use a JPEG or PNG of "
+                   "normal size", shown) from None
+    except UnidentifiedImageError:
+        raise fail("not an image Pillow can read; use a valid JPEG or PNG", shown) from None
+    except OSError as exc:
+        raise fail(f"cannot read image ({exc}); use a valid JPEG or PNG", shown) from None
     # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
     im = im.resize(target, Image.BICUBIC, box=(cx, cy, cx + cw, cy + ch), reducing_gap=3.0)
     buf = io.BytesIO()
