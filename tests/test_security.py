@@ -70,19 +70,23 @@ def _svg(body: str) -> str:
     return f"{SVG_HEAD}\n{SLOT}\n{body}\n</svg>"
 
 
+ENTITIES_REFUSED = ("{f}: refused SVG: EntitiesForbidden (DTDs and entities can expand or read files); "
+                    "remove the <!DOCTYPE> and entities")
+
+
+def _external(ref: str) -> str:
+    return f"{{f}}:3: external reference '{ref}' is not allowed in {{what}} (no files, no network); embed the content or remove it"
+
+
 REFUSED_SVG = [
     ("parent-path", _svg('<image href="../secret.png" width="1" height="1"/>'),
-     "{f}:3: external reference '../secret.png' is not allowed in {what} (no files, no network); "
-     "embed the content or remove it"),
+     _external("../secret.png")),
     ("absolute-path", _svg('<image xlink:href="/etc/passwd" width="1" height="1"/>'),
-     "{f}:3: external reference '/etc/passwd' is not allowed in {what} (no files, no network); "
-     "embed the content or remove it"),
+     _external("/etc/passwd")),
     ("file-url", _svg('<use href="file:///etc/passwd#x"/>'),
-     "{f}:3: external reference 'file:///etc/passwd#x' is not allowed in {what} (no files, no network); "
-     "embed the content or remove it"),
+     _external("file:///etc/passwd#x")),
     ("network", _svg('<image href="https://tracker.example/p.png" width="1" height="1"/>'),
-     "{f}:3: external reference 'https://tracker.example/p.png' is not allowed in {what} (no files, no network); "
-     "embed the content or remove it"),
+     _external("https://tracker.example/p.png")),
     ("css-url", _svg('<rect width="5" height="5" style="fill:url(http://evil.example/x.svg#p)"/>'),
      "{f}:3: attribute 'style' references something outside the document ('fill:url(http://evil.example/x.svg#p)'); "
      "only url(#id) is allowed in {what}"),
@@ -92,12 +96,8 @@ REFUSED_SVG = [
     ("script", _svg("<script>alert(1)</script>"), "{f}:3: <script> is not allowed in {what}; remove it"),
     ("foreign-object", _svg('<foreignObject width="9" height="9"><p>x</p></foreignObject>'),
      "{f}:3: <foreignObject> is not allowed in {what}; remove it"),
-    ("billion-laughs", BILLION_LAUGHS,
-     "{f}: refused SVG: EntitiesForbidden (DTDs and entities can expand or read files); remove the <!DOCTYPE> "
-     "and entities"),
-    ("xxe", XXE,
-     "{f}: refused SVG: EntitiesForbidden (DTDs and entities can expand or read files); remove the <!DOCTYPE> "
-     "and entities"),
+    ("billion-laughs", BILLION_LAUGHS, ENTITIES_REFUSED),
+    ("xxe", XXE, ENTITIES_REFUSED),
 ]
 
 
