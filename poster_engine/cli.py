@@ -232,6 +232,34 @@ def preflight(
 
 
 @app.command()
+def check(
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
+    lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1): for CI."),
+    as_json: bool = typer.Option(False, "--json", help="Findings as JSON on stdout, for machines."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit.
+
+    Exit 0 when only warnings (without --strict), 1 on any error, 2 on bad input."""
+    from .check import check_campaign, format_table, to_json
+    from .errors import PosterError
+
+    try:
+        ws, campaign = _load(project)
+        findings = check_campaign(ws, campaign, lang or None, poster or None)
+    except PosterError as exc:
+        _bad_input(exc)
+    typer.echo(to_json(findings) if as_json else format_table(findings))
+    if campaign.diagnostics:  # a poster file was rejected: bad input, said on stderr as `build` does
+        for d in campaign.diagnostics:
+            _err(f"error: {d}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if any(f.severity == "error" or strict for f in findings):
+        raise typer.Exit(EXIT_FAILED_JOBS)
+
+
+@app.command()
 def preview(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
     layout: list[str] = typer.Option([], "--layout", "-l",

@@ -217,9 +217,16 @@ class Campaign:
         return Located(None, "messages.yaml", self.message_lines).line_of(path)
 
 
+def _printable(part: Any) -> Any:
+    """A key as one line: a newline or control character in a YAML key is shown escaped."""
+    if isinstance(part, str) and not part.isprintable():
+        return part.encode("unicode_escape").decode("ascii")
+    return part
+
+
 def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
     """Pydantic error → (path of the offending key, one-line message)."""
-    loc = tuple(err["loc"])
+    loc = tuple(_printable(part) for part in err["loc"])
     kind = err["type"]
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
@@ -229,18 +236,40 @@ def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"'{'.'.join(map(str, loc))}' must be one of {expected}, not {err['input']!r}"
-    msg = err["msg"].removeprefix("Value error, ")
+    # A union (int | float) reports once per member, its name appended to the path: drop it.
+    while loc and loc[-1] in _UNION_MEMBERS:
+        loc = loc[:-1]
+    msg = _PLAIN.get(kind) or err["msg"].removeprefix("Value error, ")
     return loc, f"'{'.'.join(map(str, loc))}': {msg}"
+
+
+_UNION_MEMBERS = ("int", "float", "str", "bool", "function-after[_http_url(), str]")
+# Pydantic's wording is for programmers; these say what to type.
+_PLAIN = {
+    "tuple_type": "must be a list, e.g. [a, b]",
+    "list_type": "must be a list, e.g. [a, b]",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "string_type": "must be a text",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "dict_type": "must be a mapping (key: value)",
+    "string_too_short": "must not be empty",
+    "model_type": "must be a mapping (key: value)",
+}
 
 
 def _validation_diagnostics(exc: ValidationError, src: Located, model: type[_Model]) -> list[Diagnostic]:
     out = []
-    for err in exc.errors():
+    # A misspelt key is both unknown and, under its right name, missing: say the cause first.
+    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
         loc, msg = _describe(err)
         if err["type"] == "extra_forbidden":
             msg += did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
         out.append(Diagnostic(msg, src.file, src.line_of(loc)))
-    return out
+    return list(dict.fromkeys(out))  # union members repeat the same problem
 
 
 def _known_keys(model: type[_Model], parent: tuple) -> list[str]:
@@ -333,12 +362,19 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
     poster_dir = root / "posters"
+    # A poster's id is its file name, so ids are unique by construction; what can still collide
+    # is a `.yml` twin (silently ignored otherwise) or a case variant (rejected by POSTER_ID).
+    for path in sorted(poster_dir.glob("*.yml")) if poster_dir.is_dir() else []:
+        diags.append(Diagnostic(f"poster files end in .yaml; rename it to {path.stem}.yaml"
+                                + (" (that name is taken: merge the two)" if path.with_suffix(".yaml").exists() else ""),
+                                f"posters/{path.name}"))
     for path in sorted(poster_dir.glob("*.yaml")) if poster_dir.is_dir() else []:
         shown = f"posters/{path.name}"
         sources.append(path)
         poster_id = path.stem
         if not POSTER_ID.match(poster_id):
-            diags.append(Diagnostic("poster file names must be lower-case letters, digits and '-'", shown))
+            diags.append(Diagnostic("poster file names must be lower-case letters, digits and '-' (the name is the "
+                                    "poster's id); rename the file", shown))
             continue
         try:
             src = load_yaml(path, shown)

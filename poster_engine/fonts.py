@@ -45,6 +45,7 @@ class Font:
         except Exception as exc:  # fontTools raises many types for a broken file
             raise PosterError(Diagnostic(f"font file is not a usable OpenType font ({exc}); replace it", shown)) from None
         self.cap_height: float = getattr(os2, "sCapHeight", 0) or 0.7 * self.upem
+        self.x_height: float = getattr(os2, "sxHeight", 0) or 0.5 * self.upem  # `poster check`: minimum type size
         self.ascender: float = self._tt["hhea"].ascent
         self.descender: float = self._tt["hhea"].descent  # negative
         self._glyph_set = self._tt.getGlyphSet()

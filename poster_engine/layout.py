@@ -106,25 +106,64 @@ def _strip_foreign(el: ET.Element) -> None:
         del el.attrib[key]
 
 
-@lru_cache(maxsize=64)
-def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
+# An external reference is anything but a fragment (#id) or an embedded image (data:image/...):
+# files (relative, ../, absolute, file://) and the network (http://, //host) alike.
+_CSS_REF = re.compile(r"@import|url\(\s*['\"]?(?!#)", re.IGNORECASE)
+_FORBIDDEN_TAGS = ("script", "foreignObject")
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
+    """Parse an SVG file we did not write (a layout, a visual): entities and DTDs are refused
+    (billion laughs, XXE), and so is any reference outside the document (see README, Security)."""
+    import defusedxml
     import defusedxml.ElementTree as DET
 
-    raw = b""
     try:
-        raw = path.read_bytes()
         root = DET.fromstring(raw)
-    except FileNotFoundError:
-        raise fail("layout file not found", shown) from None
     except ET.ParseError as exc:
         raise fail(f"invalid SVG/XML: {exc}", shown, exc.position[0]) from None
-    except Exception as exc:  # defusedxml's entity/DTD refusals
-        raise fail(f"refused SVG: {type(exc).__name__}; remove DTDs and entities", shown) from None
+    except defusedxml.DefusedXmlException as exc:
+        raise fail(f"refused SVG: {type(exc).__name__} (DTDs and entities can expand or read files); "
+                   "remove the <!DOCTYPE> and entities", shown) from None
+    text = raw.decode("utf-8", "replace")
+    for node in root.iter():
+        tag = node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
+        if tag in _FORBIDDEN_TAGS:
+            raise fail(f"<{tag}> is not allowed in {what}; remove it", shown, _line_of(text, f"<{tag}"))
+        for key, value in node.attrib.items():
+            name = key.split("}")[-1]
+            if name == "href" and not (value.startswith("#") or value.startswith("data:image/")):
+                raise fail(f"external reference '{value[:60]}' is not allowed in {what} (no files, no network); "
+                           "embed the content or remove it", shown, _line_of(text, value))
+            if _CSS_REF.search(value):
+                raise fail(f"attribute '{name}' references something outside the document ({value[:60]!r}); "
+                           f"only url(#id) is allowed in {what}", shown, _line_of(text, value))
+        if tag == "style" and node.text and _CSS_REF.search(node.text):
+            raise fail(f"<style> references something outside the document (url(...) or @import); only url(#id) "
+                       f"is allowed in {what}", shown, _line_of(text, _CSS_REF.search(node.text).group(0)))
+    return root
+
+
+@lru_cache(maxsize=64)
+def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("layout file not found", shown) from None
+    root = parse_svg(raw, shown, "a layout")
+    text = raw.decode("utf-8", "replace")
+    lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'\bid="([^"]+)"', text)}
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise fail("the root element must be <svg> in the SVG namespace", shown)
+        raise fail("the root element must be <svg> in the SVG namespace", shown, _line_of(text, "<"))
     view_box = (root.get("viewBox") or "").replace(",", " ").split()
     if len(view_box) != 4:
-        raise fail("the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)", shown)
+        raise fail("the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)",
+                   shown, _line_of(text, "<svg"))
     _, _, width, height = (float(v) for v in view_box)
     _strip_foreign(root)
     defs, layers, seen = "", [], set()
@@ -141,24 +180,25 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
                 if not name:
                     raise fail(f"a data-slot='{slot}' element has no id; give every slot a unique id", shown)
                 if name in seen:
-                    raise fail(f"slot id '{name}' is used twice; slot ids must be unique", shown)
+                    first = _line_of(text, f'id="{name}"')
+                    raise fail(f"slot id '{name}' is used twice (also on line {first}); "
+                               "slot ids must be unique", shown, lines.get(name))
                 seen.add(name)
                 if slot not in SLOT_ATTRS:
-                    raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown)
+                    raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown, lines.get(name))
                 for key in child.attrib:
                     if key.startswith("data-") and key not in ("data-slot", "data-anchor"):
                         short = key[5:]
                         if short not in SLOT_ATTRS[slot]:
                             raise fail(f"slot '{name}': unknown attribute '{key}'"
-                                       f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown)
+                                       f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown, lines.get(name))
             anchor = child.get("data-anchor", "top")
             if anchor not in ANCHORS:
-                raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}", shown)
+                raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}",
+                           shown, lines.get(child.get("id", "")))
             layers.append(child)
     if not seen:
         raise fail("the layout has no slots (elements with data-slot); see README 'Adding a layout'", shown)
-    text = raw.decode("utf-8", "replace")
-    lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'\bid="([^"]+)"', text)}
     return _Template(shown, width, height, defs, tuple(layers), lines)
 
 

@@ -41,16 +41,22 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], shown: str) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            _index_lines(value_node, path + (key,), lines)
+            # PyYAML keeps the last of two equal keys without a word: the author meant one of them.
+            here = key_node.start_mark.line + 1
+            if key in first:
+                raise fail(f"key '{key}' is given twice (also on line {first[key]}); keep one", shown, here)
+            first[key] = here
+            _index_lines(value_node, path + (key,), lines, shown)
             lines[path + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), lines)
+            _index_lines(item, path + (i,), lines, shown)
 
 
 def load_yaml(path: Path, shown_as: str) -> Located:
@@ -69,7 +75,12 @@ def load_yaml(path: Path, shown_as: str) -> Located:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise fail("not valid UTF-8 text; save the file as UTF-8", shown_as, line) from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader rejects control characters already here
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise fail(f"invalid YAML: control character U+{exc.character:04X} is not allowed; remove it",
+                   shown_as, line) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -87,5 +98,5 @@ def load_yaml(path: Path, shown_as: str) -> Located:
         loader.dispose()
     lines: dict[Path_, int] = {}
     if node is not None:
-        _index_lines(node, (), lines)
+        _index_lines(node, (), lines, shown_as)
     return Located(data, shown_as, lines)

@@ -1,0 +1,274 @@
+"""`poster check`: lint a campaign before anyone prints it.
+
+Every poster is composed (not rendered) in each of its formats, and what was placed is checked:
+statistics have a source and a year, links are not placeholders, text contrasts with its background
+(WCAG AA), type is large enough for the distance the format is read from, QR codes have modules a
+phone can resolve, photos have enough pixels, and every text fits its slot. Rules and the numbers
+behind them are in README, "poster check".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+from .content import Campaign, Poster
+from .errors import PosterError
+from .formats import MM_PER_INCH, Format
+from .plan import plan_jobs
+from .typography import DEFAULT_LANG
+from .workspace import Workspace
+
+# --- the rules --------------------------------------------------------------------------------
+
+# How far a format is read from, in metres, and how many mm one format unit is to the eye there.
+# Print: the closest a reader normally stands to read the fine print of a wall poster (it grows
+# with the sheet: nobody reads an A0 from 50 cm). Social: a 1080 px wide image shown ~65 mm wide
+# on a phone held at 30 cm.
+READING_DISTANCE_M = {"a4": 0.5, "a3": 0.7, "a2": 1.0, "a1": 1.4, "a0": 2.0, "instagram": 0.3}
+SOCIAL_DISPLAY_MM = 65.0  # width at which a social image is seen on a phone
+
+# Minimum x-height: 1.5 mm per metre of reading distance (≈ 0.086° of visual angle, the size of
+# 8 pt type read at 60 cm — the usual floor for print fine print).
+MIN_X_HEIGHT_MM_PER_M = 1.5
+
+# WCAG 2 defines sizes in CSS reference pixels, a visual angle: 1 px = 0.2646 mm seen from 71 cm.
+# Large text is 24 px (18 pt), or 18.66 px (14 pt) bold; a poster's text is converted to those
+# pixels through its reading distance, so "large" means the same angle on A4 and on A0.
+CSS_PX_MM = MM_PER_INCH / 96
+CSS_PX_DISTANCE_M = 0.7112  # 28 inches
+LARGE_PX, LARGE_BOLD_PX = 24.0, 18.66
+AA_BODY, AA_LARGE = 4.5, 3.0
+BOLD_WEIGHTS = ("SemiBold", "Bold", "ExtraBold", "Black", "Heavy")
+
+# QR: a phone resolves 0.5 mm modules in print; on screen a module needs two whole pixels.
+QR_MIN_MODULE_MM = 0.5
+QR_MIN_MODULE_PX = 2.0
+
+# Photos: 300 ppi effective, 150 from A2 up (read from further away); on social formats at least
+# one source pixel per output pixel (an upscaled photo looks soft).
+PPI_MIN, PPI_MIN_LARGE = 300.0, 150.0
+LARGE_FORMAT_MIN_WIDTH_MM = 420.0  # A2 and larger
+
+EXAMPLE_HOSTS = ("example.org", "example.com", "example.net")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" | "warning"
+    where: str  # poster/format, or file:line for campaign-wide findings
+    check: str  # source, placeholder, contrast, type-size, qr, resolution, fit, input
+    message: str
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _luminance(hex_color: str) -> float:
+    """WCAG 2 relative luminance of '#RRGGBB'."""
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def mm_per_unit(fmt: Format) -> float:
+    """Millimetres one format unit measures where it is seen (print: 1; social: on the phone)."""
+    return 1.0 if fmt.medium == "print" else SOCIAL_DISPLAY_MM / fmt.width
+
+
+def reading_distance(fmt: Format) -> float:
+    # A format without an entry is read like the nearest print size by width (or a phone).
+    if fmt.name in READING_DISTANCE_M:
+        return READING_DISTANCE_M[fmt.name]
+    return 0.3 if fmt.medium == "social" else max(0.5, fmt.width / 420)
+
+
+def css_px(size_mm: float, fmt: Format) -> float:
+    """A size seen at the format's reading distance, in WCAG's CSS reference pixels."""
+    return size_mm / (CSS_PX_MM * reading_distance(fmt) / CSS_PX_DISTANCE_M)
+
+
+def _color(spec: str | None, poster: Poster) -> str:
+    spec = spec or "text"
+    return getattr(poster.spec.colors, spec) if spec in ("background", "text", "accent") else spec.upper()
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+def _content_findings(campaign: Campaign) -> list[Finding]:
+    """Statistics and links the posters use: one finding per item, however many posters use it."""
+    m, out = campaign.messages, []
+
+    def where(*path) -> str:
+        line = campaign.line_of(path)
+        return f"messages.yaml:{line}" if line else "messages.yaml"
+
+    used_stats = sorted({p.spec.stat for p in campaign.posters.values() if p.spec.stat})
+    for sid in used_stats:
+        stat = m.stats[sid]
+        if stat.source_placeholder:
+            out.append(Finding("warning", where("stats", sid, "source"), "source",
+                               f"stat '{sid}': the source is a placeholder; give the real publication"))
+        if stat.year is None:
+            out.append(Finding("warning", where("stats", sid), "source",
+                               f"stat '{sid}' has no year; add year: to say when the figure was measured"))
+    if m.campaign.url_placeholder or _example(m.campaign.url):
+        out.append(Finding("warning", where("campaign", "url"), "placeholder",
+                           f"campaign url {m.campaign.url} is a placeholder; put the real address before printing"))
+    for fid in sorted({p.spec.film for p in campaign.posters.values() if p.spec.film}):
+        link = m.films[fid].link
+        if link.placeholder or _example(link.url):
+            out.append(Finding("warning", where("films", fid, "link", "url"), "placeholder",
+                               f"film '{fid}': link {link.url} is a placeholder; its QR code leads nowhere"))
+    return out
+
+
+def _example(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    return any(host == h or host.endswith("." + h) for h in EXAMPLE_HOSTS)
+
+
+def _text_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
+    poster, layout = comp.poster, comp.layout
+    visuals = [s.box for s in layout.slots if s.kind == "visual"]
+    background = poster.spec.colors.background
+    unit_mm = layout.scale * mm_per_unit(fmt)  # mm, as seen, per layout unit
+    floor_mm = MIN_X_HEIGHT_MM_PER_M * reading_distance(fmt)
+    for slot in layout.slots:
+        block = comp.blocks.get(slot.name)
+        if block is None or not block.glyphs:
+            continue
+        font = block.glyphs[0].font
+        size_mm = block.size * unit_mm
+        x_mm = size_mm * font.x_height / font.upem
+        if x_mm < floor_mm - 1e-9:
+            out_size = f"{block.size * layout.scale:.1f} {fmt.unit}"
+            # A print run cannot be zoomed: an error. A screen can (pinch): a warning.
+            yield Finding("error" if fmt.medium == "print" else "warning", where, "type-size",
+                          f"slot '{slot.name}' sets type at {out_size} (x-height {x_mm:.2f} mm as seen), below "
+                          f"{floor_mm:.2f} mm for a reading distance of {reading_distance(fmt):g} m; "
+                          f"raise data-size-min in {layout.file} or shorten the text")
+        # Simplification: the background is the poster's; a slot over a visual is not measured
+        # (a photo has no single colour), nor are decorations drawn under text.
+        if any(_overlaps(slot.box, v) for v in visuals):
+            continue
+        px = css_px(size_mm, fmt)
+        large = px >= LARGE_PX or (px >= LARGE_BOLD_PX and font.name.rsplit("-", 1)[-1] in BOLD_WEIGHTS)
+        need = AA_LARGE if large else AA_BODY
+        spec = slot.rules.get("color") or "text"
+        colors = {spec}
+        if any(g.emphasis for g in block.glyphs):
+            colors.add("text" if spec == "accent" else "accent")
+        for c in sorted(colors):
+            fg = _color(c, poster)
+            ratio = contrast_ratio(fg, background)
+            if ratio < need - 1e-9:
+                kind = "large text" if large else "body text"
+                yield Finding("error", where, "contrast",
+                              f"slot '{slot.name}': {fg} on {background} has contrast {ratio:.2f}:1, below "
+                              f"{need:g}:1 for {kind} (WCAG AA); change the poster's colors")
+
+
+def _qr_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
+    for name, qr in comp.qrs.items():
+        module = qr.box[2] / qr.code.total_modules * comp.layout.scale  # mm (print) or px (social)
+        need = QR_MIN_MODULE_MM if fmt.medium == "print" else QR_MIN_MODULE_PX
+        if module < need - 1e-9:
+            yield Finding("error", where, "qr",
+                          f"QR '{name}' has {module:.2f} {fmt.unit} modules, below {need:g} {fmt.unit}: phones will "
+                          f"not read it; make the slot larger or the URL shorter ({len(qr.code.url)} characters)")
+
+
+def _resolution_findings(ws: Workspace, comp, fmt: Format, where: str) -> Iterable[Finding]:
+    from PIL import Image
+
+    from .visuals import _crop
+
+    ref = comp.poster.spec.visual or ""
+    if not ref or ref.lower().endswith(".svg"):
+        return
+    try:
+        with Image.open(ws.root / ref) as im:  # reads the header only
+            size = im.size
+    except Exception:
+        return  # compose already reported an unreadable image
+    for slot in comp.layout.slots:
+        if slot.kind != "visual":
+            continue
+        _, _, crop_w, _ = _crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
+        out_w = slot.box[2] * comp.layout.scale  # mm or px
+        if fmt.medium == "print":
+            ppi = crop_w / (out_w / MM_PER_INCH)
+            need = PPI_MIN_LARGE if fmt.width >= LARGE_FORMAT_MIN_WIDTH_MM else PPI_MIN
+            if ppi < need - 1e-9:
+                yield Finding("error", where, "resolution",
+                              f"{ref} prints at {ppi:.0f} ppi in slot '{slot.name}', below {need:g} ppi; "
+                              f"use a photo of at least {need * out_w / MM_PER_INCH / crop_w * size[0]:.0f} px wide")
+        elif crop_w < out_w - 1:
+            yield Finding("warning", where, "resolution",
+                          f"{ref} is enlarged {out_w / crop_w:.1f}× in slot '{slot.name}' (soft on screen)")
+
+
+def check_campaign(ws: Workspace, campaign: Campaign, langs: list[str] | None = None,
+                   posters: list[str] | None = None) -> list[Finding]:
+    """Every finding for the selected posters, each in its own formats and the given languages."""
+    findings = [Finding("error", f"{d.file}:{d.line}" if d.line else (d.file or "?"), "input", d.message)
+                for d in campaign.diagnostics]
+    findings += _content_findings(campaign)
+    for job in plan_jobs(campaign, posters, None, langs, print_profile=ws.print_settings.profile):
+        fmt = job.format
+        where = f"{job.poster_id}/{fmt.name}" + ("" if job.lang == DEFAULT_LANG else f"-{job.lang}")
+        try:
+            from .compose import compose
+
+            comp = compose(ws, campaign, campaign.posters[job.poster_id], fmt, job.lang)
+        except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…
+            findings += [Finding("error", where, "fit" if "does not fit" in d.message else "compose", str(d))
+                         for d in exc.diagnostics]
+            continue
+        findings += _text_findings(comp, fmt, where)
+        findings += _qr_findings(comp, fmt, where)
+        findings += _resolution_findings(ws, comp, fmt, where)
+    return findings
+
+
+# --- output -----------------------------------------------------------------------------------
+
+def format_table(findings: list[Finding]) -> str:
+    """One line per finding, errors first, columns aligned; then the counts."""
+    rows = sorted(findings, key=lambda f: (f.severity != "error", f.where, f.check))
+    widths = [max([len(h)] + [len(getattr(f, k)) for f in rows]) for h, k in
+              (("SEVERITY", "severity"), ("WHERE", "where"), ("CHECK", "check"))]
+    lines = []
+    if rows:
+        head = ("SEVERITY", "WHERE", "CHECK", "MESSAGE")
+        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths + [0])).rstrip())
+        for f in rows:
+            cells = (f.severity, f.where, f.check)
+            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + f.message)
+    lines.append(summary(findings))
+    return "\n".join(lines)
+
+
+def summary(findings: list[Finding]) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    return f"{errors} error(s), {len(findings) - errors} warning(s)"
+
+
+def to_json(findings: list[Finding]) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    return json.dumps({"errors": errors, "warnings": len(findings) - errors,
+                       "findings": [asdict(f) for f in findings]}, ensure_ascii=False, indent=2)
+
