@@ -73,8 +73,8 @@ CASES = [
     Case("missing-messages", delete("messages.yaml"), "error: {project}/messages.yaml: not found; run from a project folder or pass --project"),
     Case("duplicate-key", replace(CHOC, "layout: choc", "layout: choc\nlayout: stat"), "error: posters/choc-cobalt.yaml:3: key 'layout' is given twice (also on line 2); keep one"),
     # --- wrong types and values
-    Case("layout-not-a-name", replace(CHOC, "layout: choc", "layout: 42"), "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film' or 'programme', not 42"),
-    Case("unknown-layout-family", replace(CHOC, "layout: choc", "layout: choque"), "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film' or 'programme', not 'choque'"),
+    Case("layout-not-a-name", replace(CHOC, "layout: choc", "layout: 42"), "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film', 'programme' or 'seance', not 42"),
+    Case("unknown-layout-family", replace(CHOC, "layout: choc", "layout: choque"), "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film', 'programme' or 'seance', not 'choque'"),
     Case("focus-not-numbers", replace(CHOC, "focus: [0.5, 0.75]", "focus: center"), "error: posters/choc-cobalt.yaml:12: 'focus': must be a list, e.g. [a, b]"),
     Case("focus-out-of-range", replace(CHOC, "focus: [0.5, 0.75]", "focus: [2, 0.5]"), "error: posters/choc-cobalt.yaml:12: focus must be two numbers between 0 and 1 (x, y of the point to keep in view)"),
     Case("formats-not-a-list", replace(CHOC, "formats: [a3, instagram]", "formats: {a3: yes}"), "error: posters/choc-cobalt.yaml:11: 'formats': must be a list, e.g. [a, b]"),
