@@ -41,9 +41,35 @@ def export_job(ws: Workspace, composition: Composition) -> bytes:
 
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
                               composition.title, ws.timestamp, ws.print_settings, composition.poster.file)
-    from .export.raster import svg_to_png
+    from .errors import fail
+    from .export.raster import TooLarge, encode, render_rgb
 
-    return svg_to_png(composition.svg, int(fmt.width), int(fmt.height))
+    image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
+    try:
+        return encode(image, fmt.image_format, fmt.max_bytes)
+    except TooLarge as exc:
+        raise fail(f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
+                   f"{fmt.name}'s {fmt.max_bytes / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
+                   composition.poster.file) from None
+
+
+def alt_text(campaign: Campaign, job: Job) -> str:
+    """What the image says, for screen readers (French: "Affiche : « message » — 40 000 enfants …")."""
+    from .fields import poster_fields
+    from .markup import parse_markup
+    from .typography import LANGUAGES
+
+    fields = poster_fields(campaign, campaign.posters[job.poster_id], job.lang)
+    plain = lambda name: "".join(s.text for s in parse_markup(fields[name])) if name in fields else ""  # noqa: E731
+    q = LANGUAGES[job.lang].quotes
+    what = {"fr": "Affiche", "en": "Poster"}.get(job.lang, "Poster")
+    parts = [f"{q[0]}{plain('message')}{q[1]}" if plain("message") else plain("film.title") or plain("campaign.name")]
+    if plain("stat.value"):
+        parts.append(f"{plain('stat.value')} {plain('stat.label')}".strip())
+    if plain("film.title") and plain("message"):
+        parts.append(plain("film.title"))
+    sep = "\u00a0:" if job.lang == "fr" else ":"
+    return " ".join(f"{what}{sep} {' — '.join(p for p in parts if p)}".split()) + "."
 
 
 def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:
@@ -86,8 +112,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
-          on_done: Callable[[Job, Diagnostic | None], None] | None = None) -> BuildReport:
-    """Render every job; a failing job is reported and the others go on."""
+          on_done: Callable[[Job, Diagnostic | None], None] | None = None, contact: bool = True) -> BuildReport:
+    """Render every job; a failing job is reported and the others go on. Each poster also gets
+    <poster>/contact.png, its formats side by side at screen size (unless `contact` is False)."""
     report = BuildReport()
     entries = []
     for job in jobs:
@@ -100,6 +127,8 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
                 on_done(job, exc.diagnostics[0])
             continue
         write_atomic(out_dir / job.output, data)
+        alt = alt_text(campaign, job)
+        write_atomic(out_dir / f"{job.output}.alt.txt", (alt + "\n").encode())
         report.built.append(job.output)
         entries.append({
             "poster": job.poster_id,
@@ -108,9 +137,15 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
             "file": job.output,
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            "alt": alt,
         })
         if on_done:
             on_done(job, None)
+    for pid in dict.fromkeys(j.poster_id for j in jobs) if contact else ():
+        from .proof import contact_sheet
+
+        own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
+        write_atomic(out_dir / pid / "contact.png", contact_sheet(ws, campaign, own))
     if entries:
         manifest = {"outputs": _merge_manifest(out_dir / "manifest.json", entries)}
         write_atomic(out_dir / "manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
