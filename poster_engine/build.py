@@ -52,9 +52,35 @@ def export_job(ws: Workspace, composition: Composition) -> bytes:
 
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
                               composition.title, ws.timestamp, ws.print_settings, composition.poster.file)
-    from .export.raster import svg_to_png
+    from .errors import fail
+    from .export.raster import TooLarge, encode, render_rgb
 
-    return svg_to_png(composition.svg, int(fmt.width), int(fmt.height))
+    image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
+    try:
+        return encode(image, fmt.image_format, fmt.max_bytes)
+    except TooLarge as exc:
+        raise fail(f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
+                   f"{fmt.name}'s {fmt.max_bytes / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
+                   composition.poster.file) from None
+
+
+def alt_text(campaign: Campaign, job: Job) -> str:
+    """What the image says, for screen readers (French: "Affiche : « message » — 40 000 enfants …")."""
+    from .fields import poster_fields
+    from .markup import parse_markup
+    from .typography import LANGUAGES
+
+    fields = poster_fields(campaign, campaign.posters[job.poster_id], job.lang)
+    plain = lambda name: "".join(s.text for s in parse_markup(fields[name])) if name in fields else ""  # noqa: E731
+    q = LANGUAGES[job.lang].quotes
+    what = {"fr": "Affiche", "en": "Poster"}.get(job.lang, "Poster")
+    parts = [f"{q[0]}{plain('message')}{q[1]}" if plain("message") else plain("film.title") or plain("campaign.name")]
+    if plain("stat.value"):
+        parts.append(f"{plain('stat.value')} {plain('stat.label')}".strip())
+    if plain("film.title") and plain("message"):
+        parts.append(plain("film.title"))
+    sep = "\u00a0:" if job.lang == "fr" else ":"
+    return " ".join(f"{what}{sep} {' — '.join(p for p in parts if p)}".split()) + "."
 
 
 def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:
@@ -127,9 +153,9 @@ def run_job(ws: Workspace, campaign: Campaign, job: Job) -> JobResult:
         return JobResult(job, errors=(Diagnostic(
             f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
             "(poster render with POSTER_DEBUG=1 shows the traceback)", poster.file),))
-    alt = composition.title
+    alt = alt_text(campaign, job)
     if job.row:
-        alt += " — " + " · ".join(v for k, v in job.row.values if v and k != "id")
+        alt = alt.rstrip(".") + " — " + " · ".join(v for k, v in job.row.values if v and k != "id") + "."
     return JobResult(job, data, preview, alt)
 
 
@@ -185,10 +211,11 @@ def clean_stale_temporaries(out_dir: Path) -> None:
 def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
           on_done: Callable[[Job, Diagnostic | None], None] | None = None, *,
           workers: int = 1, scheduler: str | None = None, force: bool = False,
-          on_start: Callable[[int, int], None] | None = None) -> BuildReport:
+          on_start: Callable[[int, int], None] | None = None, contact: bool = True) -> BuildReport:
     """Render every job whose inputs changed (all with `force`); a failing job is reported and the
     others go on. `on_start(to_render, up_to_date)` is called once the keys are known, `on_done`
-    after each rendered job."""
+    after each rendered job. Each rebuilt poster also gets <poster>/contact.png, its formats side by
+    side at screen size (unless `contact` is False)."""
     report = BuildReport()
     clean_stale_temporaries(out_dir)
     manifest_path = out_dir / "manifest.json"
@@ -214,12 +241,21 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
                 report.failed.append(job.output)
             else:
                 write_atomic(out_dir / job.output, result.data)
+                write_atomic(out_dir / f"{job.output}.alt.txt", (result.alt + "\n").encode())
                 if result.preview is not None:
                     write_atomic(out_dir / preview_path(job), result.preview)
                 entries[job.output] = _entry(job, campaign, result.data, keys[job], result.alt)
                 report.built.append(job.output)
             if on_done:
                 on_done(job, result.errors[0] if result.errors else None)
+        # Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it).
+        rebuilt = dict.fromkeys(job.poster_id for job in jobs if job.row is None and (
+            job in keys or not (out_dir / job.poster_id / "contact.png").is_file()))
+        for pid in rebuilt if contact else ():
+            from .proof import contact_sheet
+
+            own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
+            write_atomic(out_dir / pid / "contact.png", contact_sheet(ws, campaign, own))
     finally:
         # Also on Ctrl-C: what was written is listed, so the next build skips it.
         if report.built or not manifest_path.exists():

@@ -37,7 +37,7 @@ def _bad_input(exc) -> NoReturn:
 
 def _load(project: Path, print_profile: str = "fogra39"):
     from .content import load_campaign
-    from .formats import FORMATS
+    from .formats import GROUPS, registry
     from .workspace import Workspace
 
     if not (project / "messages.yaml").is_file():
@@ -45,11 +45,11 @@ def _load(project: Path, print_profile: str = "fogra39"):
         raise typer.Exit(EXIT_BAD_INPUT)
     ws = Workspace(project, print_profile=print_profile)
     ws.print_settings  # an unknown profile or a bad project.yaml is bad input: fail before any work
-    return ws, load_campaign(ws.root, set(FORMATS))
+    return ws, load_campaign(ws.root, {*registry(ws.root), *GROUPS})
 
 
 def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39",
-          langs: list[str] | None = None, data: Path | None = None):
+          langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None):
     """Load the project and plan the selected jobs (bad input exits); rejected poster files and data
     rows are printed, and returned so the exit status can say so."""
     from .errors import PosterError
@@ -59,7 +59,7 @@ def _plan(project: Path, posters: list[str], formats: list[str], out: Path, prin
         ws, campaign = _load(project, print_profile)
         rows, rejected = _data_rows(ws, campaign, posters, data)
         jobs = plan_jobs(campaign, posters or None, formats or None, langs or None,
-                         print_profile=ws.print_settings.profile, rows=rows)
+                         print_profile=ws.print_settings.profile, rows=rows, image_format=image_format)
     except PosterError as exc:
         _bad_input(exc)
     rejected = [*campaign.diagnostics, *rejected]
@@ -111,7 +111,10 @@ def _exit_status(rejected: list, failed: list) -> None:
 @app.command()
 def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
-    format: list[str] = typer.Option([], "--format", "-f", help="Only these formats (repeatable)."),
+    format: list[str] = typer.Option([], "--format", "-f",
+                                     help="Only these formats or groups: print, social (repeatable)."),
+    image_format: Optional[str] = typer.Option(None, "--image-format",
+                                               help="Social images as png (default), jpeg or webp."),
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel processes (default: one per core; 1: this process)."),
@@ -131,7 +134,8 @@ def build(
     from .errors import PosterError
 
     started = time.perf_counter()
-    ws, campaign, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data)
+    ws, campaign, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data,
+                                                      image_format)
     planned = _shard(planned, shard)
     progress = _Progress()
     try:
@@ -306,15 +310,15 @@ def proof(
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
     from . import LAYOUT_FAMILIES
-    from .formats import FORMATS
+    from .formats import registry
     from .typography import DEFAULT_LANG, LANGUAGES
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
     layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
     typer.echo("posters:  " + (", ".join(posters) or "(none)"))
     typer.echo("layouts:  " + (", ".join(layouts) or "(none)") + f"   (families: {', '.join(LAYOUT_FAMILIES)})")
-    typer.echo("formats:")
-    for f in FORMATS.values():
+    typer.echo("formats (groups: print, social):")
+    for f in registry(project).values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")
     from .print_profiles import list_profiles
 

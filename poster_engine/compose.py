@@ -246,11 +246,13 @@ class _Composer:
             side = module_px * code.total_modules / scale
             x, y = round(x * scale) / scale, round(y * scale) / scale
         else:
-            min_mm = float(slot.rules.get("min-mm", QR_MIN_MM))
+            # The slot's own minimum, or what the format's viewing distance needs, whichever is larger.
+            min_mm = max(float(slot.rules.get("min-mm", QR_MIN_MM)), self.fmt.qr_min_mm)
             printed = side * scale
             if printed < min_mm - 1e-6:
                 raise slot_error(self.layout, slot, f"the QR code would print at {printed:.1f} mm at format "
-                                 f"{self.fmt.name}, below its {min_mm:g} mm minimum; make the slot larger")
+                                 f"{self.fmt.name}, below the {min_mm:g} mm it needs to be scanned from "
+                                 f"{self.fmt.viewing_m:g} m; make the slot larger")
         module = side / code.total_modules
         self.qrs[slot.name] = PlacedQr(code, (x, y, side, side))
         ox, oy = x + 4 * module, y + 4 * module

@@ -89,6 +89,13 @@ def _programme(campaign: Campaign, say: _Translator) -> str:
     return "\n".join(lines)
 
 
+def short_url(url: str) -> str:
+    """https://www.example.org/films/x/ → example.org/films/x: what people type, nothing more."""
+    import re
+
+    return re.sub(r"^[a-z]+://(www\.)?", "", url.strip()).rstrip("/")
+
+
 def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[str, str] | None = None) -> Fields:
     """Every field a slot may name as {field}, in `lang`. Prose gets the language's typography; URLs
     and the title (PDF metadata) stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`) are fields `label.<id>`."""
@@ -158,5 +165,7 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
     typeset: dict[str, Callable[[], str]] = {
         k: (lambda make=make: prose(make(), lang)) for k, make in f.items()}
     typeset.update({k: (lambda url=url: url) for k, url in urls.items()})
+    # Short links, written out where a QR code cannot be scanned (social images): no scheme, no www.
+    typeset.update({f"{k[:-4]}.short_url": (lambda url=url: short_url(url)) for k, url in urls.items()})
     typeset["title"] = lambda: say(spec.title, ("poster", "title"))  # PDF metadata: as typed
     return Fields(typeset)

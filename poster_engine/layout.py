@@ -6,11 +6,19 @@ other layer is decoration, kept as drawn. When a format has another aspect ratio
 scaled to the format's width and the height difference is absorbed by the `data-anchor` of each
 layer: `top` (default) stays, `bottom` moves with the bottom edge, `middle` moves half, `stretch`
 (rects and slots) grows. A rect with `data-bleed="true"` is extended into the bleed.
+
+A family may have variants for other shapes beside the portrait `layouts/<family>.svg`:
+`<family>.square.svg`, `<family>.landscape.svg`, `<family>.story.svg` (any `<family>.<name>.svg`).
+Each job uses the variant whose viewBox aspect ratio is nearest the format's (compared as
+logarithms, so 2:1 and 1:2 are equally far from 1:1), then anchors absorb the remaining difference.
+A layer with `data-qr="code"` is drawn only on formats that show links as QR codes (print), one
+with `data-qr="text"` only on formats that write the short link out (social images).
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -29,6 +37,7 @@ ET.register_namespace("xlink", XLINK_NS)
 
 SlotKind = Literal["text", "qr", "visual"]
 ANCHORS = ("top", "middle", "bottom", "stretch")
+QR_MODES = ("code", "text")
 
 # data-* attributes each slot kind understands (besides slot, anchor).
 SLOT_ATTRS: dict[str, set[str]] = {
@@ -71,6 +80,13 @@ class Layout:
     @property
     def slots(self) -> tuple[Slot, ...]:
         return tuple(x for x in self.layers if isinstance(x, Slot))
+
+    @property
+    def safe_box(self) -> Box:
+        """The area text and QR codes must stay in (layout units): the safe margin, and on stories
+        the platform's UI bands."""
+        left, top, right, bottom = (e / self.scale for e in self.format.safe_edges)
+        return left, top, self.width - left - right, self.height - top - bottom
 
 
 @dataclass(frozen=True)
@@ -184,14 +200,19 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
                     raise fail(f"slot id '{name}' is used twice (also on line {first}); "
                                "slot ids must be unique", shown, lines.get(name))
                 seen.add(name)
+                if child.get("data-qr") is not None and slot == "qr":
+                    raise fail(f"slot '{name}': a qr slot is always data-qr='code'; remove data-qr", shown)
                 if slot not in SLOT_ATTRS:
                     raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown, lines.get(name))
                 for key in child.attrib:
-                    if key.startswith("data-") and key not in ("data-slot", "data-anchor"):
+                    if key.startswith("data-") and key not in ("data-slot", "data-anchor", "data-qr"):
                         short = key[5:]
                         if short not in SLOT_ATTRS[slot]:
                             raise fail(f"slot '{name}': unknown attribute '{key}'"
                                        f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown, lines.get(name))
+            if child.get("data-qr", "code") not in QR_MODES:
+                raise fail(f"element '{child.get('id', tag)}': data-qr must be code or text", shown,
+                           lines.get(child.get("id", "")))
             anchor = child.get("data-anchor", "top")
             if anchor not in ANCHORS:
                 raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}",
@@ -202,13 +223,22 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
     return _Template(shown, width, height, defs, tuple(layers), lines)
 
 
+def variant_files(root: Path, family: str) -> list[Path]:
+    """layouts/<family>.svg and its shape variants layouts/<family>.<variant>.svg."""
+    folder = Path(root) / "layouts"
+    return [folder / f"{family}.svg", *sorted(folder.glob(f"{family}.*.svg"))]
+
+
 def load_layout(root: Path, family: str, fmt: Format) -> Layout:
-    """Read layouts/<family>.svg (cached by modification time) and adapt it to `fmt`."""
-    path = Path(root) / "layouts" / f"{family}.svg"
-    shown = f"layouts/{family}.svg"
-    if not path.is_file():
-        raise fail("layout file not found; every layout family needs layouts/<family>.svg", shown)
-    template = _load_template(path, path.stat().st_mtime_ns, shown)
+    """Read the variant of layouts/<family>.svg nearest the format's shape (cached by modification
+    time) and adapt it to `fmt`."""
+    files = variant_files(root, family)
+    if not files[0].is_file():
+        raise fail("layout file not found; every layout family needs layouts/<family>.svg", f"layouts/{family}.svg")
+    want = math.log(fmt.height / fmt.width)
+    templates = [_load_template(p, p.stat().st_mtime_ns, f"layouts/{p.name}") for p in files]
+    # Nearest shape; on a tie the portrait base wins (it comes first).
+    template = min(templates, key=lambda t: abs(math.log(t.height / t.width) - want))
     return adapt(template, family, fmt)
 
 
@@ -219,6 +249,9 @@ def adapt(t: _Template, family: str, fmt: Format) -> Layout:
     bleed = fmt.bleed / scale
     layers: list[Slot | Decoration] = []
     for el in t.layers:
+        mode = "code" if el.get("data-slot") == "qr" else el.get("data-qr")
+        if mode is not None and mode != fmt.qr:
+            continue  # the other medium's way of giving the link
         anchor = el.get("data-anchor", "top")
         dy = {"top": 0.0, "middle": dh / 2, "bottom": dh, "stretch": 0.0}[anchor]
         if el.get("data-slot") is not None:
@@ -226,12 +259,18 @@ def adapt(t: _Template, family: str, fmt: Format) -> Layout:
             w, h = _num(el, "width", t.file), _num(el, "height", t.file)
             if anchor == "stretch":
                 h += dh
+                if h <= 0:
+                    raise fail(f"slot '{el.get('id')}' shrinks to nothing at format {fmt.name} "
+                               f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); add a variant of this shape, "
+                               f"e.g. layouts/{family}.landscape.svg (README, 'Formats of another shape')",
+                               t.file, t.lines.get(el.get("id", "")))
             rules = {k[5:]: v for k, v in el.attrib.items() if k.startswith("data-")}
             name = el.get("id", "")
             layers.append(Slot(name, el.get("data-slot"), (x, y + dy, w, h), rules, t.lines.get(name)))  # type: ignore[arg-type]
             continue
         el = copy.deepcopy(el)
         el.attrib.pop("data-anchor", None)
+        el.attrib.pop("data-qr", None)
         bleeds = el.attrib.pop("data-bleed", None) == "true"
         tag = el.tag.split("}")[1]
         if tag == "rect":

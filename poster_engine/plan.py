@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from .content import Campaign
 from .data import Row
 from .errors import Diagnostic, PosterError, did_you_mean
-from .formats import FORMATS, Format
+from .formats import GROUPS, IMAGE_FORMATS, Format, expand, registry
 from .print_profiles import PrintProfile
 from .typography import DEFAULT_LANG, LANGUAGES
 
@@ -35,16 +35,20 @@ class Job:
 
 def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: list[str] | None = None,
               langs: list[str] | None = None, print_profile: PrintProfile | None = None,
-              rows: dict[str, list[Row]] | None = None) -> list[Job]:
+              rows: dict[str, list[Row]] | None = None, image_format: str | None = None) -> list[Job]:
     """Jobs in a stable order. Without `formats`, each poster's own formats; without `langs`, the
-    campaign's language; unknown names are errors. Print formats take their bleed and safe margin
-    from the chosen print profile. A poster that reads data gives one job per row of `rows[poster]`,
-    none when `rows` is not given (the compositions-only callers: tests, proof).
+    campaign's language; unknown names are errors. Formats may be groups (`print`, `social`). Print
+    formats take their bleed and safe margin from the chosen print profile; `image_format` overrides
+    the social formats' own image type. A poster that reads data gives one job per row of
+    `rows[poster]`, none when `rows` is not given (the compositions-only callers: tests, proof).
     """
+    known = registry(campaign.root)
     problems = [Diagnostic(f"unknown poster '{p}'{did_you_mean(p, campaign.posters)}")
                 for p in posters or [] if p not in campaign.posters]
-    problems += [Diagnostic(f"unknown format '{f}'{did_you_mean(f, FORMATS)}")
-                 for f in formats or [] if f not in FORMATS]
+    problems += [Diagnostic(f"unknown format '{f}'{did_you_mean(f, [*known, *GROUPS])}")
+                 for f in formats or [] if f not in known and f not in GROUPS]
+    if image_format is not None and image_format not in IMAGE_FORMATS:
+        problems.append(Diagnostic(f"unknown image format '{image_format}'; use one of {', '.join(IMAGE_FORMATS)}"))
     problems += [Diagnostic(f"unknown language '{lang}'{did_you_mean(lang, LANGUAGES)}")
                  for lang in langs or [] if lang not in LANGUAGES]
     if problems:
@@ -53,10 +57,12 @@ def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: lis
     jobs = []
     for lang in dict.fromkeys(langs or [DEFAULT_LANG]):
         for pid in selected:
-            for name in formats or campaign.posters[pid].spec.formats:
-                fmt = FORMATS[name]
+            for name in expand(formats or campaign.posters[pid].spec.formats, known):
+                fmt = known[name]
                 if fmt.medium == "print" and print_profile is not None:
                     fmt = replace(fmt, bleed_mm=print_profile.bleed_mm, safe_mm=print_profile.safe_mm)
+                if fmt.medium == "social" and image_format is not None:
+                    fmt = replace(fmt, image_format=image_format)
                 if campaign.posters[pid].spec.data and rows is None:
                     continue  # a poster of data rows is nothing without them: the caller loads them
                 jobs.extend(Job(pid, fmt, lang, row) for row in (rows or {}).get(pid, [None]))

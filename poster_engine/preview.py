@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from .content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec, load_campaign
 from .errors import Diagnostic, PosterError, did_you_mean, fail
-from .formats import FORMATS, MM_PER_INCH, Format
+from .formats import FORMATS, GROUPS, MM_PER_INCH, Format, expand
 from .cache import content_key, template_text
 from .plan import Job
 from .typography import DEFAULT_LANG
@@ -64,7 +64,7 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
 
 def _campaign_formats(campaign: Campaign) -> list[str]:
     """The formats the campaign's posters use, in registry order (all of them if there are no posters)."""
-    used = {f for p in campaign.posters.values() for f in p.spec.formats}
+    used = {f for p in campaign.posters.values() for f in expand(p.spec.formats, FORMATS)}
     return [f for f in FORMATS if f in used] or list(FORMATS)
 
 
@@ -230,7 +230,7 @@ class Preview:
             library.cache_clear()  # fonts are parsed once per process: re-read the folder
             self.ws = Workspace(self.root)
         try:
-            campaign = load_campaign(self.root, set(FORMATS))
+            campaign = load_campaign(self.root, {*FORMATS, *GROUPS})
         except PosterError as exc:
             with self._lock:
                 self.errors = [str(d) for d in exc.diagnostics]
@@ -322,7 +322,7 @@ class Preview:
                 rows.append(row)
                 continue
             kind = next((p.rstrip(":") for p in SAMPLE_PREFIXES if pid.startswith(p)), "poster")
-            formats = [f for f in FORMATS if f in poster.spec.formats]
+            formats = [f for f in FORMATS if f in expand(poster.spec.formats, FORMATS)]
             if kind == "poster":
                 note = f"{poster.file} · layout {poster.spec.layout}"
             else:

@@ -103,10 +103,11 @@ def _read_project(root: Path) -> tuple[dict[str, PrintProfile], dict[str, Swatch
         return presets, swatches
     src = load_yaml(path, "project.yaml")
     data = src.data or {}
-    unknown = set(data) - {"print_profiles", "brand_colors"}
+    known = ["print_profiles", "brand_colors", "formats"]  # formats: read by formats.registry
+    unknown = set(data) - set(known)
     if unknown:
         key = sorted(unknown)[0]
-        raise PosterError(Diagnostic(f"unknown key '{key}'{did_you_mean(key, ['print_profiles', 'brand_colors'])}",
+        raise PosterError(Diagnostic(f"unknown key '{key}'{did_you_mean(key, known)}",
                                      "project.yaml", src.line_of((key,))))
     for pname, spec in (data.get("print_profiles") or {}).items():
         base = presets.get(spec.get("based_on", "fogra39")) if isinstance(spec, dict) else None

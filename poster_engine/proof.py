@@ -48,19 +48,19 @@ def _font(ws: Workspace, name: str, size: int):
     return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
 
 
-def _thumbnail(ws: Workspace, campaign: Campaign, job: Job):
+def _thumbnail(ws: Workspace, campaign: Campaign, job: Job, cell: tuple[int, int] = CELL):
     from PIL import Image, ImageOps
 
     from .build import render_screen
 
     fmt = job.format
-    px_per_unit = OVERSAMPLE * min(CELL[0] / fmt.width, CELL[1] / fmt.height)
+    px_per_unit = OVERSAMPLE * min(cell[0] / fmt.width, cell[1] / fmt.height)
     _, png = render_screen(ws, campaign, job, round(max(fmt.page) * px_per_unit))
     image = Image.open(io.BytesIO(png)).convert("RGB")
     bleed = round(fmt.bleed * image.width / fmt.page[0])
     if bleed:
         image = image.crop((bleed, bleed, image.width - bleed, image.height - bleed))
-    return ImageOps.contain(image, CELL, Image.LANCZOS)
+    return ImageOps.contain(image, cell, Image.LANCZOS)
 
 
 def _sheet(ws: Workspace, title: str, cells: list[_Cell], number: int, total: int):
@@ -126,3 +126,59 @@ def write_proof(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Pat
     write_atomic(out_dir / "proof.pdf", pdf.getvalue())
     write_atomic(out_dir / "proof.png", png.getvalue())
     return report
+
+
+# Contact sheet of one poster: every format side by side at the same height, so the family's
+# variants can be compared at a glance (screen size: 420 px high, rows of at most 2400 px).
+CONTACT_HEIGHT, CONTACT_WIDTH = 420, 2400
+
+
+def contact_sheet(ws: Workspace, campaign: Campaign, jobs: list[Job]) -> bytes:
+    """One poster's formats (`jobs`) on one PNG, each cut to its trim and captioned with its format."""
+    from PIL import Image, ImageDraw
+
+    cells = []
+    for job in jobs:
+        fmt = job.format
+        cell = (round(CONTACT_HEIGHT * fmt.width / fmt.height), CONTACT_HEIGHT)
+        try:
+            cells.append(_Cell(job, _thumbnail(ws, campaign, job, cell)))
+        except PosterError as exc:
+            cells.append(_Cell(job, None, str(exc.diagnostics[0])))
+    rows: list[list[_Cell]] = [[]]
+    width = MARGIN
+    for cell in cells:
+        w = cell.image.width if cell.image is not None else CONTACT_HEIGHT
+        if rows[-1] and width + w > CONTACT_WIDTH - MARGIN:
+            rows.append([])
+            width = MARGIN
+        rows[-1].append(cell)
+        width += w + GUTTER
+    row_h = CONTACT_HEIGHT + CAPTION + GUTTER
+    sheet = Image.new("RGB", (CONTACT_WIDTH, 2 * MARGIN + HEADER + len(rows) * row_h), PAPER)
+    draw = ImageDraw.Draw(sheet)
+    caption, small = _font(ws, "Inter-SemiBold", 22), _font(ws, "Inter-Regular", 20)
+    if jobs:
+        draw.text((MARGIN, MARGIN), f"{jobs[0].poster_id} — {len(jobs)} formats", font=_font(ws, "Inter-Bold", 34),
+                  fill=INK)
+    for r, row in enumerate(rows):
+        x, y = MARGIN, MARGIN + HEADER + r * row_h
+        for cell in row:
+            fmt = cell.job.format
+            if cell.image is not None:
+                img = cell.image
+                sheet.paste(img, (x, y + CONTACT_HEIGHT - img.height))
+                draw.rectangle((x - 1, y + CONTACT_HEIGHT - img.height - 1, x + img.width, y + CONTACT_HEIGHT),
+                               outline="#C8C8CE")
+                w = img.width
+            else:
+                w = CONTACT_HEIGHT
+                draw.rectangle((x, y, x + w - 1, y + CONTACT_HEIGHT - 1), fill="#FBEAEA", outline=BAD, width=3)
+                text = "\n".join(textwrap.wrap(f"FAILED: {cell.error}", 34)[:14])
+                draw.multiline_text((x + 12, y + 12), text, font=small, fill=BAD, spacing=6)
+            draw.text((x, y + CONTACT_HEIGHT + 10), fmt.name, font=caption, fill=INK)
+            draw.text((x, y + CONTACT_HEIGHT + 36), f"{fmt.width:g} × {fmt.height:g} {fmt.unit}", font=small, fill=MUTED)
+            x += w + GUTTER
+    buf = io.BytesIO()
+    sheet.save(buf, "PNG", compress_level=6)
+    return buf.getvalue()

@@ -12,7 +12,7 @@ import pytest
 from poster_engine.build import build
 from poster_engine.compose import compose
 from poster_engine.content import load_campaign
-from poster_engine.formats import FORMATS
+from poster_engine.formats import FORMATS, GROUPS
 from poster_engine.plan import plan_jobs
 from poster_engine.workspace import Workspace
 
@@ -26,7 +26,7 @@ def workspace() -> Workspace:
 
 @pytest.fixture(scope="session")
 def campaign(workspace):
-    return load_campaign(workspace.root, set(FORMATS))
+    return load_campaign(workspace.root, {*FORMATS, *GROUPS})
 
 
 @pytest.fixture(scope="session")

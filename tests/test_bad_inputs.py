@@ -100,11 +100,11 @@ CASES = [
     Case("unknown-stat", replace(CHOC, "stat: enfants-cobalt", "stat: enfant-cobalt"), "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml (did you mean 'enfants-cobalt'?)"),
     Case("unknown-film", replace(CHOC, "film: sang-et-boue", "film: sang-boue"), "error: posters/choc-cobalt.yaml:5: film 'sang-boue' is not defined in messages.yaml (did you mean 'sang-et-boue'?)"),
     Case("unknown-poster", lambda p: None, "error: unknown poster 'choc-coblat' (did you mean 'choc-cobalt'?)", ("render", "choc-coblat")),
-    Case("unknown-format-option", lambda p: None, "error: unknown format 'a5' (known: a0, a1, a2, a3, a4, instagram)", ("render", "choc-cobalt", "-f", "a5")),
+    Case("unknown-format-option", lambda p: None, "error: unknown format 'a5' (known: 120x176, 40x60, 60x80, a0, a1, a2, a3, a4, …)", ("render", "choc-cobalt", "-f", "a5")),
     Case("unknown-format-in-file", replace(CHOC, "formats: [a3, instagram]", "formats: [a3, instagarm]"), "error: posters/choc-cobalt.yaml:11: unknown format 'instagarm' (did you mean 'instagram'?)"),
     Case("unknown-print-profile", lambda p: None, "error: unknown print profile 'fogra93' (did you mean 'fogra39'?)", ("render", "choc-cobalt", "-P", "fogra93")),
     Case("unknown-language", lambda p: None, "error: unknown language 'es' (known: en, fr)", CMD + ("--lang", "es")),
-    Case("unknown-label", replace("layouts/choc.svg", "{label.see_film}", "{label.see_movie}"), "error: layouts/choc.svg:54: slot 'qr-caption': {label.see_movie} is not in messages.yaml's labels (did you mean 'label.see_film'?); add it under labels:"),
+    Case("unknown-label", replace("layouts/choc.svg", "{label.see_film}", "{label.see_movie}"), "error: layouts/choc.svg:54: slot 'qr-caption': {label.see_movie} is not in messages.yaml's labels (did you mean 'label.see_film'?); add it under labels:", ("render", "choc-cobalt", "-f", "a3")),  # the QR caption is drawn where links are codes
     # --- poster ids: the file name is the id
     Case("upper-case-poster-id", lambda p: (p / CHOC).rename(p / "posters" / "Choc-Cobalt.yaml"), "error: posters/Choc-Cobalt.yaml: poster file names must be lower-case letters, digits and '-' (the name is the poster's id); rename the file",
          ("check",)),

@@ -56,7 +56,11 @@ def test_a_killed_build_leaves_nothing_partial_and_the_next_run_completes_it(pro
     assert done.returncode == 0, done.stderr
     assert not list(build.rglob("*.tmp"))
     listed = {e["file"] for e in json.loads((build / "manifest.json").read_text())["outputs"]}
-    assert listed == {str(p.relative_to(build)) for p in build.rglob("*.png") if "_gallery" not in p.parts}
+    # Gallery previews and contact sheets are pictures of outputs, not outputs.
+    assert listed == {str(p.relative_to(build)) for p in build.rglob("*.png")
+                      if "_gallery" not in p.parts and p.name != "contact.png"}
+    # Every poster gets its contact sheet, except data posters (one output folder per row).
+    assert all((build / pid / "contact.png").is_file() for pid in {f.split("/")[0] for f in listed if f.count("/") == 1})
 
 
 def test_two_clean_builds_are_byte_identical(project):
@@ -102,10 +106,13 @@ def test_merge_of_500_rows_gives_each_row_its_own_qr(project):
         f"r{i:03d},Association n° {i},jeudi {1 + i % 28} décembre,18 h,Salle {i % 7},https://example.org/s/{i}"
         for i in range(500)]
     (project / "rows.csv").write_text("\n".join(rows) + "\n")
-    result = run_cli("build", "-p", "seance", "-f", "instagram", "--data", "rows.csv", "-j", "2", cwd=project)
+    # A screen format at the venue's entrance: links as QR codes (social formats write them out).
+    with open(project / "project.yaml", "a", encoding="utf-8") as f:
+        f.write("\nformats:\n  ecran:\n    based_on: instagram\n    qr: code\n")
+    result = run_cli("build", "-p", "seance", "-f", "ecran", "--data", "rows.csv", "-j", "2", cwd=project)
     assert result.returncode == 0, result.stderr
     for i in range(500):
-        image = Image.open(project / "build" / "seance" / f"r{i:03d}" / "instagram.png")
+        image = Image.open(project / "build" / "seance" / f"r{i:03d}" / "ecran.png")
         image = image.crop((image.width // 2, image.height // 2, image.width, image.height))  # the QR's quarter
         assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"https://example.org/s/{i}"]
 

@@ -174,9 +174,11 @@ def test_unknown_language(project):
 def test_output_paths_per_language(campaign):
     from poster_engine.plan import plan_jobs
 
-    jobs = plan_jobs(campaign, ["choc-cobalt"], None, ["fr", "en"])
+    jobs = plan_jobs(campaign, ["choc-cobalt"], ["a3", "instagram"], ["fr", "en"])
     assert [j.output for j in jobs] == ["choc-cobalt/a3.pdf", "choc-cobalt/instagram.png",
                                         "choc-cobalt/a3-en.pdf", "choc-cobalt/instagram-en.png"]
+    social = [j.format.name for j in plan_jobs(campaign, ["choc-cobalt"], ["social"])]
+    assert social == ["instagram", "instagram-square", "story", "link-preview", "x", "linkedin"]
 
 
 def test_english_render_through_the_cli(project):

@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 import zxingcpp
+
+from poster_engine.compose import compose
 from PIL import Image, ImageCms
 
 MM = 72 / 25.4
@@ -33,17 +35,34 @@ def _built(compositions, demo_build):
     return {o: c for o, c in compositions.items() if (demo_build / o).exists()}
 
 
-def test_every_qr_in_every_png_decodes_to_its_url(demo_build, compositions):
+def test_social_images_write_the_link_out_instead_of_a_code(demo_build, compositions):
+    """A code cannot be scanned from the screen it is on: social images show the short link as text."""
     checked = 0
     for output, comp in _built(compositions, demo_build).items():
-        if not output.endswith(".png"):
+        if comp.layout.format.medium != "social":
             continue
-        expected = {q.code.url for q in comp.qrs.values()}
-        assert expected, f"{output} has no QR code"
-        with Image.open(demo_build / output) as im:
-            assert _decode(im) == expected, output
+        assert not comp.qrs, f"{output} draws a QR code on a screen"
+        assert "link" in comp.blocks, f"{output} does not write its link out"
+        assert ".org/" in "".join(comp.blocks["link"].lines) and "://" not in "".join(comp.blocks["link"].lines)
         checked += 1
     assert checked >= 10
+
+
+def test_every_qr_in_a_png_decodes_to_its_url(workspace, campaign):
+    """A social format set to `qr: code` (project.yaml) draws a code that decodes, every family."""
+    from dataclasses import replace
+
+    from poster_engine.build import render_job
+    from poster_engine.formats import FORMATS
+    from poster_engine.plan import Job
+
+    for pid in ("choc-cobalt", "stat-cobalt", "film-sang-et-boue", "programme"):
+        job = Job(pid, replace(FORMATS["instagram"], qr="code"))
+        comp = compose(workspace, campaign, campaign.posters[pid], job.format)
+        expected = {q.code.url for q in comp.qrs.values()}
+        assert expected, pid
+        with Image.open(io.BytesIO(render_job(workspace, campaign, job))) as im:
+            assert _decode(im) == expected, pid
 
 
 def test_qr_in_print_pdf_decodes_at_print_preview_resolution(demo_build, compositions, tmp_path):

@@ -17,7 +17,7 @@ import pytest
 
 from poster_engine.build import render_screen
 from poster_engine.content import load_campaign
-from poster_engine.formats import FORMATS
+from poster_engine.formats import FORMATS, GROUPS, expand
 from poster_engine.plan import plan_jobs
 from poster_engine.preview import PREVIEW_LONG_SIDE_PX, Preview, start_preview
 from poster_engine.workspace import Workspace
@@ -85,7 +85,7 @@ def test_page_shows_every_poster_in_each_of_its_formats(page, campaign):
         first = page.locator("img.shot").first.evaluate("i => [i.naturalWidth, i.naturalHeight]")
         assert max(first) == PREVIEW_LONG_SIDE_PX  # screen size, never print resolution
         assert not page.locator(".error:visible").count()
-        for name in campaign.posters["choc-cobalt"].spec.formats:  # each of its formats gets its own caption
+        for name in expand(campaign.posters["choc-cobalt"].spec.formats, FORMATS):  # each format: its own caption
             fmt = FORMATS[name]
             assert card(page, "choc-cobalt", name).locator("figcaption").inner_text() == f"{name} {fmt.label}"
 
@@ -138,7 +138,7 @@ def test_broken_yaml_shows_its_error_and_keeps_the_last_good_image(page, project
 
 def test_overlays_toggle_and_sit_on_their_slots(page, project, workspace):
     with start_preview(project, posters=["choc-cobalt"], port=0) as server:
-        open_preview(page, server, 2)
+        open_preview(page, server, len(plan_jobs(load_campaign(project, {*FORMATS, *GROUPS}), ["choc-cobalt"])))
         insta = card(page, "choc-cobalt", "instagram")
         for box, selector in (("#ov-slots", ".ov-slot"), ("#ov-sizes", ".ov-size"), ("#ov-safe", ".ov-safe"),
                               ("#ov-trim", ".ov-trim")):
@@ -151,7 +151,7 @@ def test_overlays_toggle_and_sit_on_their_slots(page, project, workspace):
 
         page.check("#ov-slots")
         page.check("#ov-sizes")
-        campaign = load_campaign(project, set(FORMATS))
+        campaign = load_campaign(project, {*FORMATS, *GROUPS})
         (job,) = plan_jobs(campaign, ["choc-cobalt"], ["instagram"])
         composition, _ = render_screen(Workspace(project), campaign, job, PREVIEW_LONG_SIDE_PX)
         assert insta.locator(".ov-slot").count() == len(composition.layout.slots)
@@ -279,7 +279,7 @@ def test_a_save_re_renders_only_the_jobs_that_read_the_file(project):
 
 
 def test_selection_by_poster_and_by_layout(project):
-    campaign = load_campaign(project, set(FORMATS))
+    campaign = load_campaign(project, {*FORMATS, *GROUPS})
     select = lambda **kw: list(Preview(project, **kw)._select(campaign))  # noqa: E731
     assert select() == sorted(pid for pid, p in campaign.posters.items() if not p.spec.data)
     assert select(posters=["stat-cobalt"], layouts=["choc"]) == [

@@ -38,8 +38,30 @@ def render_rgb(svg: bytes, width: int, height: int):
 
 
 def svg_to_png(svg: bytes, width: int, height: int) -> bytes:
-    image = render_rgb(svg, width, height)
-    buf = io.BytesIO()
-    # Level 1: 4x faster than the default for ~10 % more bytes (measured in ../shared/PERF.md).
-    image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
-    return buf.getvalue()
+    return encode(render_rgb(svg, width, height), "png")
+
+
+# Lossy qualities tried in turn until the file is under the platform's limit.
+QUALITIES = (90, 85, 80, 70, 60, 50)
+
+
+def encode(image, kind: str = "png", max_bytes: int | None = None) -> bytes:
+    """An RGB image → PNG, JPEG or WebP bytes, sRGB ICC-tagged, under `max_bytes` if given.
+    PNG is lossless: when it is too large, the caller is told (None is never returned silently)."""
+    for quality in QUALITIES if kind != "png" else (None,):
+        buf = io.BytesIO()
+        if kind == "png":
+            # Level 1: 4x faster than the default for ~10 % more bytes (measured in ../shared/PERF.md).
+            image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
+        elif kind == "jpeg":
+            image.save(buf, "JPEG", quality=quality, optimize=True, icc_profile=srgb_profile())
+        else:
+            image.save(buf, "WEBP", quality=quality, method=4, icc_profile=srgb_profile())
+        if max_bytes is None or buf.tell() <= max_bytes:
+            return buf.getvalue()
+    raise TooLarge(buf.tell())
+
+
+class TooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
