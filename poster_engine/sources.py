@@ -41,6 +41,14 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+_FastLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """The same loader on libyaml's C parser."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], shown: str) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -75,6 +83,22 @@ def load_yaml(path: Path, shown_as: str) -> Located:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise fail("not valid UTF-8 text; save the file as UTF-8", shown_as, line) from None
+    if _FastLoader is not None:
+        # libyaml's parser (C) for the usual case, a valid file: 5x faster, same nodes and marks.
+        # On any error the Python parser runs again for its messages, which the tests pin down.
+        loader = _FastLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        except yaml.YAMLError:
+            pass
+        else:
+            lines: dict[Path_, int] = {}
+            if node is not None:
+                _index_lines(node, (), lines, shown_as)
+            return Located(data, shown_as, lines)
+        finally:
+            loader.dispose()
     try:
         loader = _Loader(text)  # the reader rejects control characters already here
     except yaml.reader.ReaderError as exc:
