@@ -36,6 +36,7 @@ bench: $(VENV)/.test-installed
 	command -v rsvg-convert >/dev/null 2>&1 || sh scripts/install-system-deps.sh librsvg2-bin
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_speed.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf build
