@@ -18,14 +18,15 @@ def _inside(ink, box) -> bool:
     return x0 >= x - EPS and y0 >= y - EPS and x1 <= x + w + EPS and y1 <= y + h + EPS
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_every_poster_fits_every_format(workspace, campaign, fmt):
-    jobs = plan_jobs(campaign, formats=[fmt])
+def test_every_poster_fits_every_format(workspace, campaign, fmt, lang):
+    jobs = plan_jobs(campaign, formats=[fmt], langs=[lang])
     assert {j.poster_id for j in jobs} == {p for p, x in campaign.posters.items() if not x.spec.data}
     for job in jobs:
         poster = campaign.posters[job.poster_id]
         comp = compose(workspace, campaign, poster, job.format, job.lang)  # raises on any error
-        where = f"{job.poster_id} at {fmt} ({comp.layout.file})"
+        where = f"{job.poster_id} at {fmt} in {lang} ({comp.layout.file})"
         assert comp.layout.family == poster.spec.layout, where
         safe = comp.layout.safe_box
         assert comp.blocks, where
