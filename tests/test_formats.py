@@ -1,0 +1,51 @@
+"""Every family adapts to every format of the registry: each demo poster composes in each format with
+its texts inside their slots and inside the format's safe area (on stories, between the UI bands)."""
+
+from __future__ import annotations
+
+import pytest
+
+from poster_engine.compose import compose
+from poster_engine.formats import FORMATS
+from poster_engine.plan import plan_jobs
+
+EPS = 0.01  # layout units
+
+
+def _inside(ink, box) -> bool:
+    x, y, w, h = box
+    x0, y0, x1, y1 = ink
+    return x0 >= x - EPS and y0 >= y - EPS and x1 <= x + w + EPS and y1 <= y + h + EPS
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_poster_fits_every_format(workspace, campaign, fmt, lang):
+    jobs = plan_jobs(campaign, formats=[fmt], langs=[lang])
+    assert {j.poster_id for j in jobs} == {p for p, x in campaign.posters.items() if not x.spec.data}
+    for job in jobs:
+        poster = campaign.posters[job.poster_id]
+        comp = compose(workspace, campaign, poster, job.format, job.lang)  # raises on any error
+        where = f"{job.poster_id} at {fmt} in {lang} ({comp.layout.file})"
+        assert comp.layout.family == poster.spec.layout, where
+        safe = comp.layout.safe_box
+        assert comp.blocks, where
+        for name, block in comp.blocks.items():
+            for ink in block.ink:
+                assert _inside(ink, block.box), f"{where}: text of slot '{name}' overflows its slot"
+                assert _inside(ink, safe), f"{where}: text of slot '{name}' outside the safe area"
+        for name, qr in comp.qrs.items():
+            assert _inside((qr.box[0], qr.box[1], qr.box[0] + qr.box[2], qr.box[1] + qr.box[3]), safe), \
+                f"{where}: QR '{name}' outside the safe area"
+
+
+def test_each_family_has_a_variant_for_each_shape(workspace, campaign):
+    """Landscape, square and story formats pick a variant drawn for their shape, not the portrait."""
+    from poster_engine.layout import load_layout
+
+    for family in ("choc", "stat", "film", "programme"):
+        for fmt, variant in (("link-preview", "landscape"), ("x", "landscape"), ("linkedin", "landscape"),
+                             ("instagram-square", "square"), ("story", "story"), ("instagram", None),
+                             ("a3", None), ("120x176", None)):
+            expected = f"layouts/{family}.{variant}.svg" if variant else f"layouts/{family}.svg"
+            assert load_layout(workspace.root, family, FORMATS[fmt]).file == expected, (family, fmt)
