@@ -190,12 +190,13 @@ def render(
     lang: str = typer.Option("fr", "--lang", "-l", help="Language of the texts: fr or en."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."),
+    row: Optional[str] = typer.Option(None, "--row", help="For a poster of data rows: the row id (default: the first)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
     from .build import render_job, write_atomic
-    from .errors import PosterError
+    from .errors import Diagnostic, PosterError, did_you_mean
     from .plan import plan_jobs
 
     try:
@@ -203,7 +204,20 @@ def render(
         own = [d for d in campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
         if own:
             raise PosterError(own)
-        (job,) = plan_jobs(campaign, [poster], [format], [lang], print_profile=ws.print_settings.profile)
+        rows, rejected = _data_rows(ws, campaign, [poster], None) if poster in campaign.posters else ({}, [])
+        jobs = plan_jobs(campaign, [poster], [format], [lang], print_profile=ws.print_settings.profile, rows=rows)
+        if len(jobs) > 1 and jobs[0].row is None:
+            raise PosterError(Diagnostic(f"'{format}' is a group of {len(jobs)} formats; render takes one "
+                                         f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"))
+        if jobs and jobs[0].row is not None:
+            ids = [j.row.id for j in jobs]
+            if row is not None and row not in ids:
+                raise PosterError(Diagnostic(f"--row: '{row}' is not a row of {campaign.posters[poster].spec.data}"
+                                             f"{did_you_mean(row, ids)}"))
+            jobs = [j for j in jobs if j.row.id == (row or ids[0])]
+        if not jobs:
+            raise PosterError(rejected or Diagnostic(f"poster '{poster}' has no row to render; check its data file"))
+        (job,) = jobs
         data = render_job(ws, campaign, job)
     except PosterError as exc:
         _bad_input(exc)

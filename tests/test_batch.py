@@ -133,3 +133,39 @@ def test_dask_cluster_gives_the_same_manifest(project):
     assert remote.returncode == 0, remote.stderr
     local = run_cli("build", *SMALL, "-o", "local", cwd=project)
     assert (project / "remote" / "manifest.json").read_bytes() == (project / "local" / "manifest.json").read_bytes()
+
+
+def test_render_picks_a_data_row(project, tmp_path):
+    first = run_cli("render", "seance", "-f", "instagram", "-o", str(tmp_path / "first.png"), cwd=project)
+    assert first.returncode == 0, first.stderr
+    bad = run_cli("render", "seance", "--row", "ivri", cwd=project)
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == ["error: --row: 'ivri' is not a row of data/screenings.csv (did you mean 'ivry'?)"]
+    group = run_cli("render", "choc-cobalt", "-f", "social", cwd=project)
+    assert group.stderr.splitlines() == [
+        "error: 'social' is a group of 6 formats; render takes one (e.g. -f instagram), or use poster build -f social"]
+
+
+def test_data_poster_on_social_writes_its_link(project, tmp_path):
+    """Social images show no QR code: the registration link is written out instead."""
+    import zxingcpp
+    from PIL import Image
+
+    from poster_engine.build import compose_job
+    from poster_engine.content import load_campaign
+    from poster_engine.data import load_rows
+    from poster_engine.formats import FORMATS
+    from poster_engine.plan import plan_jobs
+    from poster_engine.workspace import Workspace
+
+    ws = Workspace(project)
+    campaign = load_campaign(project, set(FORMATS))
+    rows, _ = load_rows(project / "data" / "screenings.csv", "data/screenings.csv")
+    (job,) = [j for j in plan_jobs(campaign, ["seance"], ["instagram"], rows={"seance": rows}) if j.row == rows[0]]
+    comp = compose_job(ws, campaign, job)
+    assert not comp.qrs and "register-link" in comp.blocks and "register" not in comp.blocks
+    url = rows[0].as_dict()["url"]
+    assert url.split("://", 1)[1].removeprefix("www.").rstrip("/") in comp.blocks["register-link"].text
+    out = tmp_path / "s.png"
+    assert run_cli("render", "seance", "-f", "instagram", "-o", str(out), cwd=project).returncode == 0
+    assert not zxingcpp.read_barcodes(Image.open(out))
