@@ -225,6 +225,13 @@ class _Composer:
                 f'character U+{ord(exc.char):04X}{char} of text "{shown}" is in none of the fonts of slot '
                 f"'{slot.name}' ({fonts}); remove it or add a font that has it to the slot's data-font in "
                 f"{self.layout.file}", _source_key(names)) from None
+        sx, sy, sw, sh = self.layout.safe_box
+        if any(x0 < sx - 1e-6 or y0 < sy - 1e-6 or x1 > sx + sw + 1e-6 or y1 > sy + sh + 1e-6
+               for x0, y0, x1, y1 in block.ink):
+            # Printers trim within the margin; stories put their UI over the bands: never ship that.
+            raise slot_error(self.layout, slot, f"text outside the safe area at format {self.fmt.name} "
+                             f"(margin, or a story's UI bands); move the slot inside it or add a variant "
+                             f"of this shape, e.g. layouts/{self.layout.family}.story.svg")
         self.blocks[slot.name] = block
         return draw_text(block, slot.rules.get("color"))
 

@@ -283,7 +283,35 @@ def adapt(t: _Template, family: str, fmt: Format) -> Layout:
             if dy:
                 svg = f'<g transform="translate(0 {dy:.4f})">{svg}</g>'
         layers.append(Decoration(svg))
+    _check_adapted(t, family, fmt, [s for s in layers if isinstance(s, Slot)], height)
     return Layout(family, t.file, fmt, t.width, height, scale, bleed, fmt.safe / scale, t.defs, tuple(layers))
+
+
+def _check_adapted(t: _Template, family: str, fmt: Format, slots: list[Slot], height: float) -> None:
+    """Anchoring must not push a slot off the page or into another one: that format needs a variant.
+
+    Slots that already overlap in the template (a caption over a visual) are the designer's choice.
+    """
+    original = {}
+    for el in t.layers:
+        if el.get("data-slot") is not None:
+            original[el.get("id", "")] = (_num(el, "y", t.file, 0.0), _num(el, "height", t.file))
+    hint = (f"add a variant of this shape, e.g. layouts/{family}.landscape.svg or .square.svg "
+            f"(README, 'Formats')")
+    for slot in slots:
+        x, y, w, h = slot.box
+        if y < -1e-6 or y + h > height + 1e-6:
+            raise fail(f"slot '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
+                       f"{fmt.unit}); {hint}", t.file, slot.line)
+    for i, a in enumerate(slots):
+        for b in slots[i + 1:]:
+            ax, ay, aw, ah = a.box
+            bx, by, bw, bh = b.box
+            if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
+                (oay, oah), (oby, obh) = original[a.name], original[b.name]
+                if not (oay < oby + obh and oby < oay + oah):  # apart in the template, together now
+                    raise fail(f"slots '{a.name}' and '{b.name}' collide at format {fmt.name} "
+                               f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); {hint}", t.file, b.line)
 
 
 def _move_rect(el: ET.Element, t: _Template, dy: float, dh: float, height: float, bleed: float) -> None:

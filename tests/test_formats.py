@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import ROOT
 from poster_engine.compose import compose
 from poster_engine.formats import FORMATS
 from poster_engine.plan import plan_jobs
@@ -49,3 +50,19 @@ def test_each_family_has_a_variant_for_each_shape(workspace, campaign):
                              ("a3", None), ("120x176", None)):
             expected = f"layouts/{family}.{variant}.svg" if variant else f"layouts/{family}.svg"
             assert load_layout(workspace.root, family, FORMATS[fmt]).file == expected, (family, fmt)
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("linkedin", "error: layouts/seance.svg:21: slot 'kind' leaves the page at format linkedin (1200 × 627 px); "
+                 "add a variant of this shape, e.g. layouts/seance.landscape.svg or .square.svg (README, 'Formats')"),
+    ("story", "error: layouts/seance.svg:15: slot 'brand': text outside the safe area at format story (margin, or "
+              "a story's UI bands); move the slot inside it or add a variant of this shape, e.g. "
+              "layouts/seance.story.svg"),
+])
+def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expected):
+    """seance has only its portrait template: landscape and story give a one-line error, no file."""
+    from conftest import run_cli
+
+    result = run_cli("render", "seance", "-f", fmt, "-o", "/dev/null/never", cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [expected]
