@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ def alt_text(campaign: Campaign, job: Job) -> str:
     if plain("film.title") and plain("message"):
         parts.append(plain("film.title"))
     sep = "\u00a0:" if job.lang == "fr" else ":"
-    return " ".join(f"{what}{sep} {' — '.join(p for p in parts if p)}".split()) + "."
+    # Collapse ASCII whitespace only: str.split() would also eat the no-break spaces (U+00A0, U+202F).
+    return re.sub(r"[ \t\n]+", " ", f"{what}{sep} {' — '.join(p for p in parts if p)}").strip() + "."
 
 
 def render_job(ws: Workspace, campaign: Campaign, job: Job) -> bytes:

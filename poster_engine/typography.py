@@ -72,7 +72,7 @@ class Language:
 
 
 LANGUAGES: dict[str, Language] = {
-    "fr": Language("fr", "fr_FR", "fr", ("« ", " »"), NNBSP, french),
+    "fr": Language("fr", "fr_FR", "fr", ("«\u00a0", "\u00a0»"), NNBSP, french),  # no-break inside « »
     # British English: the campaign is European (programme, labour) and en_GB patterns hyphenate so.
     "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english),
 }
