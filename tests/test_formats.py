@@ -66,3 +66,14 @@ def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expe
     result = run_cli("render", "seance", "-f", fmt, "-o", "/dev/null/never", cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [expected]
+
+
+def test_link_labels_carry_each_languages_colon(workspace, campaign):
+    """"Watch the film: …" in English, "Voir le film : …" (U+00A0) in French: no French space in English."""
+    texts = {}
+    for lang in ("fr", "en"):
+        (job,) = plan_jobs(campaign, ["film-sang-et-boue"], ["x"], [lang])
+        comp = compose(workspace, campaign, campaign.posters[job.poster_id], job.format, lang)
+        texts[lang] = next(b.text for b in comp.blocks.values() if "example.org/films" in b.text)
+    assert texts["en"].startswith("Watch the film: example.org/")
+    assert texts["fr"].startswith("Voir le film\u00a0: example.org/")
