@@ -134,16 +134,17 @@ def main() -> None:
 
     import cairosvg
 
-    from poster_engine import prepress, visuals
-    from poster_engine.compose import compose
-    from poster_engine.content import load_campaign
+    from poster_engine.compose import visuals
+    from poster_engine.export.print import prepress
+    from poster_engine.compose.document import compose
+    from poster_engine.project.content import load_campaign
     from poster_engine.export.images import stock_cairosvg
     from poster_engine.export.pdf import svg_to_pdf
     from poster_engine.export.raster import render_rgb, svg_to_png
-    from poster_engine.formats import FORMATS
+    from poster_engine.core.formats import FORMATS
     from poster_engine.plan import plan_jobs
-    from poster_engine.prepress import make_print_pdf
-    from poster_engine.workspace import Workspace
+    from poster_engine.export.print.prepress import make_print_pdf
+    from poster_engine.project.workspace import Workspace
 
     ws = Workspace(ROOT)
     campaign = load_campaign(ws.root, set(FORMATS))

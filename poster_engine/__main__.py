@@ -1,3 +1,3 @@
-from .cli import main
+from poster_engine.cli import main
 
 main()

@@ -36,9 +36,9 @@ def _bad_input(exc) -> NoReturn:
 
 
 def _load(project: Path, print_profile: str = "fogra39"):
-    from .content import load_campaign
-    from .formats import GROUPS, registry
-    from .workspace import Workspace
+    from poster_engine.project.content import load_campaign
+    from poster_engine.core.formats import GROUPS, registry
+    from poster_engine.project.workspace import Workspace
 
     if not (project / "messages.yaml").is_file():
         _err(f"error: {project / 'messages.yaml'}: not found; run from a project folder or pass --project")
@@ -52,8 +52,8 @@ def _plan(project: Path, posters: list[str], formats: list[str], out: Path, prin
           langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None):
     """Load the project and plan the selected jobs (bad input exits); rejected poster files and data
     rows are printed, and returned so the exit status can say so."""
-    from .errors import PosterError
-    from .plan import plan_jobs
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.plan import plan_jobs
 
     try:
         ws, campaign = _load(project, print_profile)
@@ -70,8 +70,8 @@ def _plan(project: Path, posters: list[str], formats: list[str], out: Path, prin
 
 def _data_rows(ws, campaign, posters: list[str], data: Path | None):
     """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead)."""
-    from .data import load_rows
-    from .errors import Diagnostic, PosterError
+    from poster_engine.project.data import load_rows
+    from poster_engine.core.diagnostics import Diagnostic, PosterError
 
     readers = [p for pid, p in sorted(campaign.posters.items()) if p.spec.data and (not posters or pid in posters)]
     if data is not None and not readers:
@@ -130,8 +130,8 @@ def build(
     """Render every poster in every format into build/; outputs whose inputs did not change are kept."""
     import os
 
-    from .build import build as run_build
-    from .errors import PosterError
+    from poster_engine.batch.build import build as run_build
+    from poster_engine.core.diagnostics import PosterError
 
     started = time.perf_counter()
     ws, campaign, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data,
@@ -195,9 +195,9 @@ def render(
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
-    from .build import render_job, write_atomic
-    from .errors import Diagnostic, PosterError, did_you_mean
-    from .plan import plan_jobs
+    from poster_engine.batch.build import render_job, write_atomic
+    from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+    from poster_engine.plan import plan_jobs
 
     try:
         ws, campaign = _load(project, print_profile)
@@ -233,9 +233,9 @@ def preflight(
     project: Path = ProjectOpt,
 ) -> None:
     """Check PDFs against a print profile: a PASS/FAIL table per file; exit code 1 on any FAIL."""
-    from .errors import PosterError
-    from .preflight import format_table, preflight as run_preflight
-    from .print_profiles import load_print_settings
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.qa.preflight import format_table, preflight as run_preflight
+    from poster_engine.project.print_profiles import load_print_settings
 
     try:
         profile = load_print_settings(project, print_profile).profile
@@ -260,8 +260,8 @@ def check(
     """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit.
 
     Exit 0 when only warnings (without --strict), 1 on any error, 2 on bad input."""
-    from .check import check_campaign, format_table, to_json
-    from .errors import PosterError
+    from poster_engine.qa.check import check_campaign, format_table, to_json
+    from poster_engine.core.diagnostics import PosterError
 
     try:
         ws, campaign = _load(project)
@@ -286,8 +286,8 @@ def preview(
     project: Path = ProjectOpt,
 ) -> None:
     """Live preview in the browser: every selected poster in every format, re-rendered on save."""
-    from .errors import PosterError
-    from .preview import start_preview
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.preview.server import start_preview
 
     try:
         server = start_preview(project, poster, layout, port)
@@ -309,7 +309,7 @@ def proof(
     project: Path = ProjectOpt,
 ) -> None:
     """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
-    from .proof import write_proof
+    from poster_engine.qa.proof import write_proof
 
     ws, campaign, jobs, out_dir, rejected = _plan(project, poster, [], out)
     report = write_proof(ws, campaign, jobs, out_dir)
@@ -323,9 +323,9 @@ def proof(
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
-    from . import LAYOUT_FAMILIES
-    from .formats import registry
-    from .typography import DEFAULT_LANG, LANGUAGES
+    from poster_engine import LAYOUT_FAMILIES
+    from poster_engine.core.formats import registry
+    from poster_engine.compose.typography import DEFAULT_LANG, LANGUAGES
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
     layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
@@ -334,7 +334,7 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo("formats (groups: print, social):")
     for f in registry(project).values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")
-    from .print_profiles import list_profiles
+    from poster_engine.project.print_profiles import list_profiles
 
     typer.echo("print profiles (--print-profile):")
     for p in list_profiles(project).values():

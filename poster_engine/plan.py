@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .content import Campaign
-from .data import Row
-from .errors import Diagnostic, PosterError, did_you_mean
-from .formats import GROUPS, IMAGE_FORMATS, Format, expand, registry
-from .print_profiles import PrintProfile
-from .typography import DEFAULT_LANG, LANGUAGES
+from poster_engine.project.content import Campaign
+from poster_engine.project.data import Row
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.formats import GROUPS, IMAGE_FORMATS, Format, expand, registry
+from poster_engine.project.print_profiles import PrintProfile
+from poster_engine.compose.typography import DEFAULT_LANG, LANGUAGES
 
 
 @dataclass(frozen=True)

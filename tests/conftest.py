@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from poster_engine.build import build
-from poster_engine.compose import compose
-from poster_engine.content import load_campaign
-from poster_engine.formats import FORMATS, GROUPS
+from poster_engine.batch.build import build
+from poster_engine.compose.document import compose
+from poster_engine.project.content import load_campaign
+from poster_engine.core.formats import FORMATS, GROUPS
 from poster_engine.plan import plan_jobs
-from poster_engine.workspace import Workspace
+from poster_engine.project.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -151,12 +151,12 @@ def test_data_poster_on_social_writes_its_link(project, tmp_path):
     import zxingcpp
     from PIL import Image
 
-    from poster_engine.build import compose_job
-    from poster_engine.content import load_campaign
-    from poster_engine.data import load_rows
-    from poster_engine.formats import FORMATS
+    from poster_engine.batch.build import compose_job
+    from poster_engine.project.content import load_campaign
+    from poster_engine.project.data import load_rows
+    from poster_engine.core.formats import FORMATS
     from poster_engine.plan import plan_jobs
-    from poster_engine.workspace import Workspace
+    from poster_engine.project.workspace import Workspace
 
     ws = Workspace(project)
     campaign = load_campaign(project, set(FORMATS))

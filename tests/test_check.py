@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from poster_engine.check import contrast_ratio, css_px
-from poster_engine.formats import FORMATS
+from poster_engine.qa.check import contrast_ratio, css_px
+from poster_engine.core.formats import FORMATS
 
 # The demo's known warnings: placeholder links and sources, one statistic without a year, and the
 # choc layout's source line on Instagram (legible only zoomed; see README, "poster check").

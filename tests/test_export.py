@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from poster_engine.compose import compose
+from poster_engine.compose.document import compose
 from poster_engine.export.images import stock_cairosvg
 from poster_engine.export.pdf import svg_to_pdf
 from poster_engine.export.raster import render_rgb
@@ -43,7 +43,7 @@ def _vector_colours(pdf: bytes, tmp_path, name: str) -> list[str]:
 
 
 def test_print_colours_unchanged_by_fast_path(workspace, campaign, tmp_path):
-    from poster_engine.prepress import make_print_pdf
+    from poster_engine.export.print.prepress import make_print_pdf
 
     (job,) = plan_jobs(campaign, ["film-sang-et-boue"], ["a3"], print_profile=workspace.print_settings.profile)
     fmt = job.format

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from poster_engine.compose import compose
-from poster_engine.formats import FORMATS
+from poster_engine.compose.document import compose
+from poster_engine.core.formats import FORMATS
 from poster_engine.plan import plan_jobs
 
 EPS = 0.01  # layout units
@@ -42,7 +42,7 @@ def test_every_poster_fits_every_format(workspace, campaign, fmt, lang):
 
 def test_each_family_has_a_variant_for_each_shape(workspace, campaign):
     """Landscape, square and story formats pick a variant drawn for their shape, not the portrait."""
-    from poster_engine.layout import load_layout
+    from poster_engine.compose.layout import load_layout
 
     for family in ("choc", "stat", "film", "programme"):
         for fmt, variant in (("link-preview", "landscape"), ("x", "landscape"), ("linkedin", "landscape"),

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import zxingcpp
 
-from poster_engine.compose import compose
+from poster_engine.compose.document import compose
 from PIL import Image, ImageCms
 
 MM = 72 / 25.4
@@ -52,8 +52,8 @@ def test_every_qr_in_a_png_decodes_to_its_url(workspace, campaign):
     """A social format set to `qr: code` (project.yaml) draws a code that decodes, every family."""
     from dataclasses import replace
 
-    from poster_engine.build import render_job
-    from poster_engine.formats import FORMATS
+    from poster_engine.batch.build import render_job
+    from poster_engine.core.formats import FORMATS
     from poster_engine.plan import Job
 
     for pid in ("choc-cobalt", "stat-cobalt", "film-sang-et-boue", "programme"):

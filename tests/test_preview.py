@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from poster_engine.build import render_screen
-from poster_engine.content import load_campaign
-from poster_engine.formats import FORMATS, GROUPS, expand
+from poster_engine.batch.build import render_screen
+from poster_engine.project.content import load_campaign
+from poster_engine.core.formats import FORMATS, GROUPS, expand
 from poster_engine.plan import plan_jobs
-from poster_engine.preview import PREVIEW_LONG_SIDE_PX, Preview, start_preview
-from poster_engine.workspace import Workspace
+from poster_engine.preview.server import PREVIEW_LONG_SIDE_PX, Preview, start_preview
+from poster_engine.project.workspace import Workspace
 
 from conftest import ROOT
 

@@ -168,10 +168,10 @@ def test_preflight_passes_our_pdfs_and_fails_cairo_output(demo_build, tmp_path):
 
 def test_cmyk_pdf_looks_like_its_rgb_source(workspace, campaign, tmp_path):
     """Rendered back to RGB by poppler, the print PDF stays close to cairo's RGB PDF."""
-    from poster_engine.compose import compose
+    from poster_engine.compose.document import compose
     from poster_engine.export.pdf import svg_to_pdf
     from poster_engine.plan import plan_jobs
-    from poster_engine.build import render_job
+    from poster_engine.batch.build import render_job
 
     (job,) = plan_jobs(campaign, ["choc-telephone"], ["a3"], print_profile=workspace.print_settings.profile)
     (tmp_path / "rgb.pdf").write_bytes(svg_to_pdf(compose(workspace, campaign, campaign.posters[job.poster_id],
@@ -188,7 +188,7 @@ def test_cmyk_pdf_looks_like_its_rgb_source(workspace, campaign, tmp_path):
 
 
 def test_print_pdf_is_reproducible(workspace, campaign):
-    from poster_engine.build import render_job
+    from poster_engine.batch.build import render_job
     from poster_engine.plan import plan_jobs
 
     (job,) = plan_jobs(campaign, ["choc-cobalt"], ["a3"], print_profile=workspace.print_settings.profile)

@@ -8,7 +8,7 @@ import pikepdf
 from PIL import Image
 
 from conftest import run_cli
-from poster_engine.proof import COLUMNS, ROWS, SHEET_PX, write_proof
+from poster_engine.qa.proof import COLUMNS, ROWS, SHEET_PX, write_proof
 
 MM = 72 / 25.4
 

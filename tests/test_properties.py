@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from poster_engine.content import load_campaign
-from poster_engine.errors import PosterError
-from poster_engine.fonts import library
-from poster_engine.markup import MarkupError, parse_markup
-from poster_engine.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
+from poster_engine.project.content import load_campaign
+from poster_engine.core.diagnostics import PosterError
+from poster_engine.project.fonts import library
+from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.compose.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
 
 LIB = library(ROOT / "fonts")
 EPS = 1e-6

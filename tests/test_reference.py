@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageChops
 
-from poster_engine.build import render_job
+from poster_engine.batch.build import render_job
 from poster_engine.plan import plan_jobs
 
 REFERENCES = Path(__file__).parent / "reference"

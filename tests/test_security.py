@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from poster_engine.compose import compose
-from poster_engine.content import load_campaign
-from poster_engine.errors import PosterError
-from poster_engine.formats import FORMATS
-from poster_engine.workspace import Workspace
+from poster_engine.compose.document import compose
+from poster_engine.project.content import load_campaign
+from poster_engine.core.diagnostics import PosterError
+from poster_engine.core.formats import FORMATS
+from poster_engine.project.workspace import Workspace
 from test_bad_inputs import run_inprocess, scratch  # noqa: F401  (the fixture)
 
 HOSTILE = "<b>&amp; ]]> \"quoted\" 'single' <!-- x --> &lt;"
@@ -155,5 +155,5 @@ def test_cairosvg_unsafe_mode_stays_off():
     # The export is the only code that calls cairosvg; it must never pass unsafe=True (which would
     # let cairosvg resolve external files and entities).
     export = Path(__file__).resolve().parents[1] / "poster_engine" / "export"
-    sources = "".join(p.read_text() for p in export.glob("*.py"))
+    sources = "".join(p.read_text() for p in export.rglob("*.py"))
     assert "unsafe=True" not in sources

@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image, ImageCms
 
 from conftest import ROOT, run_cli
-from poster_engine.formats import FORMATS
+from poster_engine.core.formats import FORMATS
 
 SOCIAL = [f for f in FORMATS.values() if f.medium == "social"]
 PRINT = [f for f in FORMATS.values() if f.medium == "print"]
@@ -96,7 +96,7 @@ def test_bus_shelter_print_size_and_its_large_qr_decodes(tmp_path):
 
 def test_print_trim_sizes_are_exact(workspace, campaign):
     """Every print format's page = trim + 2 × bleed, from the composed document (no rendering)."""
-    from poster_engine.compose import compose
+    from poster_engine.compose.document import compose
     from poster_engine.plan import plan_jobs
 
     for fmt in PRINT:
@@ -107,7 +107,7 @@ def test_print_trim_sizes_are_exact(workspace, campaign):
 
 
 def test_french_alt_text_keeps_its_no_break_spaces(campaign):
-    from poster_engine.build import alt_text
+    from poster_engine.batch.build import alt_text
     from poster_engine.plan import plan_jobs
 
     (job,) = plan_jobs(campaign, ["choc-cobalt"], ["instagram"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, assert_clean_failure, run_cli
-from poster_engine.fonts import library
-from poster_engine.markup import parse_markup
-from poster_engine.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
-from poster_engine.typography import prose
+from poster_engine.project.fonts import library
+from poster_engine.project.markup import parse_markup
+from poster_engine.compose.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
+from poster_engine.compose.typography import prose
 
 EPS = 1e-6
 LIB = library(ROOT / "fonts")
@@ -47,7 +47,7 @@ def test_every_glyph_lies_inside_its_slot(compositions):
 
 
 def test_sizes_stay_within_slot_bounds(compositions, workspace):
-    from poster_engine.compose import text_rules
+    from poster_engine.compose.document import text_rules
 
     for name, comp in compositions.items():
         for slot in comp.layout.slots:
@@ -273,7 +273,7 @@ def test_emphasis_and_strong_runs():
 
 
 def test_display_cut_from_seven_units_up(workspace):
-    from poster_engine.compose import DISPLAY_FROM, font_faces
+    from poster_engine.compose.document import DISPLAY_FROM, font_faces
 
     faces = font_faces(workspace.fonts, ("Inter-Bold",), "test")
     assert [(f.min_size, f.fonts[0].name, f.strong[0].name) for f in faces] == [
@@ -308,7 +308,7 @@ FRENCH = "œŒÉ«»’…\u202f\u00a0ÀÂÇÈÉÊËÎÏÔÙÛÜŸàâçèéêë
 
 def test_bundled_fonts_cover_french(compositions, workspace):
     """Every font chain the demo layouts use, and every Inter cut, covers all of French."""
-    from poster_engine.compose import text_rules
+    from poster_engine.compose.document import text_rules
 
     chains = set()
     for comp in compositions.values():

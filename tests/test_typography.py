@@ -2,8 +2,8 @@
 
 import pytest
 
-from poster_engine.markup import MarkupError, Span, parse_markup
-from poster_engine.typography import (NBSP, NNBSP, english, format_list, format_number, format_quantity, french,
+from poster_engine.project.markup import MarkupError, Span, parse_markup
+from poster_engine.compose.typography import (NBSP, NNBSP, english, format_list, format_number, format_quantity, french,
                                       hyphenation_points)
 
 

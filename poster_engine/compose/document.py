@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from html import escape
 from typing import Mapping
 
-from .content import Campaign, Poster
-from .errors import Diagnostic, PosterError, did_you_mean, fail
-from .fields import FIELD, Fields, poster_fields
-from .fonts import FontLibrary
-from .formats import MM_PER_INCH, Format
-from .layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
-from .markup import MarkupError, parse_markup
-from .qr import QrCode, make_qr
-from .typeset import Box, Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
-from .typography import DEFAULT_LANG
-from .visuals import PRINT_PPI, visual_svg
-from .workspace import Workspace
+from poster_engine.project.content import Campaign, Poster
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
+from poster_engine.compose.fields import FIELD, Fields, poster_fields
+from poster_engine.project.fonts import FontLibrary
+from poster_engine.core.formats import MM_PER_INCH, Format
+from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
+from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.compose.qr import QrCode, make_qr
+from poster_engine.compose.typeset import Box, Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
+from poster_engine.compose.typography import DEFAULT_LANG
+from poster_engine.compose.visuals import PRINT_PPI, visual_svg
+from poster_engine.project.workspace import Workspace
 
 PALETTE_KEYS = ("background", "text", "accent")
 QR_MIN_MM = 15.0

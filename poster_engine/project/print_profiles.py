@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 
-PACKAGE_ICC = Path(__file__).resolve().parent / "icc"
+# The ICC profiles shipped with the engine (data beside the converter that uses them).
+PACKAGE_ICC = Path(__file__).resolve().parents[1] / "export" / "print" / "icc"
 CMYK = tuple[float, float, float, float]  # 0..1 each
 
 
@@ -94,7 +95,7 @@ def _cmyk(value, where: str, line: int | None) -> CMYK:
 
 def _read_project(root: Path) -> tuple[dict[str, PrintProfile], dict[str, Swatch]]:
     """The presets plus project.yaml's own print profiles, and its brand swatches (read once)."""
-    from .sources import load_yaml
+    from poster_engine.project.sources import load_yaml
 
     presets = dict(PRESETS)
     swatches: dict[str, Swatch] = {}

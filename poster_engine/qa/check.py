@@ -13,12 +13,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
-from .content import Campaign, Poster
-from .errors import PosterError
-from .formats import MM_PER_INCH, Format
-from .plan import plan_jobs
-from .typography import DEFAULT_LANG
-from .workspace import Workspace
+from poster_engine.project.content import Campaign, Poster
+from poster_engine.core.diagnostics import PosterError
+from poster_engine.core.formats import MM_PER_INCH, Format
+from poster_engine.plan import plan_jobs
+from poster_engine.compose.typography import DEFAULT_LANG
+from poster_engine.project.workspace import Workspace
 
 # --- the rules --------------------------------------------------------------------------------
 
@@ -194,7 +194,7 @@ def _qr_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
 def _resolution_findings(ws: Workspace, comp, fmt: Format, where: str) -> Iterable[Finding]:
     from PIL import Image
 
-    from .visuals import _crop
+    from poster_engine.compose.visuals import _crop
 
     ref = comp.poster.spec.visual or ""
     if not ref or ref.lower().endswith(".svg"):
@@ -231,7 +231,7 @@ def check_campaign(ws: Workspace, campaign: Campaign, langs: list[str] | None = 
         fmt = job.format
         where = f"{job.poster_id}/{fmt.name}" + ("" if job.lang == DEFAULT_LANG else f"-{job.lang}")
         try:
-            from .compose import compose
+            from poster_engine.compose.document import compose
 
             comp = compose(ws, campaign, campaign.posters[job.poster_id], fmt, job.lang)
         except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…

@@ -17,12 +17,12 @@ import json
 import re
 from pathlib import Path
 
-from . import __version__
-from .content import Campaign, Poster
-from .fields import FIELD, poster_fields
-from .formats import Format
-from .typography import DEFAULT_LANG
-from .workspace import Workspace
+from poster_engine import __version__
+from poster_engine.project.content import Campaign, Poster
+from poster_engine.compose.fields import FIELD, poster_fields
+from poster_engine.core.formats import Format
+from poster_engine.compose.typography import DEFAULT_LANG
+from poster_engine.project.workspace import Workspace
 
 _digests: dict[tuple[str, int, int], str] = {}
 

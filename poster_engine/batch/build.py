@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .content import Campaign
-from .errors import Diagnostic, PosterError
-from .plan import Job
-from .workspace import Workspace
+from poster_engine.project.content import Campaign
+from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.plan import Job
+from poster_engine.project.workspace import Workspace
 
 if TYPE_CHECKING:  # compose pulls in HarfBuzz and fontTools: imported by the functions that need it
-    from .compose import Composition
+    from poster_engine.compose.document import Composition
 
 
 PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
@@ -39,7 +39,7 @@ class BuildReport:
 
 def compose_job(ws: Workspace, campaign: Campaign, job: Job, raster_scale: float | None = None) -> Composition:
     """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
-    from .compose import compose
+    from poster_engine.compose.document import compose
 
     return compose(ws, campaign, campaign.posters[job.poster_id], job.format, job.lang, raster_scale, job.row_fields)
 
@@ -48,13 +48,13 @@ def export_job(ws: Workspace, composition: Composition) -> bytes:
     """The deliverable file: the finished print PDF, or the social PNG at its exact pixel size."""
     fmt = composition.layout.format
     if fmt.medium == "print":
-        from .export.pdf import svg_to_pdf
-        from .prepress import make_print_pdf
+        from poster_engine.export.pdf import svg_to_pdf
+        from poster_engine.export.print.prepress import make_print_pdf
 
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
                               composition.title, ws.timestamp, ws.print_settings, composition.poster.file)
-    from .errors import fail
-    from .export.raster import TooLarge, encode, render_rgb
+    from poster_engine.core.diagnostics import fail
+    from poster_engine.export.raster import TooLarge, encode, render_rgb
 
     image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
     try:
@@ -67,9 +67,9 @@ def export_job(ws: Workspace, composition: Composition) -> bytes:
 
 def alt_text(campaign: Campaign, job: Job) -> str:
     """What the image says, for screen readers (French: "Affiche : « message » — 40 000 enfants …")."""
-    from .fields import poster_fields
-    from .markup import parse_markup
-    from .typography import LANGUAGES
+    from poster_engine.compose.fields import poster_fields
+    from poster_engine.project.markup import parse_markup
+    from poster_engine.compose.typography import LANGUAGES
 
     fields = poster_fields(campaign, campaign.posters[job.poster_id], job.lang)
     plain = lambda name: "".join(s.text for s in parse_markup(fields[name])) if name in fields else ""  # noqa: E731
@@ -96,7 +96,7 @@ def render_screen(ws: Workspace, campaign: Campaign, job: Job, long_side_px: int
     For the preview and the proof sheet: the whole page (trim + bleed) keeps its aspect, and photos
     are resampled for the screen, so a print format is never rasterised at print resolution.
     """
-    from .export.raster import svg_to_png
+    from poster_engine.export.raster import svg_to_png
 
     width, height = job.format.page
     px_per_unit = long_side_px / max(width, height)
@@ -183,7 +183,7 @@ def _entry(job: Job, campaign: Campaign, data: bytes, key: str | None, alt: str)
 
 
 def _job_key(ws: Workspace, campaign: Campaign, job: Job) -> str | None:
-    from .cache import content_key
+    from poster_engine.render.keys import content_key
 
     try:
         return content_key(ws, campaign, campaign.posters[job.poster_id], job.format, job.lang, job.row_fields)
@@ -254,7 +254,7 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
         rebuilt = dict.fromkeys(job.poster_id for job in jobs if job.row is None and (
             job in keys or not (out_dir / job.poster_id / "contact.png").is_file()))
         for pid in rebuilt if contact else ():
-            from .proof import contact_sheet
+            from poster_engine.qa.proof import contact_sheet
 
             own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
             write_atomic(out_dir / pid / "contact.png", contact_sheet(ws, campaign, own))
@@ -264,7 +264,7 @@ def build(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path,
             merged = {**old, **entries}  # outputs not selected this time stay listed
             outputs = [merged[k] for k in sorted(merged)]
             write_atomic(manifest_path, (json.dumps({"outputs": outputs}, indent=2, ensure_ascii=False) + "\n").encode())
-            from .gallery import gallery_html
+            from poster_engine.batch.gallery import gallery_html
 
             write_atomic(out_dir / "index.html", gallery_html(outputs, campaign))
     return report
@@ -287,8 +287,8 @@ _STATE: dict[tuple, tuple[Workspace, Campaign]] = {}
 
 def _project(spec: tuple) -> tuple[Workspace, Campaign]:
     if spec not in _STATE:
-        from .content import load_campaign
-        from .formats import FORMATS
+        from poster_engine.project.content import load_campaign
+        from poster_engine.core.formats import FORMATS
 
         root, print_profile, timestamp, _token = spec
         ws = Workspace(Path(root), timestamp, print_profile)
@@ -309,7 +309,7 @@ def _run_in_worker(spec: tuple, job: Job) -> JobResult:
 def project_spec(ws: Workspace, campaign: Campaign) -> tuple:
     """What a worker needs to load the same project: its folder (shared with the workers), the print
     profile, the timestamp, and a token of the content so a long-lived worker reloads after an edit."""
-    from .cache import file_digest
+    from poster_engine.render.keys import file_digest
 
     token = hashlib.sha256("".join(str(file_digest(p)) for p in campaign.sources).encode()).hexdigest()
     return (str(ws.root), ws.print_profile, ws.timestamp, token)
@@ -321,7 +321,7 @@ def _execute(ws: Workspace, campaign: Campaign, jobs: list[Job], workers: int, s
         return
     spec = project_spec(ws, campaign)
     if scheduler:
-        from .distributed import run_on_cluster
+        from poster_engine.batch.executors import run_on_cluster
 
         yield from run_on_cluster(scheduler, spec, jobs)
     elif workers <= 1 or len(jobs) == 1:

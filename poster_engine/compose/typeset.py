@@ -34,9 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from .fonts import Font, ShapedGlyph
-from .markup import Span
-from .typography import HYPHEN, hyphenation_points
+from poster_engine.project.fonts import Font, ShapedGlyph
+from poster_engine.project.markup import Span
+from poster_engine.compose.typography import HYPHEN, hyphenation_points
 
 Box = tuple[float, float, float, float]  # x, y, width, height (layout units, y down)
 

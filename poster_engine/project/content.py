@@ -11,14 +11,14 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 
-from .errors import Diagnostic, PosterError, did_you_mean
-from .markup import MarkupError, parse_markup
-from .sources import Located, load_yaml
-from .typography import DEFAULT_LANG, LANGUAGES
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.project.sources import Located, load_yaml
+from poster_engine.compose.typography import DEFAULT_LANG, LANGUAGES
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-from . import LAYOUT_FAMILIES  # noqa: E402,F401  (re-exported: the families a poster names)
+from poster_engine import LAYOUT_FAMILIES  # noqa: E402,F401  (re-exported: the families a poster names)
 
 
 class _Model(BaseModel):

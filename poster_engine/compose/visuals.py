@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import fail
-from .layout import parse_svg
-from .typeset import Box
+from poster_engine.core.diagnostics import fail
+from poster_engine.compose.layout import parse_svg
+from poster_engine.compose.typeset import Box
 
 PRINT_PPI = 300  # resampling target for photos on print formats
 MM_PER_INCH = 25.4

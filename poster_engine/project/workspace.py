@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
-from .fonts import FontLibrary, library
-from .print_profiles import PrintSettings, load_print_settings
+from poster_engine.project.fonts import FontLibrary, library
+from poster_engine.project.print_profiles import PrintSettings, load_print_settings
 
 # Outputs carry this date unless the caller passes another (e.g. from SOURCE_DATE_EPOCH), so two
 # builds of the same inputs are byte-identical.

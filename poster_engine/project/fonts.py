@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import PosterError, Diagnostic, did_you_mean
+from poster_engine.core.diagnostics import PosterError, Diagnostic, did_you_mean
 
 FONT_SUFFIXES = (".otf", ".ttf")
 # Weight names as they end font file names (`Inter-SemiBold`), lightest first.

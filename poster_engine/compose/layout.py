@@ -26,9 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from .errors import did_you_mean, fail
-from .formats import Format
-from .typeset import Box
+from poster_engine.core.diagnostics import did_you_mean, fail
+from poster_engine.core.formats import Format
+from poster_engine.compose.typeset import Box
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

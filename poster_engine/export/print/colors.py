@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from functools import cached_property, lru_cache
 
-from .print_profiles import CMYK, PrintSettings
+from poster_engine.project.print_profiles import CMYK, PrintSettings
 
 RGB8 = tuple[int, int, int]
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Mapping
 
-from .content import Campaign, Film, Poster, Text
-from .errors import Diagnostic, PosterError
-from .typography import LANGUAGES, NBSP, format_list, format_quantity, prose
+from poster_engine.project.data import is_url_column
+from poster_engine.project.content import Campaign, Film, Poster, Text
+from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.compose.typography import LANGUAGES, NBSP, format_list, format_quantity, prose
 
 # A {field} reference in a layout's data-text or data-url.
 FIELD = re.compile(r"\{([a-z_.]+)\}")
 
 
-def is_url_column(name: str) -> bool:
-    """Data columns named `url` or `…_url` are links: kept verbatim (no typography) and checked http(s)."""
-    return name == "url" or name.endswith("_url")
 
 
 class Fields(Mapping[str, str]):

@@ -12,10 +12,10 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import Campaign
-from .errors import Diagnostic, PosterError
-from .plan import Job
-from .workspace import Workspace
+from poster_engine.project.content import Campaign
+from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.plan import Job
+from poster_engine.project.workspace import Workspace
 
 SHEET_PX = (2480, 1754)  # A3 landscape at 150 ppi
 SHEET_PPI = 150
@@ -51,7 +51,7 @@ def _font(ws: Workspace, name: str, size: int):
 def _thumbnail(ws: Workspace, campaign: Campaign, job: Job, cell: tuple[int, int] = CELL):
     from PIL import Image, ImageOps
 
-    from .build import render_screen
+    from poster_engine.batch.build import render_screen
 
     fmt = job.format
     px_per_unit = OVERSAMPLE * min(cell[0] / fmt.width, cell[1] / fmt.height)
@@ -98,7 +98,7 @@ def write_proof(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Pat
     """
     from PIL import Image
 
-    from .build import write_atomic
+    from poster_engine.batch.build import write_atomic
 
     report = ProofReport()
     cells = []

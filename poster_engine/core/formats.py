@@ -135,8 +135,8 @@ def _with_project_formats(path: Path) -> dict[str, Format]:
     `{medium: print, width_mm: 500, height_mm: 700, viewing_m: 2}` or
     `{medium: social, width_px: 1080, height_px: 1080, max_mb: 8, qr: text, image_format: jpeg}`;
     `based_on: NAME` copies a format and changes only what is given."""
-    from .errors import Diagnostic, PosterError, did_you_mean
-    from .sources import load_yaml
+    from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+    from poster_engine.project.sources import load_yaml
 
     src = load_yaml(path, "project.yaml")
     specs = (src.data or {}).get("formats") or {}
@@ -202,7 +202,7 @@ def expand(names: list[str] | tuple[str, ...], known: dict[str, Format]) -> list
 
 
 def get_format(name: str, known: dict[str, Format] | None = None) -> Format:
-    from .errors import did_you_mean, fail
+    from poster_engine.core.diagnostics import did_you_mean, fail
 
     known = known or BUILTIN
     if name not in known:

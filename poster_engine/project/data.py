@@ -13,8 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import Diagnostic, PosterError
-from .fields import is_url_column
+from poster_engine.core.diagnostics import Diagnostic, PosterError
+
+
+def is_url_column(name: str) -> bool:
+    """Data columns named `url` or `…_url` are links: kept verbatim (no typography) and checked http(s)."""
+    return name == "url" or name.endswith("_url")
+
 
 COLUMN = re.compile(r"^[a-z_]+$")  # what a {row.<column>} field can name
 ROW_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import fail
+from poster_engine.core.diagnostics import fail
 
 Path_ = tuple[str | int, ...]
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from .colors import ColorConverter, converter_for
-from .errors import fail
-from .print_profiles import PrintSettings
+from poster_engine.export.print.colors import ColorConverter, converter_for
+from poster_engine.core.diagnostics import fail
+from poster_engine.project.print_profiles import PrintSettings
 
 PT_PER_MM = 72 / 25.4
 LARGE_AREA_PT = 25 * PT_PER_MM  # a fill at least this wide and tall (both) counts as a large area

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .errors import Diagnostic, PosterError
-from .plan import Job
+from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.plan import Job
 
 
 def run_on_cluster(scheduler: str, spec: tuple, jobs: list[Job]) -> Iterator:
@@ -18,7 +18,7 @@ def run_on_cluster(scheduler: str, spec: tuple, jobs: list[Job]) -> Iterator:
     except ImportError:
         raise PosterError(Diagnostic("--scheduler needs Dask; install it with pip install "
                                      "'poster-engine[distributed]'")) from None
-    from .build import _run_in_worker
+    from poster_engine.batch.build import _run_in_worker
 
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec, load_campaign
-from .errors import Diagnostic, PosterError, did_you_mean, fail
-from .formats import FORMATS, GROUPS, MM_PER_INCH, Format, expand
-from .cache import content_key, template_text
-from .plan import Job
-from .typography import DEFAULT_LANG
-from .workspace import Workspace
+from poster_engine.project.content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec, load_campaign
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
+from poster_engine.core.formats import FORMATS, GROUPS, MM_PER_INCH, Format, expand
+from poster_engine.render.keys import content_key, template_text
+from poster_engine.plan import Job
+from poster_engine.compose.typography import DEFAULT_LANG
+from poster_engine.project.workspace import Workspace
 
 PREVIEW_LONG_SIDE_PX = 600  # screen size: enough to judge a layout, ~20x cheaper than print pixels
 WATCHED_DIRS = ("posters", "layouts", "visuals", "fonts")
@@ -71,7 +71,7 @@ def _campaign_formats(campaign: Campaign) -> list[str]:
 def sample_posters(campaign: Campaign, family: str) -> list[Poster]:
     """Two posters for layout `family` from the campaign's content: its first message, stat and film,
     and its longest ones (to stress the fitting). Errors point at the text's line in messages.yaml."""
-    from .sources import load_yaml
+    from poster_engine.project.sources import load_yaml
 
     m = campaign.messages
     if not (m.messages and m.stats and m.films):
@@ -225,7 +225,7 @@ class Preview:
     def refresh(self, changed: Iterable[Path] = ()) -> None:
         """Reload the content, then re-render every job whose content key changed, publishing each."""
         if any(_under(p, self.root / "fonts") for p in changed):
-            from .fonts import library
+            from poster_engine.project.fonts import library
 
             library.cache_clear()  # fonts are parsed once per process: re-read the folder
             self.ws = Workspace(self.root)
@@ -272,7 +272,7 @@ class Preview:
             return None
 
     def _render(self, campaign: Campaign, card: Card, job: Job, key: str | None) -> None:
-        from .build import render_screen
+        from poster_engine.batch.build import render_screen
 
         try:
             composition, png = render_screen(self.ws, campaign, job, self.long_side_px)
@@ -380,7 +380,7 @@ def _watch(paths: list[Path], recursive: bool, root: Path, out: queue.Queue, sto
 
 
 def _page() -> bytes:
-    return resources.files("poster_engine").joinpath("preview.html").read_bytes()
+    return resources.files("poster_engine.preview").joinpath("page.html").read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .print_profiles import PrintProfile
+from poster_engine.project.print_profiles import PrintProfile
 
 PT_PER_MM = 72 / 25.4
 RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
