@@ -210,16 +210,16 @@ def main() -> None:
 
         # 4 + 7. In-process: per-output render time by format, and rsvg-convert vs the engine's export.
         os.chdir(project)
-        from poster_engine.batch.build import compose_job, render_job
+        from poster_engine.render.job import compose_job, render_job
         from poster_engine.cli import _plan
         from poster_engine.export.raster import svg_to_png
 
-        ws, campaign, jobs, _, _ = _plan(project, [], [], Path("out"))  # the jobs `poster build` runs
+        ws, jobs, _, _ = _plan(project, [], [], Path("out"))  # the jobs `poster build` runs
         by_format: dict[str, list[float]] = {}
         for _ in range(args.repeat):  # interleaved rounds; the first one pays the cold photo work
             for job in jobs:
                 t0 = time.perf_counter()
-                render_job(ws, campaign, job)
+                render_job(ws, job)
                 by_format.setdefault(job.format.name, []).append(time.perf_counter() - t0)
         print(f"4. per-output render time by format, in-process ({len(jobs)} jobs x {args.repeat} rounds, medians):")
         cells = []
@@ -237,7 +237,7 @@ def main() -> None:
             insta = [job for job in jobs if job.format.name == "instagram"]
             engine_t, rsvg_t = [], []
             for i, job in enumerate(insta):
-                comp = compose_job(ws, campaign, job)
+                comp = compose_job(ws, job)
                 svg_file = tmp / f"insta-{i}.svg"
                 svg_file.write_bytes(comp.svg if isinstance(comp.svg, bytes) else comp.svg.encode())
                 w, h = int(job.format.width), int(job.format.height)

@@ -31,17 +31,15 @@ def main() -> None:
     args = parser.parse_args()
 
     from poster_engine.compose.document import compose
-    from poster_engine.project.content import load_campaign
     from poster_engine.export.pdf import svg_to_pdf
     from poster_engine.export.raster import svg_to_png
-    from poster_engine.core.formats import FORMATS
     from poster_engine.plan import plan_jobs
     from poster_engine.export.print.prepress import make_print_pdf
-    from poster_engine.project.workspace import Workspace
+    from poster_engine.project.loader import open_project
 
-    ws = Workspace(ROOT)
-    campaign = load_campaign(ws.root, set(FORMATS))
-    jobs = plan_jobs(campaign, args.poster, None, args.lang, print_profile=ws.print_settings.profile)
+    ws = open_project(ROOT)
+    campaign = ws.campaign
+    jobs = plan_jobs(ws, args.poster, None, args.lang)
     by_format: dict[str, dict[str, list[float]]] = {}
     sizes: dict[str, list[int]] = {}
     per_job: dict[str, list[tuple[float, float]]] = {}
@@ -49,7 +47,7 @@ def main() -> None:
         for job in jobs:
             poster, fmt = campaign.posters[job.poster_id], job.format
             t0 = time.perf_counter()
-            comp = compose(ws, campaign, poster, fmt, job.lang)
+            comp = compose(ws, poster, fmt, job.lang)
             t1 = time.perf_counter()
             if fmt.medium == "print":
                 raw = svg_to_pdf(comp.svg)

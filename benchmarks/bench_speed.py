@@ -137,21 +137,19 @@ def main() -> None:
     from poster_engine.compose import visuals
     from poster_engine.export.print import prepress
     from poster_engine.compose.document import compose
-    from poster_engine.project.content import load_campaign
     from poster_engine.export.images import stock_cairosvg
     from poster_engine.export.pdf import svg_to_pdf
     from poster_engine.export.raster import render_rgb, svg_to_png
-    from poster_engine.core.formats import FORMATS
     from poster_engine.plan import plan_jobs
     from poster_engine.export.print.prepress import make_print_pdf
-    from poster_engine.project.workspace import Workspace
+    from poster_engine.project.loader import open_project
 
-    ws = Workspace(ROOT)
-    campaign = load_campaign(ws.root, set(FORMATS))
+    ws = open_project(ROOT)
+    campaign = ws.campaign
     poster = campaign.posters[PHOTO_POSTER]
-    (social,) = plan_jobs(campaign, [PHOTO_POSTER], ["instagram"], print_profile=ws.print_settings.profile)
-    (a3,) = plan_jobs(campaign, [PHOTO_POSTER], ["a3"], print_profile=ws.print_settings.profile)
-    comp = compose(ws, campaign, poster, social.format)
+    (social,) = plan_jobs(ws, [PHOTO_POSTER], ["instagram"])
+    (a3,) = plan_jobs(ws, [PHOTO_POSTER], ["a3"])
+    comp = compose(ws, poster, social.format)
     tmp = Path(tempfile.mkdtemp())
     (tmp / "social.svg").write_bytes(comp.svg)
     rsvg = subprocess.run(["which", "rsvg-convert"], capture_output=True, text=True).stdout.strip()
@@ -179,7 +177,7 @@ def main() -> None:
     fmt = a3.format
 
     def print_pdf() -> bytes:
-        c = compose(ws, campaign, poster, fmt)
+        c = compose(ws, poster, fmt)
         return make_print_pdf(svg_to_pdf(c.svg), (fmt.width, fmt.height), fmt.bleed_mm, c.title,
                               ws.timestamp, ws.print_settings)
 
@@ -190,7 +188,7 @@ def main() -> None:
         timed(print_pdf, cold)
     for _ in range(args.repeat):
         pdf = timed(print_pdf, warm)
-    c = compose(ws, campaign, poster, fmt)
+    c = compose(ws, poster, fmt)
     plain_pdf = []
     for _ in range(3):
         with stock_cairosvg():

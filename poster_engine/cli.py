@@ -35,69 +35,34 @@ def _bad_input(exc) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _load(project: Path, print_profile: str = "fogra39"):
-    from poster_engine.project.content import load_campaign
-    from poster_engine.core.formats import GROUPS, registry
-    from poster_engine.project.workspace import Workspace
+def _open(project: Path, print_profile: str = "fogra39"):
+    """The project (open_project, the one loader); bad project-wide input exits with its diagnostics."""
+    from poster_engine.api import ProjectOptions, open_project
+    from poster_engine.core.diagnostics import PosterError
 
-    if not (project / "messages.yaml").is_file():
-        _err(f"error: {project / 'messages.yaml'}: not found; run from a project folder or pass --project")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    ws = Workspace(project, print_profile=print_profile)
-    ws.print_settings  # an unknown profile or a bad project.yaml is bad input: fail before any work
-    return ws, load_campaign(ws.root, {*registry(ws.root), *GROUPS})
+    try:
+        return open_project(project, ProjectOptions(print_profile=print_profile))
+    except PosterError as exc:
+        _bad_input(exc)
 
 
 def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39",
-          langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None):
-    """Load the project and plan the selected jobs (bad input exits); rejected poster files and data
+          langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None,
+          shard: str | None = None):
+    """Open the project and plan the selected jobs (bad input exits); rejected poster files and data
     rows are printed, and returned so the exit status can say so."""
+    from poster_engine.api import plan, shard_jobs
     from poster_engine.core.diagnostics import PosterError
-    from poster_engine.plan import plan_jobs
 
+    opened = _open(project, print_profile)
     try:
-        ws, campaign = _load(project, print_profile)
-        rows, rejected = _data_rows(ws, campaign, posters, data)
-        jobs = plan_jobs(campaign, posters or None, formats or None, langs or None,
-                         print_profile=ws.print_settings.profile, rows=rows, image_format=image_format)
+        planned = plan(opened, posters, formats, langs, data, image_format)
+        jobs = shard_jobs(planned.jobs, shard)
     except PosterError as exc:
         _bad_input(exc)
-    rejected = [*campaign.diagnostics, *rejected]
-    for d in rejected:
+    for d in planned.rejected:
         _err(f"error: {d}")
-    return ws, campaign, jobs, out if out.is_absolute() else ws.root / out, rejected
-
-
-def _data_rows(ws, campaign, posters: list[str], data: Path | None):
-    """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead)."""
-    from poster_engine.project.data import load_rows
-    from poster_engine.core.diagnostics import Diagnostic, PosterError
-
-    readers = [p for pid, p in sorted(campaign.posters.items()) if p.spec.data and (not posters or pid in posters)]
-    if data is not None and not readers:
-        raise PosterError(Diagnostic("--data: none of the selected posters reads data rows; add "
-                                     "`data: data/rows.csv` to a poster whose layout names {row.…} fields"))
-    rows, rejected, loaded = {}, [], {}
-    for poster in readers:
-        path = data if data is not None else ws.root / poster.spec.data
-        if path not in loaded:
-            loaded[path] = load_rows(path, ws.shown(path))
-        rows[poster.id], problems = loaded[path]
-        rejected += [d for d in problems if d not in rejected]
-    return rows, rejected
-
-
-def _shard(jobs: list, shard: str | None) -> list:
-    """`K/N`: every N-th job of the list sorted by output path, from the K-th: the same split on every
-    machine, and the N shards together are exactly the whole build."""
-    if not shard:
-        return jobs
-    k, _, n = shard.partition("/")
-    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
-        _err(f"error: --shard {shard}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/4")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    ordered = sorted(jobs, key=lambda j: j.output)
-    return ordered[int(k) - 1::int(n)]
+    return opened, jobs, out if out.is_absolute() else opened.root / out, planned.rejected
 
 
 def _exit_status(rejected: list, failed: list) -> None:
@@ -134,12 +99,11 @@ def build(
     from poster_engine.core.diagnostics import PosterError
 
     started = time.perf_counter()
-    ws, campaign, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data,
-                                                      image_format)
-    planned = _shard(planned, shard)
+    opened, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data,
+                                               image_format, shard)
     progress = _Progress()
     try:
-        report = run_build(ws, campaign, planned, out_dir, progress.done, workers=jobs or os.cpu_count() or 1,
+        report = run_build(opened, planned, out_dir, progress.done, workers=jobs or os.cpu_count() or 1,
                            scheduler=scheduler, force=force, on_start=progress.start)
     except PosterError as exc:
         progress.stop()
@@ -195,33 +159,16 @@ def render(
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
-    from poster_engine.batch.build import render_job, write_atomic
-    from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
-    from poster_engine.plan import plan_jobs
+    from poster_engine.api import render_one
+    from poster_engine.batch.outputs import write_atomic
+    from poster_engine.core.diagnostics import PosterError
 
+    opened = _open(project, print_profile)
     try:
-        ws, campaign = _load(project, print_profile)
-        own = [d for d in campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
-        if own:
-            raise PosterError(own)
-        rows, rejected = _data_rows(ws, campaign, [poster], None) if poster in campaign.posters else ({}, [])
-        jobs = plan_jobs(campaign, [poster], [format], [lang], print_profile=ws.print_settings.profile, rows=rows)
-        if len(jobs) > 1 and jobs[0].row is None:
-            raise PosterError(Diagnostic(f"'{format}' is a group of {len(jobs)} formats; render takes one "
-                                         f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"))
-        if jobs and jobs[0].row is not None:
-            ids = [j.row.id for j in jobs]
-            if row is not None and row not in ids:
-                raise PosterError(Diagnostic(f"--row: '{row}' is not a row of {campaign.posters[poster].spec.data}"
-                                             f"{did_you_mean(row, ids)}"))
-            jobs = [j for j in jobs if j.row.id == (row or ids[0])]
-        if not jobs:
-            raise PosterError(rejected or Diagnostic(f"poster '{poster}' has no row to render; check its data file"))
-        (job,) = jobs
-        data = render_job(ws, campaign, job)
+        job, data = render_one(opened, poster, format, lang, row)
     except PosterError as exc:
         _bad_input(exc)
-    target = out or ws.root / "build" / job.output
+    target = out or opened.root / "build" / job.output
     write_atomic(target, data)
     typer.echo(str(target))
 
@@ -234,11 +181,16 @@ def preflight(
 ) -> None:
     """Check PDFs against a print profile: a PASS/FAIL table per file; exit code 1 on any FAIL."""
     from poster_engine.core.diagnostics import PosterError
+    from poster_engine.project.settings import read_settings
     from poster_engine.qa.preflight import format_table, preflight as run_preflight
-    from poster_engine.project.print_profiles import load_print_settings
 
-    try:
-        profile = load_print_settings(project, print_profile).profile
+    try:  # any PDF, from any folder: only the print profiles are read, not the campaign
+        profiles = read_settings(project).print_profiles
+        if print_profile not in profiles:
+            from poster_engine.core.diagnostics import Diagnostic, did_you_mean
+
+            raise PosterError(Diagnostic(f"unknown print profile '{print_profile}'{did_you_mean(print_profile, profiles)}"))
+        profile = profiles[print_profile]
     except PosterError as exc:
         _bad_input(exc)
     failed = False
@@ -263,14 +215,14 @@ def check(
     from poster_engine.qa.check import check_campaign, format_table, to_json
     from poster_engine.core.diagnostics import PosterError
 
+    opened = _open(project)
     try:
-        ws, campaign = _load(project)
-        findings = check_campaign(ws, campaign, lang or None, poster or None)
+        findings = check_campaign(opened, lang or None, poster or None)
     except PosterError as exc:
         _bad_input(exc)
     typer.echo(to_json(findings) if as_json else format_table(findings))
-    if campaign.diagnostics:  # a poster file was rejected: bad input, said on stderr as `build` does
-        for d in campaign.diagnostics:
+    if opened.campaign.diagnostics:  # a poster file was rejected: bad input, said on stderr as `build` does
+        for d in opened.campaign.diagnostics:
             _err(f"error: {d}")
         raise typer.Exit(EXIT_BAD_INPUT)
     if any(f.severity == "error" or strict for f in findings):
@@ -309,10 +261,10 @@ def proof(
     project: Path = ProjectOpt,
 ) -> None:
     """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
-    from poster_engine.qa.proof import write_proof
+    from poster_engine.api import write_proof
 
-    ws, campaign, jobs, out_dir, rejected = _plan(project, poster, [], out)
-    report = write_proof(ws, campaign, jobs, out_dir)
+    opened, jobs, out_dir, rejected = _plan(project, poster, [], out)
+    report = write_proof(opened, jobs, out_dir)
     for d in report.errors:
         _err(f"error: {d}")
     typer.echo(f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
@@ -324,20 +276,24 @@ def proof(
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
     from poster_engine import LAYOUT_FAMILIES
-    from poster_engine.core.formats import registry
-    from poster_engine.compose.typography import DEFAULT_LANG, LANGUAGES
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
+    from poster_engine.project.settings import read_settings
+
+    try:
+        settings = read_settings(project)
+    except PosterError as exc:
+        _bad_input(exc)
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
     layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
     typer.echo("posters:  " + (", ".join(posters) or "(none)"))
     typer.echo("layouts:  " + (", ".join(layouts) or "(none)") + f"   (families: {', '.join(LAYOUT_FAMILIES)})")
     typer.echo("formats (groups: print, social):")
-    for f in registry(project).values():
+    for f in settings.formats.values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")
-    from poster_engine.project.print_profiles import list_profiles
-
     typer.echo("print profiles (--print-profile):")
-    for p in list_profiles(project).values():
+    for p in settings.print_profiles.values():
         typer.echo(f"  {p.name:<18} {p.label}")
     typer.echo("languages: " + ", ".join(f"{code} (default)" if code == DEFAULT_LANG else code for code in LANGUAGES))
 

@@ -1,15 +1,14 @@
-"""`Campaign` + a selection → the list of `Job`s (poster × format × language) to render."""
+"""`Project` + a selection → the list of `Job`s (poster × format × language × data row) to render."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from poster_engine.project.content import Campaign
+from poster_engine.project.loader import Project
 from poster_engine.project.data import Row
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
-from poster_engine.core.formats import GROUPS, IMAGE_FORMATS, Format, expand, registry
-from poster_engine.project.print_profiles import PrintProfile
-from poster_engine.compose.typography import DEFAULT_LANG, LANGUAGES
+from poster_engine.core.formats import GROUPS, IMAGE_FORMATS, Format, expand
+from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -33,16 +32,17 @@ class Job:
         return self.row.as_dict() if self.row else None
 
 
-def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: list[str] | None = None,
-              langs: list[str] | None = None, print_profile: PrintProfile | None = None,
-              rows: dict[str, list[Row]] | None = None, image_format: str | None = None) -> list[Job]:
+def plan_jobs(project: Project, posters: list[str] | None = None, formats: list[str] | None = None,
+              langs: list[str] | None = None, rows: dict[str, list[Row]] | None = None,
+              image_format: str | None = None) -> list[Job]:
     """Jobs in a stable order. Without `formats`, each poster's own formats; without `langs`, the
     campaign's language; unknown names are errors. Formats may be groups (`print`, `social`). Print
-    formats take their bleed and safe margin from the chosen print profile; `image_format` overrides
+    formats take their bleed and safe margin from the project's print profile; `image_format` overrides
     the social formats' own image type. A poster that reads data gives one job per row of
     `rows[poster]`, none when `rows` is not given (the compositions-only callers: tests, proof).
     """
-    known = registry(campaign.root)
+    campaign, known = project.campaign, project.formats
+    print_profile = project.print_settings.profile
     problems = [Diagnostic(f"unknown poster '{p}'{did_you_mean(p, campaign.posters)}")
                 for p in posters or [] if p not in campaign.posters]
     problems += [Diagnostic(f"unknown format '{f}'{did_you_mean(f, [*known, *GROUPS])}")
@@ -59,7 +59,7 @@ def plan_jobs(campaign: Campaign, posters: list[str] | None = None, formats: lis
         for pid in selected:
             for name in expand(formats or campaign.posters[pid].spec.formats, known):
                 fmt = known[name]
-                if fmt.medium == "print" and print_profile is not None:
+                if fmt.medium == "print":
                     fmt = replace(fmt, bleed_mm=print_profile.bleed_mm, safe_mm=print_profile.safe_mm)
                 if fmt.medium == "social" and image_format is not None:
                     fmt = replace(fmt, image_format=image_format)

@@ -11,42 +11,41 @@ import pytest
 
 from poster_engine.batch.build import build
 from poster_engine.compose.document import compose
-from poster_engine.project.content import load_campaign
-from poster_engine.core.formats import FORMATS, GROUPS
 from poster_engine.plan import plan_jobs
-from poster_engine.project.workspace import Workspace
+from poster_engine.project.loader import Project, open_project
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def workspace() -> Workspace:
-    return Workspace(ROOT)
+def demo() -> Project:
+    """The demo project, opened as every command opens it."""
+    return open_project(ROOT)
 
 
 @pytest.fixture(scope="session")
-def campaign(workspace):
-    return load_campaign(workspace.root, {*FORMATS, *GROUPS})
+def campaign(demo):
+    return demo.campaign
 
 
 @pytest.fixture(scope="session")
-def jobs(workspace, campaign):
+def jobs(demo):
     """Every demo poster in each of its formats, in French (the build the output tests read back)."""
-    return plan_jobs(campaign, print_profile=workspace.print_settings.profile)
+    return plan_jobs(demo)
 
 
 @pytest.fixture(scope="session")
-def compositions(workspace, campaign):
+def compositions(demo, campaign):
     """Every demo poster in every one of its formats and languages, composed (not rendered)."""
-    return {job.output: compose(workspace, campaign, campaign.posters[job.poster_id], job.format, job.lang)
-            for job in plan_jobs(campaign, langs=["fr", "en"])}
+    return {job.output: compose(demo, campaign.posters[job.poster_id], job.format, job.lang)
+            for job in plan_jobs(demo, langs=["fr", "en"])}
 
 
 @pytest.fixture(scope="session")
-def demo_build(tmp_path_factory, workspace, campaign, jobs) -> Path:
+def demo_build(tmp_path_factory, demo, jobs) -> Path:
     """The whole demo campaign rendered once into a temporary build folder."""
     out = tmp_path_factory.mktemp("build")
-    report = build(workspace, campaign, jobs, out)
+    report = build(demo, jobs, out)
     assert not report.errors, [str(e) for e in report.errors]
     return out
 

@@ -151,18 +151,15 @@ def test_data_poster_on_social_writes_its_link(project, tmp_path):
     import zxingcpp
     from PIL import Image
 
-    from poster_engine.batch.build import compose_job
-    from poster_engine.project.content import load_campaign
-    from poster_engine.project.data import load_rows
-    from poster_engine.core.formats import FORMATS
     from poster_engine.plan import plan_jobs
-    from poster_engine.project.workspace import Workspace
+    from poster_engine.project.data import load_rows
+    from poster_engine.project.loader import open_project
+    from poster_engine.render.job import compose_job
 
-    ws = Workspace(project)
-    campaign = load_campaign(project, set(FORMATS))
+    opened = open_project(project)
     rows, _ = load_rows(project / "data" / "screenings.csv", "data/screenings.csv")
-    (job,) = [j for j in plan_jobs(campaign, ["seance"], ["instagram"], rows={"seance": rows}) if j.row == rows[0]]
-    comp = compose_job(ws, campaign, job)
+    (job,) = [j for j in plan_jobs(opened, ["seance"], ["instagram"], rows={"seance": rows}) if j.row == rows[0]]
+    comp = compose_job(opened, job)
     assert not comp.qrs and "register-link" in comp.blocks and "register" not in comp.blocks
     url = rows[0].as_dict()["url"]
     assert url.split("://", 1)[1].removeprefix("www.").rstrip("/") in comp.blocks["register-link"].text

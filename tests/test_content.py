@@ -171,13 +171,13 @@ def test_unknown_language(project):
     assert_clean_failure(result, project, "error: unknown language 'de' (known: en, fr)")
 
 
-def test_output_paths_per_language(campaign):
+def test_output_paths_per_language(demo):
     from poster_engine.plan import plan_jobs
 
-    jobs = plan_jobs(campaign, ["choc-cobalt"], ["a3", "instagram"], ["fr", "en"])
+    jobs = plan_jobs(demo, ["choc-cobalt"], ["a3", "instagram"], ["fr", "en"])
     assert [j.output for j in jobs] == ["choc-cobalt/a3.pdf", "choc-cobalt/instagram.png",
                                         "choc-cobalt/a3-en.pdf", "choc-cobalt/instagram-en.png"]
-    social = [j.format.name for j in plan_jobs(campaign, ["choc-cobalt"], ["social"])]
+    social = [j.format.name for j in plan_jobs(demo, ["choc-cobalt"], ["social"])]
     assert social == ["instagram", "instagram-square", "story", "link-preview", "x", "linkedin"]
 
 

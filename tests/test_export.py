@@ -24,9 +24,9 @@ CASES = ["film-sang-et-boue", "programme", "choc-cobalt"]
 
 
 @pytest.mark.parametrize("poster", CASES)
-def test_fast_path_matches_plain_cairosvg(workspace, campaign, poster):
-    (job,) = plan_jobs(campaign, [poster], ["instagram"])
-    svg = compose(workspace, campaign, campaign.posters[poster], job.format).svg
+def test_fast_path_matches_plain_cairosvg(demo, campaign, poster):
+    (job,) = plan_jobs(demo, [poster], ["instagram"])
+    svg = compose(demo, campaign.posters[poster], job.format).svg
     fast = np.asarray(render_rgb(svg, 1080, 1350), dtype=np.int16)
     with stock_cairosvg():
         plain = np.asarray(render_rgb(svg, 1080, 1350), dtype=np.int16)
@@ -42,14 +42,14 @@ def _vector_colours(pdf: bytes, tmp_path, name: str) -> list[str]:
     return sorted(set(re.findall(r'<fill_path[^>]*color="([^"]*)"', trace)))
 
 
-def test_print_colours_unchanged_by_fast_path(workspace, campaign, tmp_path):
+def test_print_colours_unchanged_by_fast_path(demo, campaign, tmp_path):
     from poster_engine.export.print.prepress import make_print_pdf
 
-    (job,) = plan_jobs(campaign, ["film-sang-et-boue"], ["a3"], print_profile=workspace.print_settings.profile)
+    (job,) = plan_jobs(demo, ["film-sang-et-boue"], ["a3"])
     fmt = job.format
-    svg = compose(workspace, campaign, campaign.posters[job.poster_id], fmt).svg
-    finish = lambda raw: make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", workspace.timestamp,
-                                        workspace.print_settings)
+    svg = compose(demo, campaign.posters[job.poster_id], fmt).svg
+    finish = lambda raw: make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", demo.timestamp,
+                                        demo.print_settings)
     fast_raw = svg_to_pdf(svg)
     with stock_cairosvg():
         plain_raw = svg_to_pdf(svg)

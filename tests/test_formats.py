@@ -21,12 +21,12 @@ def _inside(ink, box) -> bool:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_every_poster_fits_every_format(workspace, campaign, fmt, lang):
-    jobs = plan_jobs(campaign, formats=[fmt], langs=[lang])
+def test_every_poster_fits_every_format(demo, campaign, fmt, lang):
+    jobs = plan_jobs(demo, formats=[fmt], langs=[lang])
     assert {j.poster_id for j in jobs} == {p for p, x in campaign.posters.items() if not x.spec.data}
     for job in jobs:
         poster = campaign.posters[job.poster_id]
-        comp = compose(workspace, campaign, poster, job.format, job.lang)  # raises on any error
+        comp = compose(demo, poster, job.format, job.lang)  # raises on any error
         where = f"{job.poster_id} at {fmt} in {lang} ({comp.layout.file})"
         assert comp.layout.family == poster.spec.layout, where
         safe = comp.layout.safe_box
@@ -40,7 +40,7 @@ def test_every_poster_fits_every_format(workspace, campaign, fmt, lang):
                 f"{where}: QR '{name}' outside the safe area"
 
 
-def test_each_family_has_a_variant_for_each_shape(workspace, campaign):
+def test_each_family_has_a_variant_for_each_shape(demo, campaign):
     """Landscape, square and story formats pick a variant drawn for their shape, not the portrait."""
     from poster_engine.compose.layout import load_layout
 
@@ -49,7 +49,7 @@ def test_each_family_has_a_variant_for_each_shape(workspace, campaign):
                              ("instagram-square", "square"), ("story", "story"), ("instagram", None),
                              ("a3", None), ("120x176", None)):
             expected = f"layouts/{family}.{variant}.svg" if variant else f"layouts/{family}.svg"
-            assert load_layout(workspace.root, family, FORMATS[fmt]).file == expected, (family, fmt)
+            assert load_layout(demo.root, family, FORMATS[fmt]).file == expected, (family, fmt)
 
 
 @pytest.mark.parametrize("fmt, expected", [
@@ -68,12 +68,12 @@ def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expe
     assert result.stderr.splitlines() == [expected]
 
 
-def test_link_labels_carry_each_languages_colon(workspace, campaign):
+def test_link_labels_carry_each_languages_colon(demo, campaign):
     """"Watch the film: …" in English, "Voir le film : …" (U+00A0) in French: no French space in English."""
     texts = {}
     for lang in ("fr", "en"):
-        (job,) = plan_jobs(campaign, ["film-sang-et-boue"], ["x"], [lang])
-        comp = compose(workspace, campaign, campaign.posters[job.poster_id], job.format, lang)
+        (job,) = plan_jobs(demo, ["film-sang-et-boue"], ["x"], [lang])
+        comp = compose(demo, campaign.posters[job.poster_id], job.format, lang)
         texts[lang] = next(b.text for b in comp.blocks.values() if "example.org/films" in b.text)
     assert texts["en"].startswith("Watch the film: example.org/")
     assert texts["fr"].startswith("Voir le film\u00a0: example.org/")

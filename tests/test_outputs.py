@@ -48,20 +48,20 @@ def test_social_images_write_the_link_out_instead_of_a_code(demo_build, composit
     assert checked >= 10
 
 
-def test_every_qr_in_a_png_decodes_to_its_url(workspace, campaign):
+def test_every_qr_in_a_png_decodes_to_its_url(demo, campaign):
     """A social format set to `qr: code` (project.yaml) draws a code that decodes, every family."""
     from dataclasses import replace
 
-    from poster_engine.batch.build import render_job
+    from poster_engine.render.job import render_job
     from poster_engine.core.formats import FORMATS
     from poster_engine.plan import Job
 
     for pid in ("choc-cobalt", "stat-cobalt", "film-sang-et-boue", "programme"):
         job = Job(pid, replace(FORMATS["instagram"], qr="code"))
-        comp = compose(workspace, campaign, campaign.posters[pid], job.format)
+        comp = compose(demo, campaign.posters[pid], job.format)
         expected = {q.code.url for q in comp.qrs.values()}
         assert expected, pid
-        with Image.open(io.BytesIO(render_job(workspace, campaign, job))) as im:
+        with Image.open(io.BytesIO(render_job(demo, job))) as im:
             assert _decode(im) == expected, pid
 
 

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from poster_engine.batch.build import render_screen
-from poster_engine.project.content import load_campaign
-from poster_engine.core.formats import FORMATS, GROUPS, expand
+from poster_engine.render.job import render_screen
+from poster_engine.project.loader import open_project
+from poster_engine.core.formats import FORMATS, expand
 from poster_engine.plan import plan_jobs
 from poster_engine.preview.server import PREVIEW_LONG_SIDE_PX, Preview, start_preview
-from poster_engine.project.workspace import Workspace
 
 from conftest import ROOT
 
@@ -75,8 +74,8 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_page_shows_every_poster_in_each_of_its_formats(page, campaign):
-    expected = len(plan_jobs(campaign))
+def test_page_shows_every_poster_in_each_of_its_formats(page, demo, campaign):
+    expected = len(plan_jobs(demo))
     with start_preview(ROOT, port=0) as server:
         open_preview(page, server, expected)
         assert page.locator("img.shot").count() == expected
@@ -114,7 +113,7 @@ def test_broken_yaml_shows_its_error_and_keeps_the_last_good_image(page, project
         src = img.get_attribute("src")
 
         poster_file.write_text(good.replace("stat: enfants-cobalt", "stat: [enfants-cobalt"), encoding="utf-8")
-        (expected,) = [str(d) for d in load_campaign(project).diagnostics]
+        (expected,) = [str(d) for d in open_project(project).campaign.diagnostics]
         assert re.match(r"posters/stat-cobalt\.yaml:\d+: invalid YAML: ", expected)
         error = page.locator(".row-error")
         error.wait_for(state="visible", timeout=SAVE_TO_SCREEN_S * 1000)
@@ -136,9 +135,9 @@ def test_broken_yaml_shows_its_error_and_keeps_the_last_good_image(page, project
         assert not page.locator(".error:visible").count()
 
 
-def test_overlays_toggle_and_sit_on_their_slots(page, project, workspace):
+def test_overlays_toggle_and_sit_on_their_slots(page, project):
     with start_preview(project, posters=["choc-cobalt"], port=0) as server:
-        open_preview(page, server, len(plan_jobs(load_campaign(project, {*FORMATS, *GROUPS}), ["choc-cobalt"])))
+        open_preview(page, server, len(plan_jobs(open_project(project), ["choc-cobalt"])))
         insta = card(page, "choc-cobalt", "instagram")
         for box, selector in (("#ov-slots", ".ov-slot"), ("#ov-sizes", ".ov-size"), ("#ov-safe", ".ov-safe"),
                               ("#ov-trim", ".ov-trim")):
@@ -151,9 +150,9 @@ def test_overlays_toggle_and_sit_on_their_slots(page, project, workspace):
 
         page.check("#ov-slots")
         page.check("#ov-sizes")
-        campaign = load_campaign(project, {*FORMATS, *GROUPS})
-        (job,) = plan_jobs(campaign, ["choc-cobalt"], ["instagram"])
-        composition, _ = render_screen(Workspace(project), campaign, job, PREVIEW_LONG_SIDE_PX)
+        opened = open_project(project)
+        (job,) = plan_jobs(opened, ["choc-cobalt"], ["instagram"])
+        composition, _ = render_screen(opened, job, PREVIEW_LONG_SIDE_PX)
         assert insta.locator(".ov-slot").count() == len(composition.layout.slots)
         # The message box drawn over the image is where the layout puts the slot.
         frame = insta.locator(".frame").bounding_box()
@@ -279,8 +278,9 @@ def test_a_save_re_renders_only_the_jobs_that_read_the_file(project):
 
 
 def test_selection_by_poster_and_by_layout(project):
-    campaign = load_campaign(project, {*FORMATS, *GROUPS})
-    select = lambda **kw: list(Preview(project, **kw)._select(campaign))  # noqa: E731
+    opened = open_project(project)
+    campaign = opened.campaign
+    select = lambda **kw: list(Preview(project, **kw)._select(campaign, opened.formats))  # noqa: E731
     assert select() == sorted(pid for pid, p in campaign.posters.items() if not p.spec.data)
     assert select(posters=["stat-cobalt"], layouts=["choc"]) == [
         "stat-cobalt", "choc-cobalt", "choc-dechets", "choc-illectronisme", "choc-telephone",

@@ -166,17 +166,17 @@ def test_preflight_passes_our_pdfs_and_fails_cairo_output(demo_build, tmp_path):
     assert any(re.match(r"\s+output-intent\s+FAIL\s+0 GTS_PDFX output intents", l) for l in lines)
 
 
-def test_cmyk_pdf_looks_like_its_rgb_source(workspace, campaign, tmp_path):
+def test_cmyk_pdf_looks_like_its_rgb_source(demo, campaign, tmp_path):
     """Rendered back to RGB by poppler, the print PDF stays close to cairo's RGB PDF."""
     from poster_engine.compose.document import compose
     from poster_engine.export.pdf import svg_to_pdf
     from poster_engine.plan import plan_jobs
-    from poster_engine.batch.build import render_job
+    from poster_engine.render.job import render_job
 
-    (job,) = plan_jobs(campaign, ["choc-telephone"], ["a3"], print_profile=workspace.print_settings.profile)
-    (tmp_path / "rgb.pdf").write_bytes(svg_to_pdf(compose(workspace, campaign, campaign.posters[job.poster_id],
+    (job,) = plan_jobs(demo, ["choc-telephone"], ["a3"])
+    (tmp_path / "rgb.pdf").write_bytes(svg_to_pdf(compose(demo, campaign.posters[job.poster_id],
                                                           job.format).svg))
-    (tmp_path / "cmyk.pdf").write_bytes(render_job(workspace, campaign, job))
+    (tmp_path / "cmyk.pdf").write_bytes(render_job(demo, job))
     images = []
     for name in ("rgb", "cmyk"):
         subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"),
@@ -187,12 +187,12 @@ def test_cmyk_pdf_looks_like_its_rgb_source(workspace, campaign, tmp_path):
     assert np.percentile(diff, 99) < 90
 
 
-def test_print_pdf_is_reproducible(workspace, campaign):
-    from poster_engine.batch.build import render_job
+def test_print_pdf_is_reproducible(demo, campaign):
+    from poster_engine.render.job import render_job
     from poster_engine.plan import plan_jobs
 
-    (job,) = plan_jobs(campaign, ["choc-cobalt"], ["a3"], print_profile=workspace.print_settings.profile)
-    assert render_job(workspace, campaign, job) == render_job(workspace, campaign, job)
+    (job,) = plan_jobs(demo, ["choc-cobalt"], ["a3"])
+    assert render_job(demo, job) == render_job(demo, job)
 
 
 def test_uncoated_profile_limits_ink_to_280(project, tmp_path):

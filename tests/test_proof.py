@@ -8,13 +8,14 @@ import pikepdf
 from PIL import Image
 
 from conftest import run_cli
-from poster_engine.qa.proof import COLUMNS, ROWS, SHEET_PX, write_proof
+from poster_engine.api import write_proof
+from poster_engine.qa.proof import COLUMNS, ROWS, SHEET_PX
 
 MM = 72 / 25.4
 
 
-def test_proof_of_the_whole_campaign(tmp_path, workspace, campaign, jobs):
-    report = write_proof(workspace, campaign, jobs, tmp_path)
+def test_proof_of_the_whole_campaign(tmp_path, demo, campaign, jobs):
+    report = write_proof(demo, jobs, tmp_path)
     assert not report.errors
     sheets = math.ceil(len(jobs) / (COLUMNS * ROWS))
     assert report.sheets == sheets >= 2

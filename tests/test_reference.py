@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageChops
 
-from poster_engine.batch.build import render_job
+from poster_engine.render.job import render_job
 from poster_engine.plan import plan_jobs
 
 REFERENCES = Path(__file__).parent / "reference"
@@ -25,10 +25,10 @@ CASES = [("stat-illectronisme", "instagram", "fr"), ("choc-cobalt", "instagram",
          ("choc-cobalt", "instagram", "en")]
 
 
-def test_reference_images(workspace, campaign):
+def test_reference_images(demo, campaign):
     for poster, fmt, lang in CASES:
-        (job,) = plan_jobs(campaign, [poster], [fmt], [lang])
-        actual = Image.open(io.BytesIO(render_job(workspace, campaign, job))).convert("RGB")
+        (job,) = plan_jobs(demo, [poster], [fmt], [lang])
+        actual = Image.open(io.BytesIO(render_job(demo, job))).convert("RGB")
         name = job.output.replace("/", "-").removesuffix(".png")
         ref_path = REFERENCES / f"{name}.png"
         if os.environ.get("POSTER_UPDATE_REFERENCES") or not ref_path.exists():

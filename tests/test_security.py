@@ -12,7 +12,7 @@ from poster_engine.compose.document import compose
 from poster_engine.project.content import load_campaign
 from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.formats import FORMATS
-from poster_engine.project.workspace import Workspace
+from poster_engine.project.loader import open_project
 from test_bad_inputs import run_inprocess, scratch  # noqa: F401  (the fixture)
 
 HOSTILE = "<b>&amp; ]]> \"quoted\" 'single' <!-- x --> &lt;"
@@ -32,9 +32,8 @@ def test_hostile_text_is_drawn_literally(scratch):
     messages = scratch / "messages.yaml"
     messages.write_text(messages.read_text().replace(
         "\"Le cobalt de nos batteries passe par des *mains d'enfants*.\"", _yaml_quoted("a < b & c ]]> \"d\"")))
-    ws = Workspace(scratch)
-    campaign = load_campaign(ws.root, set(FORMATS))
-    comp = compose(ws, campaign, campaign.posters["choc-cobalt"], FORMATS["instagram"])
+    opened = open_project(scratch)
+    comp = compose(opened, opened.campaign.posters["choc-cobalt"], FORMATS["instagram"])
     root = ET.fromstring(comp.svg)  # still well-formed XML
     assert root.find("{http://www.w3.org/2000/svg}title").text == HOSTILE
     assert comp.blocks["message"].text == "a < b & c ]]> \"d\""  # drawn as outlines, never parsed

@@ -94,23 +94,23 @@ def test_bus_shelter_print_size_and_its_large_qr_decodes(tmp_path):
     assert codes == ["https://example.org/films/sang-et-boue"]
 
 
-def test_print_trim_sizes_are_exact(workspace, campaign):
+def test_print_trim_sizes_are_exact(demo, campaign):
     """Every print format's page = trim + 2 × bleed, from the composed document (no rendering)."""
     from poster_engine.compose.document import compose
     from poster_engine.plan import plan_jobs
 
     for fmt in PRINT:
-        (job,) = plan_jobs(campaign, ["stat-cobalt"], [fmt.name], print_profile=workspace.print_settings.profile)
-        svg = compose(workspace, campaign, campaign.posters["stat-cobalt"], job.format).svg.decode()
+        (job,) = plan_jobs(demo, ["stat-cobalt"], [fmt.name])
+        svg = compose(demo, campaign.posters["stat-cobalt"], job.format).svg.decode()
         w, h = (float(v) for v in re.search(r'width="([\d.]+)mm" height="([\d.]+)mm"', svg).groups())
         assert (w, h) == pytest.approx((fmt.width + 2 * job.format.bleed_mm, fmt.height + 2 * job.format.bleed_mm))
 
 
-def test_french_alt_text_keeps_its_no_break_spaces(campaign):
-    from poster_engine.batch.build import alt_text
+def test_french_alt_text_keeps_its_no_break_spaces(demo):
+    from poster_engine.render.alt_text import alt_text
     from poster_engine.plan import plan_jobs
 
-    (job,) = plan_jobs(campaign, ["choc-cobalt"], ["instagram"])
-    alt = alt_text(campaign, job)
+    (job,) = plan_jobs(demo, ["choc-cobalt"], ["instagram"])
+    alt = alt_text(demo, job)
     assert alt.startswith("Affiche\u00a0: «\u00a0Le cobalt")
     assert "40\u202f000" in alt

@@ -46,13 +46,13 @@ def test_every_glyph_lies_inside_its_slot(compositions):
     assert checked > 10000
 
 
-def test_sizes_stay_within_slot_bounds(compositions, workspace):
+def test_sizes_stay_within_slot_bounds(compositions, demo):
     from poster_engine.compose.document import text_rules
 
     for name, comp in compositions.items():
         for slot in comp.layout.slots:
             if slot.name in comp.blocks:
-                rules = text_rules(slot, comp.layout, workspace)
+                rules = text_rules(slot, comp.layout, demo.fonts)
                 assert rules.size_min <= comp.blocks[slot.name].size <= rules.size_max, (name, slot.name)
 
 
@@ -272,10 +272,10 @@ def test_emphasis_and_strong_runs():
     assert all(g.emphasis for g in flat.glyphs)
 
 
-def test_display_cut_from_seven_units_up(workspace):
+def test_display_cut_from_seven_units_up(demo):
     from poster_engine.compose.document import DISPLAY_FROM, font_faces
 
-    faces = font_faces(workspace.fonts, ("Inter-Bold",), "test")
+    faces = font_faces(demo.fonts, ("Inter-Bold",), "test")
     assert [(f.min_size, f.fonts[0].name, f.strong[0].name) for f in faces] == [
         (0.0, "Inter-Bold", "Inter-Black"), (DISPLAY_FROM, "InterDisplay-Bold", "InterDisplay-Black")]
     rules = _rules(faces=faces, size_min=4, size_max=40, max_lines=1)
@@ -306,7 +306,7 @@ def test_fallback_chain_covers_narrow_no_break_space():
 FRENCH = "œŒÉ«»’…\u202f\u00a0ÀÂÇÈÉÊËÎÏÔÙÛÜŸàâçèéêëîïôùûüÿæÆ·–—"
 
 
-def test_bundled_fonts_cover_french(compositions, workspace):
+def test_bundled_fonts_cover_french(compositions, demo):
     """Every font chain the demo layouts use, and every Inter cut, covers all of French."""
     from poster_engine.compose.document import text_rules
 
@@ -314,7 +314,7 @@ def test_bundled_fonts_cover_french(compositions, workspace):
     for comp in compositions.values():
         for slot in comp.layout.slots:
             if slot.kind == "text":
-                for face in text_rules(slot, comp.layout, workspace).faces:
+                for face in text_rules(slot, comp.layout, demo.fonts).faces:
                     chains.add(face.fonts)
                     chains.add(face.strong or face.fonts)
     chains |= {(LIB.get(name, "t"),) for name in LIB.files if name.startswith("Inter")}

@@ -3,8 +3,8 @@
 import pytest
 
 from poster_engine.project.markup import MarkupError, Span, parse_markup
-from poster_engine.compose.typography import (NBSP, NNBSP, english, format_list, format_number, format_quantity, french,
-                                      hyphenation_points)
+from poster_engine.compose.typography import format_list, format_number, format_quantity, hyphenation_points
+from poster_engine.core.languages import NBSP, NNBSP, english, french
 
 
 def test_no_break_spaces_before_high_punctuation():

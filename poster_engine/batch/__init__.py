@@ -1,1 +1,1 @@
-
+"""Jobs → files in the build folder: the build recipe, outputs written atomically, the manifest, executors."""

@@ -1,34 +1,129 @@
-"""The same job list on a Dask distributed cluster (`poster build --scheduler tcp://HOST:PORT`).
+"""Jobs → results, wherever they run: in this process, in a pool of local processes, or on a Dask cluster.
 
-Workers must see the project at the same path (a shared or identical checkout) and have the engine
-installed (`pip install 'poster-engine[distributed]'`). They return bytes; the client writes.
+Every executor yields a `JobResult` per job as it completes; the process that called `build` writes,
+hashes and lists them, so the manifest does not depend on where a job ran. Workers open the project
+themselves from a `ProjectSpec` (open_project, the one loader), once per process: fonts, ICC
+transforms and photos are then cached for every job they are handed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
+from poster_engine.batch.manifest import PREVIEW_PX, preview_path
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
+from poster_engine.project.loader import Project, ProjectSpec, open_spec
+from poster_engine.render.alt_text import alt_text
+from poster_engine.render.job import compose_job, export_job, render_screen
 
 
-def run_on_cluster(scheduler: str, spec: tuple, jobs: list[Job]) -> Iterator:
+@dataclass(frozen=True)
+class JobResult:
+    """What a job sends back to the process that writes: picklable, for process pools and Dask."""
+
+    job: Job
+    data: bytes | None = None
+    preview: bytes | None = None
+    alt: str = ""
+    errors: tuple[Diagnostic, ...] = ()
+
+
+def run_job(project: Project, job: Job) -> JobResult:
+    """Render one job; any failure becomes diagnostics, so one broken poster never stops the others."""
+    poster = project.campaign.posters[job.poster_id]
+    try:
+        composition = compose_job(project, job)
+        data = export_job(project, composition)
+        preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
+    except PosterError as exc:
+        return JobResult(job, errors=exc.diagnostics)
+    except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on
+        return JobResult(job, errors=(Diagnostic(
+            f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
+            "(poster render with POSTER_DEBUG=1 shows the traceback)", poster.file),))
+    return JobResult(job, data, preview, alt_text(project, job))
+
+
+# The project each worker process opened, by spec: a long-lived Dask worker keeps only the latest.
+_OPENED: dict[ProjectSpec, Project] = {}
+
+
+def _project(spec: ProjectSpec) -> Project:
+    if spec not in _OPENED:
+        _OPENED.clear()
+        _OPENED[spec] = open_spec(spec)
+    return _OPENED[spec]
+
+
+def _open_in_worker(spec: ProjectSpec) -> None:
+    _project(spec)
+
+
+def run_in_worker(spec: ProjectSpec, job: Job) -> JobResult:
+    """A job in a worker process: the project is opened there, once."""
+    return run_job(_project(spec), job)
+
+
+def run_here(project: Project, jobs: list[Job]) -> Iterator[JobResult]:
+    for job in jobs:
+        yield run_job(project, job)
+
+
+def run_in_pool(project: Project, jobs: list[Job], workers: int, start_method: str | None = None) -> Iterator[JobResult]:
+    """Jobs on `workers` local processes. Forked workers inherit the opened project; spawned and
+    forkserver ones open it from the spec (the same loader, so they see the same formats)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    spec = project.spec()
+    _OPENED.clear()
+    _OPENED[spec] = project
+    context = multiprocessing.get_context(start_method)
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker,
+                             initargs=(spec,)) as pool:
+        futures = [pool.submit(run_in_worker, spec, job) for job in jobs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def run_on_cluster(project: Project, jobs: list[Job], scheduler: str) -> Iterator[JobResult]:
+    """Jobs on a Dask cluster (`poster build --scheduler tcp://HOST:PORT`). Workers must see the
+    project at the same path (a shared or identical checkout) and have the engine installed
+    (`pip install 'poster-engine[distributed]'`). They return bytes; the client writes."""
     try:
         from distributed import Client, as_completed
     except ImportError:
         raise PosterError(Diagnostic("--scheduler needs Dask; install it with pip install "
                                      "'poster-engine[distributed]'")) from None
-    from poster_engine.batch.build import _run_in_worker
-
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise PosterError(Diagnostic(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
                                      "start it (dask scheduler) or fix --scheduler")) from None
+    spec = project.spec()
     with client:
         # pure=False: the same job is rendered again if asked again (its inputs may have changed).
-        futures = client.map(_run_in_worker, [spec] * len(jobs), jobs, pure=False)
+        futures = client.map(run_in_worker, [spec] * len(jobs), jobs, pure=False)
         # This client is not the process-wide default, so as_completed gets its loop explicitly
         # and each future fetches its result through the client that made it.
         for future in as_completed(futures, loop=client.loop):
             yield future.result()
+
+
+def execute(project: Project, jobs: list[Job], workers: int = 1, scheduler: str | None = None,
+            start_method: str | None = None) -> Iterator[JobResult]:
+    """Each job's result as it completes, from the executor the options choose."""
+    if not jobs:
+        return iter(())
+    if scheduler:
+        return run_on_cluster(project, jobs, scheduler)
+    if workers <= 1 or len(jobs) == 1:
+        return run_here(project, jobs)
+    return run_in_pool(project, jobs, workers, start_method)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from poster_engine.project.content import Campaign
-from poster_engine.compose.typography import DEFAULT_LANG
+from poster_engine.core.languages import DEFAULT_LANG
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f2;color:#111418}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Mapping
 
-from poster_engine.project.content import Campaign, Poster
+from poster_engine.project.content import Poster
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
 from poster_engine.project.fonts import FontLibrary
@@ -17,9 +17,9 @@ from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, S
 from poster_engine.project.markup import MarkupError, parse_markup
 from poster_engine.compose.qr import QrCode, make_qr
 from poster_engine.compose.typeset import Box, Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
-from poster_engine.compose.typography import DEFAULT_LANG
+from poster_engine.core.languages import DEFAULT_LANG
 from poster_engine.compose.visuals import PRINT_PPI, visual_svg
-from poster_engine.project.workspace import Workspace
+from poster_engine.project.loader import Project
 
 PALETTE_KEYS = ("background", "text", "accent")
 QR_MIN_MM = 15.0
@@ -77,7 +77,7 @@ DISPLAY_FROM = 7.0
 UPPERCASE_TRACKING = 50.0
 
 
-def text_rules(slot: Slot, layout: Layout, ws: Workspace, lang: str = DEFAULT_LANG) -> TextRules:
+def text_rules(slot: Slot, layout: Layout, fonts: FontLibrary, lang: str = DEFAULT_LANG) -> TextRules:
     """A text slot's data-* attributes → TextRules (fonts resolved from the project's fonts/)."""
     names = tuple(n.strip() for n in slot.rules.get("font", "Inter-Regular").split(",") if n.strip())
     size_min = _num(slot, "size-min", layout)
@@ -91,7 +91,7 @@ def text_rules(slot: Slot, layout: Layout, ws: Workspace, lang: str = DEFAULT_LA
     if uppercase and "case" not in features:
         features.append("case")  # case-sensitive forms: hyphens, dashes and brackets raised to the capitals
     return TextRules(
-        faces=font_faces(ws.fonts, names, layout.file, slot.line),
+        faces=font_faces(fonts, names, layout.file, slot.line),
         size_min=size_min,
         size_max=size_max,
         line_height=_num(slot, "line-height", layout, 1.15),
@@ -178,11 +178,11 @@ def _source_key(field_names: list[str]) -> str:
 
 
 class _Composer:
-    def __init__(self, ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, lang: str,
+    def __init__(self, project: Project, poster: Poster, fmt: Format, lang: str,
                  raster_scale: float | None = None, row: Mapping[str, str] | None = None):
-        self.ws, self.poster, self.fmt, self.lang, self.raster_scale = ws, poster, fmt, lang, raster_scale
-        self.layout = load_layout(ws.root, poster.spec.layout, fmt)
-        self.fields: Fields = poster_fields(campaign, poster, lang, row)
+        self.project, self.poster, self.fmt, self.lang, self.raster_scale = project, poster, fmt, lang, raster_scale
+        self.layout = load_layout(project.root, poster.spec.layout, fmt)
+        self.fields: Fields = poster_fields(project.campaign, poster, lang, row)
         self.blocks: dict[str, TextBlock] = {}
         self.qrs: dict[str, PlacedQr] = {}
 
@@ -210,7 +210,7 @@ class _Composer:
         except MarkupError as exc:
             raise self.error(f"slot '{slot.name}': {exc}", _source_key(names)) from None
         shown = _excerpt("".join(s.text for s in spans))
-        rules = text_rules(slot, self.layout, self.ws, self.lang)
+        rules = text_rules(slot, self.layout, self.project.fonts, self.lang)
         try:
             block = fit_text(spans, slot.box, rules)
         except TextDoesNotFit as exc:
@@ -273,7 +273,7 @@ class _Composer:
             if slot.rules.get("optional") == "true" or self.poster.spec.layout == "stat":
                 return ""
             raise self.error(f"layout '{self.layout.family}' needs a visual", "visual")
-        path = self.ws.root / ref
+        path = self.project.root / ref
         if self.raster_scale is not None:
             px_per_unit = self.layout.scale * self.raster_scale
         elif self.fmt.medium == "print":
@@ -305,7 +305,7 @@ class _Composer:
         return doc.encode("utf-8")
 
 
-def compose(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
+def compose(project: Project, poster: Poster, fmt: Format,
             lang: str = DEFAULT_LANG, raster_scale: float | None = None,
             row: Mapping[str, str] | None = None) -> Composition:
     """Compose one poster at one format in one language. Raises PosterError with the file and line.
@@ -313,6 +313,6 @@ def compose(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format,
     `raster_scale` (output px per format unit) resamples photos for a smaller target, e.g. a
     screen preview; by default they get 300 ppi on print formats and 1 px per px on social ones.
     """
-    c = _Composer(ws, campaign, poster, fmt, lang, raster_scale, row)
+    c = _Composer(project, poster, fmt, lang, raster_scale, row)
     svg = c.document()
     return Composition(poster, c.layout, lang, c.fields["title"], svg, c.blocks, c.qrs)

@@ -1,82 +1,13 @@
-"""Plain text from YAML → typographically correct text per language (spaces, apostrophes, numbers, hyphens)."""
+"""Plain text from YAML → typographically correct text per language: spacing rules, numbers, lists, hyphenation points."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
-NBSP = "\u00a0"  # espace insécable (mot): before ':' and inside « »
-NNBSP = "\u202f"  # espace fine insécable: before ; ! ? %, and as thousands separator
+from poster_engine.core.languages import LANGUAGES, NBSP
+
 HYPHEN = "-"  # added at a hyphenated line end (U+002D: every bundled font has it)
-
-# Units and short words that must stay on the line of the number before them.
-_UNITS = r"(?:kg|g|t|km|m|cm|mm|min|h|%|€|ans?|fois|points?|milliards?|millions?|years?|billions?|am|pm)"
-
-
-def french(text: str) -> str:
-    """Apply French typographic spacing to prose (never to URLs, which callers keep apart).
-
-    Rules (Lexique des règles typographiques en usage à l'Imprimerie nationale):
-    - U+202F (fine insécable) before ; ! ? and %;
-    - U+00A0 (insécable) before : (where the author typed a space) and inside « »;
-    - ’ for the apostrophe;
-    - digit groups '40 000' joined by U+202F; a number and its unit never split.
-    """
-    t = text.replace("'", "’")
-    # Collapse any space (or none) before high punctuation to the right no-break space.
-    t = re.sub(r"[ \u00a0\u202f]*([;!?])", lambda m: NNBSP + m.group(1), t)
-    # ':' is also English punctuation (titles such as "Apple: The…"): only a space the author typed
-    # becomes no-break, none is added.
-    t = re.sub(r"(?<=\S)[ \u00a0\u202f]+:(?=\s|$)", NBSP + ":", t)
-    t = re.sub(r"(?<=\d)[ \u00a0\u202f]*%", NNBSP + "%", t)
-    t = re.sub(r"«[ \u00a0\u202f]*", "«" + NBSP, t)
-    t = re.sub(r"[ \u00a0\u202f]*»", NBSP + "»", t)
-    # Start of a line: no space may precede the punctuation we just attached.
-    t = re.sub(r"(^|\n)[\u00a0\u202f]+(?=[;!?:])", r"\1", t)
-    t = re.sub(r"(?<=\d) (?=\d{3}\b)", NNBSP, t)
-    t = re.sub(rf"(?<=\d) (?={_UNITS}\b)", NBSP, t)
-    t = re.sub(r"(?<=\d) (?=%)", NNBSP, t)
-    return _keep_dashes_at_line_end(t)
-
-
-def _keep_dashes_at_line_end(text: str) -> str:
-    """'2025 – 9h', 'Titre — crédits': the dash stays with what precedes it, so no line starts with one."""
-    return re.sub(r" (?=[–—] )", NBSP, text)
-
-
-def english(text: str) -> str:
-    """Apply English typography to prose: no space before : ; ! ? %, ’ apostrophes, units kept with numbers.
-
-    An author's French habit ('Source : x') is corrected rather than kept: English sets the
-    punctuation tight against the word.
-    """
-    t = text.replace("'", "’")
-    t = re.sub(r"(?<=\S)[ \u00a0\u202f]+([:;!?])(?=\s|$)", r"\1", t)
-    t = re.sub(r"(?<=\d)[ \u00a0\u202f]+%", "%", t)
-    t = re.sub(rf"(?<=\d) (?={_UNITS}\b)", NBSP, t)
-    return _keep_dashes_at_line_end(t)
-
-
-@dataclass(frozen=True)
-class Language:
-    """What a language changes in the typesetting: spacing rules, number locale, quotes, hyphenation."""
-
-    code: str  # as in messages.yaml (`text: {fr: …, en: …}`) and `--lang`
-    locale: str  # Babel/CLDR locale: digit grouping, decimal mark, lists ("A et B", "A and B")
-    hyphenation: str  # pyphen dictionary
-    quotes: tuple[str, str]
-    percent_space: str  # between a number and '%': house style, not CLDR (fr CLDR says U+00A0)
-    prose: Callable[[str], str]
-
-
-LANGUAGES: dict[str, Language] = {
-    "fr": Language("fr", "fr_FR", "fr", ("«\u00a0", "\u00a0»"), NNBSP, french),  # no-break inside « »
-    # British English: the campaign is European (programme, labour) and en_GB patterns hyphenate so.
-    "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english),
-}
-DEFAULT_LANG = "fr"  # the campaign's language: a plain YAML string is French
 
 
 def prose(text: str, lang: str) -> str:

@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from poster_engine.project.content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec, load_campaign
+from poster_engine.project.content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec
+from poster_engine.project.loader import Project, open_project
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
-from poster_engine.core.formats import FORMATS, GROUPS, MM_PER_INCH, Format, expand
+from poster_engine.core.formats import FORMATS, MM_PER_INCH, Format, expand
 from poster_engine.render.keys import content_key, template_text
 from poster_engine.plan import Job
-from poster_engine.compose.typography import DEFAULT_LANG
-from poster_engine.project.workspace import Workspace
 
 PREVIEW_LONG_SIDE_PX = 600  # screen size: enough to judge a layout, ~20x cheaper than print pixels
 WATCHED_DIRS = ("posters", "layouts", "visuals", "fonts")
@@ -62,13 +61,13 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     return f"visuals/{files[0].name}" if files else None
 
 
-def _campaign_formats(campaign: Campaign) -> list[str]:
+def _campaign_formats(campaign: Campaign, formats: dict[str, Format]) -> list[str]:
     """The formats the campaign's posters use, in registry order (all of them if there are no posters)."""
-    used = {f for p in campaign.posters.values() for f in expand(p.spec.formats, FORMATS)}
-    return [f for f in FORMATS if f in used] or list(FORMATS)
+    used = {f for p in campaign.posters.values() for f in expand(p.spec.formats, formats)}
+    return [f for f in formats if f in used] or list(formats)
 
 
-def sample_posters(campaign: Campaign, family: str) -> list[Poster]:
+def sample_posters(campaign: Campaign, family: str, formats: dict[str, Format] = FORMATS) -> list[Poster]:
     """Two posters for layout `family` from the campaign's content: its first message, stat and film,
     and its longest ones (to stress the fitting). Errors point at the text's line in messages.yaml."""
     from poster_engine.project.sources import load_yaml
@@ -94,7 +93,7 @@ def sample_posters(campaign: Campaign, family: str) -> list[Poster]:
             # A template not yet registered as a family is composed all the same: its file is read by name.
             "layout": family if family in LAYOUT_FAMILIES else LAYOUT_FAMILIES[0],
             "message": message, "stat": stat, "film": film, "visual": visual,
-            "colors": palette, "formats": _campaign_formats(campaign),
+            "colors": palette, "formats": _campaign_formats(campaign, formats),
         }).model_copy(update={"layout": family})
         key_lines = {key: lines[(table, ref)] for key, table, ref in
                      (("message", "messages", message), ("stat", "stats", stat), ("film", "films", film))
@@ -161,7 +160,7 @@ class Preview:
         self.posters, self.layouts = list(posters), list(layouts)
         self.long_side_px = long_side_px
         self._check_selection()
-        self.ws = Workspace(self.root)
+        self.formats: dict[str, Format] = dict(FORMATS)  # the project's registry, once it is opened
         self.rows: list[Row] = []
         self.errors: list[str] = []  # problems that concern every row (e.g. messages.yaml)
         self.busy = False
@@ -203,7 +202,7 @@ class Preview:
                 "campaign": self.campaign_name,
                 "errors": list(self.errors),
                 "formats": [{"name": f.name, "label": f.label, "medium": f.medium, "page": list(f.page)}
-                            for f in FORMATS.values()],
+                            for f in self.formats.values()],
                 "rows": [{
                     "id": r.id, "kind": r.kind, "title": r.title, "note": r.note, "error": r.error,
                     "cards": [{
@@ -228,28 +227,29 @@ class Preview:
             from poster_engine.project.fonts import library
 
             library.cache_clear()  # fonts are parsed once per process: re-read the folder
-            self.ws = Workspace(self.root)
         try:
-            campaign = load_campaign(self.root, {*FORMATS, *GROUPS})
+            project = open_project(self.root)
         except PosterError as exc:
             with self._lock:
                 self.errors = [str(d) for d in exc.diagnostics]
                 self._publish()
             return
-        selected = self._select(campaign)
+        campaign, formats = project.campaign, project.formats
+        selected = self._select(campaign, formats)
         shown_files = {f"posters/{pid}.yaml" for pid in selected}
         whole_project = not self.posters and not self.layouts
         # Samples join the campaign's posters so they take the same path as `poster build`.
-        full = Campaign(campaign.root, campaign.messages,
-                        {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
-                        campaign.diagnostics, campaign.sources)
+        full = project.with_campaign(Campaign(
+            campaign.root, campaign.messages, {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
+            campaign.diagnostics, campaign.sources, campaign.message_lines))
         with self._lock:
             self.campaign_name = campaign.messages.campaign.name.shown()
+            self.formats = formats
             # A broken poster file is reported on its own row; on the whole-project page, a file
             # with no row (e.g. a bad file name) is reported at the top.
             self.errors = [str(d) for d in campaign.diagnostics if whole_project and d.file not in shown_files]
-            self.rows = self._rows(campaign, selected)
-            jobs = [(row.cards[f], Job(row.id, FORMATS[f])) for row in self.rows if selected.get(row.id)
+            self.rows = self._rows(campaign, selected, formats)
+            jobs = [(row.cards[f], Job(row.id, formats[f])) for row in self.rows if selected.get(row.id)
                     for f in row.formats]
         todo = [(card, job, key) for card, job in jobs
                 if (key := self._content_key(full, job)) is None or key != card.key]
@@ -265,17 +265,17 @@ class Preview:
                 self.busy = False
                 self._publish()
 
-    def _content_key(self, campaign: Campaign, job: Job) -> str | None:
+    def _content_key(self, project: Project, job: Job) -> str | None:
         try:
-            return content_key(self.ws, campaign, campaign.posters[job.poster_id], job.format, job.lang)
+            return content_key(project, project.campaign.posters[job.poster_id], job.format, job.lang)
         except PosterError:  # bad content breaks the render too, which says why; a bug must surface
             return None
 
-    def _render(self, campaign: Campaign, card: Card, job: Job, key: str | None) -> None:
-        from poster_engine.batch.build import render_screen
+    def _render(self, project: Project, card: Card, job: Job, key: str | None) -> None:
+        from poster_engine.render.job import render_screen
 
         try:
-            composition, png = render_screen(self.ws, campaign, job, self.long_side_px)
+            composition, png = render_screen(project, job, self.long_side_px)
         except PosterError as exc:
             error = "\n".join(str(d) for d in exc.diagnostics)
         except Exception as exc:  # a bug or an unexpected file: one line, and the preview lives on
@@ -291,7 +291,7 @@ class Preview:
             card.error, card.key = error, key
             self._publish()
 
-    def _select(self, campaign: Campaign) -> dict[str, Poster | None]:
+    def _select(self, campaign: Campaign, formats: dict[str, Format]) -> dict[str, Poster | None]:
         """The posters (and layout samples) on the page, in page order. Broken poster files are
         selected by name; their rows show the error and keep their last images."""
         on_disk = sorted(p.stem for p in campaign.sources if p.parent.name == "posters" and POSTER_ID.match(p.stem))
@@ -305,11 +305,11 @@ class Preview:
                     campaign.posters[pid].spec.layout in self.layouts if pid in campaign.posters else pid in shown)]
         selected: dict[str, Poster | None] = {pid: campaign.posters.get(pid) for pid in ids}
         for family in self.layouts:
-            for sample in sample_posters(campaign, family):
+            for sample in sample_posters(campaign, family, formats):
                 selected[sample.id] = sample
         return selected
 
-    def _rows(self, campaign: Campaign, selected: dict[str, Poster | None]) -> list[Row]:
+    def _rows(self, campaign: Campaign, selected: dict[str, Poster | None], registry: dict[str, Format]) -> list[Row]:
         """New rows for the selection, keeping each card (and its last good image) that still exists."""
         old = {r.id: r for r in self.rows}
         rows = []
@@ -322,7 +322,7 @@ class Preview:
                 rows.append(row)
                 continue
             kind = next((p.rstrip(":") for p in SAMPLE_PREFIXES if pid.startswith(p)), "poster")
-            formats = [f for f in FORMATS if f in expand(poster.spec.formats, FORMATS)]
+            formats = [f for f in registry if f in expand(poster.spec.formats, registry)]
             if kind == "poster":
                 note = f"{poster.file} · layout {poster.spec.layout}"
             else:

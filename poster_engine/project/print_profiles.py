@@ -1,4 +1,5 @@
-"""Print profiles (bleed, marks, ink limit, ICC, PDF flavour) and brand swatches: presets + project.yaml."""
+"""Print profiles (bleed, marks, ink limit, ICC, PDF flavour) and brand swatches: the presets, and the
+settings one build prints with (project.yaml adds profiles and swatches: project/settings.py)."""
 
 from __future__ import annotations
 
@@ -85,63 +86,9 @@ class PrintSettings:
                                      f"print profile '{self.profile.name}'", "project.yaml"))
 
 
-def _cmyk(value, where: str, line: int | None) -> CMYK:
-    if (not isinstance(value, list) or len(value) != 4
-            or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value)):
-        raise PosterError(Diagnostic(f"{where}: CMYK must be four percentages, e.g. [0, 100, 100, 0]",
-                                     "project.yaml", line))
-    return tuple(v / 100 for v in value)  # type: ignore[return-value]
-
-
-def _read_project(root: Path) -> tuple[dict[str, PrintProfile], dict[str, Swatch]]:
-    """The presets plus project.yaml's own print profiles, and its brand swatches (read once)."""
-    from poster_engine.project.sources import load_yaml
-
-    presets = dict(PRESETS)
-    swatches: dict[str, Swatch] = {}
-    path = Path(root) / "project.yaml"
-    if not path.is_file():
-        return presets, swatches
-    src = load_yaml(path, "project.yaml")
-    data = src.data or {}
-    known = ["print_profiles", "brand_colors", "formats"]  # formats: read by formats.registry
-    unknown = set(data) - set(known)
-    if unknown:
-        key = sorted(unknown)[0]
-        raise PosterError(Diagnostic(f"unknown key '{key}'{did_you_mean(key, known)}",
-                                     "project.yaml", src.line_of((key,))))
-    for pname, spec in (data.get("print_profiles") or {}).items():
-        base = presets.get(spec.get("based_on", "fogra39")) if isinstance(spec, dict) else None
-        if base is None:
-            raise PosterError(Diagnostic(f"print profile '{pname}': 'based_on' must name a preset "
-                                         f"({', '.join(presets)})", "project.yaml", src.line_of(("print_profiles", pname))))
-        fields = {k: v for k, v in spec.items() if k != "based_on"}
-        allowed = set(PrintProfile.__dataclass_fields__) - {"name"}
-        for key in fields:
-            if key not in allowed:
-                raise PosterError(Diagnostic(f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
-                                             "project.yaml", src.line_of(("print_profiles", pname, key))))
-        if "rich_black" in fields:
-            fields["rich_black"] = _cmyk(fields["rich_black"], f"print profile '{pname}'",
-                                         src.line_of(("print_profiles", pname, "rich_black")))
-        presets[pname] = replace(base, name=pname, **fields)
-    for hexcode, spec in (data.get("brand_colors") or {}).items():
-        line = src.line_of(("brand_colors", hexcode))
-        spec = spec if isinstance(spec, dict) else {"cmyk": spec}
-        swatches[str(hexcode).upper()] = Swatch(
-            _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
-            _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None)
-    return presets, swatches
-
-
-def load_print_settings(root: Path, name: str = "fogra39") -> PrintSettings:
-    """The named profile (presets, or project.yaml `print_profiles:`) and the brand swatches."""
-    presets, swatches = _read_project(root)
-    if name not in presets:
-        raise PosterError(Diagnostic(f"unknown print profile '{name}'{did_you_mean(name, presets)}"))
-    return PrintSettings(presets[name], swatches, (Path(root) / "icc", PACKAGE_ICC))
-
-
-def list_profiles(root: Path) -> dict[str, PrintProfile]:
-    """Presets plus the project's own profiles, for `poster list`."""
-    return _read_project(root)[0]
+def select_print_settings(root: Path, profiles: dict[str, PrintProfile], swatches: dict[str, Swatch],
+                          name: str) -> PrintSettings:
+    """The named profile (presets, or project.yaml `print_profiles:`) with the project's brand swatches."""
+    if name not in profiles:
+        raise PosterError(Diagnostic(f"unknown print profile '{name}'{did_you_mean(name, profiles)}"))
+    return PrintSettings(profiles[name], swatches, (Path(root) / "icc", PACKAGE_ICC))

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from poster_engine.project.content import Campaign, Poster
+from poster_engine.project.loader import Project
 from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.formats import MM_PER_INCH, Format
 from poster_engine.plan import plan_jobs
-from poster_engine.compose.typography import DEFAULT_LANG
-from poster_engine.project.workspace import Workspace
+from poster_engine.core.languages import DEFAULT_LANG
 
 # --- the rules --------------------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ def _qr_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
                           f"not read it; make the slot larger or the URL shorter ({len(qr.code.url)} characters)")
 
 
-def _resolution_findings(ws: Workspace, comp, fmt: Format, where: str) -> Iterable[Finding]:
+def _resolution_findings(project: Project, comp, fmt: Format, where: str) -> Iterable[Finding]:
     from PIL import Image
 
     from poster_engine.compose.visuals import _crop
@@ -200,7 +200,7 @@ def _resolution_findings(ws: Workspace, comp, fmt: Format, where: str) -> Iterab
     if not ref or ref.lower().endswith(".svg"):
         return
     try:
-        with Image.open(ws.root / ref) as im:  # reads the header only
+        with Image.open(project.root / ref) as im:  # reads the header only
             size = im.size
     except Exception:
         return  # compose already reported an unreadable image
@@ -221,26 +221,27 @@ def _resolution_findings(ws: Workspace, comp, fmt: Format, where: str) -> Iterab
                           f"{ref} is enlarged {out_w / crop_w:.1f}× in slot '{slot.name}' (soft on screen)")
 
 
-def check_campaign(ws: Workspace, campaign: Campaign, langs: list[str] | None = None,
+def check_campaign(project: Project, langs: list[str] | None = None,
                    posters: list[str] | None = None) -> list[Finding]:
     """Every finding for the selected posters, each in its own formats and the given languages."""
+    campaign = project.campaign
     findings = [Finding("error", f"{d.file}:{d.line}" if d.line else (d.file or "?"), "input", d.message)
                 for d in campaign.diagnostics]
     findings += _content_findings(campaign)
-    for job in plan_jobs(campaign, posters, None, langs, print_profile=ws.print_settings.profile):
+    for job in plan_jobs(project, posters, None, langs):
         fmt = job.format
         where = f"{job.poster_id}/{fmt.name}" + ("" if job.lang == DEFAULT_LANG else f"-{job.lang}")
         try:
             from poster_engine.compose.document import compose
 
-            comp = compose(ws, campaign, campaign.posters[job.poster_id], fmt, job.lang)
+            comp = compose(project, campaign.posters[job.poster_id], fmt, job.lang)
         except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…
             findings += [Finding("error", where, "fit" if "does not fit" in d.message else "compose", str(d))
                          for d in exc.diagnostics]
             continue
         findings += _text_findings(comp, fmt, where)
         findings += _qr_findings(comp, fmt, where)
-        findings += _resolution_findings(ws, comp, fmt, where)
+        findings += _resolution_findings(project, comp, fmt, where)
     return findings
 
 

@@ -1,4 +1,4 @@
-"""`[Job]` → a contact sheet for sign-off: every poster in each format, captioned, as proof.pdf + proof.png.
+"""`[Job]` → a contact sheet for sign-off: every poster in each format, captioned, as PDF and PNG bytes.
 
 Each job is composed by the build's own path and drawn at screen size (`render_screen`), print
 formats cut to their trim (what the reader will see). Sheets are A3 landscape at 150 ppi, 6 × 3
@@ -10,12 +10,10 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from poster_engine.project.content import Campaign
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
-from poster_engine.project.workspace import Workspace
+from poster_engine.project.loader import Project
 
 SHEET_PX = (2480, 1754)  # A3 landscape at 150 ppi
 SHEET_PPI = 150
@@ -28,7 +26,9 @@ PAPER, INK, MUTED, BAD = "#FFFFFF", "#1D1D22", "#6B6B74", "#B3261E"
 
 
 @dataclass
-class ProofReport:
+class Proof:
+    pdf: bytes = b""  # one page per sheet
+    png: bytes = b""  # the sheets one below the other
     sheets: int = 0
     errors: list[Diagnostic] = field(default_factory=list)
 
@@ -40,22 +40,22 @@ class _Cell:
     error: str | None = None
 
 
-def _font(ws: Workspace, name: str, size: int):
+def _font(project: Project, name: str, size: int):
     """Captions in the project's own fonts (never the system's); Pillow's built-in face otherwise."""
     from PIL import ImageFont
 
-    path = ws.fonts.files.get(name)
+    path = project.fonts.files.get(name)
     return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
 
 
-def _thumbnail(ws: Workspace, campaign: Campaign, job: Job, cell: tuple[int, int] = CELL):
+def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL):
     from PIL import Image, ImageOps
 
-    from poster_engine.batch.build import render_screen
+    from poster_engine.render.job import render_screen
 
     fmt = job.format
     px_per_unit = OVERSAMPLE * min(cell[0] / fmt.width, cell[1] / fmt.height)
-    _, png = render_screen(ws, campaign, job, round(max(fmt.page) * px_per_unit))
+    _, png = render_screen(project, job, round(max(fmt.page) * px_per_unit))
     image = Image.open(io.BytesIO(png)).convert("RGB")
     bleed = round(fmt.bleed * image.width / fmt.page[0])
     if bleed:
@@ -63,14 +63,15 @@ def _thumbnail(ws: Workspace, campaign: Campaign, job: Job, cell: tuple[int, int
     return ImageOps.contain(image, cell, Image.LANCZOS)
 
 
-def _sheet(ws: Workspace, title: str, cells: list[_Cell], number: int, total: int):
+def _sheet(project: Project, title: str, cells: list[_Cell], number: int, total: int):
     from PIL import Image, ImageDraw
 
     sheet = Image.new("RGB", SHEET_PX, PAPER)
     draw = ImageDraw.Draw(sheet)
-    bold, regular, small = _font(ws, "Inter-Bold", 34), _font(ws, "Inter-Regular", 24), _font(ws, "Inter-Regular", 20)
+    bold, regular, small = (_font(project, "Inter-Bold", 34), _font(project, "Inter-Regular", 24),
+                           _font(project, "Inter-Regular", 20))
     draw.text((MARGIN, MARGIN), f"{title} — proof for sign-off", font=bold, fill=INK)
-    draw.text((SHEET_PX[0] - MARGIN, MARGIN + 8), f"sheet {number}/{total} · {ws.timestamp:%Y-%m-%d}",
+    draw.text((SHEET_PX[0] - MARGIN, MARGIN + 8), f"sheet {number}/{total} · {project.timestamp:%Y-%m-%d}",
               font=regular, fill=MUTED, anchor="ra")
     top = MARGIN + HEADER
     for i, cell in enumerate(cells):
@@ -86,45 +87,42 @@ def _sheet(ws: Workspace, title: str, cells: list[_Cell], number: int, total: in
             draw.rectangle((x, y, x + CELL[0] - 1, y + CELL[1] - 1), fill="#FBEAEA", outline=BAD, width=3)
             text = "\n".join(textwrap.wrap(f"FAILED: {cell.error}", 30)[:16])
             draw.multiline_text((x + 14, y + 14), text, font=small, fill=BAD, spacing=6)
-        draw.text((x, y + CELL[1] + 12), cell.job.poster_id, font=_font(ws, "Inter-SemiBold", 22), fill=INK)
+        draw.text((x, y + CELL[1] + 12), cell.job.poster_id, font=_font(project, "Inter-SemiBold", 22), fill=INK)
         draw.text((x, y + CELL[1] + 38), cell.job.format.name, font=small, fill=MUTED)
     return sheet
 
 
-def write_proof(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Path) -> ProofReport:
-    """Draw the contact sheet of `jobs` into out_dir/proof.pdf and proof.png (each written atomically).
+def proof_sheets(project: Project, jobs: list[Job]) -> Proof:
+    """Draw the contact sheet of `jobs` as a PDF (one page per sheet) and a PNG (the sheets stacked).
 
     A job that fails is drawn as a red cell with its error and reported; the others go on.
     """
     from PIL import Image
 
-    from poster_engine.batch.build import write_atomic
-
-    report = ProofReport()
+    report = Proof()
     cells = []
     for job in jobs:
         try:
-            cells.append(_Cell(job, _thumbnail(ws, campaign, job)))
+            cells.append(_Cell(job, _thumbnail(project, job)))
         except PosterError as exc:
             report.errors.extend(exc.diagnostics)
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     per_sheet = COLUMNS * ROWS
     groups = [cells[i:i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
-    title = campaign.messages.campaign.name.get("fr") or ""  # the campaign's own language
-    sheets = [_sheet(ws, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
+    title = project.campaign.messages.campaign.name.get("fr") or ""  # the campaign's own language
+    sheets = [_sheet(project, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
     report.sheets = len(sheets)
 
     pdf = io.BytesIO()
     sheets[0].save(pdf, "PDF", save_all=True, append_images=sheets[1:], resolution=SHEET_PPI,
                    title=f"{title} — proof", producer="poster-engine",
-                   creationDate=ws.timestamp.utctimetuple(), modDate=ws.timestamp.utctimetuple())
+                   creationDate=project.timestamp.utctimetuple(), modDate=project.timestamp.utctimetuple())
     strip = Image.new("RGB", (SHEET_PX[0], SHEET_PX[1] * len(sheets) + 8 * (len(sheets) - 1)), "#9A9AA2")
     for n, sheet in enumerate(sheets):
         strip.paste(sheet, (0, n * (SHEET_PX[1] + 8)))
     png = io.BytesIO()
     strip.save(png, "PNG", compress_level=6)
-    write_atomic(out_dir / "proof.pdf", pdf.getvalue())
-    write_atomic(out_dir / "proof.png", png.getvalue())
+    report.pdf, report.png = pdf.getvalue(), png.getvalue()
     return report
 
 
@@ -133,7 +131,7 @@ def write_proof(ws: Workspace, campaign: Campaign, jobs: list[Job], out_dir: Pat
 CONTACT_HEIGHT, CONTACT_WIDTH = 420, 2400
 
 
-def contact_sheet(ws: Workspace, campaign: Campaign, jobs: list[Job]) -> bytes:
+def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
     """One poster's formats (`jobs`) on one PNG, each cut to its trim and captioned with its format."""
     from PIL import Image, ImageDraw
 
@@ -142,7 +140,7 @@ def contact_sheet(ws: Workspace, campaign: Campaign, jobs: list[Job]) -> bytes:
         fmt = job.format
         cell = (round(CONTACT_HEIGHT * fmt.width / fmt.height), CONTACT_HEIGHT)
         try:
-            cells.append(_Cell(job, _thumbnail(ws, campaign, job, cell)))
+            cells.append(_Cell(job, _thumbnail(project, job, cell)))
         except PosterError as exc:
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     rows: list[list[_Cell]] = [[]]
@@ -157,9 +155,9 @@ def contact_sheet(ws: Workspace, campaign: Campaign, jobs: list[Job]) -> bytes:
     row_h = CONTACT_HEIGHT + CAPTION + GUTTER
     sheet = Image.new("RGB", (CONTACT_WIDTH, 2 * MARGIN + HEADER + len(rows) * row_h), PAPER)
     draw = ImageDraw.Draw(sheet)
-    caption, small = _font(ws, "Inter-SemiBold", 22), _font(ws, "Inter-Regular", 20)
+    caption, small = _font(project, "Inter-SemiBold", 22), _font(project, "Inter-Regular", 20)
     if jobs:
-        draw.text((MARGIN, MARGIN), f"{jobs[0].poster_id} — {len(jobs)} formats", font=_font(ws, "Inter-Bold", 34),
+        draw.text((MARGIN, MARGIN), f"{jobs[0].poster_id} — {len(jobs)} formats", font=_font(project, "Inter-Bold", 34),
                   fill=INK)
     for r, row in enumerate(rows):
         x, y = MARGIN, MARGIN + HEADER + r * row_h

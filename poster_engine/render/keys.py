@@ -18,14 +18,12 @@ import re
 from pathlib import Path
 
 from poster_engine import __version__
-from poster_engine.project.content import Campaign, Poster
+from poster_engine.project.content import Poster
+from poster_engine.project.files import file_digest
+from poster_engine.project.loader import Project
 from poster_engine.compose.fields import FIELD, poster_fields
 from poster_engine.core.formats import Format
-from poster_engine.compose.typography import DEFAULT_LANG
-from poster_engine.project.workspace import Workspace
-
-_digests: dict[tuple[str, int, int], str] = {}
-
+from poster_engine.core.languages import DEFAULT_LANG
 
 def template_text(layout_file: Path) -> str:
     """A template read as text for a quick look (regexes); a missing file fails later, with its line."""
@@ -33,20 +31,6 @@ def template_text(layout_file: Path) -> str:
         return layout_file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-
-
-def file_digest(path: Path | None) -> str | None:
-    """SHA-256 of a file's bytes, memoised per (path, mtime, size): a rebuild hashes only what changed."""
-    try:
-        st = path.stat() if path else None
-    except OSError:
-        return None
-    if st is None:
-        return None
-    memo = (str(path), st.st_mtime_ns, st.st_size)
-    if memo not in _digests:
-        _digests[memo] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _digests[memo]
 
 
 def layout_reads(layout_file: Path) -> tuple[set[str], set[str]]:
@@ -58,14 +42,14 @@ def layout_reads(layout_file: Path) -> tuple[set[str], set[str]]:
     return fonts, set(FIELD.findall(text))
 
 
-def content_key(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, lang: str = DEFAULT_LANG,
+def content_key(project: Project, poster: Poster, fmt: Format, lang: str = DEFAULT_LANG,
                 row: dict[str, str] | None = None) -> str:
     """Everything a job's bytes depend on: its spec, the text fields its layout names, the files it reads."""
-    layout_file = ws.root / "layouts" / f"{poster.spec.layout}.svg"
+    layout_file = project.root / "layouts" / f"{poster.spec.layout}.svg"
     font_names, field_names = layout_reads(layout_file)
     # The engine may draw a named font's display or text cut (by size) and a heavier weight
     # (**emphasis**): a change to any of them can change the pixels.
-    lib, used = ws.fonts, set()
+    lib, used = project.fonts, set()
     for name in font_names:
         for cut in {name, lib.optical_cut(name, True), lib.optical_cut(name, False)}:
             used.add(cut)
@@ -73,13 +57,13 @@ def content_key(ws: Workspace, campaign: Campaign, poster: Poster, fmt: Format, 
             if heavier:
                 used.update({heavier, lib.optical_cut(heavier, True), lib.optical_cut(heavier, False)})
     fonts = sorted((n, file_digest(lib.files.get(n))) for n in used)
-    fields = {k: v for k, v in poster_fields(campaign, poster, lang, row).items() if k in field_names}
-    visual = ws.root / poster.spec.visual if poster.spec.visual else None
+    fields = {k: v for k, v in poster_fields(project.campaign, poster, lang, row).items() if k in field_names}
+    visual = project.root / poster.spec.visual if poster.spec.visual else None
     # Print jobs also depend on the profile's ICC, ink limit, marks… and on the brand swatches.
     printing = None
     if fmt.medium == "print":
-        ps = ws.print_settings
+        ps = project.print_settings
         printing = [repr(ps.profile), repr(sorted(ps.swatches.items())), file_digest(ps.icc_path())]
     parts = [__version__, repr(fmt), lang, poster.spec.model_dump_json(), fields, file_digest(layout_file),
-             file_digest(visual), fonts, printing, str(ws.timestamp)]
+             file_digest(visual), fonts, printing, str(project.timestamp)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

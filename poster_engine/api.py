@@ -1,0 +1,105 @@
+"""What the commands do, as functions: open a project, plan, build, render one job, check, proof, preview.
+
+The command line (cli.py) parses arguments, calls one of these and prints the diagnostics; tests
+and scripts call them directly. Every one takes an opened `Project` (open_project), except
+`preflight`, which reads any PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.plan import Job, plan_jobs
+from poster_engine.project.data import Row, load_rows
+from poster_engine.project.loader import Project, ProjectOptions, open_project
+
+if TYPE_CHECKING:
+    from poster_engine.qa.proof import Proof
+
+__all__ = ["Plan", "ProjectOptions", "open_project", "plan", "render_one", "shard_jobs", "write_proof"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The jobs a command will run, and the inputs it had to leave out (broken poster files, bad data rows)."""
+
+    jobs: list[Job]
+    rejected: list[Diagnostic] = field(default_factory=list)
+
+
+def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[dict[str, list[Row]], list[Diagnostic]]:
+    """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead), and
+    one diagnostic per bad row (the good rows still build)."""
+    readers = [p for pid, p in sorted(project.campaign.posters.items())
+               if p.spec.data and (not posters or pid in posters)]
+    if data is not None and not readers:
+        raise PosterError(Diagnostic("--data: none of the selected posters reads data rows; add "
+                                     "`data: data/rows.csv` to a poster whose layout names {row.…} fields"))
+    rows: dict[str, list[Row]] = {}
+    rejected: list[Diagnostic] = []
+    loaded: dict[Path, tuple[list[Row], list[Diagnostic]]] = {}
+    for poster in readers:
+        path = data if data is not None else project.root / str(poster.spec.data)
+        if path not in loaded:
+            loaded[path] = load_rows(path, project.shown(path))
+        rows[poster.id], problems = loaded[path]
+        rejected += [d for d in problems if d not in rejected]
+    return rows, rejected
+
+
+def plan(project: Project, posters: list[str] | None = None, formats: list[str] | None = None,
+         langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None) -> Plan:
+    """The selected jobs; bad names raise PosterError, broken poster files and rows are `rejected`."""
+    rows, rejected = data_rows(project, posters or [], data)
+    jobs = plan_jobs(project, posters or None, formats or None, langs or None, rows=rows, image_format=image_format)
+    return Plan(jobs, [*project.campaign.diagnostics, *rejected])
+
+
+def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
+    """`K/N`: every N-th job of the list sorted by output path, from the K-th: the same split on every
+    machine, and the N shards together are exactly the whole build."""
+    if not shard:
+        return jobs
+    k, _, n = shard.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise PosterError(Diagnostic(f"--shard {shard}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/4"))
+    ordered = sorted(jobs, key=lambda j: j.output)
+    return ordered[int(k) - 1::int(n)]
+
+
+def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
+    """One poster in one format (and one data row): the job and the finished file's bytes."""
+    from poster_engine.render.job import render_job
+
+    own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+    if own:
+        raise PosterError(own)
+    rows, rejected = data_rows(project, [poster], None) if poster in project.campaign.posters else ({}, [])
+    jobs = plan_jobs(project, [poster], [format], [lang], rows=rows)
+    if len(jobs) > 1 and jobs[0].row is None:
+        raise PosterError(Diagnostic(f"'{format}' is a group of {len(jobs)} formats; render takes one "
+                                     f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"))
+    if jobs and jobs[0].row is not None:
+        ids = [j.row.id for j in jobs if j.row is not None]
+        if row is not None and row not in ids:
+            raise PosterError(Diagnostic(f"--row: '{row}' is not a row of {project.campaign.posters[poster].spec.data}"
+                                         f"{did_you_mean(row, ids)}"))
+        jobs = [j for j in jobs if j.row is not None and j.row.id == (row or ids[0])]
+    if not jobs:
+        raise PosterError(rejected or Diagnostic(f"poster '{poster}' has no row to render; check its data file"))
+    (job,) = jobs
+    return job, render_job(project, job)
+
+
+def write_proof(project: Project, jobs: list[Job], out_dir: Path) -> Proof:
+    """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed)."""
+    from poster_engine.batch.outputs import write_atomic
+    from poster_engine.qa.proof import proof_sheets
+
+    proof = proof_sheets(project, jobs)
+    write_atomic(out_dir / "proof.pdf", proof.pdf)
+    write_atomic(out_dir / "proof.png", proof.png)
+    return proof

@@ -1,0 +1,68 @@
+"""Rendered jobs ↔ build/manifest.json: one entry per output (file, poster, format, bytes, sha256, alt, key)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from poster_engine.plan import Job
+from poster_engine.project.loader import Project
+
+PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
+PREVIEW_PX = 480  # long side of those previews
+
+
+def preview_path(job: Job) -> str | None:
+    """Where index.html finds a picture of a print job (PNG outputs are their own picture)."""
+    if job.format.medium != "print":
+        return None
+    return f"{PREVIEW_DIR}/{job.output.rsplit('.', 1)[0]}.png"
+
+
+def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt: str) -> dict:
+    poster = project.campaign.posters[job.poster_id]
+    inputs = [poster.file, f"layouts/{poster.spec.layout}.svg", poster.spec.visual, poster.spec.data]
+    entry = {
+        "poster": job.poster_id,
+        "format": job.format.name,
+        "lang": job.lang,
+        "file": job.output,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "alt": alt,
+        "inputs": [i for i in inputs if i],
+        "key": key,
+    }
+    if job.row:
+        entry["row"] = job.row.id
+    if preview_path(job):
+        entry["preview"] = preview_path(job)
+    return entry
+
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """The previous build's entries by output file; an unreadable manifest is an empty one (all rebuilt)."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        old = []
+    return {e["file"]: e for e in old if isinstance(e, dict) and "file" in e}
+
+
+def manifest_bytes(entries: dict[str, dict]) -> bytes:
+    outputs = [entries[k] for k in sorted(entries)]
+    return (json.dumps({"outputs": outputs}, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def is_up_to_date(out_dir: Path, job: Job, key: str | None, old: dict | None) -> bool:
+    """The output exists, has the recorded size, and was made from inputs with the same key."""
+    if key is None or not old or old.get("key") != key:
+        return False
+    try:
+        if (out_dir / job.output).stat().st_size != old.get("bytes"):
+            return False
+    except OSError:
+        return False
+    preview = preview_path(job)
+    return preview is None or (out_dir / preview).is_file()

@@ -1,0 +1,35 @@
+"""One `Job` → its alternative text, for screen readers (French: "Affiche : « message » — 40 000 enfants …")."""
+
+from __future__ import annotations
+
+import re
+
+from poster_engine.plan import Job
+from poster_engine.project.loader import Project
+
+
+def alt_text(project: Project, job: Job) -> str:
+    """What the image says: the message (or film title), the figure, the film; a data row's values."""
+    from poster_engine.compose.fields import poster_fields
+    from poster_engine.core.languages import LANGUAGES
+    from poster_engine.project.markup import parse_markup
+
+    campaign = project.campaign
+    fields = poster_fields(campaign, campaign.posters[job.poster_id], job.lang, job.row_fields)
+
+    def plain(name: str) -> str:
+        return "".join(s.text for s in parse_markup(fields[name])) if name in fields else ""
+
+    q = LANGUAGES[job.lang].quotes
+    what = {"fr": "Affiche", "en": "Poster"}.get(job.lang, "Poster")
+    parts = [f"{q[0]}{plain('message')}{q[1]}" if plain("message") else plain("film.title") or plain("campaign.name")]
+    if plain("stat.value"):
+        parts.append(f"{plain('stat.value')} {plain('stat.label')}".strip())
+    if plain("film.title") and plain("message"):
+        parts.append(plain("film.title"))
+    sep = "\u00a0:" if job.lang == "fr" else ":"
+    # Collapse ASCII whitespace only: str.split() would also eat the no-break spaces (U+00A0, U+202F).
+    text = re.sub(r"[ \t\n]+", " ", f"{what}{sep} {' — '.join(p for p in parts if p)}").strip() + "."
+    if job.row:
+        text = text.rstrip(".") + " — " + " · ".join(v for k, v in job.row.values if v and k != "id") + "."
+    return text

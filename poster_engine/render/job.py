@@ -1,0 +1,60 @@
+"""One `Job` → a `Composition` → the finished file's bytes: the single rendering path of build, render, preview and proof."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from poster_engine.core.diagnostics import fail
+from poster_engine.plan import Job
+from poster_engine.project.loader import Project
+
+if TYPE_CHECKING:  # compose pulls in HarfBuzz and fontTools: imported by the functions that need it
+    from poster_engine.compose.document import Composition
+
+
+def compose_job(project: Project, job: Job, raster_scale: float | None = None) -> Composition:
+    """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
+    from poster_engine.compose.document import compose
+
+    return compose(project, project.campaign.posters[job.poster_id], job.format, job.lang, raster_scale,
+                   job.row_fields)
+
+
+def export_job(project: Project, composition: Composition) -> bytes:
+    """The deliverable file: the finished print PDF, or the social image at its exact pixel size."""
+    fmt = composition.layout.format
+    if fmt.medium == "print":
+        from poster_engine.export.pdf import svg_to_pdf
+        from poster_engine.export.print.prepress import make_print_pdf
+
+        return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
+                              composition.title, project.timestamp, project.print_settings, composition.poster.file)
+    from poster_engine.export.raster import TooLarge, encode, render_rgb
+
+    image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
+    try:
+        return encode(image, fmt.image_format, fmt.max_bytes)
+    except TooLarge as exc:
+        raise fail(f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
+                   f"{fmt.name}'s {fmt.max_bytes / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
+                   composition.poster.file) from None
+
+
+def render_job(project: Project, job: Job) -> bytes:
+    """One job from content to the finished file's bytes."""
+    return export_job(project, compose_job(project, job))
+
+
+def render_screen(project: Project, job: Job, long_side_px: int) -> tuple[Composition, bytes]:
+    """The same composition as `render_job`, drawn as a PNG of `long_side_px` on its long side.
+
+    For the preview and the proof sheets: the whole page (trim + bleed) keeps its aspect, and photos
+    are resampled for the screen, so a print format is never rasterised at print resolution.
+    """
+    from poster_engine.export.raster import svg_to_png
+
+    width, height = job.format.page
+    px_per_unit = long_side_px / max(width, height)
+    composition = compose_job(project, job, px_per_unit)
+    png = svg_to_png(composition.svg, max(1, round(width * px_per_unit)), max(1, round(height * px_per_unit)))
+    return composition, png
