@@ -1,7 +1,7 @@
 """Raster images inside cairosvg: JPEG passed through to PDF, pixels handed to cairo without PNG.
 
 cairosvg's own handler decodes every raster image, re-encodes it as PNG and decodes that again, and
-cairo then stores it as Flate pixels in PDFs (12x larger than the JPEG; ../shared/PERF.md). Our
+cairo then stores it as Flate pixels in PDFs (12x larger than the JPEG; docs/performance.md §2). Our
 composer only writes `<image>` elements whose href is a data URI of a JPEG already cropped and
 resampled to its placed size, with preserveAspectRatio="none"; those are drawn here. Anything else
 goes to cairosvg's handler unchanged.

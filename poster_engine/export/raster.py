@@ -51,7 +51,7 @@ def encode(image, kind: str = "png", max_bytes: int | None = None) -> bytes:
     for quality in QUALITIES if kind != "png" else (None,):
         buf = io.BytesIO()
         if kind == "png":
-            # Level 1: 4x faster than the default for ~10 % more bytes (measured in ../shared/PERF.md).
+            # Level 1: 4x faster than the default for ~10 % more bytes (measured in docs/performance.md §2).
             image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
         elif kind == "jpeg":
             image.save(buf, "JPEG", quality=quality, optimize=True, icc_profile=srgb_profile())

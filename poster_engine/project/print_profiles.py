@@ -15,7 +15,7 @@ CMYK = tuple[float, float, float, float]  # 0..1 each
 
 @dataclass(frozen=True)
 class PrintProfile:
-    """What a printer asks for (defaults from ../shared/PRINT.md §2, the consensus of European printers)."""
+    """What a printer asks for (defaults from docs/print.md §2, the consensus of European printers)."""
 
     name: str
     label: str

@@ -1,7 +1,7 @@
 """Any PDF + a print profile → PASS/FAIL checks a printer would run (PDF/X-4, boxes, colour, ink, images).
 
 Reads the file with pikepdf only (no rendering), so it works on designers' PDFs as well as ours.
-The checklist follows PRINT.md §1 and §6.
+The checklist follows docs/print.md §3 and §12.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Cairo's RGB PDF → print PDF/X-4: CMYK everywhere it paints, page boxes, crop marks, output intent.
 
 Cairo writes RGB only (`rg`/`RG`, Flate RGB images, RGB shadings, RGB transparency groups; see
-PRINT.md §4). Every content stream (page, forms, tiling patterns, soft masks) is parsed and its
+docs/print.md §7). Every content stream (page, forms, tiling patterns, soft masks) is parsed and its
 colours rewritten by `colors.ColorConverter`; any colour construct cairo is not known to write is an
 error, never RGB passed through. Fill sizes are measured in device space (the CTM is tracked) so a
 black that is text or a thin rule stays 100 % K while a large black area gets the rich black.
