@@ -197,7 +197,7 @@ def preflight(
     for path in files:
         checks = run_preflight(path, profile)
         typer.echo(format_table(str(path), checks))
-        failed |= not all(c.ok for c in checks)
+        failed |= any(c.failed for c in checks)
     raise typer.Exit(EXIT_FAILED_JOBS if failed else 0)
 
 

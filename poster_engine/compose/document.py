@@ -45,9 +45,9 @@ class Composition:
     qrs: dict[str, PlacedQr]
 
 
-def slot_error(layout: Layout, slot: Slot, message: str) -> PosterError:
+def slot_error(layout: Layout, slot: Slot, message: str, check: str | None = None) -> PosterError:
     """An error in a layout's slot, located at the slot's line in the template."""
-    return fail(f"slot '{slot.name}': {message}", layout.file, slot.line)
+    return fail(f"slot '{slot.name}': {message}", layout.file, slot.line, check=check, slot=slot.name)
 
 
 def _num(slot: Slot, key: str, layout: Layout, default: float | None = None) -> float:
@@ -186,8 +186,10 @@ class _Composer:
         self.blocks: dict[str, TextBlock] = {}
         self.qrs: dict[str, PlacedQr] = {}
 
-    def error(self, message: str, key: str) -> PosterError:
-        return PosterError(Diagnostic(message, self.poster.file, self.poster.line_of(key)))
+    def error(self, message: str, key: str, check: str | None = None, slot: Slot | None = None) -> PosterError:
+        """An error in the poster's content, located at the poster file's `key`."""
+        return PosterError(Diagnostic(message, self.poster.file, self.poster.line_of(key), check=check,
+                                      slot=slot.name if slot else None))
 
     def text(self, slot: Slot) -> str:
         # "\n" in data-text is a forced line break (typeable in Inkscape's XML editor).
@@ -217,21 +219,21 @@ class _Composer:
             raise self.error(
                 f'text "{shown}" does not fit slot \'{slot.name}\' of {self.layout.file} at format '
                 f"{self.fmt.name}, even at the minimum size {rules.size_min:g}: {exc.reason}; "
-                f"shorten the text or lower the slot's data-size-min", _source_key(names)) from None
+                f"shorten the text or lower the slot's data-size-min", _source_key(names), "fit", slot) from None
         except MissingGlyph as exc:
             char = f" '{exc.char}'" if exc.char.isprintable() else ""
             fonts = ", ".join(dict.fromkeys(f.name for face in rules.faces for f in face.fonts))
             raise self.error(
                 f'character U+{ord(exc.char):04X}{char} of text "{shown}" is in none of the fonts of slot '
                 f"'{slot.name}' ({fonts}); remove it or add a font that has it to the slot's data-font in "
-                f"{self.layout.file}", _source_key(names)) from None
+                f"{self.layout.file}", _source_key(names), "glyph", slot) from None
         sx, sy, sw, sh = self.layout.safe_box
         if any(x0 < sx - 1e-6 or y0 < sy - 1e-6 or x1 > sx + sw + 1e-6 or y1 > sy + sh + 1e-6
                for x0, y0, x1, y1 in block.ink):
             # Printers trim within the margin; stories put their UI over the bands: never ship that.
             raise slot_error(self.layout, slot, f"text outside the safe area at format {self.fmt.name} "
                              f"(margin, or a story's UI bands); move the slot inside it or add a variant "
-                             f"of this shape, e.g. layouts/{self.layout.family}.story.svg")
+                             f"of this shape, e.g. layouts/{self.layout.family}.story.svg", "safe-area")
         self.blocks[slot.name] = block
         return draw_text(block, slot.rules.get("color"))
 
@@ -249,7 +251,7 @@ class _Composer:
             module_px = math.floor(side * scale / code.total_modules)
             if module_px < QR_MIN_MODULE_PX:
                 raise slot_error(self.layout, slot, f"too small for a scannable QR code at format {self.fmt.name} "
-                                 f"({module_px} px per module); make the slot larger")
+                                 f"({module_px} px per module); make the slot larger", "qr")
             side = module_px * code.total_modules / scale
             x, y = round(x * scale) / scale, round(y * scale) / scale
         else:
@@ -259,7 +261,7 @@ class _Composer:
             if printed < min_mm - 1e-6:
                 raise slot_error(self.layout, slot, f"the QR code would print at {printed:.1f} mm at format "
                                  f"{self.fmt.name}, below the {min_mm:g} mm it needs to be scanned from "
-                                 f"{self.fmt.viewing_m:g} m; make the slot larger")
+                                 f"{self.fmt.viewing_m:g} m; make the slot larger", "qr")
         module = side / code.total_modules
         self.qrs[slot.name] = PlacedQr(code, (x, y, side, side))
         ox, oy = x + 4 * module, y + 4 * module

@@ -10,12 +10,12 @@ behind them are in README, "poster check".
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Iterable
 
 from poster_engine.project.content import Campaign, Poster
 from poster_engine.project.loader import Project
-from poster_engine.core.diagnostics import PosterError
+from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
 from poster_engine.core.formats import MM_PER_INCH, Format
 from poster_engine.plan import plan_jobs
 from poster_engine.core.languages import DEFAULT_LANG
@@ -52,14 +52,6 @@ PPI_MIN, PPI_MIN_LARGE = 300.0, 150.0
 LARGE_FORMAT_MIN_WIDTH_MM = 420.0  # A2 and larger
 
 EXAMPLE_HOSTS = ("example.org", "example.com", "example.net")
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # "error" | "warning"
-    where: str  # poster/format, or file:line for campaign-wide findings
-    check: str  # source, placeholder, contrast, type-size, qr, resolution, fit, input
-    message: str
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -105,32 +97,42 @@ def _overlaps(a, b) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
+@dataclass(frozen=True)
+class Output:
+    """The output a finding is about: a poster in a format (and language)."""
+
+    poster: str
+    format: str  # format name, `-lang` appended outside the campaign's language
+
+    def finding(self, severity: Severity, check: str, slot: str, message: str) -> Diagnostic:
+        return Diagnostic(message, severity=severity, check=check, poster=self.poster, format=self.format, slot=slot)
+
+
 # --- the checks -------------------------------------------------------------------------------
 
-def _content_findings(campaign: Campaign) -> list[Finding]:
+def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     """Statistics and links the posters use: one finding per item, however many posters use it."""
     m, out = campaign.messages, []
 
-    def where(*path) -> str:
-        line = campaign.line_of(path)
-        return f"messages.yaml:{line}" if line else "messages.yaml"
+    def warning(path: tuple, check: str, message: str) -> Diagnostic:
+        return Diagnostic(message, "messages.yaml", campaign.line_of(path), "warning", check)
 
     used_stats = sorted({p.spec.stat for p in campaign.posters.values() if p.spec.stat})
     for sid in used_stats:
         stat = m.stats[sid]
         if stat.source_placeholder:
-            out.append(Finding("warning", where("stats", sid, "source"), "source",
+            out.append(warning(("stats", sid, "source"), "source",
                                f"stat '{sid}': the source is a placeholder; give the real publication"))
         if stat.year is None:
-            out.append(Finding("warning", where("stats", sid), "source",
+            out.append(warning(("stats", sid), "source",
                                f"stat '{sid}' has no year; add year: to say when the figure was measured"))
     if m.campaign.url_placeholder or _example(m.campaign.url):
-        out.append(Finding("warning", where("campaign", "url"), "placeholder",
+        out.append(warning(("campaign", "url"), "placeholder",
                            f"campaign url {m.campaign.url} is a placeholder; put the real address before printing"))
     for fid in sorted({p.spec.film for p in campaign.posters.values() if p.spec.film}):
         link = m.films[fid].link
         if link.placeholder or _example(link.url):
-            out.append(Finding("warning", where("films", fid, "link", "url"), "placeholder",
+            out.append(warning(("films", fid, "link", "url"), "placeholder",
                                f"film '{fid}': link {link.url} is a placeholder; its QR code leads nowhere"))
     return out
 
@@ -140,7 +142,7 @@ def _example(url: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in EXAMPLE_HOSTS)
 
 
-def _text_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
+def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     poster, layout = comp.poster, comp.layout
     visuals = [s.box for s in layout.slots if s.kind == "visual"]
     background = poster.spec.colors.background
@@ -156,7 +158,7 @@ def _text_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
         if x_mm < floor_mm - 1e-9:
             out_size = f"{block.size * layout.scale:.1f} {fmt.unit}"
             # A print run cannot be zoomed: an error. A screen can (pinch): a warning.
-            yield Finding("error" if fmt.medium == "print" else "warning", where, "type-size",
+            yield out.finding("error" if fmt.medium == "print" else "warning", "type-size", slot.name,
                           f"slot '{slot.name}' sets type at {out_size} (x-height {x_mm:.2f} mm as seen), below "
                           f"{floor_mm:.2f} mm for a reading distance of {reading_distance(fmt):g} m; "
                           f"raise data-size-min in {layout.file} or shorten the text")
@@ -176,22 +178,22 @@ def _text_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
             ratio = contrast_ratio(fg, background)
             if ratio < need - 1e-9:
                 kind = "large text" if large else "body text"
-                yield Finding("error", where, "contrast",
+                yield out.finding("error", "contrast", slot.name,
                               f"slot '{slot.name}': {fg} on {background} has contrast {ratio:.2f}:1, below "
                               f"{need:g}:1 for {kind} (WCAG AA); change the poster's colors")
 
 
-def _qr_findings(comp, fmt: Format, where: str) -> Iterable[Finding]:
+def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     for name, qr in comp.qrs.items():
         module = qr.box[2] / qr.code.total_modules * comp.layout.scale  # mm (print) or px (social)
         need = QR_MIN_MODULE_MM if fmt.medium == "print" else QR_MIN_MODULE_PX
         if module < need - 1e-9:
-            yield Finding("error", where, "qr",
+            yield out.finding("error", "qr", name,
                           f"QR '{name}' has {module:.2f} {fmt.unit} modules, below {need:g} {fmt.unit}: phones will "
                           f"not read it; make the slot larger or the URL shorter ({len(qr.code.url)} characters)")
 
 
-def _resolution_findings(project: Project, comp, fmt: Format, where: str) -> Iterable[Finding]:
+def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     from PIL import Image
 
     from poster_engine.compose.visuals import _crop
@@ -213,63 +215,54 @@ def _resolution_findings(project: Project, comp, fmt: Format, where: str) -> Ite
             ppi = crop_w / (out_w / MM_PER_INCH)
             need = PPI_MIN_LARGE if fmt.width >= LARGE_FORMAT_MIN_WIDTH_MM else PPI_MIN
             if ppi < need - 1e-9:
-                yield Finding("error", where, "resolution",
+                yield out.finding("error", "resolution", slot.name,
                               f"{ref} prints at {ppi:.0f} ppi in slot '{slot.name}', below {need:g} ppi; "
                               f"use a photo of at least {need * out_w / MM_PER_INCH / crop_w * size[0]:.0f} px wide")
         elif crop_w < out_w - 1:
-            yield Finding("warning", where, "resolution",
+            yield out.finding("warning", "resolution", slot.name,
                           f"{ref} is enlarged {out_w / crop_w:.1f}× in slot '{slot.name}' (soft on screen)")
 
 
 def check_campaign(project: Project, langs: list[str] | None = None,
-                   posters: list[str] | None = None) -> list[Finding]:
+                   posters: list[str] | None = None) -> list[Diagnostic]:
     """Every finding for the selected posters, each in its own formats and the given languages."""
     campaign = project.campaign
-    findings = [Finding("error", f"{d.file}:{d.line}" if d.line else (d.file or "?"), "input", d.message)
-                for d in campaign.diagnostics]
+    findings = [d.at(check="input") for d in campaign.diagnostics]
     findings += _content_findings(campaign)
     for job in plan_jobs(project, posters, None, langs):
         fmt = job.format
-        where = f"{job.poster_id}/{fmt.name}" + ("" if job.lang == DEFAULT_LANG else f"-{job.lang}")
+        out = Output(job.poster_id, fmt.name + ("" if job.lang == DEFAULT_LANG else f"-{job.lang}"))
         try:
             from poster_engine.compose.document import compose
 
             comp = compose(project, campaign.posters[job.poster_id], fmt, job.lang)
         except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…
-            findings += [Finding("error", where, "fit" if "does not fit" in d.message else "compose", str(d))
-                         for d in exc.diagnostics]
+            findings += [d.at(poster=out.poster, format=out.format, check="compose") for d in exc.diagnostics]
             continue
-        findings += _text_findings(comp, fmt, where)
-        findings += _qr_findings(comp, fmt, where)
-        findings += _resolution_findings(project, comp, fmt, where)
+        findings += _text_findings(comp, fmt, out)
+        findings += _qr_findings(comp, fmt, out)
+        findings += _resolution_findings(project, comp, fmt, out)
     return findings
 
 
 # --- output -----------------------------------------------------------------------------------
 
-def format_table(findings: list[Finding]) -> str:
+def format_table(findings: list[Diagnostic]) -> str:
     """One line per finding, errors first, columns aligned; then the counts."""
-    rows = sorted(findings, key=lambda f: (f.severity != "error", f.where, f.check))
-    widths = [max([len(h)] + [len(getattr(f, k)) for f in rows]) for h, k in
-              (("SEVERITY", "severity"), ("WHERE", "where"), ("CHECK", "check"))]
+    rows = sorted(findings, key=lambda f: (f.severity != "error", f.where, f.check or ""))
+    cells = [(f.severity, f.where, f.check or "") for f in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(("SEVERITY", "WHERE", "CHECK"))]
     lines = []
     if rows:
         head = ("SEVERITY", "WHERE", "CHECK", "MESSAGE")
         lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths + [0])).rstrip())
-        for f in rows:
-            cells = (f.severity, f.where, f.check)
-            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + f.message)
+        for f, row in zip(rows, cells):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + f.text)
     lines.append(summary(findings))
     return "\n".join(lines)
 
 
-def summary(findings: list[Finding]) -> str:
-    errors = sum(f.severity == "error" for f in findings)
-    return f"{errors} error(s), {len(findings) - errors} warning(s)"
-
-
-def to_json(findings: list[Finding]) -> str:
+def to_json(findings: list[Diagnostic]) -> str:
     errors = sum(f.severity == "error" for f in findings)
     return json.dumps({"errors": errors, "warnings": len(findings) - errors,
-                       "findings": [asdict(f) for f in findings]}, ensure_ascii=False, indent=2)
-
+                       "findings": [f.to_dict() for f in findings]}, ensure_ascii=False, indent=2)

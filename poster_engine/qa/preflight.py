@@ -7,6 +7,8 @@ The checklist follows docs/print.md §3 and §12.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from poster_engine.core.diagnostics import Diagnostic
 from pathlib import Path
 
 from poster_engine.project.print_profiles import PrintProfile
@@ -15,11 +17,9 @@ PT_PER_MM = 72 / 25.4
 RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
+def _check(name: str, ok: bool, detail: str) -> Diagnostic:
+    """One preflight check: a passed one is kept as `info` (the PASS rows of the table)."""
+    return Diagnostic(detail, severity="info" if ok else "error", check=name)
 
 
 @dataclass
@@ -152,95 +152,95 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
         scan.rgb.append(f"transparency group colour space of {where}")
 
 
-def _boxes(pdf, profile: PrintProfile) -> list[Check]:
+def _boxes(pdf, profile: PrintProfile) -> list[Diagnostic]:
     out = []
     for i, page in enumerate(pdf.pages, 1):
         obj = page.obj
         media = [float(v) for v in obj.MediaBox]
         if "/TrimBox" not in obj:
-            out.append(Check("page-boxes", False, f"page {i}: no TrimBox (the printer cannot know the trim size)"))
+            out.append(_check("page-boxes", False, f"page {i}: no TrimBox (the printer cannot know the trim size)"))
             continue
         if "/ArtBox" in obj:
-            out.append(Check("page-boxes", False, f"page {i}: has both TrimBox and ArtBox (PDF/X allows one)"))
+            out.append(_check("page-boxes", False, f"page {i}: has both TrimBox and ArtBox (PDF/X allows one)"))
             continue
         trim = [float(v) for v in obj.TrimBox]
         bleed = [float(v) for v in obj.get("/BleedBox", obj.MediaBox)]
         inside = lambda a, b: a[0] >= b[0] - 0.01 and a[1] >= b[1] - 0.01 and a[2] <= b[2] + 0.01 and a[3] <= b[3] + 0.01
         if not (inside(trim, bleed) and inside(bleed, media)):
-            out.append(Check("page-boxes", False, f"page {i}: boxes not nested TrimBox ⊆ BleedBox ⊆ MediaBox"))
+            out.append(_check("page-boxes", False, f"page {i}: boxes not nested TrimBox ⊆ BleedBox ⊆ MediaBox"))
             continue
         margin = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]) / PT_PER_MM
         size = f"{(trim[2] - trim[0]) / PT_PER_MM:.1f} × {(trim[3] - trim[1]) / PT_PER_MM:.1f} mm"
         if margin + 0.05 < profile.bleed_mm:
-            out.append(Check("bleed", False, f"page {i}: bleed {margin:.1f} mm, the profile needs {profile.bleed_mm:g} mm"))
+            out.append(_check("bleed", False, f"page {i}: bleed {margin:.1f} mm, the profile needs {profile.bleed_mm:g} mm"))
         else:
-            out.append(Check("bleed", True, f"page {i}: trim {size}, bleed {margin:.1f} mm"))
-        out.append(Check("page-boxes", True, f"page {i}: TrimBox, BleedBox, MediaBox nested"))
+            out.append(_check("bleed", True, f"page {i}: trim {size}, bleed {margin:.1f} mm"))
+        out.append(_check("page-boxes", True, f"page {i}: TrimBox, BleedBox, MediaBox nested"))
     return out
 
 
-def preflight(path: Path, profile: PrintProfile) -> list[Check]:
+def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
     """Every check of `path` against `profile`. Never raises for a bad PDF: that is a FAIL."""
     import pikepdf
 
     try:
         pdf = pikepdf.open(path)
     except (pikepdf.PdfError, OSError) as exc:
-        return [Check("readable", False, f"not a readable PDF ({exc})")]
+        return [_check("readable", False, f"not a readable PDF ({exc})")]
     with pdf:
-        checks = [Check("readable", True, f"{len(pdf.pages)} page(s)")]
+        checks = [_check("readable", True, f"{len(pdf.pages)} page(s)")]
         version = pdf.pdf_version
-        checks.append(Check("pdf-version", tuple(map(int, version.split("."))) <= (1, 6),
+        checks.append(_check("pdf-version", tuple(map(int, version.split("."))) <= (1, 6),
                             f"PDF {version}" + ("" if version <= "1.6" else " (PDF/X-4 is based on PDF 1.6)")))
-        checks.append(Check("encryption", not pdf.is_encrypted, "none" if not pdf.is_encrypted else "encrypted"))
+        checks.append(_check("encryption", not pdf.is_encrypted, "none" if not pdf.is_encrypted else "encrypted"))
         try:
             meta = pdf.open_metadata()
             pdfx = meta.get("{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion", "")
         except Exception:
             pdfx = ""
         want = profile.pdf_flavour
-        checks.append(Check("pdfx-version", str(pdfx).startswith(want),
+        checks.append(_check("pdfx-version", str(pdfx).startswith(want),
                             f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})"))
         trapped = pdf.docinfo.get("/Trapped")
-        checks.append(Check("trapped", str(trapped) in ("/True", "/False"), f"Trapped = {trapped}"))
+        checks.append(_check("trapped", str(trapped) in ("/True", "/False"), f"Trapped = {trapped}"))
         intents = [oi for oi in pdf.Root.get("/OutputIntents", []) if oi.get("/S") == "/GTS_PDFX"]
         if len(intents) != 1:
-            checks.append(Check("output-intent", False, f"{len(intents)} GTS_PDFX output intents (need exactly 1)"))
+            checks.append(_check("output-intent", False, f"{len(intents)} GTS_PDFX output intents (need exactly 1)"))
         else:
             oi = intents[0]
             prof = oi.get("/DestOutputProfile")
             ident = str(oi.get("/OutputConditionIdentifier", ""))
             if prof is None:
-                checks.append(Check("output-intent", False, "no embedded DestOutputProfile (required by PDF/X-4)"))
+                checks.append(_check("output-intent", False, "no embedded DestOutputProfile (required by PDF/X-4)"))
             else:
                 head = prof.read_bytes()[:20]
                 ok = int(prof.get("/N", 0)) == 4 and head[12:16] == b"prtr" and head[16:20] == b"CMYK"
                 same = ident == profile.output_condition_identifier
-                checks.append(Check("output-intent", ok and same,
+                checks.append(_check("output-intent", ok and same,
                                     f"{ident}, profile N={int(prof.get('/N', 0))} class {head[12:16].decode(errors='replace')}"
                                     + ("" if same else f" (profile expects {profile.output_condition_identifier})")))
         checks.extend(_boxes(pdf, profile))
         scan, seen = _Scan(), set()
         for i, page in enumerate(pdf.pages, 1):
             _walk(page.obj, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), scan, seen, f"page {i}")
-        checks.append(Check("no-rgb", not scan.rgb,
+        checks.append(_check("no-rgb", not scan.rgb,
                             "every painted colour is CMYK or grey" if not scan.rgb
                             else f"{len(scan.rgb)} RGB use(s), first: {scan.rgb[0]}"))
         limit = profile.ink_limit
-        checks.append(Check("ink-limit", scan.max_ink * 100 <= limit + 0.5,
+        checks.append(_check("ink-limit", scan.max_ink * 100 <= limit + 0.5,
                             f"max {scan.max_ink * 100:.0f} % (limit {limit:g} %)"
                             + (f" at {scan.ink_where}" if scan.max_ink * 100 > limit + 0.5 else "")))
         fonts = _fonts(pdf)
-        checks.append(Check("fonts-embedded", not fonts,
+        checks.append(_check("fonts-embedded", not fonts,
                             "all fonts embedded (or text as outlines)" if not fonts else f"not embedded: {', '.join(fonts)}"))
         trim_w = max((float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / PT_PER_MM
                      for p in pdf.pages if "/TrimBox" in p.obj) if any("/TrimBox" in p.obj for p in pdf.pages) else 0
         need = profile.min_ppi_large if trim_w >= 420 - 1 else profile.min_ppi
         low = [(label, ppi) for label, ppi in scan.images if ppi + 0.5 < need]
-        checks.append(Check("image-resolution", not low,
+        checks.append(_check("image-resolution", not low,
                             f"{len(scan.images)} image(s), lowest {min((p for _, p in scan.images), default=0):.0f} ppi "
                             f"(need {need:g})" if not low else f"{low[0][0]} at {low[0][1]:.0f} ppi, need {need:g}"))
-        checks.append(Check("other", not scan.problems, "; ".join(scan.problems) or "no forbidden features"))
+        checks.append(_check("other", not scan.problems, "; ".join(scan.problems) or "no forbidden features"))
         return checks
 
 
@@ -253,10 +253,10 @@ def _fonts(pdf) -> list[str]:
     return missing
 
 
-def format_table(path: str, checks: list[Check]) -> str:
-    width = max(len(c.name) for c in checks)
+def format_table(path: str, checks: list[Diagnostic]) -> str:
+    width = max(len(c.check or "") for c in checks)
     lines = [f"{path}"]
-    lines += [f"  {c.name:<{width}}  {'PASS' if c.ok else 'FAIL'}  {c.detail}" for c in checks]
-    verdict = "PASS" if all(c.ok for c in checks) else "FAIL"
+    lines += [f"  {c.check or '':<{width}}  {'FAIL' if c.failed else 'PASS'}  {c.message}" for c in checks]
+    verdict = "FAIL" if any(c.failed for c in checks) else "PASS"
     lines.append(f"  {'result':<{width}}  {verdict}")
     return "\n".join(lines)
