@@ -22,7 +22,7 @@ EXIT_BAD_INPUT = 2  # the content or the command line is wrong; fix it and run a
 ProjectOpt = typer.Option(Path("."), "--project", "-C", help="Project folder (holds messages.yaml).")
 PrintProfileOpt = typer.Option("fogra39", "--print-profile", "-P",
                                help="Print profile for PDFs (bleed, marks, ICC, ink limit); see `poster list`.")
-LANG_HELP = "Language of the texts: fr (default, the campaign's) or en; repeat to build several."
+LANG_HELP = "Language of the texts (default: the campaign's own, messages.yaml campaign.language); repeatable."
 
 
 def _err(line: str) -> None:
@@ -151,7 +151,7 @@ class _Progress:
 def render(
     poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
-    lang: str = typer.Option("fr", "--lang", "-l", help="Language of the texts: fr or en."),
+    lang: Optional[str] = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."),
     row: Optional[str] = typer.Option(None, "--row", help="For a poster of data rows: the row id (default: the first)."),
@@ -165,7 +165,7 @@ def render(
 
     opened = _open(project, print_profile)
     try:
-        job, data = render_one(opened, poster, format, lang, row)
+        job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
     except PosterError as exc:
         _bad_input(exc)
     target = out or opened.root / "build" / job.output
@@ -295,7 +295,7 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo("print profiles (--print-profile):")
     for p in settings.print_profiles.values():
         typer.echo(f"  {p.name:<18} {p.label}")
-    typer.echo("languages: " + ", ".join(f"{code} (default)" if code == DEFAULT_LANG else code for code in LANGUAGES))
+    typer.echo("languages: " + ", ".join(LANGUAGES) + f" (a campaign's own: messages.yaml campaign.language, default {DEFAULT_LANG})")
 
 
 def main() -> None:

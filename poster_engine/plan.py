@@ -17,15 +17,20 @@ class Job:
     format: Format
     lang: str = DEFAULT_LANG
     row: Row | None = None  # a data row (poster build --data): one poster per row
+    campaign_lang: str = DEFAULT_LANG  # outputs in the campaign's own language carry no language suffix
+
+    @property
+    def format_label(self) -> str:
+        """The format's name, with the language appended outside the campaign's language: `a3-en`."""
+        return self.format.name if self.lang == self.campaign_lang else f"{self.format.name}-{self.lang}"
 
     @property
     def output(self) -> str:
         """Path of the output inside the build folder: `choc-cobalt/a3.pdf` in the campaign's
         language, `choc-cobalt/a3-en.pdf` in another, so a poster's files sit side by side; a data
         row's files in a folder of their own, `seance/003/instagram.png`."""
-        suffix = "" if self.lang == DEFAULT_LANG else f"-{self.lang}"
         folder = f"{self.poster_id}/{self.row.id}" if self.row else self.poster_id
-        return f"{folder}/{self.format.name}{suffix}.{self.format.extension}"
+        return f"{folder}/{self.format_label}.{self.format.extension}"
 
     @property
     def row_fields(self) -> dict[str, str] | None:
@@ -55,7 +60,7 @@ def plan_jobs(project: Project, posters: list[str] | None = None, formats: list[
         raise PosterError(problems)
     selected = posters or sorted(campaign.posters)
     jobs = []
-    for lang in dict.fromkeys(langs or [DEFAULT_LANG]):
+    for lang in dict.fromkeys(langs or [campaign.lang]):
         for pid in selected:
             for name in expand(formats or campaign.posters[pid].spec.formats, known):
                 fmt = known[name]
@@ -65,5 +70,5 @@ def plan_jobs(project: Project, posters: list[str] | None = None, formats: list[
                     fmt = replace(fmt, image_format=image_format)
                 if campaign.posters[pid].spec.data and rows is None:
                     continue  # a poster of data rows is nothing without them: the caller loads them
-                jobs.extend(Job(pid, fmt, lang, row) for row in (rows or {}).get(pid, [None]))
+                jobs.extend(Job(pid, fmt, lang, row, campaign.lang) for row in (rows or {}).get(pid, [None]))
     return jobs

@@ -37,13 +37,14 @@ def run_job(project: Project, job: Job) -> JobResult:
         composition = compose_job(project, job)
         data = export_job(project, composition)
         preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
+        alt = alt_text(project, job)
     except PosterError as exc:
         return JobResult(job, errors=exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on
         return JobResult(job, errors=(Diagnostic(
             f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
             "(poster render with POSTER_DEBUG=1 shows the traceback)", poster.file),))
-    return JobResult(job, data, preview, alt_text(project, job))
+    return JobResult(job, data, preview, alt)
 
 
 # The project each worker process opened, by spec: a long-lived Dask worker keeps only the latest.

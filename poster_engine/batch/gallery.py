@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from poster_engine.project.content import Campaign
-from poster_engine.core.languages import DEFAULT_LANG
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f2;color:#111418}"
@@ -20,11 +19,11 @@ _STYLE = (
 def gallery_html(outputs: list[dict], campaign: Campaign) -> bytes:
     """Outputs grouped by poster (and data row), in manifest order; no timestamps, so it is as
     deterministic as the manifest."""
-    name = campaign.messages.campaign.name.shown()
+    name = campaign.messages.campaign.name.shown(campaign.lang)
     groups: dict[str, list[dict]] = {}
     for entry in outputs:
         groups.setdefault(entry["file"].rsplit("/", 1)[0], []).append(entry)
-    parts = [f"<!doctype html><html lang=\"{DEFAULT_LANG}\"><head><meta charset=\"utf-8\">"
+    parts = [f"<!doctype html><html lang=\"{campaign.lang}\"><head><meta charset=\"utf-8\">"
              f"<title>{escape(name)} — build</title><style>{_STYLE}</style></head><body>"
              f"<h1>{escape(name)}</h1><p>{len(outputs)} outputs · <a href=\"manifest.json\">manifest.json</a></p>"]
     for folder, entries in groups.items():

@@ -12,18 +12,18 @@ from poster_engine.project.content import Poster
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
 from poster_engine.project.fonts import FontLibrary
-from poster_engine.core.formats import MM_PER_INCH, Format
+from poster_engine.core.formats import Format
+from poster_engine.core.geometry import MM_PER_INCH
 from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
 from poster_engine.project.markup import MarkupError, parse_markup
 from poster_engine.compose.qr import QrCode, make_qr
-from poster_engine.compose.typeset import Box, Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
+from poster_engine.core.geometry import Box
+from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
 from poster_engine.core.languages import DEFAULT_LANG
-from poster_engine.compose.visuals import PRINT_PPI, visual_svg
+from poster_engine.compose.visuals import visual_svg
 from poster_engine.project.loader import Project
 
 PALETTE_KEYS = ("background", "text", "accent")
-QR_MIN_MM = 15.0
-QR_MIN_MODULE_PX = 2
 
 
 @dataclass(frozen=True)
@@ -249,14 +249,14 @@ class _Composer:
         if self.fmt.medium == "social":
             # Whole-pixel modules: crisp edges, nothing for a scanner to guess.
             module_px = math.floor(side * scale / code.total_modules)
-            if module_px < QR_MIN_MODULE_PX:
+            if module_px < self.fmt.qr_min_module:
                 raise slot_error(self.layout, slot, f"too small for a scannable QR code at format {self.fmt.name} "
                                  f"({module_px} px per module); make the slot larger", "qr")
             side = module_px * code.total_modules / scale
             x, y = round(x * scale) / scale, round(y * scale) / scale
         else:
             # The slot's own minimum, or what the format's viewing distance needs, whichever is larger.
-            min_mm = max(float(slot.rules.get("min-mm", QR_MIN_MM)), self.fmt.qr_min_mm)
+            min_mm = max(float(slot.rules.get("min-mm", 0)), self.fmt.qr_min_mm)
             printed = side * scale
             if printed < min_mm - 1e-6:
                 raise slot_error(self.layout, slot, f"the QR code would print at {printed:.1f} mm at format "
@@ -279,7 +279,7 @@ class _Composer:
         if self.raster_scale is not None:
             px_per_unit = self.layout.scale * self.raster_scale
         elif self.fmt.medium == "print":
-            px_per_unit = self.layout.scale * PRINT_PPI / MM_PER_INCH
+            px_per_unit = self.layout.scale * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
         else:
             px_per_unit = self.layout.scale
         return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit)

@@ -28,7 +28,7 @@ from typing import Literal
 
 from poster_engine.core.diagnostics import did_you_mean, fail
 from poster_engine.core.formats import Format
-from poster_engine.compose.typeset import Box
+from poster_engine.core.geometry import Box
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

@@ -10,13 +10,11 @@ from pathlib import Path
 
 from poster_engine.core.diagnostics import fail
 from poster_engine.compose.layout import parse_svg
-from poster_engine.compose.typeset import Box
-
-PRINT_PPI = 300  # resampling target for photos on print formats
-MM_PER_INCH = 25.4
+from poster_engine.core.geometry import Box
 
 
-def _crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:
+
+def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:
     """The largest window of the source with the box's aspect ratio, centred on `focus` if it can be."""
     aspect = box_w / box_h
     if src_w / src_h > aspect:
@@ -44,7 +42,7 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
             vw, vh = float(root.get("width", "").removesuffix("px")), float(root.get("height", "").removesuffix("px"))
         except ValueError:
             raise fail("the visual needs a viewBox (or numeric width and height)", shown) from None
-    cx, cy, cw, ch = _crop(vw, vh, box[2], box[3], focus)
+    cx, cy, cw, ch = cover_crop(vw, vh, box[2], box[3], focus)
     inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
     x, y, w, h = box
     return (f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
@@ -84,7 +82,7 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
 
     try:
         with Image.open(path) as im:
-            cx, cy, cw, ch = _crop(im.width, im.height, box[2], box[3], focus)
+            cx, cy, cw, ch = cover_crop(im.width, im.height, box[2], box[3], focus)
             target = (max(1, round(box[2] * px_per_unit)), max(1, round(box[3] * px_per_unit)))
             if target[0] > cw:  # never upsample: keep the source's pixels, the renderer scales them
                 target = (max(1, round(cw)), max(1, round(ch)))

@@ -1,10 +1,11 @@
-"""The format registry: named output sizes (print in mm, social in px), groups, and what each needs.
+"""The format registry: named output sizes (print in mm, social in px), groups, and the facts each
+size implies — read by compose, `poster check` and preflight alike, so they never disagree.
 
 One registry: the built-in formats below, to which a project adds its own (project.yaml `formats:`,
-read by project/settings.py).
-A print format says from how far it is read (the QR code's printed size follows it); a social
-format says which UI zones the platform covers, its file-size limit, how a link is shown (a code
-cannot be scanned from the screen it is on) and its image type.
+read by project/settings.py). Every format says from how far it is seen (`viewing_m`): the QR
+code's printed size and the smallest legible type follow from it. A social format also says how
+wide it appears on a phone, which UI zones the platform covers, its file-size limit, how a link is
+shown (a code cannot be scanned from the screen it is on) and its image type.
 """
 
 from __future__ import annotations
@@ -12,12 +13,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-MM_PER_INCH = 25.4
+
 MB = 1_000_000
 # A QR code is scanned reliably from up to ~20 times its side with a current phone camera (the
 # often-quoted 10:1 is for old cameras); never under 15 mm, the size a phone focuses on close up.
 QR_DISTANCE_RATIO = 20.0
 QR_FLOOR_MM = 15.0
+# Modules a phone resolves: 0.5 mm in print; on a screen, two whole pixels.
+QR_MIN_MODULE_MM = 0.5
+QR_MIN_MODULE_PX = 2
+# Legible type: an x-height of 1.5 mm per metre of viewing distance (≈ 0.086° of visual angle, the
+# size of 8 pt type read at 60 cm — the usual floor for print fine print).
+MIN_X_HEIGHT_MM_PER_M = 1.5
+# Photos: the print profile's min_ppi below this trim width, its min_ppi_large from here up (A2 and
+# larger are seen from further away).
+LARGE_FORMAT_MIN_WIDTH_MM = 420.0
+# A social image is seen on a phone held at 30 cm, about 65 mm wide.
+PHONE_VIEWING_M = 0.3
+PHONE_DISPLAY_MM = 65.0
 IMAGE_FORMATS = ("png", "jpeg", "webp")
 GROUPS = ("print", "social")
 
@@ -34,7 +47,8 @@ class Format:
     bleed_mm: float = 0.0
     safe_mm: float = 0.0  # print: no text closer than this to the trim edge
     safe_px: float = 0.0  # social: same, in px
-    viewing_m: float = 1.0  # print: distance the poster is read and scanned from
+    viewing_m: float = 1.0  # distance the poster is read and scanned from (a phone's for social images)
+    display_mm: float = 0.0  # social: the width the image is seen at on a phone
     ui_top_px: float = 0.0  # social: band the platform's UI covers (stories: profile, progress bar)
     ui_bottom_px: float = 0.0  # social: same at the bottom (reply field, buttons)
     max_bytes: int | None = None  # social: the platform's upload limit
@@ -76,6 +90,31 @@ class Format:
         """Print: the smallest QR side (quiet zone included) scannable from the viewing distance."""
         return max(QR_FLOOR_MM, self.viewing_m * 1000 / QR_DISTANCE_RATIO)
 
+    @property
+    def qr_min_module(self) -> float:
+        """The smallest QR module a phone resolves, in the format's unit (mm or px)."""
+        return QR_MIN_MODULE_MM if self.medium == "print" else QR_MIN_MODULE_PX
+
+    @property
+    def mm_per_unit(self) -> float:
+        """Millimetres one format unit measures where it is seen (print: 1; social: on the phone)."""
+        return 1.0 if self.medium == "print" else self.display_mm / self.width
+
+    @property
+    def min_x_height_mm(self) -> float:
+        """The smallest x-height (as seen, mm) legible from the viewing distance."""
+        return MIN_X_HEIGHT_MM_PER_M * self.viewing_m
+
+    @property
+    def large(self) -> bool:
+        """A2 and larger: photos need fewer pixels per inch (seen from further away)."""
+        return self.medium == "print" and is_large_print(self.width)
+
+
+def is_large_print(trim_width_mm: float) -> bool:
+    """Whether a print of this trim width counts as large (A2 and up, 1 mm of tolerance)."""
+    return trim_width_mm >= LARGE_FORMAT_MIN_WIDTH_MM - 1
+
 
 def print_format(name: str, w: float, h: float, label: str, viewing_m: float) -> Format:
     return Format(name, "print", w, h, f"{label}, {w:g} × {h:g} mm, read from {viewing_m:g} m",
@@ -85,7 +124,7 @@ def print_format(name: str, w: float, h: float, label: str, viewing_m: float) ->
 def social_format(name: str, w: int, h: int, label: str, max_mb: float, **kw) -> Format:
     # Social images are seen on the screen they would have to be scanned from: the link as text.
     return Format(name, "social", w, h, f"{label}, {w} × {h} px, ≤ {max_mb:g} MB", safe_px=40,
-                  max_bytes=int(max_mb * MB), qr="text", **kw)
+                  max_bytes=int(max_mb * MB), qr="text", viewing_m=PHONE_VIEWING_M, display_mm=PHONE_DISPLAY_MM, **kw)
 
 
 BUILTIN: dict[str, Format] = {

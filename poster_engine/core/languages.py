@@ -68,11 +68,13 @@ class Language:
     quotes: tuple[str, str]
     percent_space: str  # between a number and '%': house style, not CLDR (fr CLDR says U+00A0)
     prose: Callable[[str], str]
+    poster: str  # what an image is called in its alt text ("Affiche : …"); messages.yaml `labels: poster` overrides it
 
 
 LANGUAGES: dict[str, Language] = {
-    "fr": Language("fr", "fr_FR", "fr", ("«\u00a0", "\u00a0»"), NNBSP, french),  # no-break inside « »
+    "fr": Language("fr", "fr_FR", "fr", ("«\u00a0", "\u00a0»"), NNBSP, french, "Affiche"),  # no-break inside « »
     # British English: the campaign is European (programme, labour) and en_GB patterns hyphenate so.
-    "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english),
+    "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english, "Poster"),
 }
-DEFAULT_LANG = "fr"  # the campaign's language: a plain YAML string is French
+# A campaign's language unless messages.yaml says otherwise (`campaign: {language: en}`).
+DEFAULT_LANG = "fr"

@@ -27,13 +27,13 @@ from urllib.parse import urlsplit
 from poster_engine.project.content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec
 from poster_engine.project.loader import Project, open_project
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
-from poster_engine.core.formats import FORMATS, MM_PER_INCH, Format, expand
+from poster_engine.core.formats import FORMATS, Format, expand
+from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.render.keys import content_key, template_text
 from poster_engine.plan import Job
 
 PREVIEW_LONG_SIDE_PX = 600  # screen size: enough to judge a layout, ~20x cheaper than print pixels
 WATCHED_DIRS = ("posters", "layouts", "visuals", "fonts")
-PT_PER_MM = 72 / MM_PER_INCH
 HEARTBEAT_S = 15.0  # an SSE comment this often lets the server notice a closed tab
 IMAGE_URL = re.compile(r"^/img/([a-z0-9][a-z0-9:-]*)/([a-z0-9][a-z0-9_-]*)\.png$")
 DEFAULT_PALETTE = {"background": "#111418", "text": "#FFFFFF", "accent": "#FFD400"}
@@ -78,9 +78,9 @@ def sample_posters(campaign: Campaign, family: str, formats: dict[str, Format] =
     lines = load_yaml(campaign.root / "messages.yaml", "messages.yaml").lines
     first = (next(iter(m.messages)), next(iter(m.stats)), next(iter(m.films)))
     longest = (
-        max(m.messages, key=lambda k: len(m.messages[k].text.shown())),
-        max(m.stats, key=lambda k: len(m.stats[k].label.shown()) + len(m.stats[k].source.shown())),
-        max(m.films, key=lambda k: len(m.films[k].title.shown()) + len(m.films[k].synopsis.shown())),
+        max(m.messages, key=lambda k: len(m.messages[k].text.shown(campaign.lang))),
+        max(m.stats, key=lambda k: len(m.stats[k].label.shown(campaign.lang)) + len(m.stats[k].source.shown(campaign.lang))),
+        max(m.films, key=lambda k: len(m.films[k].title.shown(campaign.lang)) + len(m.films[k].synopsis.shown(campaign.lang))),
     )
     palette = _template_palette(campaign.root / "layouts" / f"{family}.svg")
     visual = _sample_visual(campaign, family)
@@ -243,13 +243,14 @@ class Preview:
             campaign.root, campaign.messages, {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
             campaign.diagnostics, campaign.sources, campaign.message_lines))
         with self._lock:
-            self.campaign_name = campaign.messages.campaign.name.shown()
+            self.campaign_name = campaign.messages.campaign.name.shown(campaign.lang)
             self.formats = formats
             # A broken poster file is reported on its own row; on the whole-project page, a file
             # with no row (e.g. a bad file name) is reported at the top.
             self.errors = [str(d) for d in campaign.diagnostics if whole_project and d.file not in shown_files]
             self.rows = self._rows(campaign, selected, formats)
-            jobs = [(row.cards[f], Job(row.id, formats[f])) for row in self.rows if selected.get(row.id)
+            jobs = [(row.cards[f], Job(row.id, formats[f], campaign.lang, None, campaign.lang))
+                    for row in self.rows if selected.get(row.id)
                     for f in row.formats]
         todo = [(card, job, key) for card, job in jobs
                 if (key := self._content_key(full, job)) is None or key != card.key]
@@ -329,7 +330,7 @@ class Preview:
                 s = poster.spec
                 note = (f"layout {s.layout} · message '{s.message}', stat '{s.stat}', film '{s.film}'"
                         + (f", visual {s.visual}" if s.visual else "") + " (from messages.yaml)")
-            row = Row(pid, kind, poster.spec.title.shown(), note, formats)
+            row = Row(pid, kind, poster.spec.title.shown(campaign.lang), note, formats)
             if prev:
                 row.cards = {f: c for f, c in prev.cards.items() if f in formats}
             for f in formats:

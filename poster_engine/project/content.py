@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+                      ValidationInfo, create_model, field_validator, model_validator)
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.project.markup import MarkupError, parse_markup
@@ -34,17 +34,14 @@ def _http_url(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
-class Text(_Model):
+class _TextBase(_Model):
     """A text shown on posters, in each language it is written in (one field per code of LANGUAGES).
 
     In YAML either a string or one string per language: `text: {fr: "…", en: "…"}`. Both may carry
     the inline markup of markup.py (`*accent*`, `**heavier**`).
     """
 
-    fr: str | None = Field(None, min_length=1)
-    en: str | None = Field(None, min_length=1)
-
-    @field_validator("fr", "en")
+    @field_validator("*")
     @classmethod
     def _markup(cls, v: str | None) -> str | None:
         if v is not None:
@@ -55,32 +52,40 @@ class Text(_Model):
         return v
 
     @model_validator(mode="after")
-    def _some(self) -> "Text":
+    def _some(self) -> "_TextBase":
         if all(self.get(lang) is None for lang in LANGUAGES):
             raise ValueError(f"needs a text in at least one language ({', '.join(LANGUAGES)})")
         return self
 
     def get(self, lang: str) -> str | None:
-        return getattr(self, lang)
+        return getattr(self, lang, None)
 
-    def shown(self) -> str:
-        """The text in the campaign's language, else in any: for captions (preview, gallery)."""
-        return next((self.get(lang) for lang in (DEFAULT_LANG, *LANGUAGES) if self.get(lang)), "")
+    def shown(self, prefer: str) -> str:
+        """The text in `prefer` (the campaign's language), else in any: for captions (preview, gallery)."""
+        return next((text for lang in (prefer, *LANGUAGES) if (text := self.get(lang))), "")
 
 
-def _text_input(value: Any, every_language: bool) -> Any:
+# One optional field per language of the one language table (core/languages.py).
+Text = create_model("Text", __base__=_TextBase,
+                    **{code: (Optional[str], Field(None, min_length=1)) for code in LANGUAGES})  # type: ignore[call-overload]
+
+
+def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
+    """A plain string is the campaign's language (`campaign.language`, given in the validation
+    context), or every language for names; a mapping is one text per language."""
+    lang = (info.context or {}).get("lang", DEFAULT_LANG)
     if isinstance(value, str):
-        return {lang: value for lang in LANGUAGES} if every_language else {DEFAULT_LANG: value}
+        return {code: value for code in LANGUAGES} if every_language else {lang: value}
     if value is None or isinstance(value, dict):
         return value
-    raise ValueError(f"must be a text, or one text per language such as {{{DEFAULT_LANG}: …, en: …}}")
+    raise ValueError(f"must be a text, or one text per language such as {{{lang}: …, {next(c for c in LANGUAGES if c != lang)}: …}}")
 
 
 # Prose: a plain string is the campaign's language (French) only; other languages need their own
 # text, and a build in a language it lacks says so. Name: a plain string (a film title, a venue,
 # a source) is the same in every language; a mapping still gives per-language variants.
-Prose = Annotated[Text, BeforeValidator(lambda v: _text_input(v, every_language=False))]
-Name = Annotated[Text, BeforeValidator(lambda v: _text_input(v, every_language=True))]
+Prose = Annotated[Text, BeforeValidator(lambda v, info: _text_input(v, info, every_language=False))]
+Name = Annotated[Text, BeforeValidator(lambda v, info: _text_input(v, info, every_language=True))]
 
 
 class Link(_Model):
@@ -131,7 +136,15 @@ class Venue(_Model):
 
 
 class CampaignInfo(_Model):
+    language: str = DEFAULT_LANG  # the campaign's own language: plain YAML strings are in it
     name: Name
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, v: str) -> str:
+        if v not in LANGUAGES:
+            raise ValueError(f"must be one of the languages the engine sets: {', '.join(LANGUAGES)}")
+        return v
     mission: Prose
     dates: Prose
     venue: Venue
@@ -211,6 +224,11 @@ class Campaign:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     sources: tuple[Path, ...] = ()  # every file read, for caches and watchers
     message_lines: dict[tuple, int] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    @property
+    def lang(self) -> str:
+        """The campaign's own language (messages.yaml `campaign.language`): outputs in it carry no suffix."""
+        return self.messages.campaign.language
 
     def line_of(self, path: tuple) -> int | None:
         """Line in messages.yaml of the key at `path`, e.g. ('messages', 'coltan', 'text')."""
@@ -306,11 +324,12 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _parse(src: Located, model: type[_Model]) -> Any:
+def _parse(src: Located, model: type[_Model], lang: str) -> Any:
+    """Validate `src` as `model`; plain strings of prose are in `lang`, the campaign's language."""
     if not isinstance(src.data, dict):
         raise PosterError(Diagnostic("expected a mapping of keys (key: value) at the top level", src.file, 1))
     try:
-        return model.model_validate(src.data)
+        return model.model_validate(src.data, context={"lang": lang})
     except ValidationError as exc:
         raise PosterError(_validation_diagnostics(exc, src, model)) from None
 
@@ -357,7 +376,10 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     """
     root = Path(root)
     messages_src = load_yaml(root / "messages.yaml", "messages.yaml")
-    messages: Messages = _parse(messages_src, Messages)
+    head = messages_src.data.get("campaign") if isinstance(messages_src.data, dict) else None
+    declared = head.get("language") if isinstance(head, dict) else None
+    lang = declared if isinstance(declared, str) and declared in LANGUAGES else DEFAULT_LANG
+    messages: Messages = _parse(messages_src, Messages, lang)
     sources = [root / "messages.yaml"]
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
@@ -378,7 +400,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
             continue
         try:
             src = load_yaml(path, shown)
-            spec: PosterSpec = _parse(src, PosterSpec)
+            spec: PosterSpec = _parse(src, PosterSpec, lang)
         except PosterError as exc:
             diags.extend(exc.diagnostics)
             continue

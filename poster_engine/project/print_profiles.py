@@ -31,6 +31,10 @@ class PrintProfile:
     min_ppi: float = 300.0  # effective image resolution; min_ppi_large from A2 up
     min_ppi_large: float = 150.0
 
+    def min_ppi_for(self, large: bool) -> float:
+        """The effective resolution photos need: `min_ppi`, or `min_ppi_large` on large formats."""
+        return self.min_ppi_large if large else self.min_ppi
+
 
 FOGRA39 = PrintProfile(
     name="fogra39",

@@ -16,85 +16,35 @@ from typing import Iterable
 from poster_engine.project.content import Campaign, Poster
 from poster_engine.project.loader import Project
 from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
-from poster_engine.core.formats import MM_PER_INCH, Format
+from poster_engine.core.color import contrast_ratio
+from poster_engine.core.formats import Format
+from poster_engine.core.geometry import MM_PER_INCH, overlaps
 from poster_engine.plan import plan_jobs
-from poster_engine.core.languages import DEFAULT_LANG
 
-# --- the rules --------------------------------------------------------------------------------
-
-# How far a format is read from, in metres, and how many mm one format unit is to the eye there.
-# Print: the closest a reader normally stands to read the fine print of a wall poster (it grows
-# with the sheet: nobody reads an A0 from 50 cm). Social: a 1080 px wide image shown ~65 mm wide
-# on a phone held at 30 cm.
-READING_DISTANCE_M = {"a4": 0.5, "a3": 0.7, "a2": 1.0, "a1": 1.4, "a0": 2.0, "instagram": 0.3}
-SOCIAL_DISPLAY_MM = 65.0  # width at which a social image is seen on a phone
-
-# Minimum x-height: 1.5 mm per metre of reading distance (≈ 0.086° of visual angle, the size of
-# 8 pt type read at 60 cm — the usual floor for print fine print).
-MIN_X_HEIGHT_MM_PER_M = 1.5
+# --- the rules (the format facts they read are in core/formats.py) -----------------------------
 
 # WCAG 2 defines sizes in CSS reference pixels, a visual angle: 1 px = 0.2646 mm seen from 71 cm.
 # Large text is 24 px (18 pt), or 18.66 px (14 pt) bold; a poster's text is converted to those
-# pixels through its reading distance, so "large" means the same angle on A4 and on A0.
+# pixels through its viewing distance, so "large" means the same angle on A4 and on A0.
 CSS_PX_MM = MM_PER_INCH / 96
 CSS_PX_DISTANCE_M = 0.7112  # 28 inches
 LARGE_PX, LARGE_BOLD_PX = 24.0, 18.66
 AA_BODY, AA_LARGE = 4.5, 3.0
 BOLD_WEIGHTS = ("SemiBold", "Bold", "ExtraBold", "Black", "Heavy")
 
-# QR: a phone resolves 0.5 mm modules in print; on screen a module needs two whole pixels.
-QR_MIN_MODULE_MM = 0.5
-QR_MIN_MODULE_PX = 2.0
-
-# Photos: 300 ppi effective, 150 from A2 up (read from further away); on social formats at least
-# one source pixel per output pixel (an upscaled photo looks soft).
-PPI_MIN, PPI_MIN_LARGE = 300.0, 150.0
-LARGE_FORMAT_MIN_WIDTH_MM = 420.0  # A2 and larger
-
 EXAMPLE_HOSTS = ("example.org", "example.com", "example.net")
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _luminance(hex_color: str) -> float:
-    """WCAG 2 relative luminance of '#RRGGBB'."""
-    def channel(c: int) -> float:
-        v = c / 255
-        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def mm_per_unit(fmt: Format) -> float:
-    """Millimetres one format unit measures where it is seen (print: 1; social: on the phone)."""
-    return 1.0 if fmt.medium == "print" else SOCIAL_DISPLAY_MM / fmt.width
-
-
-def reading_distance(fmt: Format) -> float:
-    # A format without an entry is read like the nearest print size by width (or a phone).
-    if fmt.name in READING_DISTANCE_M:
-        return READING_DISTANCE_M[fmt.name]
-    return 0.3 if fmt.medium == "social" else max(0.5, fmt.width / 420)
-
-
 def css_px(size_mm: float, fmt: Format) -> float:
-    """A size seen at the format's reading distance, in WCAG's CSS reference pixels."""
-    return size_mm / (CSS_PX_MM * reading_distance(fmt) / CSS_PX_DISTANCE_M)
+    """A size seen at the format's viewing distance, in WCAG's CSS reference pixels."""
+    return size_mm / (CSS_PX_MM * fmt.viewing_m / CSS_PX_DISTANCE_M)
 
 
 def _color(spec: str | None, poster: Poster) -> str:
     spec = spec or "text"
     return getattr(poster.spec.colors, spec) if spec in ("background", "text", "accent") else spec.upper()
-
-
-def _overlaps(a, b) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 @dataclass(frozen=True)
@@ -146,8 +96,8 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     poster, layout = comp.poster, comp.layout
     visuals = [s.box for s in layout.slots if s.kind == "visual"]
     background = poster.spec.colors.background
-    unit_mm = layout.scale * mm_per_unit(fmt)  # mm, as seen, per layout unit
-    floor_mm = MIN_X_HEIGHT_MM_PER_M * reading_distance(fmt)
+    unit_mm = layout.scale * fmt.mm_per_unit  # mm, as seen, per layout unit
+    floor_mm = fmt.min_x_height_mm
     for slot in layout.slots:
         block = comp.blocks.get(slot.name)
         if block is None or not block.glyphs:
@@ -160,11 +110,11 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
             # A print run cannot be zoomed: an error. A screen can (pinch): a warning.
             yield out.finding("error" if fmt.medium == "print" else "warning", "type-size", slot.name,
                           f"slot '{slot.name}' sets type at {out_size} (x-height {x_mm:.2f} mm as seen), below "
-                          f"{floor_mm:.2f} mm for a reading distance of {reading_distance(fmt):g} m; "
+                          f"{floor_mm:.2f} mm for a viewing distance of {fmt.viewing_m:g} m; "
                           f"raise data-size-min in {layout.file} or shorten the text")
         # Simplification: the background is the poster's; a slot over a visual is not measured
         # (a photo has no single colour), nor are decorations drawn under text.
-        if any(_overlaps(slot.box, v) for v in visuals):
+        if any(overlaps(slot.box, v) for v in visuals):
             continue
         px = css_px(size_mm, fmt)
         large = px >= LARGE_PX or (px >= LARGE_BOLD_PX and font.name.rsplit("-", 1)[-1] in BOLD_WEIGHTS)
@@ -186,7 +136,7 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
 def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     for name, qr in comp.qrs.items():
         module = qr.box[2] / qr.code.total_modules * comp.layout.scale  # mm (print) or px (social)
-        need = QR_MIN_MODULE_MM if fmt.medium == "print" else QR_MIN_MODULE_PX
+        need = fmt.qr_min_module
         if module < need - 1e-9:
             yield out.finding("error", "qr", name,
                           f"QR '{name}' has {module:.2f} {fmt.unit} modules, below {need:g} {fmt.unit}: phones will "
@@ -196,7 +146,7 @@ def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
 def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     from PIL import Image
 
-    from poster_engine.compose.visuals import _crop
+    from poster_engine.compose.visuals import cover_crop
 
     ref = comp.poster.spec.visual or ""
     if not ref or ref.lower().endswith(".svg"):
@@ -209,11 +159,11 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
     for slot in comp.layout.slots:
         if slot.kind != "visual":
             continue
-        _, _, crop_w, _ = _crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
+        _, _, crop_w, _ = cover_crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
         out_w = slot.box[2] * comp.layout.scale  # mm or px
         if fmt.medium == "print":
             ppi = crop_w / (out_w / MM_PER_INCH)
-            need = PPI_MIN_LARGE if fmt.width >= LARGE_FORMAT_MIN_WIDTH_MM else PPI_MIN
+            need = project.print_settings.profile.min_ppi_for(fmt.large)
             if ppi < need - 1e-9:
                 yield out.finding("error", "resolution", slot.name,
                               f"{ref} prints at {ppi:.0f} ppi in slot '{slot.name}', below {need:g} ppi; "
@@ -231,7 +181,7 @@ def check_campaign(project: Project, langs: list[str] | None = None,
     findings += _content_findings(campaign)
     for job in plan_jobs(project, posters, None, langs):
         fmt = job.format
-        out = Output(job.poster_id, fmt.name + ("" if job.lang == DEFAULT_LANG else f"-{job.lang}"))
+        out = Output(job.poster_id, job.format_label)
         try:
             from poster_engine.compose.document import compose
 

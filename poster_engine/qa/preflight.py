@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from poster_engine.core.diagnostics import Diagnostic
+from poster_engine.core.formats import is_large_print
+from poster_engine.core.geometry import PT_PER_MM
 from pathlib import Path
 
 from poster_engine.project.print_profiles import PrintProfile
 
-PT_PER_MM = 72 / 25.4
 RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
 
 
@@ -235,7 +236,7 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
                             "all fonts embedded (or text as outlines)" if not fonts else f"not embedded: {', '.join(fonts)}"))
         trim_w = max((float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / PT_PER_MM
                      for p in pdf.pages if "/TrimBox" in p.obj) if any("/TrimBox" in p.obj for p in pdf.pages) else 0
-        need = profile.min_ppi_large if trim_w >= 420 - 1 else profile.min_ppi
+        need = profile.min_ppi_for(is_large_print(trim_w))
         low = [(label, ppi) for label, ppi in scan.images if ppi + 0.5 < need]
         checks.append(_check("image-resolution", not low,
                             f"{len(scan.images)} image(s), lowest {min((p for _, p in scan.images), default=0):.0f} ppi "

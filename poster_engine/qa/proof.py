@@ -109,7 +109,7 @@ def proof_sheets(project: Project, jobs: list[Job]) -> Proof:
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     per_sheet = COLUMNS * ROWS
     groups = [cells[i:i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
-    title = project.campaign.messages.campaign.name.get("fr") or ""  # the campaign's own language
+    title = project.campaign.messages.campaign.name.shown(project.campaign.lang)
     sheets = [_sheet(project, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
     report.sheets = len(sheets)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from poster_engine.core.diagnostics import PosterError
 from poster_engine.plan import Job
 from poster_engine.project.loader import Project
 
@@ -20,16 +21,21 @@ def alt_text(project: Project, job: Job) -> str:
     def plain(name: str) -> str:
         return "".join(s.text for s in parse_markup(fields[name])) if name in fields else ""
 
-    q = LANGUAGES[job.lang].quotes
-    what = {"fr": "Affiche", "en": "Poster"}.get(job.lang, "Poster")
+    language = LANGUAGES[job.lang]
+    q = language.quotes
+    # "Affiche :" / "Poster:": the language's own word and its spacing rule before the colon.
+    try:
+        word = plain("label.poster") or language.poster
+    except PosterError:  # the campaign's label lacks this language: the language's own word
+        word = language.poster
+    what = language.prose(word + " :")
     parts = [f"{q[0]}{plain('message')}{q[1]}" if plain("message") else plain("film.title") or plain("campaign.name")]
     if plain("stat.value"):
         parts.append(f"{plain('stat.value')} {plain('stat.label')}".strip())
     if plain("film.title") and plain("message"):
         parts.append(plain("film.title"))
-    sep = "\u00a0:" if job.lang == "fr" else ":"
     # Collapse ASCII whitespace only: str.split() would also eat the no-break spaces (U+00A0, U+202F).
-    text = re.sub(r"[ \t\n]+", " ", f"{what}{sep} {' — '.join(p for p in parts if p)}").strip() + "."
+    text = re.sub(r"[ \t\n]+", " ", f"{what} {' — '.join(p for p in parts if p)}").strip() + "."
     if job.row:
         text = text.rstrip(".") + " — " + " · ".join(v for k, v in job.row.values if v and k != "id") + "."
     return text
