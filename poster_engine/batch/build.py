@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Callable
 
 from poster_engine.batch.executors import JobResult, execute
-from poster_engine.batch.manifest import (is_up_to_date, manifest_bytes, manifest_entry, preview_path,
-                                          read_manifest)
+from poster_engine.batch.manifest import is_up_to_date, manifest_bytes, manifest_entry, preview_path, read_manifest
 from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
-from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.core.diagnostics import Diagnostic
 from poster_engine.plan import Job
+from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 
 
@@ -36,31 +36,29 @@ def build(project: Project, jobs: list[Job], out_dir: Path,
     manifest_path = out_dir / "manifest.json"
     old = read_manifest(manifest_path)
     entries: dict[str, dict] = {}
-    keys: dict[Job, str | None] = {}
+    todo: list[Job] = []
     for job in jobs:
-        key = _job_key(project, job)
-        if not force and is_up_to_date(out_dir, job, key, old.get(job.output)):
+        if not force and is_up_to_date(project, out_dir, job, old.get(job.output)):
             report.skipped.append(job.output)
             entries[job.output] = old[job.output]
         else:
-            keys[job] = key
+            todo.append(job)
     if on_start:
-        on_start(len(keys), len(report.skipped))
+        on_start(len(todo), len(report.skipped))
     try:
-        for result in execute(project, list(keys), workers, scheduler, start_method):
+        for result in execute(project, todo, workers, scheduler, start_method):
             if result.errors:
                 # One missing translation fails every format of a poster: say it once.
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
             else:
                 _write_result(out_dir, result)
-                entries[result.job.output] = manifest_entry(project, result.job, result.data or b"",
-                                                            keys[result.job], result.alt)
+                entries[result.job.output] = _entry(project, result)
                 report.built.append(result.job.output)
             if on_done:
                 on_done(result.job, result.errors[0] if result.errors else None)
         if contact:
-            _write_contact_sheets(project, jobs, keys, out_dir)
+            _write_contact_sheets(project, jobs, set(todo), out_dir)
     finally:
         # Also on Ctrl-C: what was written is listed, so the next build skips it.
         if report.built or not manifest_path.exists():
@@ -68,13 +66,12 @@ def build(project: Project, jobs: list[Job], out_dir: Path,
     return report
 
 
-def _job_key(project: Project, job: Job) -> str | None:
-    from poster_engine.render.keys import content_key
+def _entry(project: Project, result: JobResult) -> dict:
+    from poster_engine.render.keys import job_key
 
-    try:
-        return content_key(project, project.campaign.posters[job.poster_id], job.format, job.lang, job.row_fields)
-    except PosterError:  # e.g. a missing translation: the render reports it with its line
-        return None
+    reads = result.reads or Reads()
+    key = job_key(project, result.job, reads) if result.reads is not None else None
+    return manifest_entry(project, result.job, result.data or b"", key, result.alt, reads)
 
 
 def _write_result(out_dir: Path, result: JobResult) -> None:
@@ -86,7 +83,7 @@ def _write_result(out_dir: Path, result: JobResult) -> None:
         write_atomic(out_dir / preview, result.preview)
 
 
-def _write_contact_sheets(project: Project, jobs: list[Job], rendered: dict[Job, str | None], out_dir: Path) -> None:
+def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
     """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it)."""
     from poster_engine.qa.proof import contact_sheet
 

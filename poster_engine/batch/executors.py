@@ -14,6 +14,7 @@ from typing import Iterator
 from poster_engine.batch.manifest import PREVIEW_PX, preview_path
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
+from poster_engine.project.files import Reads, recording
 from poster_engine.project.loader import Project, ProjectSpec, open_spec
 from poster_engine.render.alt_text import alt_text
 from poster_engine.render.job import compose_job, export_job, render_screen
@@ -28,23 +29,25 @@ class JobResult:
     preview: bytes | None = None
     alt: str = ""
     errors: tuple[Diagnostic, ...] = ()
+    reads: Reads | None = None  # what rendering it read: its cache key hashes exactly that
 
 
 def run_job(project: Project, job: Job) -> JobResult:
     """Render one job; any failure becomes diagnostics, so one broken poster never stops the others."""
     poster = project.campaign.posters[job.poster_id]
     try:
-        composition = compose_job(project, job)
-        data = export_job(project, composition)
-        preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
-        alt = alt_text(project, job)
+        with recording() as reads:
+            composition = compose_job(project, job)
+            data = export_job(project, composition)
+            preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
+            alt = alt_text(project, job)
     except PosterError as exc:
         return JobResult(job, errors=exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on
         return JobResult(job, errors=(Diagnostic(
             f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
             "(poster render with POSTER_DEBUG=1 shows the traceback)", poster.file),))
-    return JobResult(job, data, preview, alt)
+    return JobResult(job, data, preview, alt, reads=reads)
 
 
 # The project each worker process opened, by spec: a long-lived Dask worker keeps only the latest.

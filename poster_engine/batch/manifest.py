@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from poster_engine.plan import Job
+from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 
 PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
@@ -20,7 +21,7 @@ def preview_path(job: Job) -> str | None:
     return f"{PREVIEW_DIR}/{job.output.rsplit('.', 1)[0]}.png"
 
 
-def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt: str) -> dict:
+def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt: str, reads: Reads) -> dict:
     poster = project.campaign.posters[job.poster_id]
     inputs = [poster.file, f"layouts/{poster.spec.layout}.svg", poster.spec.visual, poster.spec.data]
     entry = {
@@ -33,6 +34,7 @@ def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt
         "alt": alt,
         "inputs": [i for i in inputs if i],
         "key": key,
+        "reads": reads.as_dict(project.root),  # what its key hashes: the next build checks exactly these
     }
     if job.row:
         entry["row"] = job.row.id
@@ -55,9 +57,13 @@ def manifest_bytes(entries: dict[str, dict]) -> bytes:
     return (json.dumps({"outputs": outputs}, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def is_up_to_date(out_dir: Path, job: Job, key: str | None, old: dict | None) -> bool:
-    """The output exists, has the recorded size, and was made from inputs with the same key."""
-    if key is None or not old or old.get("key") != key:
+def is_up_to_date(project: Project, out_dir: Path, job: Job, old: dict | None) -> bool:
+    """The output exists, has the recorded size, and what it read last time is unchanged (its key,
+    recomputed from the recorded reads with today's files, is the one recorded)."""
+    from poster_engine.render.keys import job_key
+
+    reads = Reads.from_dict(old.get("reads"), project.root) if old else None
+    if old is None or reads is None or old.get("key") is None or job_key(project, job, reads) != old["key"]:
         return False
     try:
         if (out_dir / job.output).stat().st_size != old.get("bytes"):

@@ -6,6 +6,7 @@ import re
 from typing import Callable, Iterator, Mapping
 
 from poster_engine.project.data import is_url_column
+from poster_engine.project.files import record_field
 from poster_engine.project.content import Campaign, Film, Poster, Text
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.compose.typography import format_list, format_quantity, prose
@@ -26,9 +27,13 @@ class Fields(Mapping[str, str]):
         self._values: dict[str, str] = {}
 
     def __getitem__(self, name: str) -> str:
+        record_field(name)  # the job's output depends on this text (its cache key hashes it)
         if name not in self._values:
             self._values[name] = self._makers[name]()
         return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._makers  # a membership test reads no text
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._makers)

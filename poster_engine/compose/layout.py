@@ -26,7 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from poster_engine.core.diagnostics import did_you_mean, fail
+from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
+from poster_engine.project.files import record_file, record_listing
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import Box
 
@@ -232,14 +233,32 @@ def variant_files(root: Path, family: str) -> list[Path]:
 def load_layout(root: Path, family: str, fmt: Format) -> Layout:
     """Read the variant of layouts/<family>.svg nearest the format's shape (cached by modification
     time) and adapt it to `fmt`."""
+    # Which variant a format uses depends on every variant's shape: the job reads the family's
+    # listing (names and shapes, see variant_shapes) and the one template it uses.
+    record_listing(f"layouts:{family}")
     files = variant_files(root, family)
     if not files[0].is_file():
+        record_file(files[0])
         raise fail("layout file not found; every layout family needs layouts/<family>.svg", f"layouts/{family}.svg")
     want = math.log(fmt.height / fmt.width)
     templates = [_load_template(p, p.stat().st_mtime_ns, f"layouts/{p.name}") for p in files]
     # Nearest shape; on a tie the portrait base wins (it comes first).
-    template = min(templates, key=lambda t: abs(math.log(t.height / t.width) - want))
-    return adapt(template, family, fmt)
+    chosen = min(range(len(templates)), key=lambda i: abs(math.log(templates[i].height / templates[i].width) - want))
+    record_file(files[chosen])
+    return adapt(templates[chosen], family, fmt)
+
+
+def variant_shapes(root: Path, family: str) -> list[tuple[str, float]]:
+    """Each variant of a family and its aspect ratio (height / width): what decides which one a
+    format uses. A variant that cannot be read is listed with its error's text instead."""
+    shapes: list[tuple[str, float | str]] = []
+    for path in variant_files(root, family):
+        try:
+            t = _load_template(path, path.stat().st_mtime_ns, f"layouts/{path.name}")
+            shapes.append((path.name, t.height / t.width))
+        except (OSError, PosterError) as exc:
+            shapes.append((path.name, str(exc)))
+    return shapes  # type: ignore[return-value]
 
 
 def adapt(t: _Template, family: str, fmt: Format) -> Layout:

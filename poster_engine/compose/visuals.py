@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from poster_engine.core.diagnostics import fail
+from poster_engine.project.files import record_file
 from poster_engine.compose.layout import parse_svg
 from poster_engine.core.geometry import Box
 
@@ -111,6 +112,7 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
 
 
 def visual_svg(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
+    record_file(path)
     if path.suffix.lower() == ".svg":
         return svg_visual(path, shown, box, focus)
     return raster_visual(path, shown, box, focus, px_per_unit)

@@ -29,7 +29,8 @@ from poster_engine.project.loader import Project, open_project
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import FORMATS, Format, expand
 from poster_engine.core.geometry import PT_PER_MM
-from poster_engine.render.keys import content_key, template_text
+from poster_engine.project.files import Reads, recording
+from poster_engine.render.keys import job_key
 from poster_engine.plan import Job
 
 PREVIEW_LONG_SIDE_PX = 600  # screen size: enough to judge a layout, ~20x cheaper than print pixels
@@ -46,7 +47,10 @@ SAMPLE_PREFIXES = ("sample:", "longest:")  # ':' can never occur in a poster id:
 
 def _template_palette(layout_file: Path) -> dict[str, str]:
     """The template's own preview palette (`.fill-accent{fill:#…}`), so samples look as drawn."""
-    text = template_text(layout_file)
+    try:
+        text = layout_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a missing template fails when it is composed, with its line
+        text = ""
     found = dict(re.findall(r"\.fill-(background|text|accent)\s*\{\s*fill:\s*(#[0-9A-Fa-f]{6})", text))
     return {**DEFAULT_PALETTE, **{k: v.upper() for k, v in found.items()}}
 
@@ -115,7 +119,8 @@ class Card:
     version: int = 0  # the page version at which `png` was rendered (cache-busting)
     overlay: dict | None = None
     error: str | None = None
-    key: str | None = None  # content key of the last attempt, success or failure
+    key: str | None = None  # cache key of the last attempt, success or failure
+    reads: Reads | None = None  # what that attempt read: the key is recomputed from it on every save
 
 
 @dataclass
@@ -252,31 +257,27 @@ class Preview:
             jobs = [(row.cards[f], Job(row.id, formats[f], campaign.lang, None, campaign.lang))
                     for row in self.rows if selected.get(row.id)
                     for f in row.formats]
-        todo = [(card, job, key) for card, job in jobs
-                if (key := self._content_key(full, job)) is None or key != card.key]
+        todo = [(card, job) for card, job in jobs
+                if card.reads is None or card.key is None or job_key(full, job, card.reads) != card.key]
         with self._lock:
             self.busy = bool(todo)
             self._publish()
-        for card, job, key in todo:
+        for card, job in todo:
             if self.closing.is_set():
                 return
-            self._render(full, card, job, key)
+            self._render(full, card, job)
         with self._lock:
             if self.busy:
                 self.busy = False
                 self._publish()
 
-    def _content_key(self, project: Project, job: Job) -> str | None:
-        try:
-            return content_key(project, project.campaign.posters[job.poster_id], job.format, job.lang)
-        except PosterError:  # bad content breaks the render too, which says why; a bug must surface
-            return None
-
-    def _render(self, project: Project, card: Card, job: Job, key: str | None) -> None:
+    def _render(self, project: Project, card: Card, job: Job) -> None:
+        """Render one card; what it read (even up to a failure) decides when it is rendered again."""
         from poster_engine.render.job import render_screen
 
         try:
-            composition, png = render_screen(project, job, self.long_side_px)
+            with recording() as reads:
+                composition, png = render_screen(project, job, self.long_side_px)
         except PosterError as exc:
             error = "\n".join(str(d) for d in exc.diagnostics)
         except Exception as exc:  # a bug or an unexpected file: one line, and the preview lives on
@@ -284,12 +285,13 @@ class Preview:
         else:
             overlay = overlay_data(composition)
             with self._lock:
-                card.png, card.overlay, card.error, card.key = png, overlay, None, key
+                card.png, card.overlay, card.error = png, overlay, None
+                card.reads, card.key = reads, job_key(project, job, reads)
                 card.version = self.version + 1
                 self._publish()
             return
         with self._lock:  # the last good image and its overlay stay
-            card.error, card.key = error, key
+            card.error, card.reads, card.key = error, reads, job_key(project, job, reads)
             self._publish()
 
     def _select(self, campaign: Campaign, formats: dict[str, Format]) -> dict[str, Poster | None]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from poster_engine.core.diagnostics import PosterError, Diagnostic, did_you_mean
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.project.files import record_file, record_listing
 
 FONT_SUFFIXES = (".otf", ".ttf")
 # Weight names as they end font file names (`Inter-SemiBold`), lightest first.
@@ -175,10 +176,14 @@ class FontLibrary:
 
     def get(self, name: str, used_by: str, line: int | None = None) -> Font:
         """The font called `name`; `used_by` and `line` (e.g. layouts/choc.svg, 12) locate errors."""
+        # Which cuts exist decides the display cut and the heavier one: the listing is read too.
+        record_listing("fonts")
+        path = self.files.get(name)
+        if path is not None:
+            record_file(path)
         font = self._loaded.get(name)
         if font is not None:
             return font
-        path = self.files.get(name)
         if path is None:
             raise PosterError(Diagnostic(
                 f"font '{name}' is not in fonts/{did_you_mean(name, self.files)}; add the font file or fix the name",

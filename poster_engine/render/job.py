@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from poster_engine.core.diagnostics import fail
 from poster_engine.plan import Job
+from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
 
 if TYPE_CHECKING:  # compose pulls in HarfBuzz and fontTools: imported by the functions that need it
@@ -27,6 +28,9 @@ def export_job(project: Project, composition: Composition) -> bytes:
         from poster_engine.export.pdf import svg_to_pdf
         from poster_engine.export.print.prepress import make_print_pdf
 
+        icc = project.print_settings.icc_path()
+        if icc.is_relative_to(project.root):  # the engine's own profiles are in its fingerprint
+            record_file(icc)
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
                               composition.title, project.timestamp, project.print_settings, composition.poster.file)
     from poster_engine.export.raster import TooLarge, encode, render_rgb

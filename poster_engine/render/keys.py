@@ -1,69 +1,105 @@
-"""What a job's output depends on, as one key: shared by incremental builds and the live preview.
+"""A job + what it read → its cache key: shared by incremental builds and the live preview.
 
-A key changes when anything that can change the job's bytes changes (its poster file, the texts
-its layout shows, the layout, the fonts it may draw, its visual, its format and print profile, its
-language and data row, the engine version) and only then. Files are keyed by their content, not
-their modification time, so a fresh checkout of the same project reuses a build's keys, and the
-keys written in the manifest are the same on every machine.
+A job's key hashes exactly what its bytes can depend on: the engine itself (its own code and the
+versions of the libraries that draw pixels), the job (poster spec, format, language, data row,
+print settings, timestamp), and what rendering it actually read — every project file, folder
+listing and text of messages.yaml, recorded as they were used (project/files.py). The record is
+kept in the manifest; the next build recomputes the key from the same record with today's files
+and skips the job when it is unchanged. A file the job did not read cannot rebuild it, and one it
+did read always does, fallback fonts and layout variants included.
 
-This module stays light (no HarfBuzz, cairo or pikepdf): a no-op rebuild computes every key and
-renders nothing.
+Files are keyed by content, not modification time, so a fresh checkout reuses a build's keys. This
+module stays light (no HarfBuzz, cairo or pikepdf): a no-op rebuild computes every key and renders
+nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from poster_engine import __version__
-from poster_engine.project.content import Poster
-from poster_engine.project.files import file_digest
+from poster_engine.compose.fields import poster_fields
+from poster_engine.compose.layout import variant_shapes
+from poster_engine.core.diagnostics import PosterError
+from poster_engine.plan import Job
+from poster_engine.project.files import Reads, file_digest
+from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.loader import Project
-from poster_engine.compose.fields import FIELD, poster_fields
-from poster_engine.core.formats import Format
-from poster_engine.core.languages import DEFAULT_LANG
 
-def template_text(layout_file: Path) -> str:
-    """A template read as text for a quick look (regexes); a missing file fails later, with its line."""
+PACKAGE = Path(__file__).resolve().parents[1]
+# The Python libraries whose versions can change an output's bytes.
+PIXEL_LIBRARIES = ("cairosvg", "cairocffi", "Pillow", "fonttools", "uharfbuzz", "qrcode", "pikepdf", "Babel",
+                   "pyphen", "numpy", "defusedxml")
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """The engine's own code and data (every source file and ICC profile of the package) and the
+    versions of what draws pixels: the Python libraries and the system's cairo. Once per process."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".html", ".icc") and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in PIXEL_LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=absent;".encode())
+    h.update(_cairo_version().encode())
+    return h.hexdigest()
+
+
+def _cairo_version() -> str:
+    """The system libcairo's version, read without importing cairocffi (slow to import)."""
+    import ctypes
+
     try:
-        return layout_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+        lib = ctypes.CDLL("libcairo.so.2")
+        lib.cairo_version_string.restype = ctypes.c_char_p
+        return "cairo=" + lib.cairo_version_string().decode()
+    except (OSError, AttributeError):
+        return "cairo=unknown"
 
 
-def layout_reads(layout_file: Path) -> tuple[set[str], set[str]]:
-    """The fonts and the {fields} a template names, read from its text (no need to parse it)."""
-    text = template_text(layout_file)
-    fonts = {"Inter-Regular"}  # what a text slot without data-font uses
-    for chain in re.findall(r'data-font="([^"]*)"', text):
-        fonts.update(n.strip() for n in chain.split(",") if n.strip())
-    return fonts, set(FIELD.findall(text))
+@lru_cache(maxsize=64)  # per opened project: a build lists each folder once, a new open lists again
+def _listing(project: Project, kind: str) -> list:
+    """A folder listing a job read, as it is now."""
+    if kind == "fonts":
+        return sorted(FontLibrary(project.root / "fonts").files)
+    if kind.startswith("layouts:"):
+        return variant_shapes(project.root, kind.split(":", 1)[1])
+    return [f"unknown listing {kind}"]  # never equal to a recorded one: the job is rebuilt
 
 
-def content_key(project: Project, poster: Poster, fmt: Format, lang: str = DEFAULT_LANG,
-                row: dict[str, str] | None = None) -> str:
-    """Everything a job's bytes depend on: its spec, the text fields its layout names, the files it reads."""
-    layout_file = project.root / "layouts" / f"{poster.spec.layout}.svg"
-    font_names, field_names = layout_reads(layout_file)
-    # The engine may draw a named font's display or text cut (by size) and a heavier weight
-    # (**emphasis**): a change to any of them can change the pixels.
-    lib, used = project.fonts, set()
-    for name in font_names:
-        for cut in {name, lib.optical_cut(name, True), lib.optical_cut(name, False)}:
-            used.add(cut)
-            heavier = lib.heavier(cut)
-            if heavier:
-                used.update({heavier, lib.optical_cut(heavier, True), lib.optical_cut(heavier, False)})
-    fonts = sorted((n, file_digest(lib.files.get(n))) for n in used)
-    fields = {k: v for k, v in poster_fields(project.campaign, poster, lang, row).items() if k in field_names}
-    visual = project.root / poster.spec.visual if poster.spec.visual else None
-    # Print jobs also depend on the profile's ICC, ink limit, marks… and on the brand swatches.
+def job_key(project: Project, job: Job, reads: Reads) -> str | None:
+    """The key of `job` given what it read (`reads`), from the project's files as they are now.
+
+    None when a text it read cannot be made any more (e.g. a translation was removed): the job must
+    be rendered again, which reports the problem with its line.
+    """
+    poster = project.campaign.posters.get(job.poster_id)
+    if poster is None:
+        return None
+    try:
+        fields = poster_fields(project.campaign, poster, job.lang, job.row_fields)
+        texts = sorted((name, fields[name] if name in fields else None) for name in reads.fields)
+    except PosterError:
+        return None
     printing = None
-    if fmt.medium == "print":
-        ps = project.print_settings
-        printing = [repr(ps.profile), repr(sorted(ps.swatches.items())), file_digest(ps.icc_path())]
-    parts = [__version__, repr(fmt), lang, poster.spec.model_dump_json(), fields, file_digest(layout_file),
-             file_digest(visual), fonts, printing, str(project.timestamp)]
+    if job.format.medium == "print":
+        settings = project.print_settings
+        printing = [repr(settings.profile), repr(sorted(settings.swatches.items()))]
+    parts = {
+        "engine": engine_fingerprint(),
+        "job": [repr(job.format), job.lang, job.campaign_lang, job.row_fields, poster.spec.model_dump_json()],
+        "printing": printing,
+        "timestamp": str(project.timestamp),
+        "files": sorted((project.shown(f), file_digest(Path(f))) for f in reads.files),
+        "listings": sorted((kind, _listing(project, kind)) for kind in reads.listings),
+        "texts": texts,
+    }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
