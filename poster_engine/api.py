@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from poster_engine.batch.outputs import write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
-
-if TYPE_CHECKING:
-    from poster_engine.qa.proof import Proof
+from poster_engine.qa.proof import Proof, proof_sheets
+from poster_engine.render.job import render_job
 
 __all__ = ["Plan", "ProjectOptions", "open_project", "plan", "render_one", "shard_jobs", "write_proof"]
 
@@ -72,7 +71,6 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
     """One poster in one format (and one data row): the job and the finished file's bytes."""
-    from poster_engine.render.job import render_job
 
     own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
     if own:
@@ -96,8 +94,6 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
 
 def write_proof(project: Project, jobs: list[Job], out_dir: Path) -> Proof:
     """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed)."""
-    from poster_engine.batch.outputs import write_atomic
-    from poster_engine.qa.proof import proof_sheets
 
     proof = proof_sheets(project, jobs)
     write_atomic(out_dir / "proof.pdf", proof.pdf)

@@ -182,7 +182,8 @@ def preflight(
     """Check PDFs against a print profile: a PASS/FAIL table per file; exit code 1 on any FAIL."""
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.project.settings import read_settings
-    from poster_engine.qa.preflight import format_table, preflight as run_preflight
+    from poster_engine.qa.preflight import format_table
+    from poster_engine.qa.preflight import preflight as run_preflight
 
     try:  # any PDF, from any folder: only the print profiles are read, not the campaign
         profiles = read_settings(project).print_profiles
@@ -212,8 +213,8 @@ def check(
     """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit.
 
     Exit 0 when only warnings (without --strict), 1 on any error, 2 on bad input."""
-    from poster_engine.qa.check import check_campaign, format_table, to_json
     from poster_engine.core.diagnostics import PosterError
+    from poster_engine.qa.check import check_campaign, format_table, to_json
 
     opened = _open(project)
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from poster_engine.project.loader import Project
-from poster_engine.project.data import Row
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.formats import GROUPS, IMAGE_FORMATS, Format, expand
 from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
+from poster_engine.project.data import Row
+from poster_engine.project.loader import Project
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Callable
 
 from poster_engine.batch.executors import JobResult, execute
+from poster_engine.batch.gallery import gallery_html
 from poster_engine.batch.manifest import is_up_to_date, manifest_bytes, manifest_entry, preview_path, read_manifest
 from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
 from poster_engine.core.diagnostics import Diagnostic
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
+from poster_engine.qa.proof import contact_sheet
+from poster_engine.render.keys import job_key
 
 
 @dataclass
@@ -67,7 +70,6 @@ def build(project: Project, jobs: list[Job], out_dir: Path,
 
 
 def _entry(project: Project, result: JobResult) -> dict:
-    from poster_engine.render.keys import job_key
 
     reads = result.reads or Reads()
     key = job_key(project, result.job, reads) if result.reads is not None else None
@@ -85,7 +87,6 @@ def _write_result(out_dir: Path, result: JobResult) -> None:
 
 def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
     """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it)."""
-    from poster_engine.qa.proof import contact_sheet
 
     posters = dict.fromkeys(job.poster_id for job in jobs if job.row is None and (
         job in rendered or not (out_dir / job.poster_id / "contact.png").is_file()))
@@ -95,7 +96,6 @@ def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job],
 
 
 def _write_manifest(project: Project, out_dir: Path, entries: dict[str, dict]) -> None:
-    from poster_engine.batch.gallery import gallery_html
 
     write_atomic(out_dir / "manifest.json", manifest_bytes(entries))
     write_atomic(out_dir / "index.html", gallery_html([entries[k] for k in sorted(entries)], project.campaign))

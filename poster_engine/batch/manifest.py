@@ -9,6 +9,7 @@ from pathlib import Path
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
+from poster_engine.render.keys import job_key
 
 PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
 PREVIEW_PX = 480  # long side of those previews
@@ -60,7 +61,6 @@ def manifest_bytes(entries: dict[str, dict]) -> bytes:
 def is_up_to_date(project: Project, out_dir: Path, job: Job, old: dict | None) -> bool:
     """The output exists, has the recorded size, and what it read last time is unchanged (its key,
     recomputed from the recorded reads with today's files, is the one recorded)."""
-    from poster_engine.render.keys import job_key
 
     reads = Reads.from_dict(old.get("reads"), project.root) if old else None
     if old is None or reads is None or old.get("key") is None or job_key(project, job, reads) != old["key"]:

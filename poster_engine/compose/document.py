@@ -8,20 +8,19 @@ from dataclasses import dataclass
 from html import escape
 from typing import Mapping
 
-from poster_engine.project.content import Poster
-from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
-from poster_engine.project.fonts import FontLibrary
-from poster_engine.core.formats import Format
-from poster_engine.core.geometry import MM_PER_INCH
 from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
-from poster_engine.project.markup import MarkupError, parse_markup
 from poster_engine.compose.qr import QrCode, make_qr
-from poster_engine.core.geometry import Box
 from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
-from poster_engine.core.languages import DEFAULT_LANG
 from poster_engine.compose.visuals import visual_svg
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
+from poster_engine.core.formats import Format
+from poster_engine.core.geometry import MM_PER_INCH, Box
+from poster_engine.core.languages import DEFAULT_LANG
+from poster_engine.project.content import Poster
+from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.loader import Project
+from poster_engine.project.markup import MarkupError, parse_markup
 
 PALETTE_KEYS = ("background", "text", "accent")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Mapping
 
+from poster_engine.compose.typography import format_list, format_quantity, prose
+from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.core.languages import LANGUAGES, NBSP
+from poster_engine.project.content import Campaign, Film, Poster, Text
 from poster_engine.project.data import is_url_column
 from poster_engine.project.files import record_field
-from poster_engine.project.content import Campaign, Film, Poster, Text
-from poster_engine.core.diagnostics import Diagnostic, PosterError
-from poster_engine.compose.typography import format_list, format_quantity, prose
-from poster_engine.core.languages import LANGUAGES, NBSP
 
 # A {field} reference in a layout's data-text or data-url.
 FIELD = re.compile(r"\{([a-z_.]+)\}")

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Literal
 
 from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
-from poster_engine.project.files import record_file, record_listing
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import Box
+from poster_engine.project.files import record_file, record_listing
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

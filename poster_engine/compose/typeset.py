@@ -34,12 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
+from poster_engine.compose.typography import HYPHEN, hyphenation_points
+from poster_engine.core.geometry import Box
 from poster_engine.project.fonts import Font, ShapedGlyph
 from poster_engine.project.markup import Span
-from poster_engine.core.geometry import Box
-from poster_engine.compose.typography import HYPHEN, hyphenation_points
-
-
 
 # A hyphen costs as much as a line 45 % short of the measure: on a poster it is worth it to save a
 # line or to mend a very ragged one, not to even out a good rag.

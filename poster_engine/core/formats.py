@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from poster_engine.core.diagnostics import did_you_mean, fail
 
 MB = 1_000_000
 # A QR code is scanned reliably from up to ~20 times its side with a current phone camera (the
@@ -159,7 +160,6 @@ def expand(names: list[str] | tuple[str, ...], known: dict[str, Format]) -> list
 
 
 def get_format(name: str, known: dict[str, Format] | None = None) -> Format:
-    from poster_engine.core.diagnostics import did_you_mean, fail
 
     known = known or BUILTIN
     if name not in known:

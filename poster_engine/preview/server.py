@@ -24,14 +24,17 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from poster_engine.project.content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec
-from poster_engine.project.loader import Project, open_project
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import FORMATS, Format, expand
 from poster_engine.core.geometry import PT_PER_MM
-from poster_engine.project.files import Reads, recording
-from poster_engine.render.keys import job_key
 from poster_engine.plan import Job
+from poster_engine.project.content import LAYOUT_FAMILIES, POSTER_ID, Campaign, Poster, PosterSpec
+from poster_engine.project.files import Reads, recording
+from poster_engine.project.fonts import library
+from poster_engine.project.loader import Project, open_project
+from poster_engine.project.sources import load_yaml
+from poster_engine.render.job import render_screen
+from poster_engine.render.keys import job_key
 
 PREVIEW_LONG_SIDE_PX = 600  # screen size: enough to judge a layout, ~20x cheaper than print pixels
 WATCHED_DIRS = ("posters", "layouts", "visuals", "fonts")
@@ -74,7 +77,6 @@ def _campaign_formats(campaign: Campaign, formats: dict[str, Format]) -> list[st
 def sample_posters(campaign: Campaign, family: str, formats: dict[str, Format] = FORMATS) -> list[Poster]:
     """Two posters for layout `family` from the campaign's content: its first message, stat and film,
     and its longest ones (to stress the fitting). Errors point at the text's line in messages.yaml."""
-    from poster_engine.project.sources import load_yaml
 
     m = campaign.messages
     if not (m.messages and m.stats and m.films):
@@ -229,7 +231,6 @@ class Preview:
     def refresh(self, changed: Iterable[Path] = ()) -> None:
         """Reload the content, then re-render every job whose content key changed, publishing each."""
         if any(_under(p, self.root / "fonts") for p in changed):
-            from poster_engine.project.fonts import library
 
             library.cache_clear()  # fonts are parsed once per process: re-read the folder
         try:
@@ -273,7 +274,6 @@ class Preview:
 
     def _render(self, project: Project, card: Card, job: Job) -> None:
         """Render one card; what it read (even up to a failure) decides when it is rendered again."""
-        from poster_engine.render.job import render_screen
 
         try:
             with recording() as reads:

@@ -8,13 +8,23 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      ValidationInfo, create_model, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
 from poster_engine.project.markup import MarkupError, parse_markup
 from poster_engine.project.sources import Located, load_yaml
-from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -13,13 +13,15 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from poster_engine.project.content import Campaign, Poster
-from poster_engine.project.loader import Project
-from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
+from poster_engine.compose.document import compose
+from poster_engine.compose.visuals import cover_crop
 from poster_engine.core.color import contrast_ratio
+from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, overlaps
 from poster_engine.plan import plan_jobs
+from poster_engine.project.content import Campaign, Poster
+from poster_engine.project.loader import Project
 
 # --- the rules (the format facts they read are in core/formats.py) -----------------------------
 
@@ -146,7 +148,6 @@ def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
 def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     from PIL import Image
 
-    from poster_engine.compose.visuals import cover_crop
 
     ref = comp.poster.spec.visual or ""
     if not ref or ref.lower().endswith(".svg"):
@@ -183,7 +184,6 @@ def check_campaign(project: Project, langs: list[str] | None = None,
         fmt = job.format
         out = Output(job.poster_id, job.format_label)
         try:
-            from poster_engine.compose.document import compose
 
             comp = compose(project, campaign.posters[job.poster_id], fmt, job.lang)
         except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…

@@ -7,12 +7,11 @@ The checklist follows docs/print.md §3 and §12.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from poster_engine.core.diagnostics import Diagnostic
 from poster_engine.core.formats import is_large_print
 from poster_engine.core.geometry import PT_PER_MM
-from pathlib import Path
-
 from poster_engine.project.print_profiles import PrintProfile
 
 RGB_SPACES = {"/DeviceRGB", "/CalRGB"}

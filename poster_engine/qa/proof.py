@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
 from poster_engine.project.loader import Project
+from poster_engine.render.job import render_screen
 
 SHEET_PX = (2480, 1754)  # A3 landscape at 150 ppi
 SHEET_PPI = 150
@@ -51,7 +52,6 @@ def _font(project: Project, name: str, size: int):
 def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL):
     from PIL import Image, ImageOps
 
-    from poster_engine.render.job import render_screen
 
     fmt = job.format
     px_per_unit = OVERSAMPLE * min(cell[0] / fmt.width, cell[1] / fmt.height)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 
+from poster_engine.compose.fields import poster_fields
 from poster_engine.core.diagnostics import PosterError
+from poster_engine.core.languages import LANGUAGES
 from poster_engine.plan import Job
 from poster_engine.project.loader import Project
+from poster_engine.project.markup import parse_markup
 
 
 def alt_text(project: Project, job: Job) -> str:
     """What the image says: the message (or film title), the figure, the film; a data row's values."""
-    from poster_engine.compose.fields import poster_fields
-    from poster_engine.core.languages import LANGUAGES
-    from poster_engine.project.markup import parse_markup
 
     campaign = project.campaign
     fields = poster_fields(campaign, campaign.posters[job.poster_id], job.lang, job.row_fields)

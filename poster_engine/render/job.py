@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from poster_engine.compose.document import Composition, compose
 from poster_engine.core.diagnostics import fail
+from poster_engine.export.pdf import svg_to_pdf
+from poster_engine.export.print.prepress import make_print_pdf
+from poster_engine.export.raster import TooLarge, encode, render_rgb, svg_to_png
 from poster_engine.plan import Job
 from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
 
-if TYPE_CHECKING:  # compose pulls in HarfBuzz and fontTools: imported by the functions that need it
-    from poster_engine.compose.document import Composition
-
 
 def compose_job(project: Project, job: Job, raster_scale: float | None = None) -> Composition:
     """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
-    from poster_engine.compose.document import compose
-
     return compose(project, project.campaign.posters[job.poster_id], job.format, job.lang, raster_scale,
                    job.row_fields)
 
@@ -25,16 +22,11 @@ def export_job(project: Project, composition: Composition) -> bytes:
     """The deliverable file: the finished print PDF, or the social image at its exact pixel size."""
     fmt = composition.layout.format
     if fmt.medium == "print":
-        from poster_engine.export.pdf import svg_to_pdf
-        from poster_engine.export.print.prepress import make_print_pdf
-
         icc = project.print_settings.icc_path()
         if icc.is_relative_to(project.root):  # the engine's own profiles are in its fingerprint
             record_file(icc)
         return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
                               composition.title, project.timestamp, project.print_settings, composition.poster.file)
-    from poster_engine.export.raster import TooLarge, encode, render_rgb
-
     image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
     try:
         return encode(image, fmt.image_format, fmt.max_bytes)
@@ -55,8 +47,6 @@ def render_screen(project: Project, job: Job, long_side_px: int) -> tuple[Compos
     For the preview and the proof sheets: the whole page (trim + bleed) keeps its aspect, and photos
     are resampled for the screen, so a print format is never rasterised at print resolution.
     """
-    from poster_engine.export.raster import svg_to_png
-
     width, height = job.format.page
     px_per_unit = long_side_px / max(width, height)
     composition = compose_job(project, job, px_per_unit)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from poster_engine.export.print.colors import ColorConverter, converter_for
 from poster_engine.core.diagnostics import fail
+from poster_engine.export.print.colors import ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
 
 PT_PER_MM = 72 / 25.4
