@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 
@@ -121,7 +121,8 @@ class _Progress:
     """A progress bar (done/total, ETA) on a terminal; one line per output otherwise (logs, CI)."""
 
     def __init__(self) -> None:
-        self.bar = self.task = None
+        self.bar: Any = None  # rich's Progress, imported only on a terminal (start-up stays fast)
+        self.task: Any = None
 
     def start(self, todo: int, up_to_date: int) -> None:
         if todo and sys.stderr.isatty():

@@ -59,7 +59,7 @@ def plan_jobs(project: Project, posters: list[str] | None = None, formats: list[
     if problems:
         raise PosterError(problems)
     selected = posters or sorted(campaign.posters)
-    jobs = []
+    jobs: list[Job] = []
     for lang in dict.fromkeys(langs or [campaign.lang]):
         for pid in selected:
             for name in expand(formats or campaign.posters[pid].spec.formats, known):

@@ -111,7 +111,7 @@ def font_faces(lib: FontLibrary, names: tuple[str, ...], used_by: str, line: int
     """A slot's font chain in its text cut below DISPLAY_FROM and its display cut from there up, each
     with the heavier chain **strong** text uses (empty when the first font has no heavier cut).
     `used_by` and `line` locate a missing font."""
-    faces = []
+    faces: list[Face] = []
     for min_size, display in ((0.0, False), (DISPLAY_FROM, True)):
         chain = tuple(dict.fromkeys(lib.optical_cut(n, display) for n in names))
         heavier = lib.heavier(chain[0]) if chain else None

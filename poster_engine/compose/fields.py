@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Callable, Iterator, Mapping
 
 from poster_engine.compose.typography import format_list, format_quantity, prose
@@ -93,6 +94,10 @@ def _programme(campaign: Campaign, say: _Translator) -> str:
     return "\n".join(lines)
 
 
+def _typeset(make: Callable[[], str], lang: str) -> str:
+    return prose(make(), lang)
+
+
 def short_url(url: str) -> str:
     """https://www.example.org/films/x/ → example.org/films/x: what people type, nothing more."""
     import re
@@ -124,7 +129,7 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
         "programme": lambda: _programme(campaign, say),
     }
     for key, label in m.labels.items():
-        f[f"label.{key}"] = lambda label=label, key=key: say(label, ("labels", key))
+        f[f"label.{key}"] = partial(say, label, ("labels", key))
     urls = {"campaign.url": info.url}
     if spec.message:
         message = m.messages[spec.message]
@@ -165,11 +170,10 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
         if is_url_column(key):
             urls[f"row.{key}"] = value
         else:
-            f[f"row.{key}"] = lambda value=value: value
-    typeset: dict[str, Callable[[], str]] = {
-        k: (lambda make=make: prose(make(), lang)) for k, make in f.items()}
-    typeset.update({k: (lambda url=url: url) for k, url in urls.items()})
+            f[f"row.{key}"] = partial(str, value)
+    typeset: dict[str, Callable[[], str]] = {k: partial(_typeset, make, lang) for k, make in f.items()}
+    typeset.update({k: partial(str, url) for k, url in urls.items()})
     # Short links, written out where a QR code cannot be scanned (social images): no scheme, no www.
-    typeset.update({f"{k[:-4]}.short_url": (lambda url=url: short_url(url)) for k, url in urls.items()})
+    typeset.update({f"{k[:-4]}.short_url": partial(short_url, url) for k, url in urls.items()})
     typeset["title"] = lambda: say(spec.title, ("poster", "title"))  # PDF metadata: as typed
     return Fields(typeset)

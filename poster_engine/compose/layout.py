@@ -160,9 +160,10 @@ def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
             if _CSS_REF.search(value):
                 raise fail(f"attribute '{name}' references something outside the document ({value[:60]!r}); "
                            f"only url(#id) is allowed in {what}", shown, _line_of(text, value))
-        if tag == "style" and node.text and _CSS_REF.search(node.text):
+        found = _CSS_REF.search(node.text or "") if tag == "style" else None
+        if found:
             raise fail(f"<style> references something outside the document (url(...) or @import); only url(#id) "
-                       f"is allowed in {what}", shown, _line_of(text, _CSS_REF.search(node.text).group(0)))
+                       f"is allowed in {what}", shown, _line_of(text, found.group(0)))
     return root
 
 

@@ -260,11 +260,11 @@ def _break(words: list[_Word], first: float, rest: float, m: _Measurer, balance:
         if hyphenate:
             breaks.extend((w, p) for p in word.points)
     breaks.append((n, 0))
-    full = [m.width(word.pieces) for word in words]
+    full: list[float] = [m.width(word.pieces) for word in words]
     short_end = [len(word.text) <= 2 and word.text.isalpha() for word in words]
-    prefix = [0.0]
-    for w in full:
-        prefix.append(prefix[-1] + w)
+    prefix: list[float] = [0.0]
+    for width in full:
+        prefix.append(prefix[-1] + width)
 
     def units(i: int, j: int) -> list[tuple[Span, ...]]:
         (wi, oi), (wj, oj) = breaks[i], breaks[j]

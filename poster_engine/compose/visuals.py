@@ -101,7 +101,7 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
     except OSError as exc:
         raise fail(f"cannot read image ({exc}); use a valid JPEG or PNG", shown) from None
     # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
-    im = im.resize(target, Image.BICUBIC, box=(cx, cy, cx + cw, cy + ch), reducing_gap=3.0)
+    im = im.resize(target, Image.Resampling.BICUBIC, box=(cx, cy, cx + cw, cy + ch), reducing_gap=3.0)
     buf = io.BytesIO()
     im.save(buf, "JPEG", quality=90)
     data = base64.b64encode(buf.getvalue()).decode("ascii")

@@ -19,7 +19,7 @@ _stock_path = cairosvg.surface.TAGS["path"]
 _OURS = re.compile(r"^(?:M-?[\d.]+ -?[\d.]+[mlcqz\d .\-]*)+$")
 _CHUNK = re.compile(r"M(-?[\d.]+) (-?[\d.]+)([^M]*)")
 _OP = re.compile(r"([mlcqz])([^mlcqz]*)")
-_CACHE: dict[str, object] = {}
+_CACHE: dict[str, tuple] = {}  # relative commands → cairo's encoded path (cdata, length)
 _SCRATCH = cairo.Context(cairo.ImageSurface(cairo.FORMAT_A8, 1, 1))
 
 

@@ -36,11 +36,11 @@ def _jpeg_surface_for_pdf(jpeg: bytes) -> cairo.ImageSurface:
 def _jpeg_surface_for_pixels(jpeg: bytes, target: tuple[int, int]) -> cairo.ImageSurface:
     from PIL import Image
 
-    with Image.open(io.BytesIO(jpeg)) as im:
-        im.draft("RGB", target)  # let libjpeg decode at 1/2, 1/4, 1/8 when that is enough
-        im = im.convert("RGB")
+    with Image.open(io.BytesIO(jpeg)) as decoder:
+        decoder.draft("RGB", target)  # let libjpeg decode at 1/2, 1/4, 1/8 when that is enough
+        im = decoder.convert("RGB")
     if im.size != target and target[0] > 0 and target[1] > 0:
-        im = im.resize(target, Image.BILINEAR, reducing_gap=2.0)
+        im = im.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
     data = bytearray(im.tobytes("raw", "BGRX"))  # cairo RGB24: 32 bits per pixel, native-endian BGRx
     return cairo.ImageSurface.create_for_data(data, cairo.FORMAT_RGB24, im.width, im.height, im.width * 4)
 

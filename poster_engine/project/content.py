@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Mapping, Optional, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -75,9 +75,13 @@ class _TextBase(_Model):
         return next((text for lang in (prefer, *LANGUAGES) if (text := self.get(lang))), "")
 
 
-# One optional field per language of the one language table (core/languages.py).
-Text = create_model("Text", __base__=_TextBase,
-                    **{code: (Optional[str], Field(None, min_length=1)) for code in LANGUAGES})  # type: ignore[call-overload]
+# One optional field per language of the one language table (core/languages.py); type checkers see
+# the base class, which declares every method.
+if TYPE_CHECKING:
+    Text = _TextBase
+else:
+    Text = create_model("Text", __base__=_TextBase,
+                        **{code: (Optional[str], Field(None, min_length=1)) for code in LANGUAGES})
 
 
 def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
@@ -252,7 +256,7 @@ def _printable(part: Any) -> Any:
     return part
 
 
-def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
+def _describe(err: Any) -> tuple[tuple, str]:
     """Pydantic error → (path of the offending key, one-line message)."""
     loc = tuple(_printable(part) for part in err["loc"])
     kind = err["type"]
@@ -354,7 +358,8 @@ def _check_references(poster_id: str, spec: PosterSpec, src: Located, messages: 
     for key in REQUIRED_FIELDS[spec.layout]:
         if getattr(spec, key) is None:
             bad("layout", f"layout '{spec.layout}' needs a '{key}' key")
-    tables = {"message": messages.messages, "stat": messages.stats, "film": messages.films}
+    tables: dict[str, Mapping[str, object]] = {"message": messages.messages, "stat": messages.stats,
+                                               "film": messages.films}
     for key, table in tables.items():
         ref = getattr(spec, key)
         if ref is not None and ref not in table:
@@ -423,6 +428,6 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         if problems:
             diags.extend(problems)
             continue
-        key_lines = {k[0]: line for k, line in src.lines.items() if len(k) == 1}
+        key_lines = {str(k[0]): line for k, line in src.lines.items() if len(k) == 1}
         posters[poster_id] = Poster(poster_id, spec, shown, key_lines)
     return Campaign(root, messages, posters, tuple(diags), tuple(sources), messages_src.lines)

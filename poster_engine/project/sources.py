@@ -41,12 +41,12 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-_FastLoader: type | None = None
-if getattr(yaml, "__with_libyaml__", False):
-    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
-        """The same loader on libyaml's C parser."""
+class _CLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same loader on libyaml's C parser (when PyYAML was built with it)."""
 
-    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+_CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+_FastLoader: type[_CLoader] | None = _CLoader if getattr(yaml, "__with_libyaml__", False) else None
 
 
 def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], shown: str) -> None:
@@ -81,8 +81,7 @@ def load_yaml(path: Path, shown_as: str) -> Located:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise fail("not valid UTF-8 text; save the file as UTF-8", shown_as, line) from None
+        raise fail("not valid UTF-8 text; save the file as UTF-8", shown_as, raw[: exc.start].count(b"\n") + 1) from None
     if _FastLoader is not None:
         # libyaml's parser (C) for the usual case, a valid file: 5x faster, same nodes and marks.
         # On any error the Python parser runs again for its messages, which the tests pin down.
@@ -111,16 +110,16 @@ def load_yaml(path: Path, shown_as: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        line = mark.line + 1 if mark else None
-        if exc.problem and exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+        at = mark.line + 1 if mark else None
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark.line + 1 != at:
             # The parser notices late; say where the construct it was reading began.
             problem += f" ({exc.context} on line {exc.context_mark.line + 1})"
-        raise fail(f"invalid YAML: {problem}", shown_as, line) from None
+        raise fail(f"invalid YAML: {problem}", shown_as, at) from None
     except yaml.YAMLError as exc:
         raise fail(f"invalid YAML: {exc}", shown_as) from None
     finally:
         loader.dispose()
-    lines: dict[Path_, int] = {}
+    located: dict[Path_, int] = {}
     if node is not None:
-        _index_lines(node, (), lines, shown_as)
-    return Located(data, shown_as, lines)
+        _index_lines(node, (), located, shown_as)
+    return Located(data, shown_as, located)

@@ -86,7 +86,7 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
     import pikepdf
 
     stack = []
-    for operands, op in pikepdf.parse_content_stream(owner):
+    for operands, op in pikepdf.parse_content_stream(owner):  # type: ignore[misc]  # (operands, operator) pairs
         name = str(op)
         if name == "q":
             stack.append(ctm)
@@ -220,7 +220,7 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
                                     f"{ident}, profile N={int(prof.get('/N', 0))} class {head[12:16].decode(errors='replace')}"
                                     + ("" if same else f" (profile expects {profile.output_condition_identifier})")))
         checks.extend(_boxes(pdf, profile))
-        scan, seen = _Scan(), set()
+        scan, seen = _Scan(), set[tuple[int, int]]()
         for i, page in enumerate(pdf.pages, 1):
             _walk(page.obj, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), scan, seen, f"page {i}")
         checks.append(_check("no-rgb", not scan.rgb,

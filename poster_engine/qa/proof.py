@@ -10,11 +10,15 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
 from poster_engine.project.loader import Project
 from poster_engine.render.job import render_screen
+
+if TYPE_CHECKING:  # Pillow is imported by the functions that draw: start-up stays fast
+    from PIL import Image
 
 SHEET_PX = (2480, 1754)  # A3 landscape at 150 ppi
 SHEET_PPI = 150
@@ -37,7 +41,7 @@ class Proof:
 @dataclass
 class _Cell:
     job: Job
-    image: object | None  # PIL.Image.Image, trimmed and fitted to CELL
+    image: Image.Image | None  # trimmed and fitted to CELL
     error: str | None = None
 
 
@@ -60,7 +64,7 @@ def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL):
     bleed = round(fmt.bleed * image.width / fmt.page[0])
     if bleed:
         image = image.crop((bleed, bleed, image.width - bleed, image.height - bleed))
-    return ImageOps.contain(image, cell, Image.LANCZOS)
+    return ImageOps.contain(image, cell, Image.Resampling.LANCZOS)
 
 
 def _sheet(project: Project, title: str, cells: list[_Cell], number: int, total: int):
@@ -135,12 +139,12 @@ def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
     """One poster's formats (`jobs`) on one PNG, each cut to its trim and captioned with its format."""
     from PIL import Image, ImageDraw
 
-    cells = []
+    cells: list[_Cell] = []
     for job in jobs:
         fmt = job.format
-        cell = (round(CONTACT_HEIGHT * fmt.width / fmt.height), CONTACT_HEIGHT)
+        size = (round(CONTACT_HEIGHT * fmt.width / fmt.height), CONTACT_HEIGHT)
         try:
-            cells.append(_Cell(job, _thumbnail(project, job, cell)))
+            cells.append(_Cell(job, _thumbnail(project, job, size)))
         except PosterError as exc:
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     rows: list[list[_Cell]] = [[]]

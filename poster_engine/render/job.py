@@ -32,7 +32,7 @@ def export_job(project: Project, composition: Composition) -> bytes:
         return encode(image, fmt.image_format, fmt.max_bytes)
     except TooLarge as exc:
         raise fail(f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
-                   f"{fmt.name}'s {fmt.max_bytes / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
+                   f"{fmt.name}'s {(fmt.max_bytes or 0) / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
                    composition.poster.file) from None
 
 
