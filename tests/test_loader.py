@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 from poster_engine.api import plan
 from poster_engine.batch.build import build
-from poster_engine.preview.server import Preview
+from poster_engine.preview.renderer import Preview
 from poster_engine.project.loader import open_project
 from poster_engine.qa.check import check_campaign
 

@@ -19,7 +19,8 @@ from poster_engine.render.job import render_screen
 from poster_engine.project.loader import open_project
 from poster_engine.core.formats import FORMATS, expand
 from poster_engine.plan import plan_jobs
-from poster_engine.preview.server import PREVIEW_LONG_SIDE_PX, Preview, start_preview
+from poster_engine.preview.renderer import PREVIEW_LONG_SIDE_PX, Preview
+from poster_engine.preview.server import start_preview
 
 from conftest import ROOT
 
