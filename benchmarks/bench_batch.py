@@ -69,8 +69,16 @@ def run_cli(project: Path, *args: str, wrap: list[str] | None = None) -> tuple[f
     if proc.returncode not in (0,):
         sys.exit(f"`poster {' '.join(args)}` exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     m = SUMMARY.search(proc.stdout)
-    summary = dict(zip(("built", "up_to_date", "failed", "rejected", "inside_s"),
-                       (*map(int, m.groups()[:4]), float(m.group(5))))) if m else {}
+    summary = (
+        dict(
+            zip(
+                ("built", "up_to_date", "failed", "rejected", "inside_s"),
+                (*map(int, m.groups()[:4]), float(m.group(5))),
+            )
+        )
+        if m
+        else {}
+    )
     return wall, summary, proc.stdout
 
 
@@ -95,8 +103,9 @@ def timed_build_with_memory(project: Path, args: list[str]) -> tuple[float, dict
     mem_file = project.parent / "maxrss.txt"
     wrap = [GNU_TIME, "-f", "%M", "-o", str(mem_file)] if os.access(GNU_TIME, os.X_OK) else []
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*wrap, *poster_cmd(*args)], cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [*wrap, *poster_cmd(*args)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     peak = [0]
     stop = threading.Event()
 
@@ -124,8 +133,16 @@ def write_rows(path: Path, n: int) -> None:
         w = csv.writer(f)
         w.writerow(["id", "host", "date", "time", "room", "url"])
         for i in range(n):
-            w.writerow([f"r{i:04d}", f"Médiathèque n° {i}", f"jeudi {1 + i % 28} janvier 2026",
-                        f"{17 + i % 4} h 30", f"Salle {1 + i % 9}", f"https://example.org/seances/r{i:04d}"])
+            w.writerow(
+                [
+                    f"r{i:04d}",
+                    f"Médiathèque n° {i}",
+                    f"jeudi {1 + i % 28} janvier 2026",
+                    f"{17 + i % 4} h 30",
+                    f"Salle {1 + i % 9}",
+                    f"https://example.org/seances/r{i:04d}",
+                ]
+            )
 
 
 def edit_message(project: Path) -> None:
@@ -134,8 +151,9 @@ def edit_message(project: Path) -> None:
     old = "Le cobalt de nos batteries passe par des *mains d'enfants*."
     if old not in text:
         sys.exit(f"messages.yaml: the fr text of {EDITED_MESSAGE} changed; update bench_batch.py")
-    path.write_text(text.replace(old, "Le cobalt de nos batteries passe encore par des *mains d'enfants*."),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(old, "Le cobalt de nos batteries passe encore par des *mains d'enfants*."), encoding="utf-8"
+    )
 
 
 def main() -> None:
@@ -166,43 +184,77 @@ def main() -> None:
             if summary.get("built"):
                 print(f"   warning: the no-op rebuild built {summary['built']} outputs")
         verdict = "ok" if statistics.median(noop) < 0.5 else "over the 0.5 s target"
-        print(f"2. no-op rebuild ({n_outputs} outputs up to date): {median_ms(noop):.0f} ms wall, median of 5 "
-              f"({statistics.median(noop_inside) * 1000:.0f} ms inside the command) — target < 500 ms: {verdict}")
-        results.append(("No-op rebuild, median of 5", f"{median_ms(noop):.0f} ms wall "
-                        f"({statistics.median(noop_inside) * 1000:.0f} ms inside the command)"))
+        print(
+            f"2. no-op rebuild ({n_outputs} outputs up to date): {median_ms(noop):.0f} ms wall, median of 5 "
+            f"({statistics.median(noop_inside) * 1000:.0f} ms inside the command) — target < 500 ms: {verdict}"
+        )
+        results.append(
+            (
+                "No-op rebuild, median of 5",
+                f"{median_ms(noop):.0f} ms wall ({statistics.median(noop_inside) * 1000:.0f} ms inside the command)",
+            )
+        )
 
         # 3. One-message rebuild.
         edit_message(project)
         wall, summary, _ = run_cli(project, "build", "-j", j, "-o", "out")
-        print(f"3. one-message rebuild (fr text of {EDITED_MESSAGE}): {wall:.2f} s wall, "
-              f"{summary.get('built')} rebuilt, {summary.get('up_to_date')} up to date")
-        results.append((f"One message edited (`{EDITED_MESSAGE}`, fr)",
-                        f"{wall:.1f} s, {summary.get('built')} of {n_outputs} rebuilt"))
+        print(
+            f"3. one-message rebuild (fr text of {EDITED_MESSAGE}): {wall:.2f} s wall, "
+            f"{summary.get('built')} rebuilt, {summary.get('up_to_date')} up to date"
+        )
+        results.append(
+            (
+                f"One message edited (`{EDITED_MESSAGE}`, fr)",
+                f"{wall:.1f} s, {summary.get('built')} of {n_outputs} rebuilt",
+            )
+        )
 
         # 5. Data merge throughput.
         rows = project / "rows.csv"
         write_rows(rows, args.rows)
-        wall, summary, _ = run_cli(project, "build", "-p", "seance", "-f", "instagram", "--data", "rows.csv",
-                                   "-j", j, "-o", "merge")
+        wall, summary, _ = run_cli(
+            project, "build", "-p", "seance", "-f", "instagram", "--data", "rows.csv", "-j", j, "-o", "merge"
+        )
         built = summary.get("built", 0)
-        print(f"5. data merge: {args.rows} rows → {built} instagram PNGs in {wall:.1f} s wall "
-              f"({summary.get('inside_s', 0):.1f} s inside): {built / wall:.1f} outputs/s")
-        results.append((f"{args.rows}-row data merge (`seance`, instagram, -j {j})",
-                        f"{built} outputs in {wall:.1f} s: **{built / wall:.1f} outputs/s**"))
+        print(
+            f"5. data merge: {args.rows} rows → {built} instagram PNGs in {wall:.1f} s wall "
+            f"({summary.get('inside_s', 0):.1f} s inside): {built / wall:.1f} outputs/s"
+        )
+        results.append(
+            (
+                f"{args.rows}-row data merge (`seance`, instagram, -j {j})",
+                f"{built} outputs in {wall:.1f} s: **{built / wall:.1f} outputs/s**",
+            )
+        )
 
         # 6b. Peak memory of one A0 photo render.
         a0_rss = None
         if os.access(GNU_TIME, os.X_OK):
             mem_file = tmp / "a0rss.txt"
-            wall, _, _ = run_cli(project, "render", PHOTO_POSTER, "-f", "a0", "-o", str(tmp / "a0.pdf"),
-                                 wrap=[GNU_TIME, "-f", "%M", "-o", str(mem_file)])
+            wall, _, _ = run_cli(
+                project,
+                "render",
+                PHOTO_POSTER,
+                "-f",
+                "a0",
+                "-o",
+                str(tmp / "a0.pdf"),
+                wrap=[GNU_TIME, "-f", "%M", "-o", str(mem_file)],
+            )
             a0_rss = int(mem_file.read_text().split()[-1])
-            print(f"6. peak memory: cold build max RSS {cold_rss / 1024:.0f} MB (GNU time: the largest single "
-                  f"process, main or a reaped worker); process tree summed {cold_tree / 1024:.0f} MB (sampled, "
-                  f"shared pages counted per process); `poster render {PHOTO_POSTER} -f a0` "
-                  f"{a0_rss / 1024:.0f} MB ({wall:.1f} s)")
-            results.append(("Peak memory, cold build", f"{cold_rss / 1024:.0f} MB largest process; "
-                            f"{cold_tree / 1024:.0f} MB summed over main + {j} workers"))
+            print(
+                f"6. peak memory: cold build max RSS {cold_rss / 1024:.0f} MB (GNU time: the largest single "
+                f"process, main or a reaped worker); process tree summed {cold_tree / 1024:.0f} MB (sampled, "
+                f"shared pages counted per process); `poster render {PHOTO_POSTER} -f a0` "
+                f"{a0_rss / 1024:.0f} MB ({wall:.1f} s)"
+            )
+            results.append(
+                (
+                    "Peak memory, cold build",
+                    f"{cold_rss / 1024:.0f} MB largest process; "
+                    f"{cold_tree / 1024:.0f} MB summed over main + {j} workers",
+                )
+            )
             results.append((f"Peak memory, `poster render {PHOTO_POSTER} -f a0`", f"{a0_rss / 1024:.0f} MB"))
         else:
             print(f"6. peak memory: {GNU_TIME} absent; process tree summed {cold_tree / 1024:.0f} MB (sampled)")
@@ -210,9 +262,9 @@ def main() -> None:
 
         # 4 + 7. In-process: per-output render time by format, and rsvg-convert vs the engine's export.
         os.chdir(project)
-        from poster_engine.render.job import compose_job, render_job
         from poster_engine.cli import _plan
         from poster_engine.export.raster import svg_to_png
+        from poster_engine.render.job import compose_job, render_job
 
         ws, jobs, _, _ = _plan(project, [], [], Path("out"))  # the jobs `poster build` runs
         by_format: dict[str, list[float]] = {}
@@ -247,17 +299,26 @@ def main() -> None:
                     svg_to_png(comp.svg, w, h)
                     e.append(time.perf_counter() - t0)
                     t0 = time.perf_counter()
-                    subprocess.run([rsvg, "-w", str(w), "-h", str(h), "-o", str(tmp / f"insta-{i}.png"),
-                                    str(svg_file)], check=True, capture_output=True)
+                    subprocess.run(
+                        [rsvg, "-w", str(w), "-h", str(h), "-o", str(tmp / f"insta-{i}.png"), str(svg_file)],
+                        check=True,
+                        capture_output=True,
+                    )
                     r.append(time.perf_counter() - t0)
                 engine_t.append(statistics.median(e))
                 rsvg_t.append(statistics.median(r))
             te, tr = sum(engine_t), sum(rsvg_t)
-            print(f"7. same {len(insta)} composed instagram SVGs (1080 x 1350), medians of 3 per file, summed: "
-                  f"engine svg_to_png {te * 1000:.0f} ms, rsvg-convert {tr * 1000:.0f} ms (process start "
-                  f"included) — rsvg/engine {tr / te:.2f}x")
-            results.append((f"{len(insta)} instagram SVGs → PNG: engine vs `rsvg-convert`",
-                            f"{te * 1000:.0f} ms vs {tr * 1000:.0f} ms: rsvg-convert takes **{tr / te:.1f}×**"))
+            print(
+                f"7. same {len(insta)} composed instagram SVGs (1080 x 1350), medians of 3 per file, summed: "
+                f"engine svg_to_png {te * 1000:.0f} ms, rsvg-convert {tr * 1000:.0f} ms (process start "
+                f"included) — rsvg/engine {tr / te:.2f}x"
+            )
+            results.append(
+                (
+                    f"{len(insta)} instagram SVGs → PNG: engine vs `rsvg-convert`",
+                    f"{te * 1000:.0f} ms vs {tr * 1000:.0f} ms: rsvg-convert takes **{tr / te:.1f}×**",
+                )
+            )
         os.chdir(ROOT)
 
     print("\nREADME table:\n| case | result |\n|---|---|")

@@ -32,9 +32,9 @@ def main() -> None:
 
     from poster_engine.compose.document import compose
     from poster_engine.export.pdf import svg_to_pdf
+    from poster_engine.export.print.prepress import make_print_pdf
     from poster_engine.export.raster import svg_to_png
     from poster_engine.plan import plan_jobs
-    from poster_engine.export.print.prepress import make_print_pdf
     from poster_engine.project.loader import open_project
 
     ws = open_project(ROOT)
@@ -52,8 +52,9 @@ def main() -> None:
             if fmt.medium == "print":
                 raw = svg_to_pdf(comp.svg)
                 t2 = time.perf_counter()
-                data = make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, comp.title, ws.timestamp,
-                                      ws.print_settings)
+                data = make_print_pdf(
+                    raw, (fmt.width, fmt.height), fmt.bleed_mm, comp.title, ws.timestamp, ws.print_settings
+                )
             else:
                 data = svg_to_png(comp.svg, int(fmt.width), int(fmt.height))
                 t2 = time.perf_counter()
@@ -69,9 +70,14 @@ def main() -> None:
     print(f"{len(jobs)} jobs x {args.repeat} rounds (medians per output, ms)")
     print(f"{'format':<11}{'compose':>9}{'export':>9}{'prepress':>10}{'total':>9}{'size KB':>10}")
     for name, stages in by_format.items():
-        print(f"{name:<11}" + "".join(f"{median_ms(stages[s]):>{w}.0f}" for s, w in
-                                      (("compose", 9), ("export", 9), ("prepress", 10), ("total", 9)))
-              + f"{statistics.median(sizes[name]) / 1024:>10.0f}")
+        print(
+            f"{name:<11}"
+            + "".join(
+                f"{median_ms(stages[s]):>{w}.0f}"
+                for s, w in (("compose", 9), ("export", 9), ("prepress", 10), ("total", 9))
+            )
+            + f"{statistics.median(sizes[name]) / 1024:>10.0f}"
+        )
 
     print("\nA3 print PDFs: SVG→PDF render vs CMYK post-processing (medians, ms)")
     for output, samples in per_job.items():
@@ -82,10 +88,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "poster_engine", "build", "-o", tmp], cwd=ROOT, check=True,
-                       capture_output=True)
-        print(f"cold `poster build` of the demo campaign ({len(jobs)} outputs, new process): "
-              f"{time.perf_counter() - t0:.1f} s")
+        subprocess.run(
+            [sys.executable, "-m", "poster_engine", "build", "-o", tmp], cwd=ROOT, check=True, capture_output=True
+        )
+        print(
+            f"cold `poster build` of the demo campaign ({len(jobs)} outputs, new process): "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
     for cmd in (["--help"], ["list"]):
         samples = []
         for _ in range(5):

@@ -53,7 +53,10 @@ def floor_render(comp, width: int, height: int):
     lay = comp.layout
     ctx.scale(lay.scale, lay.scale)
     colors = comp.poster.spec.colors
-    rgb = lambda hexcode: tuple(int(hexcode[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def rgb(hexcode: str) -> tuple[float, ...]:
+        return tuple(int(hexcode[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
     for layer in lay.layers:
         if hasattr(layer, "svg"):  # decoration: our layouts' decorations are rects
             for m in re.finditer(r'(?:translate\(0 ([-\d.]+)\)">)?<rect ([^>]*)/>', layer.svg):
@@ -61,8 +64,12 @@ def floor_render(comp, width: int, height: int):
                 fill = attrs.get("fill") or getattr(colors, attrs.get("class", "fill-text")[5:], "#000000")
                 ctx.set_source_rgba(*rgb(fill), float(attrs.get("opacity", 1)))
                 dy = float(m.group(1) or 0)
-                ctx.rectangle(float(attrs.get("x", 0)), float(attrs.get("y", 0)) + dy,
-                              float(attrs["width"]), float(attrs["height"]))
+                ctx.rectangle(
+                    float(attrs.get("x", 0)),
+                    float(attrs.get("y", 0)) + dy,
+                    float(attrs["width"]),
+                    float(attrs["height"]),
+                )
                 ctx.fill()
             continue
         if layer.kind == "visual" and comp.poster.spec.visual:
@@ -108,8 +115,9 @@ def floor_render(comp, width: int, height: int):
             ctx.rectangle(x + (4 + int(mx)) * module, y + (4 + int(my)) * module, int(run) * module, module)
         ctx.fill()
     surface.flush()
-    return Image.frombuffer("RGBA", (width, height), bytes(surface.get_data()), "raw", "BGRA",
-                            surface.get_stride(), 1).convert("RGB")
+    return Image.frombuffer(
+        "RGBA", (width, height), bytes(surface.get_data()), "raw", "BGRA", surface.get_stride(), 1
+    ).convert("RGB")
 
 
 def encode_png(image) -> bytes:
@@ -135,13 +143,13 @@ def main() -> None:
     import cairosvg
 
     from poster_engine.compose import visuals
-    from poster_engine.export.print import prepress
     from poster_engine.compose.document import compose
     from poster_engine.export.images import stock_cairosvg
     from poster_engine.export.pdf import svg_to_pdf
+    from poster_engine.export.print import prepress
+    from poster_engine.export.print.prepress import make_print_pdf
     from poster_engine.export.raster import render_rgb, svg_to_png
     from poster_engine.plan import plan_jobs
-    from poster_engine.export.print.prepress import make_print_pdf
     from poster_engine.project.loader import open_project
 
     ws = open_project(ROOT)
@@ -162,11 +170,16 @@ def main() -> None:
         with stock_cairosvg():
             timed(lambda: encode_png(render_rgb(comp.svg, 1080, 1350)), t_plain)
         if rsvg:
-            timed(lambda: subprocess.run([rsvg, "-w", "1080", "-h", "1350", "-o", str(tmp / "r.png"),
-                                          str(tmp / "social.svg")], check=True), t_rsvg)
+            timed(
+                lambda: subprocess.run(
+                    [rsvg, "-w", "1080", "-h", "1350", "-o", str(tmp / "r.png"), str(tmp / "social.svg")], check=True
+                ),
+                t_rsvg,
+            )
     e, f = median_ms(t_engine), median_ms(t_floor)
-    print(f"1. Social PNG 1080×1350 with a photo ({PHOTO_POSTER}), composed SVG → encoded file, "
-          f"median of {args.repeat}:")
+    print(
+        f"1. Social PNG 1080×1350 with a photo ({PHOTO_POSTER}), composed SVG → encoded file, median of {args.repeat}:"
+    )
     print(f"   engine                 {e:7.0f} ms")
     print(f"   floor (direct cairo)   {f:7.0f} ms   engine/floor {e / f:.2f}  (target ≤ 1.5)")
     print(f"   plain cairosvg         {median_ms(t_plain):7.0f} ms   engine is {median_ms(t_plain) / e:.1f}× faster")
@@ -178,8 +191,9 @@ def main() -> None:
 
     def print_pdf() -> bytes:
         c = compose(ws, poster, fmt)
-        return make_print_pdf(svg_to_pdf(c.svg), (fmt.width, fmt.height), fmt.bleed_mm, c.title,
-                              ws.timestamp, ws.print_settings)
+        return make_print_pdf(
+            svg_to_pdf(c.svg), (fmt.width, fmt.height), fmt.bleed_mm, c.title, ws.timestamp, ws.print_settings
+        )
 
     cold, warm = [], []
     for _ in range(max(3, args.repeat // 2)):
@@ -195,32 +209,58 @@ def main() -> None:
             timed(lambda: cairosvg.svg2pdf(bytestring=c.svg), plain_pdf)
     # "Vector content": the same print PDF with the visual slot left empty.
     no_photo = c.svg.replace(re.search(rb"<image [^>]*/>", c.svg).group(0), b"")
-    vector = make_print_pdf(svg_to_pdf(no_photo), (fmt.width, fmt.height), fmt.bleed_mm, "t", ws.timestamp,
-                            ws.print_settings)
+    vector = make_print_pdf(
+        svg_to_pdf(no_photo), (fmt.width, fmt.height), fmt.bleed_mm, "t", ws.timestamp, ws.print_settings
+    )
     photo = (ROOT / poster.spec.visual).stat().st_size
     print("\n2. A3 print PDF with the photo, compose + render + CMYK prepress:")
     print(f"   cold (photo decoded, resampled, converted)   {median_ms(cold):7.0f} ms")
     print(f"   warm (photo work memoised)                   {median_ms(warm):7.0f} ms   (target ≤ 250)")
     print(f"   plain cairosvg svg2pdf alone (RGB, Flate)    {median_ms(plain_pdf):7.0f} ms")
-    print(f"   size {len(pdf) / 1e6:.2f} MB = {len(pdf) / (photo + len(vector)):.2f} × (photo JPEG {photo / 1e6:.2f} MB"
-          f" + vector-only print PDF {len(vector) / 1e6:.2f} MB, of which ICC profile ~0.8 MB)  (target ≤ 1.5)")
+    print(
+        f"   size {len(pdf) / 1e6:.2f} MB = {len(pdf) / (photo + len(vector)):.2f} × (photo JPEG {photo / 1e6:.2f} MB"
+        f" + vector-only print PDF {len(vector) / 1e6:.2f} MB, of which ICC profile ~0.8 MB)  (target ≤ 1.5)"
+    )
 
     # 3. start-up -----------------------------------------------------------------------------
     print("\n3. Start-up (new process, median of 5):")
     for cmd in (["--help"], ["list"]):
         samples = []
         for _ in range(5):
-            timed(lambda: subprocess.run([sys.executable, "-m", "poster_engine", *cmd], cwd=ROOT, check=True,
-                                         capture_output=True), samples)
+            timed(
+                lambda cmd=cmd: subprocess.run(
+                    [sys.executable, "-m", "poster_engine", *cmd], cwd=ROOT, check=True, capture_output=True
+                ),
+                samples,
+            )
         print(f"   poster {' '.join(cmd):<8} {median_ms(samples):5.0f} ms   (target ≤ 300)")
 
     # 4. A0 memory ----------------------------------------------------------------------------
     out = tmp / "a0.pdf"
-    run = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "poster_engine", "render", PHOTO_POSTER,
-                          "-f", "a0", "-o", str(out)], cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            sys.executable,
+            "-m",
+            "poster_engine",
+            "render",
+            PHOTO_POSTER,
+            "-f",
+            "a0",
+            "-o",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if run.returncode == 0:
-        print(f"\n4. A0 print PDF with the photo: peak RSS {int(run.stderr.split()[-1]) / 1024:.0f} MB "
-              f"(target ≤ 500), {out.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"\n4. A0 print PDF with the photo: peak RSS {int(run.stderr.split()[-1]) / 1024:.0f} MB "
+            f"(target ≤ 500), {out.stat().st_size / 1e6:.1f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -32,11 +32,16 @@ class Plan:
 def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[dict[str, list[Row]], list[Diagnostic]]:
     """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead), and
     one diagnostic per bad row (the good rows still build)."""
-    readers = [p for pid, p in sorted(project.campaign.posters.items())
-               if p.spec.data and (not posters or pid in posters)]
+    readers = [
+        p for pid, p in sorted(project.campaign.posters.items()) if p.spec.data and (not posters or pid in posters)
+    ]
     if data is not None and not readers:
-        raise PosterError(Diagnostic("--data: none of the selected posters reads data rows; add "
-                                     "`data: data/rows.csv` to a poster whose layout names {row.…} fields"))
+        raise PosterError(
+            Diagnostic(
+                "--data: none of the selected posters reads data rows; add "
+                "`data: data/rows.csv` to a poster whose layout names {row.…} fields"
+            )
+        )
     rows: dict[str, list[Row]] = {}
     rejected: list[Diagnostic] = []
     loaded: dict[Path, tuple[list[Row], list[Diagnostic]]] = {}
@@ -49,8 +54,14 @@ def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[
     return rows, rejected
 
 
-def plan(project: Project, posters: list[str] | None = None, formats: list[str] | None = None,
-         langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None) -> Plan:
+def plan(
+    project: Project,
+    posters: list[str] | None = None,
+    formats: list[str] | None = None,
+    langs: list[str] | None = None,
+    data: Path | None = None,
+    image_format: str | None = None,
+) -> Plan:
     """The selected jobs; bad names raise PosterError, broken poster files and rows are `rejected`."""
     rows, rejected = data_rows(project, posters or [], data)
     jobs = plan_jobs(project, posters or None, formats or None, langs or None, rows=rows, image_format=image_format)
@@ -66,7 +77,7 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
     if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
         raise PosterError(Diagnostic(f"--shard {shard}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/4"))
     ordered = sorted(jobs, key=lambda j: j.output)
-    return ordered[int(k) - 1::int(n)]
+    return ordered[int(k) - 1 :: int(n)]
 
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
@@ -78,13 +89,21 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
     rows, rejected = data_rows(project, [poster], None) if poster in project.campaign.posters else ({}, [])
     jobs = plan_jobs(project, [poster], [format], [lang], rows=rows)
     if len(jobs) > 1 and jobs[0].row is None:
-        raise PosterError(Diagnostic(f"'{format}' is a group of {len(jobs)} formats; render takes one "
-                                     f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"))
+        raise PosterError(
+            Diagnostic(
+                f"'{format}' is a group of {len(jobs)} formats; render takes one "
+                f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"
+            )
+        )
     if jobs and jobs[0].row is not None:
         ids = [j.row.id for j in jobs if j.row is not None]
         if row is not None and row not in ids:
-            raise PosterError(Diagnostic(f"--row: '{row}' is not a row of {project.campaign.posters[poster].spec.data}"
-                                         f"{did_you_mean(row, ids)}"))
+            raise PosterError(
+                Diagnostic(
+                    f"--row: '{row}' is not a row of {project.campaign.posters[poster].spec.data}"
+                    f"{did_you_mean(row, ids)}"
+                )
+            )
         jobs = [j for j in jobs if j.row is not None and j.row.id == (row or ids[0])]
     if not jobs:
         raise PosterError(rejected or Diagnostic(f"poster '{poster}' has no row to render; check its data file"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn
 
 import typer
 
@@ -20,8 +20,9 @@ EXIT_FAILED_JOBS = 1  # some posters could not be rendered; the others were
 EXIT_BAD_INPUT = 2  # the content or the command line is wrong; fix it and run again
 
 ProjectOpt = typer.Option(Path("."), "--project", "-C", help="Project folder (holds messages.yaml).")
-PrintProfileOpt = typer.Option("fogra39", "--print-profile", "-P",
-                               help="Print profile for PDFs (bleed, marks, ICC, ink limit); see `poster list`.")
+PrintProfileOpt = typer.Option(
+    "fogra39", "--print-profile", "-P", help="Print profile for PDFs (bleed, marks, ICC, ink limit); see `poster list`."
+)
 LANG_HELP = "Language of the texts (default: the campaign's own, messages.yaml campaign.language); repeatable."
 
 
@@ -46,9 +47,17 @@ def _open(project: Path, print_profile: str = "fogra39"):
         _bad_input(exc)
 
 
-def _plan(project: Path, posters: list[str], formats: list[str], out: Path, print_profile: str = "fogra39",
-          langs: list[str] | None = None, data: Path | None = None, image_format: str | None = None,
-          shard: str | None = None):
+def _plan(
+    project: Path,
+    posters: list[str],
+    formats: list[str],
+    out: Path,
+    print_profile: str = "fogra39",
+    langs: list[str] | None = None,
+    data: Path | None = None,
+    image_format: str | None = None,
+    shard: str | None = None,
+):
     """Open the project and plan the selected jobs (bad input exits); rejected poster files and data
     rows are printed, and returned so the exit status can say so."""
     from poster_engine.api import plan, shard_jobs
@@ -76,19 +85,23 @@ def _exit_status(rejected: list, failed: list) -> None:
 @app.command()
 def build(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
-    format: list[str] = typer.Option([], "--format", "-f",
-                                     help="Only these formats or groups: print, social (repeatable)."),
-    image_format: Optional[str] = typer.Option(None, "--image-format",
-                                               help="Social images as png (default), jpeg or webp."),
+    format: list[str] = typer.Option(
+        [], "--format", "-f", help="Only these formats or groups: print, social (repeatable)."
+    ),
+    image_format: str | None = typer.Option(
+        None, "--image-format", help="Social images as png (default), jpeg or webp."
+    ),
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel processes (default: one per core; 1: this process)."),
-    data: Optional[Path] = typer.Option(None, "--data", "-d",
-                                        help="CSV of data rows for the posters that read rows (one poster per row)."),
+    data: Path | None = typer.Option(
+        None, "--data", "-d", help="CSV of data rows for the posters that read rows (one poster per row)."
+    ),
     force: bool = typer.Option(False, "--force", help="Render every job, even those whose inputs did not change."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Run the jobs on a Dask cluster, e.g. tcp://10.0.0.5:8786."),
-    shard: Optional[str] = typer.Option(None, "--shard", help="K/N: only the K-th of N equal parts (CI matrices)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Run the jobs on a Dask cluster, e.g. tcp://10.0.0.5:8786."
+    ),
+    shard: str | None = typer.Option(None, "--shard", help="K/N: only the K-th of N equal parts (CI matrices)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
@@ -99,12 +112,21 @@ def build(
     from poster_engine.core.diagnostics import PosterError
 
     started = time.perf_counter()
-    opened, planned, out_dir, rejected = _plan(project, poster, format, out, print_profile, lang, data,
-                                               image_format, shard)
+    opened, planned, out_dir, rejected = _plan(
+        project, poster, format, out, print_profile, lang, data, image_format, shard
+    )
     progress = _Progress()
     try:
-        report = run_build(opened, planned, out_dir, progress.done, workers=jobs or os.cpu_count() or 1,
-                           scheduler=scheduler, force=force, on_start=progress.start)
+        report = run_build(
+            opened,
+            planned,
+            out_dir,
+            progress.done,
+            workers=jobs or os.cpu_count() or 1,
+            scheduler=scheduler,
+            force=force,
+            on_start=progress.start,
+        )
     except PosterError as exc:
         progress.stop()
         _bad_input(exc)
@@ -112,8 +134,10 @@ def build(
     for d in report.errors:
         _err(f"error: {d}")
     elapsed = time.perf_counter() - started
-    typer.echo(f"{len(report.built)} built, {len(report.skipped)} up to date, {len(report.failed)} failed, "
-               f"{len(rejected)} rejected, {elapsed:.2f} s → {out_dir}")
+    typer.echo(
+        f"{len(report.built)} built, {len(report.skipped)} up to date, {len(report.failed)} failed, "
+        f"{len(rejected)} rejected, {elapsed:.2f} s → {out_dir}"
+    )
     _exit_status(rejected, report.failed)
 
 
@@ -129,8 +153,15 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar = Progress(
+                TextColumn("rendering"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("build", total=todo)
 
@@ -152,10 +183,11 @@ class _Progress:
 def render(
     poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
-    lang: Optional[str] = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."),
-    row: Optional[str] = typer.Option(None, "--row", help="For a poster of data rows: the row id (default: the first)."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."
+    ),
+    row: str | None = typer.Option(None, "--row", help="For a poster of data rows: the row id (default: the first)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
@@ -191,7 +223,9 @@ def preflight(
         if print_profile not in profiles:
             from poster_engine.core.diagnostics import Diagnostic, did_you_mean
 
-            raise PosterError(Diagnostic(f"unknown print profile '{print_profile}'{did_you_mean(print_profile, profiles)}"))
+            raise PosterError(
+                Diagnostic(f"unknown print profile '{print_profile}'{did_you_mean(print_profile, profiles)}")
+            )
         profile = profiles[print_profile]
     except PosterError as exc:
         _bad_input(exc)
@@ -234,8 +268,9 @@ def check(
 @app.command()
 def preview(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
-    layout: list[str] = typer.Option([], "--layout", "-l",
-                                     help="Posters using this layout, plus it with sample content (repeatable)."),
+    layout: list[str] = typer.Option(
+        [], "--layout", "-l", help="Posters using this layout, plus it with sample content (repeatable)."
+    ),
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
     project: Path = ProjectOpt,
 ) -> None:
@@ -269,8 +304,10 @@ def proof(
     report = write_proof(opened, jobs, out_dir)
     for d in report.errors:
         _err(f"error: {d}")
-    typer.echo(f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
-               f"{out_dir / 'proof.pdf'}, {out_dir / 'proof.png'}")
+    typer.echo(
+        f"{report.sheets} sheet(s), {len(jobs) - len(report.errors)} of {len(jobs)} image(s) → "
+        f"{out_dir / 'proof.pdf'}, {out_dir / 'proof.png'}"
+    )
     _exit_status(rejected, report.errors)
 
 
@@ -297,7 +334,11 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo("print profiles (--print-profile):")
     for p in settings.print_profiles.values():
         typer.echo(f"  {p.name:<18} {p.label}")
-    typer.echo("languages: " + ", ".join(LANGUAGES) + f" (a campaign's own: messages.yaml campaign.language, default {DEFAULT_LANG})")
+    typer.echo(
+        "languages: "
+        + ", ".join(LANGUAGES)
+        + f" (a campaign's own: messages.yaml campaign.language, default {DEFAULT_LANG})"
+    )
 
 
 def main() -> None:

@@ -37,9 +37,14 @@ class Job:
         return self.row.as_dict() if self.row else None
 
 
-def plan_jobs(project: Project, posters: list[str] | None = None, formats: list[str] | None = None,
-              langs: list[str] | None = None, rows: dict[str, list[Row]] | None = None,
-              image_format: str | None = None) -> list[Job]:
+def plan_jobs(
+    project: Project,
+    posters: list[str] | None = None,
+    formats: list[str] | None = None,
+    langs: list[str] | None = None,
+    rows: dict[str, list[Row]] | None = None,
+    image_format: str | None = None,
+) -> list[Job]:
     """Jobs in a stable order. Without `formats`, each poster's own formats; without `langs`, the
     campaign's language; unknown names are errors. Formats may be groups (`print`, `social`). Print
     formats take their bleed and safe margin from the project's print profile; `image_format` overrides
@@ -48,14 +53,23 @@ def plan_jobs(project: Project, posters: list[str] | None = None, formats: list[
     """
     campaign, known = project.campaign, project.formats
     print_profile = project.print_settings.profile
-    problems = [Diagnostic(f"unknown poster '{p}'{did_you_mean(p, campaign.posters)}")
-                for p in posters or [] if p not in campaign.posters]
-    problems += [Diagnostic(f"unknown format '{f}'{did_you_mean(f, [*known, *GROUPS])}")
-                 for f in formats or [] if f not in known and f not in GROUPS]
+    problems = [
+        Diagnostic(f"unknown poster '{p}'{did_you_mean(p, campaign.posters)}")
+        for p in posters or []
+        if p not in campaign.posters
+    ]
+    problems += [
+        Diagnostic(f"unknown format '{f}'{did_you_mean(f, [*known, *GROUPS])}")
+        for f in formats or []
+        if f not in known and f not in GROUPS
+    ]
     if image_format is not None and image_format not in IMAGE_FORMATS:
         problems.append(Diagnostic(f"unknown image format '{image_format}'; use one of {', '.join(IMAGE_FORMATS)}"))
-    problems += [Diagnostic(f"unknown language '{lang}'{did_you_mean(lang, LANGUAGES)}")
-                 for lang in langs or [] if lang not in LANGUAGES]
+    problems += [
+        Diagnostic(f"unknown language '{lang}'{did_you_mean(lang, LANGUAGES)}")
+        for lang in langs or []
+        if lang not in LANGUAGES
+    ]
     if problems:
         raise PosterError(problems)
     selected = posters or sorted(campaign.posters)

@@ -37,8 +37,10 @@ def jobs(demo):
 @pytest.fixture(scope="session")
 def compositions(demo, campaign):
     """Every demo poster in every one of its formats and languages, composed (not rendered)."""
-    return {job.output: compose(demo, campaign.posters[job.poster_id], job.format, job.lang)
-            for job in plan_jobs(demo, langs=["fr", "en"])}
+    return {
+        job.output: compose(demo, campaign.posters[job.poster_id], job.format, job.lang)
+        for job in plan_jobs(demo, langs=["fr", "en"])
+    }
 
 
 @pytest.fixture(scope="session")
@@ -61,13 +63,28 @@ def project(tmp_path) -> Path:
     return dst
 
 
+@pytest.fixture
+def scratch(tmp_path) -> Path:
+    """A copy of the demo project with its project.yaml; fonts too, since a case may break one."""
+    dst = tmp_path / "project"
+    dst.mkdir()
+    for name in ("messages.yaml", "project.yaml"):
+        shutil.copy(ROOT / name, dst)
+    for folder in ("posters", "layouts", "visuals", "fonts"):
+        shutil.copytree(ROOT / folder, dst / folder)
+    return dst
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the real `poster` command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "poster_engine", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "poster_engine", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
-def assert_clean_failure(result: subprocess.CompletedProcess, project: Path, expected: str, alone: bool = False) -> None:
+def assert_clean_failure(
+    result: subprocess.CompletedProcess, project: Path, expected: str, alone: bool = False
+) -> None:
     """Bad input: exit code 2, no traceback, the `expected` line printed (`alone`: and nothing else),
     nothing written."""
     assert result.returncode == 2, result.stderr

@@ -9,13 +9,11 @@ import shutil
 import struct
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
-from conftest import ROOT
 
 CMD = ("render", "choc-cobalt", "-f", "instagram")
 
@@ -34,6 +32,7 @@ def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
         text = path.read_text(encoding="utf-8")
         assert old in text, (file, old)
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
     return edit
 
 
@@ -42,6 +41,7 @@ def write(file: str, data: str | bytes) -> Callable[[Path], None]:
         path = project / file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
     return edit
 
 
@@ -51,10 +51,16 @@ def delete(file: str) -> Callable[[Path], None]:
 
 def _png_header(width: int, height: int) -> bytes:
     """A PNG whose header claims `width` × `height` pixels: Pillow must refuse it before decoding."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 CHOC = "posters/choc-cobalt.yaml"
@@ -64,83 +70,305 @@ SLOT = '<rect id="{}" x="0" y="0" width="10" height="10" data-slot="text" data-t
 
 CASES = [
     # --- YAML syntax and encoding
-    Case("malformed-yaml", replace(CHOC, "stat: enfants-cobalt", "stat: [enfants-cobalt"), "error: posters/choc-cobalt.yaml:5: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence on line 4)"),
-    Case("tab-indentation", replace("messages.yaml", "  name:", "\tname:"), "error: messages.yaml:{line:messages.yaml:name: Numérique en lumière}: invalid YAML: found character '\\t' that cannot start any token"),
-    Case("top-level-list", write(CHOC, "- layout: choc\n"), "error: posters/choc-cobalt.yaml:1: expected a mapping of keys (key: value) at the top level"),
-    Case("empty-poster-file", write(CHOC, ""), "error: posters/choc-cobalt.yaml:1: expected a mapping of keys (key: value) at the top level"),
-    Case("non-utf8-messages", lambda p: (p / "messages.yaml").write_bytes(
-        (p / "messages.yaml").read_bytes().replace(b"  name:", b"  name: caf\xe9 #", 1)), "error: messages.yaml:{line:messages.yaml:name: caf� # Numérique en lumière}: not valid UTF-8 text; save the file as UTF-8"),
-    Case("missing-messages", delete("messages.yaml"), "error: {project}/messages.yaml: not found; run from a project folder or pass --project"),
-    Case("duplicate-key", replace(CHOC, "layout: choc", "layout: choc\nlayout: stat"), "error: posters/choc-cobalt.yaml:3: key 'layout' is given twice (also on line 2); keep one"),
+    Case(
+        "malformed-yaml",
+        replace(CHOC, "stat: enfants-cobalt", "stat: [enfants-cobalt"),
+        "error: posters/choc-cobalt.yaml:5: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence on line 4)",
+    ),
+    Case(
+        "tab-indentation",
+        replace("messages.yaml", "  name:", "\tname:"),
+        "error: messages.yaml:{line:messages.yaml:name: Numérique en lumière}: invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    Case(
+        "top-level-list",
+        write(CHOC, "- layout: choc\n"),
+        "error: posters/choc-cobalt.yaml:1: expected a mapping of keys (key: value) at the top level",
+    ),
+    Case(
+        "empty-poster-file",
+        write(CHOC, ""),
+        "error: posters/choc-cobalt.yaml:1: expected a mapping of keys (key: value) at the top level",
+    ),
+    Case(
+        "non-utf8-messages",
+        lambda p: (p / "messages.yaml").write_bytes(
+            (p / "messages.yaml").read_bytes().replace(b"  name:", b"  name: caf\xe9 #", 1)
+        ),
+        "error: messages.yaml:{line:messages.yaml:name: caf� # Numérique en lumière}: not valid UTF-8 text; save the file as UTF-8",
+    ),
+    Case(
+        "missing-messages",
+        delete("messages.yaml"),
+        "error: {project}/messages.yaml: not found; run from a project folder or pass --project",
+    ),
+    Case(
+        "duplicate-key",
+        replace(CHOC, "layout: choc", "layout: choc\nlayout: stat"),
+        "error: posters/choc-cobalt.yaml:3: key 'layout' is given twice (also on line 2); keep one",
+    ),
     # --- wrong types and values
-    Case("layout-not-a-name", replace(CHOC, "layout: choc", "layout: 42"), "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film', 'programme' or 'seance', not 42"),
-    Case("unknown-layout-family", replace(CHOC, "layout: choc", "layout: choque"), "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film', 'programme' or 'seance', not 'choque'"),
-    Case("focus-not-numbers", replace(CHOC, "focus: [0.5, 0.75]", "focus: center"), "error: posters/choc-cobalt.yaml:12: 'focus': must be a list, e.g. [a, b]"),
-    Case("focus-out-of-range", replace(CHOC, "focus: [0.5, 0.75]", "focus: [2, 0.5]"), "error: posters/choc-cobalt.yaml:12: focus must be two numbers between 0 and 1 (x, y of the point to keep in view)"),
-    Case("formats-not-a-list", replace(CHOC, "formats: [a3, instagram]", "formats: {a3: yes}"), "error: posters/choc-cobalt.yaml:11: 'formats': must be a list, e.g. [a, b]"),
-    Case("stat-value-text", replace("messages.yaml", "    value: 40000", "    value: beaucoup"), "error: messages.yaml:{line:messages.yaml:value: beaucoup}: 'stats.enfants-cobalt.value': must be a whole number"),
-    Case("quote-out-of-range", replace("posters/film-ma-femme-a-du-credit.yaml", "quote: 8", "quote: 80"), "error: posters/film-ma-femme-a-du-credit.yaml:5: quote 80 does not exist: film 'ma-femme-a-du-credit' has 10 quote(s)",
-         ("render", "film-ma-femme-a-du-credit", "-f", "instagram")),
-    Case("bad-colour-hex", replace(CHOC, '"#111418"', '"#11141"'), "error: posters/choc-cobalt.yaml:8: 'colors.background': must be a colour like '#1A2B3C'"),
-    Case("bad-colour-name", replace(CHOC, 'text: "#FFFFFF"', "text: white"), "error: posters/choc-cobalt.yaml:9: 'colors.text': must be a colour like '#1A2B3C'"),
-    Case("empty-message", replace(
-        "messages.yaml", "\"Le cobalt de nos batteries passe par des *mains d'enfants*.\"", '""'), "error: messages.yaml:{line:messages.yaml:fr: \"\"}: 'messages.cobalt-enfance.text.fr': must not be empty"),
-    Case("blank-message", replace(
-        "messages.yaml", "\"Le cobalt de nos batteries passe par des *mains d'enfants*.\"", '"   "'), "error: messages.yaml:{line:messages.yaml:fr: \"   \"}: 'messages.cobalt-enfance.text.fr': must not be empty"),
-    Case("10000-character-message", replace(
-        "messages.yaml", "passe par des *mains d'enfants*.", "ab " * 3333 + "c"), "error: posters/choc-cobalt.yaml:3: text \"Le cobalt de nos batteries ab ab ab ab…\" does not fit slot 'message' of layouts/choc.svg at format instagram, even at the minimum size 10: needs 176 lines, 4 allowed; shorten the text or lower the slot's data-size-min"),
-    Case("unclosed-markup", replace("messages.yaml", "*mains d'enfants*.", "*mains d'enfants."), "error: messages.yaml:{line:messages.yaml:fr: \"Le cobalt de nos batteries passe par des *mains d'enfants.\"}: 'messages.cobalt-enfance.text.fr': '*' opened and never closed; close it, or type \\* for an asterisk"),
+    Case(
+        "layout-not-a-name",
+        replace(CHOC, "layout: choc", "layout: 42"),
+        "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film', 'programme' or 'seance', not 42",
+    ),
+    Case(
+        "unknown-layout-family",
+        replace(CHOC, "layout: choc", "layout: choque"),
+        "error: posters/choc-cobalt.yaml:2: 'layout' must be one of 'choc', 'stat', 'film', 'programme' or 'seance', not 'choque'",
+    ),
+    Case(
+        "focus-not-numbers",
+        replace(CHOC, "focus: [0.5, 0.75]", "focus: center"),
+        "error: posters/choc-cobalt.yaml:12: 'focus': must be a list, e.g. [a, b]",
+    ),
+    Case(
+        "focus-out-of-range",
+        replace(CHOC, "focus: [0.5, 0.75]", "focus: [2, 0.5]"),
+        "error: posters/choc-cobalt.yaml:12: focus must be two numbers between 0 and 1 (x, y of the point to keep in view)",
+    ),
+    Case(
+        "formats-not-a-list",
+        replace(CHOC, "formats: [a3, instagram]", "formats: {a3: yes}"),
+        "error: posters/choc-cobalt.yaml:11: 'formats': must be a list, e.g. [a, b]",
+    ),
+    Case(
+        "stat-value-text",
+        replace("messages.yaml", "    value: 40000", "    value: beaucoup"),
+        "error: messages.yaml:{line:messages.yaml:value: beaucoup}: 'stats.enfants-cobalt.value': must be a whole number",
+    ),
+    Case(
+        "quote-out-of-range",
+        replace("posters/film-ma-femme-a-du-credit.yaml", "quote: 8", "quote: 80"),
+        "error: posters/film-ma-femme-a-du-credit.yaml:5: quote 80 does not exist: film 'ma-femme-a-du-credit' has 10 quote(s)",
+        ("render", "film-ma-femme-a-du-credit", "-f", "instagram"),
+    ),
+    Case(
+        "bad-colour-hex",
+        replace(CHOC, '"#111418"', '"#11141"'),
+        "error: posters/choc-cobalt.yaml:8: 'colors.background': must be a colour like '#1A2B3C'",
+    ),
+    Case(
+        "bad-colour-name",
+        replace(CHOC, 'text: "#FFFFFF"', "text: white"),
+        "error: posters/choc-cobalt.yaml:9: 'colors.text': must be a colour like '#1A2B3C'",
+    ),
+    Case(
+        "empty-message",
+        replace("messages.yaml", '"Le cobalt de nos batteries passe par des *mains d\'enfants*."', '""'),
+        "error: messages.yaml:{line:messages.yaml:fr: \"\"}: 'messages.cobalt-enfance.text.fr': must not be empty",
+    ),
+    Case(
+        "blank-message",
+        replace("messages.yaml", '"Le cobalt de nos batteries passe par des *mains d\'enfants*."', '"   "'),
+        "error: messages.yaml:{line:messages.yaml:fr: \"   \"}: 'messages.cobalt-enfance.text.fr': must not be empty",
+    ),
+    Case(
+        "10000-character-message",
+        replace("messages.yaml", "passe par des *mains d'enfants*.", "ab " * 3333 + "c"),
+        "error: posters/choc-cobalt.yaml:3: text \"Le cobalt de nos batteries ab ab ab ab…\" does not fit slot 'message' of layouts/choc.svg at format instagram, even at the minimum size 10: needs 176 lines, 4 allowed; shorten the text or lower the slot's data-size-min",
+    ),
+    Case(
+        "unclosed-markup",
+        replace("messages.yaml", "*mains d'enfants*.", "*mains d'enfants."),
+        "error: messages.yaml:{line:messages.yaml:fr: \"Le cobalt de nos batteries passe par des *mains d'enfants.\"}: 'messages.cobalt-enfance.text.fr': '*' opened and never closed; close it, or type \\* for an asterisk",
+    ),
     # --- unknown keys, with a suggestion
-    Case("unknown-poster-key", replace(CHOC, "visual:", "visuel:"), "error: posters/choc-cobalt.yaml:6: unknown key 'visuel' (did you mean 'visual'?)"),
-    Case("unknown-colour-key", replace(CHOC, "background:", "backgroud:"), "error: posters/choc-cobalt.yaml:8: unknown key 'backgroud' (did you mean 'background'?)"),
-    Case("unknown-film-key", replace("messages.yaml", "    synopsis:", "    synopsys:"), "error: messages.yaml:{line:messages.yaml:synopsys:}: unknown key 'synopsys' (did you mean 'synopsis'?)"),
+    Case(
+        "unknown-poster-key",
+        replace(CHOC, "visual:", "visuel:"),
+        "error: posters/choc-cobalt.yaml:6: unknown key 'visuel' (did you mean 'visual'?)",
+    ),
+    Case(
+        "unknown-colour-key",
+        replace(CHOC, "background:", "backgroud:"),
+        "error: posters/choc-cobalt.yaml:8: unknown key 'backgroud' (did you mean 'background'?)",
+    ),
+    Case(
+        "unknown-film-key",
+        replace("messages.yaml", "    synopsis:", "    synopsys:"),
+        "error: messages.yaml:{line:messages.yaml:synopsys:}: unknown key 'synopsys' (did you mean 'synopsis'?)",
+    ),
     Case("missing-key", replace(CHOC, "layout: choc\n", ""), "error: posters/choc-cobalt.yaml:1: missing key 'layout'"),
-    Case("family-needs-a-key", replace(CHOC, "stat: enfants-cobalt\n", ""), "error: posters/choc-cobalt.yaml:2: layout 'choc' needs a 'stat' key"),
+    Case(
+        "family-needs-a-key",
+        replace(CHOC, "stat: enfants-cobalt\n", ""),
+        "error: posters/choc-cobalt.yaml:2: layout 'choc' needs a 'stat' key",
+    ),
     # --- unknown ids and names
-    Case("unknown-stat", replace(CHOC, "stat: enfants-cobalt", "stat: enfant-cobalt"), "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml (did you mean 'enfants-cobalt'?)"),
-    Case("unknown-film", replace(CHOC, "film: sang-et-boue", "film: sang-boue"), "error: posters/choc-cobalt.yaml:5: film 'sang-boue' is not defined in messages.yaml (did you mean 'sang-et-boue'?)"),
-    Case("unknown-poster", lambda p: None, "error: unknown poster 'choc-coblat' (did you mean 'choc-cobalt'?)", ("render", "choc-coblat")),
-    Case("unknown-format-option", lambda p: None, "error: unknown format 'a5' (known: 120x176, 40x60, 60x80, a0, a1, a2, a3, a4, …)", ("render", "choc-cobalt", "-f", "a5")),
-    Case("unknown-format-in-file", replace(CHOC, "formats: [a3, instagram]", "formats: [a3, instagarm]"), "error: posters/choc-cobalt.yaml:11: unknown format 'instagarm' (did you mean 'instagram'?)"),
-    Case("unknown-print-profile", lambda p: None, "error: unknown print profile 'fogra93' (did you mean 'fogra39'?)", ("render", "choc-cobalt", "-P", "fogra93")),
+    Case(
+        "unknown-stat",
+        replace(CHOC, "stat: enfants-cobalt", "stat: enfant-cobalt"),
+        "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml (did you mean 'enfants-cobalt'?)",
+    ),
+    Case(
+        "unknown-film",
+        replace(CHOC, "film: sang-et-boue", "film: sang-boue"),
+        "error: posters/choc-cobalt.yaml:5: film 'sang-boue' is not defined in messages.yaml (did you mean 'sang-et-boue'?)",
+    ),
+    Case(
+        "unknown-poster",
+        lambda p: None,
+        "error: unknown poster 'choc-coblat' (did you mean 'choc-cobalt'?)",
+        ("render", "choc-coblat"),
+    ),
+    Case(
+        "unknown-format-option",
+        lambda p: None,
+        "error: unknown format 'a5' (known: 120x176, 40x60, 60x80, a0, a1, a2, a3, a4, …)",
+        ("render", "choc-cobalt", "-f", "a5"),
+    ),
+    Case(
+        "unknown-format-in-file",
+        replace(CHOC, "formats: [a3, instagram]", "formats: [a3, instagarm]"),
+        "error: posters/choc-cobalt.yaml:11: unknown format 'instagarm' (did you mean 'instagram'?)",
+    ),
+    Case(
+        "unknown-print-profile",
+        lambda p: None,
+        "error: unknown print profile 'fogra93' (did you mean 'fogra39'?)",
+        ("render", "choc-cobalt", "-P", "fogra93"),
+    ),
     Case("unknown-language", lambda p: None, "error: unknown language 'es' (known: en, fr)", CMD + ("--lang", "es")),
-    Case("unknown-label", replace("layouts/choc.svg", "{label.see_film}", "{label.see_movie}"), "error: layouts/choc.svg:54: slot 'qr-caption': {label.see_movie} is not in messages.yaml's labels (did you mean 'label.see_film'?); add it under labels:", ("render", "choc-cobalt", "-f", "a3")),  # the QR caption is drawn where links are codes
+    Case(
+        "unknown-label",
+        replace("layouts/choc.svg", "{label.see_film}", "{label.see_movie}"),
+        "error: layouts/choc.svg:54: slot 'qr-caption': {label.see_movie} is not in messages.yaml's labels (did you mean 'label.see_film'?); add it under labels:",
+        ("render", "choc-cobalt", "-f", "a3"),
+    ),  # the QR caption is drawn where links are codes
     # --- poster ids: the file name is the id
-    Case("upper-case-poster-id", lambda p: (p / CHOC).rename(p / "posters" / "Choc-Cobalt.yaml"), "error: posters/Choc-Cobalt.yaml: poster file names must be lower-case letters, digits and '-' (the name is the poster's id); rename the file",
-         ("check",)),
-    Case("yml-twin-of-a-poster", lambda p: shutil.copy(p / CHOC, p / "posters" / "choc-cobalt.yml"), "error: posters/choc-cobalt.yml: poster files end in .yaml; rename it to choc-cobalt.yaml (that name is taken: merge the two)",
-         ("check",)),
+    Case(
+        "upper-case-poster-id",
+        lambda p: (p / CHOC).rename(p / "posters" / "Choc-Cobalt.yaml"),
+        "error: posters/Choc-Cobalt.yaml: poster file names must be lower-case letters, digits and '-' (the name is the poster's id); rename the file",
+        ("check",),
+    ),
+    Case(
+        "yml-twin-of-a-poster",
+        lambda p: shutil.copy(p / CHOC, p / "posters" / "choc-cobalt.yml"),
+        "error: posters/choc-cobalt.yml: poster files end in .yaml; rename it to choc-cobalt.yaml (that name is taken: merge the two)",
+        ("check",),
+    ),
     # --- files
-    Case("missing-visual", replace(CHOC, "visuals/mine.svg", "visuals/mines.svg"), "error: posters/choc-cobalt.yaml:6: visual file 'visuals/mines.svg' not found"),
-    Case("visual-wrong-type", lambda p: (write("visuals/mine.gif", b"GIF89a")(p),
-                                         replace(CHOC, "visuals/mine.svg", "visuals/mine.gif")(p)), "error: posters/choc-cobalt.yaml:6: visual 'visuals/mine.gif' must be .svg, .png or .jpg"),
-    Case("missing-layout", delete("layouts/choc.svg"), "error: layouts/choc.svg: layout file not found; every layout family needs layouts/<family>.svg"),
-    Case("zero-byte-font", write("fonts/inter/Inter-Black.ttf", b""), "error: fonts/inter/Inter-Black.ttf: font file is not a usable OpenType font (empty file); replace it"),
-    Case("unknown-font", replace("layouts/choc.svg", 'data-font="Inter-Black"', 'data-font="Inter-Blak"'), "error: layouts/choc.svg:32: font 'Inter-Blak' is not in fonts/ (did you mean 'Inter-Black'?); add the font file or fix the name"),
-    Case("corrupt-image", write("visuals/minerai.jpg", b"\xff\xd8\xff\xe0 not a jpeg at all"), "error: visuals/minerai.jpg: cannot read image (Truncated File Read); use a valid JPEG or PNG", FILM),
-    Case("decompression-bomb", lambda p: (write("visuals/bomb.png", _png_header(100_000, 100_000))(p),
-                                          replace("posters/film-sang-et-boue.yaml", "visuals/minerai.jpg",
-                                                  "visuals/bomb.png")(p)), "error: visuals/bomb.png: image refused: Image size (10000000000 pixels) exceeds limit of 178956970 pixels (a decompression bomb?); use a JPEG or PNG of normal size", FILM),
-    Case("invalid-visual-svg", write("visuals/mine.svg", "<svg><g></svg>"), "error: visuals/mine.svg:1: invalid SVG/XML: mismatched tag: line 1, column 10"),
+    Case(
+        "missing-visual",
+        replace(CHOC, "visuals/mine.svg", "visuals/mines.svg"),
+        "error: posters/choc-cobalt.yaml:6: visual file 'visuals/mines.svg' not found",
+    ),
+    Case(
+        "visual-wrong-type",
+        lambda p: (write("visuals/mine.gif", b"GIF89a")(p), replace(CHOC, "visuals/mine.svg", "visuals/mine.gif")(p)),
+        "error: posters/choc-cobalt.yaml:6: visual 'visuals/mine.gif' must be .svg, .png or .jpg",
+    ),
+    Case(
+        "missing-layout",
+        delete("layouts/choc.svg"),
+        "error: layouts/choc.svg: layout file not found; every layout family needs layouts/<family>.svg",
+    ),
+    Case(
+        "zero-byte-font",
+        write("fonts/inter/Inter-Black.ttf", b""),
+        "error: fonts/inter/Inter-Black.ttf: font file is not a usable OpenType font (empty file); replace it",
+    ),
+    Case(
+        "unknown-font",
+        replace("layouts/choc.svg", 'data-font="Inter-Black"', 'data-font="Inter-Blak"'),
+        "error: layouts/choc.svg:32: font 'Inter-Blak' is not in fonts/ (did you mean 'Inter-Black'?); add the font file or fix the name",
+    ),
+    Case(
+        "corrupt-image",
+        write("visuals/minerai.jpg", b"\xff\xd8\xff\xe0 not a jpeg at all"),
+        "error: visuals/minerai.jpg: cannot read image (Truncated File Read); use a valid JPEG or PNG",
+        FILM,
+    ),
+    Case(
+        "decompression-bomb",
+        lambda p: (
+            write("visuals/bomb.png", _png_header(100_000, 100_000))(p),
+            replace("posters/film-sang-et-boue.yaml", "visuals/minerai.jpg", "visuals/bomb.png")(p),
+        ),
+        "error: visuals/bomb.png: image refused: Image size (10000000000 pixels) exceeds limit of 178956970 pixels (a decompression bomb?); use a JPEG or PNG of normal size",
+        FILM,
+    ),
+    Case(
+        "invalid-visual-svg",
+        write("visuals/mine.svg", "<svg><g></svg>"),
+        "error: visuals/mine.svg:1: invalid SVG/XML: mismatched tag: line 1, column 10",
+    ),
     # --- layouts
-    Case("layout-no-slots", write("layouts/choc.svg", MINIMAL_SVG.format('<rect width="1" height="1"/>')), "error: layouts/choc.svg: the layout has no slots (elements with data-slot); see README 'Adding a layout'"),
-    Case("layout-duplicate-slot", write("layouts/choc.svg", MINIMAL_SVG.format(SLOT.format("a") + SLOT.format("a"))),
-         "error: layouts/choc.svg:1: slot id 'a' is used twice (also on line 1); slot ids must be unique"),
-    Case("layout-not-svg", write("layouts/choc.svg", '<html xmlns="http://www.w3.org/1999/xhtml"/>'), "error: layouts/choc.svg:1: the root element must be <svg> in the SVG namespace"),
-    Case("layout-no-viewbox", write("layouts/choc.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>'), "error: layouts/choc.svg:1: the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)"),
-    Case("layout-unknown-attribute", replace("layouts/choc.svg", 'data-max-lines="4"', 'data-max-line="4"'), "error: layouts/choc.svg:32: slot 'message': unknown attribute 'data-max-line' (did you mean 'max-lines'?)"),
-    Case("layout-bad-number", replace("layouts/choc.svg", 'data-size-min="10"', 'data-size-min="ten"'), "error: layouts/choc.svg:32: slot 'message': data-size-min must be a number, not 'ten'"),
+    Case(
+        "layout-no-slots",
+        write("layouts/choc.svg", MINIMAL_SVG.format('<rect width="1" height="1"/>')),
+        "error: layouts/choc.svg: the layout has no slots (elements with data-slot); see README 'Adding a layout'",
+    ),
+    Case(
+        "layout-duplicate-slot",
+        write("layouts/choc.svg", MINIMAL_SVG.format(SLOT.format("a") + SLOT.format("a"))),
+        "error: layouts/choc.svg:1: slot id 'a' is used twice (also on line 1); slot ids must be unique",
+    ),
+    Case(
+        "layout-not-svg",
+        write("layouts/choc.svg", '<html xmlns="http://www.w3.org/1999/xhtml"/>'),
+        "error: layouts/choc.svg:1: the root element must be <svg> in the SVG namespace",
+    ),
+    Case(
+        "layout-no-viewbox",
+        write("layouts/choc.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>'),
+        "error: layouts/choc.svg:1: the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)",
+    ),
+    Case(
+        "layout-unknown-attribute",
+        replace("layouts/choc.svg", 'data-max-lines="4"', 'data-max-line="4"'),
+        "error: layouts/choc.svg:32: slot 'message': unknown attribute 'data-max-line' (did you mean 'max-lines'?)",
+    ),
+    Case(
+        "layout-bad-number",
+        replace("layouts/choc.svg", 'data-size-min="10"', 'data-size-min="ten"'),
+        "error: layouts/choc.svg:32: slot 'message': data-size-min must be a number, not 'ten'",
+    ),
     # --- project.yaml
-    Case("bad-cmyk", write("project.yaml", 'brand_colors:\n  "#FFD400": [0, 15, 100]\n'), "error: project.yaml:2: brand colour #FFD400: CMYK must be four percentages, e.g. [0, 100, 100, 0]"),
-    Case("cmyk-over-100", write("project.yaml", 'brand_colors:\n  "#FFD400": [0, 15, 180, 0]\n'), "error: project.yaml:2: brand colour #FFD400: CMYK must be four percentages, e.g. [0, 100, 100, 0]"),
-    Case("project-unknown-key", write("project.yaml", "print_profile:\n  x: {}\n"), "error: project.yaml:1: unknown key 'print_profile' (did you mean 'print_profiles'?)"),
-    Case("profile-unknown-key", write("project.yaml", "print_profiles:\n  mine:\n    bleed: 5\n"), "error: project.yaml:3: print profile 'mine': unknown key 'bleed' (did you mean 'bleed_mm'?)"),
+    Case(
+        "bad-cmyk",
+        write("project.yaml", 'brand_colors:\n  "#FFD400": [0, 15, 100]\n'),
+        "error: project.yaml:2: brand colour #FFD400: CMYK must be four percentages, e.g. [0, 100, 100, 0]",
+    ),
+    Case(
+        "cmyk-over-100",
+        write("project.yaml", 'brand_colors:\n  "#FFD400": [0, 15, 180, 0]\n'),
+        "error: project.yaml:2: brand colour #FFD400: CMYK must be four percentages, e.g. [0, 100, 100, 0]",
+    ),
+    Case(
+        "project-unknown-key",
+        write("project.yaml", "print_profile:\n  x: {}\n"),
+        "error: project.yaml:1: unknown key 'print_profile' (did you mean 'print_profiles'?)",
+    ),
+    Case(
+        "profile-unknown-key",
+        write("project.yaml", "print_profiles:\n  mine:\n    bleed: 5\n"),
+        "error: project.yaml:3: print profile 'mine': unknown key 'bleed' (did you mean 'bleed_mm'?)",
+    ),
     # --- links
-    Case("javascript-url", replace("messages.yaml", "https://example.org/films/sang-et-boue",
-                                   "javascript:alert(1)"), "error: messages.yaml:{line:messages.yaml:url: javascript:alert(1)}: 'films.sang-et-boue.link.url': must be an http:// or https:// address"),
-    Case("file-url", replace("messages.yaml", "https://example.org/films/sang-et-boue", "file:///etc/passwd"), "error: messages.yaml:{line:messages.yaml:url: file:///etc/passwd}: 'films.sang-et-boue.link.url': must be an http:// or https:// address"),
-    Case("ftp-url", replace("messages.yaml", "https://example.org/films/sang-et-boue", "ftp://films.org/x"), "error: messages.yaml:{line:messages.yaml:url: ftp://films.org/x}: 'films.sang-et-boue.link.url': must be an http:// or https:// address"),
-    Case("url-without-host", replace("messages.yaml", "https://example.org/films/sang-et-boue", "https://"), "error: messages.yaml:131: 'films.sang-et-boue.link.url': must be an http:// or https:// address"),
+    Case(
+        "javascript-url",
+        replace("messages.yaml", "https://example.org/films/sang-et-boue", "javascript:alert(1)"),
+        "error: messages.yaml:{line:messages.yaml:url: javascript:alert(1)}: 'films.sang-et-boue.link.url': must be an http:// or https:// address",
+    ),
+    Case(
+        "file-url",
+        replace("messages.yaml", "https://example.org/films/sang-et-boue", "file:///etc/passwd"),
+        "error: messages.yaml:{line:messages.yaml:url: file:///etc/passwd}: 'films.sang-et-boue.link.url': must be an http:// or https:// address",
+    ),
+    Case(
+        "ftp-url",
+        replace("messages.yaml", "https://example.org/films/sang-et-boue", "ftp://films.org/x"),
+        "error: messages.yaml:{line:messages.yaml:url: ftp://films.org/x}: 'films.sang-et-boue.link.url': must be an http:// or https:// address",
+    ),
+    Case(
+        "url-without-host",
+        replace("messages.yaml", "https://example.org/films/sang-et-boue", "https://"),
+        "error: messages.yaml:131: 'films.sang-et-boue.link.url': must be an http:// or https:// address",
+    ),
 ]
 
 
@@ -161,24 +389,14 @@ def run_inprocess(args: tuple[str, ...], project: Path, capsys) -> tuple[int, st
     return code, capsys.readouterr().err
 
 
-@pytest.fixture
-def scratch(tmp_path) -> Path:
-    """A copy of the demo project; fonts too, since a case may break one."""
-    dst = tmp_path / "project"
-    dst.mkdir()
-    for name in ("messages.yaml", "project.yaml"):
-        shutil.copy(ROOT / name, dst)
-    for folder in ("posters", "layouts", "visuals", "fonts"):
-        shutil.copytree(ROOT / folder, dst / folder)
-    return dst
-
-
 def _expand_lines(expected: str, project: Path) -> str:
     """`{line:file:TEXT}` → the line of TEXT in the edited file."""
+
     def line(m: re.Match[str]) -> str:
         file, text = m.group(1), m.group(2)
         lines = (project / file).read_text(encoding="utf-8", errors="replace").splitlines()
         return str(next(i for i, l in enumerate(lines, 1) if text in l))
+
     return re.sub(r"\{line:([^:]+):([^}]+)\}", line, expected)
 
 

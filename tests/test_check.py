@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
-from poster_engine.qa.check import contrast_ratio, css_px
+
 from poster_engine.core.formats import FORMATS
+from poster_engine.qa.check import contrast_ratio, css_px
 
 # The demo's known warnings: placeholder links and sources, one statistic without a year, and the
 # choc layout's source line on Instagram (legible only zoomed; see README, "poster check").
@@ -57,14 +57,20 @@ def test_seeded_campaign_fails_with_one_finding_per_problem(project):
     # A message too long for its slot.
     _edit(project / "messages.yaml", "passe par des *mains d'enfants*.", "passe par des *mains d'enfants*. " * 12)
     # A QR with modules under 0.5 mm: a 900-character URL.
-    _edit(project / "messages.yaml", "url: https://example.org/films/e-waste-asie",
-          "url: https://films.example.net/" + "x" * 900)
+    _edit(
+        project / "messages.yaml",
+        "url: https://example.org/films/e-waste-asie",
+        "url: https://films.example.net/" + "x" * 900,
+    )
     # A photo of 200 px across a 265 mm slot.
     Image.new("RGB", (200, 130), "gray").save(project / "visuals" / "small.png")
     _edit(project / "posters" / "film-sang-et-boue.yaml", "visual: visuals/minerai.jpg", "visual: visuals/small.png")
     # Type too small for A3: the statistic's source at 1 mm.
-    _edit(project / "layouts" / "stat.svg", 'data-size-min="2.8" data-size-max="4" data-max-lines="1"',
-          'data-size-min="1" data-size-max="1.2" data-max-lines="1"')
+    _edit(
+        project / "layouts" / "stat.svg",
+        'data-size-min="2.8" data-size-max="4" data-max-lines="1"',
+        'data-size-min="1" data-size-max="1.2" data-max-lines="1"',
+    )
     stat_line = (project / "messages.yaml").read_text().splitlines().index("  enfants-cobalt:") + 1
 
     result, report = _check(project)
@@ -82,9 +88,11 @@ def test_seeded_campaign_fails_with_one_finding_per_problem(project):
     missing = {e for e in expected if e not in found}
     assert not missing, (missing, json.dumps(report, indent=1, ensure_ascii=False))
     fit = next(f for f in report["findings"] if f["check"] == "fit" and f["where"] == "choc-cobalt/a3")
-    assert fit["message"] == ('posters/choc-cobalt.yaml:3: text "Le cobalt de nos batteries passe par de…" does not '
-                              "fit slot 'message' of layouts/choc.svg at format a3, even at the minimum size 10: needs "
-                              "8 lines, 4 allowed; shorten the text or lower the slot's data-size-min")
+    assert fit["message"] == (
+        'posters/choc-cobalt.yaml:3: text "Le cobalt de nos batteries passe par de…" does not '
+        "fit slot 'message' of layouts/choc.svg at format a3, even at the minimum size 10: needs "
+        "8 lines, 4 allowed; shorten the text or lower the slot's data-size-min"
+    )
     assert not (project / "build").exists()
 
 
@@ -95,8 +103,9 @@ def test_check_on_bad_input_exits_2(project):
     assert "posters/choc-cobalt.yaml:2" in result.stdout
 
 
-@pytest.mark.parametrize("fg, bg, ratio", [("#000000", "#FFFFFF", 21.0), ("#777777", "#FFFFFF", 4.48),
-                                           ("#FFD400", "#111418", 12.9)])
+@pytest.mark.parametrize(
+    "fg, bg, ratio", [("#000000", "#FFFFFF", 21.0), ("#777777", "#FFFFFF", 4.48), ("#FFD400", "#111418", 12.9)]
+)
 def test_contrast_ratio_is_wcag(fg, bg, ratio):
     assert contrast_ratio(fg, bg) == pytest.approx(ratio, abs=0.05)
 

@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import assert_clean_failure, run_cli
 
 
@@ -49,32 +48,51 @@ def test_malformed_yaml(project):
     poster.write_text(poster.read_text().replace("stat: enfants-cobalt", "stat: [enfants-cobalt"))
     result = run_cli("render", "choc-cobalt", cwd=project)
     assert_clean_failure(
-        result, project,
+        result,
+        project,
         "error: posters/choc-cobalt.yaml:5: invalid YAML: expected ',' or ']', but got ':' "
-        "(while parsing a flow sequence on line 4)")
+        "(while parsing a flow sequence on line 4)",
+    )
 
 
 def test_malformed_messages_yaml_stops_everything(project):
     (project / "messages.yaml").write_text("campaign:\n  name: x\n bad: indentation\n")
     result = run_cli("build", cwd=project)
     assert_clean_failure(
-        result, project,
+        result,
+        project,
         "error: messages.yaml:3: invalid YAML: expected <block end>, but found '<block mapping start>' "
-        "(while parsing a block mapping on line 1)")
+        "(while parsing a block mapping on line 1)",
+    )
 
 
-@pytest.mark.parametrize("poster, old, new, expected", [
-    ("choc-cobalt", "stat: enfants-cobalt", "stat: enfant-cobalt",
-     "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml "
-     "(did you mean 'enfants-cobalt'?)"),
-    ("film-sacrifies-ia", "film: sacrifies-ia", "film: les-sacrifies",
-     "error: posters/film-sacrifies-ia.yaml:4: film 'les-sacrifies' is not defined in messages.yaml "
-     "(did you mean 'sacrifies-ia'?)"),
-    ("choc-cobalt", "message: cobalt-enfance", "message: nope",
-     "error: posters/choc-cobalt.yaml:3: message 'nope' is not defined in messages.yaml (known: "
-     "cobalt-enfance, coltan, couts-caches, credit-social, dechets-exportes, fracture-numerique, "
-     "ia-invisibles, lithium, …)"),
-])
+@pytest.mark.parametrize(
+    "poster, old, new, expected",
+    [
+        (
+            "choc-cobalt",
+            "stat: enfants-cobalt",
+            "stat: enfant-cobalt",
+            "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml "
+            "(did you mean 'enfants-cobalt'?)",
+        ),
+        (
+            "film-sacrifies-ia",
+            "film: sacrifies-ia",
+            "film: les-sacrifies",
+            "error: posters/film-sacrifies-ia.yaml:4: film 'les-sacrifies' is not defined in messages.yaml "
+            "(did you mean 'sacrifies-ia'?)",
+        ),
+        (
+            "choc-cobalt",
+            "message: cobalt-enfance",
+            "message: nope",
+            "error: posters/choc-cobalt.yaml:3: message 'nope' is not defined in messages.yaml (known: "
+            "cobalt-enfance, coltan, couts-caches, credit-social, dechets-exportes, fracture-numerique, "
+            "ia-invisibles, lithium, …)",
+        ),
+    ],
+)
 def test_unknown_ids(project, poster, old, new, expected):
     path = project / "posters" / f"{poster}.yaml"
     assert old in path.read_text()
@@ -90,9 +108,11 @@ def test_missing_font(project):
     line = next(i for i, l in enumerate(layout.read_text().splitlines(), 1) if 'id="message"' in l)
     result = run_cli("render", "choc-cobalt", cwd=project)
     assert_clean_failure(
-        result, project,
+        result,
+        project,
         f"error: layouts/choc.svg:{line}: font 'InterDisplay-Blak' is not in fonts/ "
-        "(did you mean 'InterDisplay-Black'?); add the font file or fix the name")
+        "(did you mean 'InterDisplay-Black'?); add the font file or fix the name",
+    )
 
 
 def test_unknown_key_suggests_the_right_one(project):
@@ -106,8 +126,9 @@ def test_unknown_key_suggests_the_right_one(project):
 def test_non_utf8_file(project):
     (project / "posters" / "choc-cobalt.yaml").write_bytes("title: caf\xe9\n".encode("latin-1"))
     result = run_cli("render", "choc-cobalt", cwd=project)
-    assert_clean_failure(result, project,
-                          "error: posters/choc-cobalt.yaml:1: not valid UTF-8 text; save the file as UTF-8")
+    assert_clean_failure(
+        result, project, "error: posters/choc-cobalt.yaml:1: not valid UTF-8 text; save the file as UTF-8"
+    )
 
 
 def test_one_broken_poster_does_not_stop_the_others(project):
@@ -121,6 +142,7 @@ def test_one_broken_poster_does_not_stop_the_others(project):
 
 
 # --- languages ------------------------------------------------------------------------------------
+
 
 def test_every_shown_text_has_both_languages(campaign):
     m = campaign.messages
@@ -139,30 +161,49 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_missing_translation_is_one_located_line(project):
     _edit(project / "messages.yaml", '      en: "Your phone weighs far more than it seems."\n', "")
-    line = next(i for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1)
-                if l.startswith("  poids-cache:")) + 1
+    line = (
+        next(
+            i
+            for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1)
+            if l.startswith("  poids-cache:")
+        )
+        + 1
+    )
     result = run_cli("build", "--lang", "en", "-p", "choc-telephone", "-f", "instagram", cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
-        f"error: messages.yaml:{line}: message 'poids-cache' has no 'en' text; add it or build another --lang"]
+        f"error: messages.yaml:{line}: message 'poids-cache' has no 'en' text; add it or build another --lang"
+    ]
     # French still builds: the text is there.
     assert run_cli("build", "-p", "choc-telephone", "-f", "instagram", cwd=project).returncode == 0
 
 
-@pytest.mark.parametrize("old, new, expected", [
-    ('      fr: "Le coltan de nos appareils se paie en sang et en boue."',
-     '      fr: "Le coltan de nos *appareils se paie en sang et en boue."',
-     "'messages.coltan.text.fr': '*' opened and never closed; close it, or type \\* for an asterisk"),
-    ('      en: "children work in the artisanal cobalt mines of Congo"',
-     '      de: "Kinder arbeiten in den Kobaltminen"', "unknown key 'de' (known: en, fr)"),
-    ('    text:\n      fr: "Le lithium, nouvel or blanc, sacrifie des terres autochtones."\n'
-     '      en: "Lithium, the new white gold, sacrifices Indigenous lands."', '    text: 42',
-     "'messages.lithium.text': must be a text, or one text per language such as {fr: …, en: …}"),
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            '      fr: "Le coltan de nos appareils se paie en sang et en boue."',
+            '      fr: "Le coltan de nos *appareils se paie en sang et en boue."',
+            "'messages.coltan.text.fr': '*' opened and never closed; close it, or type \\* for an asterisk",
+        ),
+        (
+            '      en: "children work in the artisanal cobalt mines of Congo"',
+            '      de: "Kinder arbeiten in den Kobaltminen"',
+            "unknown key 'de' (known: en, fr)",
+        ),
+        (
+            '    text:\n      fr: "Le lithium, nouvel or blanc, sacrifie des terres autochtones."\n'
+            '      en: "Lithium, the new white gold, sacrifices Indigenous lands."',
+            "    text: 42",
+            "'messages.lithium.text': must be a text, or one text per language such as {fr: …, en: …}",
+        ),
+    ],
+)
 def test_bad_texts_are_located(project, old, new, expected):
     _edit(project / "messages.yaml", old, new)
-    line = next(i for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1)
-                if new.splitlines()[0] in l)
+    line = next(
+        i for i, l in enumerate((project / "messages.yaml").read_text().splitlines(), 1) if new.splitlines()[0] in l
+    )
     assert_clean_failure(run_cli("build", cwd=project), project, f"error: messages.yaml:{line}: {expected}")
 
 
@@ -175,8 +216,12 @@ def test_output_paths_per_language(demo):
     from poster_engine.plan import plan_jobs
 
     jobs = plan_jobs(demo, ["choc-cobalt"], ["a3", "instagram"], ["fr", "en"])
-    assert [j.output for j in jobs] == ["choc-cobalt/a3.pdf", "choc-cobalt/instagram.png",
-                                        "choc-cobalt/a3-en.pdf", "choc-cobalt/instagram-en.png"]
+    assert [j.output for j in jobs] == [
+        "choc-cobalt/a3.pdf",
+        "choc-cobalt/instagram.png",
+        "choc-cobalt/a3-en.pdf",
+        "choc-cobalt/instagram-en.png",
+    ]
     social = [j.format.name for j in plan_jobs(demo, ["choc-cobalt"], ["social"])]
     assert social == ["instagram", "instagram-square", "story", "link-preview", "x", "linkedin"]
 

@@ -4,8 +4,8 @@ its texts inside their slots and inside the format's safe area (on stories, betw
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT
+
 from poster_engine.compose.document import compose
 from poster_engine.core.formats import FORMATS
 from poster_engine.plan import plan_jobs
@@ -36,8 +36,9 @@ def test_every_poster_fits_every_format(demo, campaign, fmt, lang):
                 assert _inside(ink, block.box), f"{where}: text of slot '{name}' overflows its slot"
                 assert _inside(ink, safe), f"{where}: text of slot '{name}' outside the safe area"
         for name, qr in comp.qrs.items():
-            assert _inside((qr.box[0], qr.box[1], qr.box[0] + qr.box[2], qr.box[1] + qr.box[3]), safe), \
+            assert _inside((qr.box[0], qr.box[1], qr.box[0] + qr.box[2], qr.box[1] + qr.box[3]), safe), (
                 f"{where}: QR '{name}' outside the safe area"
+            )
 
 
 def test_each_family_has_a_variant_for_each_shape(demo, campaign):
@@ -45,20 +46,36 @@ def test_each_family_has_a_variant_for_each_shape(demo, campaign):
     from poster_engine.compose.layout import load_layout
 
     for family in ("choc", "stat", "film", "programme"):
-        for fmt, variant in (("link-preview", "landscape"), ("x", "landscape"), ("linkedin", "landscape"),
-                             ("instagram-square", "square"), ("story", "story"), ("instagram", None),
-                             ("a3", None), ("120x176", None)):
+        for fmt, variant in (
+            ("link-preview", "landscape"),
+            ("x", "landscape"),
+            ("linkedin", "landscape"),
+            ("instagram-square", "square"),
+            ("story", "story"),
+            ("instagram", None),
+            ("a3", None),
+            ("120x176", None),
+        ):
             expected = f"layouts/{family}.{variant}.svg" if variant else f"layouts/{family}.svg"
             assert load_layout(demo.root, family, FORMATS[fmt]).file == expected, (family, fmt)
 
 
-@pytest.mark.parametrize("fmt, expected", [
-    ("linkedin", "error: layouts/seance.svg:21: slot 'kind' leaves the page at format linkedin (1200 × 627 px); "
-                 "add a variant of this shape, e.g. layouts/seance.landscape.svg or .square.svg (README, 'Formats')"),
-    ("story", "error: layouts/seance.svg:15: slot 'brand': text outside the safe area at format story (margin, or "
-              "a story's UI bands); move the slot inside it or add a variant of this shape, e.g. "
-              "layouts/seance.story.svg"),
-])
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        (
+            "linkedin",
+            "error: layouts/seance.svg:21: slot 'kind' leaves the page at format linkedin (1200 × 627 px); "
+            "add a variant of this shape, e.g. layouts/seance.landscape.svg or .square.svg (README, 'Formats')",
+        ),
+        (
+            "story",
+            "error: layouts/seance.svg:15: slot 'brand': text outside the safe area at format story (margin, or "
+            "a story's UI bands); move the slot inside it or add a variant of this shape, e.g. "
+            "layouts/seance.story.svg",
+        ),
+    ],
+)
 def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expected):
     """seance has only its portrait template: landscape and story give a one-line error, no file."""
     from conftest import run_cli
@@ -69,7 +86,7 @@ def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expe
 
 
 def test_link_labels_carry_each_languages_colon(demo, campaign):
-    """"Watch the film: …" in English, "Voir le film : …" (U+00A0) in French: no French space in English."""
+    """ "Watch the film: …" in English, "Voir le film : …" (U+00A0) in French: no French space in English."""
     texts = {}
     for lang in ("fr", "en"):
         (job,) = plan_jobs(demo, ["film-sang-et-boue"], ["x"], [lang])

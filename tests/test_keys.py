@@ -24,8 +24,11 @@ def _reads(project: Path) -> dict[str, dict]:
 def test_a_font_reached_only_through_a_fallback_rebuilds_the_outputs_that_read_it(project):
     stat = project / "layouts" / "stat.svg"
     fallback = "fonts/league-spartan/LeagueSpartan-Black.otf"  # used by no other layout
-    stat.write_text(stat.read_text().replace('data-font="InterDisplay-ExtraBold, Inter-Black"',
-                                             'data-font="InterDisplay-ExtraBold, LeagueSpartan-Black"'))
+    stat.write_text(
+        stat.read_text().replace(
+            'data-font="InterDisplay-ExtraBold, Inter-Black"', 'data-font="InterDisplay-ExtraBold, LeagueSpartan-Black"'
+        )
+    )
     first = run_cli("build", *POSTERS, "-j", "1", cwd=project)
     assert first.returncode == 0, first.stderr
     readers = {out for out, r in _reads(project).items() if fallback in r["files"]}
@@ -38,8 +41,10 @@ def test_a_font_reached_only_through_a_fallback_rebuilds_the_outputs_that_read_i
 
 
 def test_a_layout_variant_rebuilds_the_formats_that_use_it_and_a_new_one_is_noticed(project):
-    assert run_cli("build", "-p", "stat-cobalt", "-f", "a3", "-f", "instagram-square", "-j", "1",
-                   cwd=project).returncode == 0
+    assert (
+        run_cli("build", "-p", "stat-cobalt", "-f", "a3", "-f", "instagram-square", "-j", "1", cwd=project).returncode
+        == 0
+    )
     square = project / "layouts" / "stat.square.svg"
     square.write_text(square.read_text().replace('data-size-max="', 'data-size-max="1', 1))
     edited = run_cli("build", "-p", "stat-cobalt", "-f", "a3", "-f", "instagram-square", "-j", "1", cwd=project)
@@ -52,8 +57,11 @@ def test_a_layout_variant_rebuilds_the_formats_that_use_it_and_a_new_one_is_noti
 
 def test_a_file_no_job_read_rebuilds_nothing(project):
     assert run_cli("build", *POSTERS, "-f", "instagram", "-j", "1", cwd=project).returncode == 0
-    unread = [f for f in ("fonts/bebas-neue/BebasNeue-Bold.otf", "visuals/telephone.svg")
-              if not any(f in r["files"] for r in _reads(project).values())]
+    unread = [
+        f
+        for f in ("fonts/bebas-neue/BebasNeue-Bold.otf", "visuals/telephone.svg")
+        if not any(f in r["files"] for r in _reads(project).values())
+    ]
     assert unread
     for name in unread:
         (project / name).write_bytes((project / name).read_bytes() + b"\n")
@@ -64,17 +72,25 @@ def test_a_file_no_job_read_rebuilds_nothing(project):
 def test_editing_the_engine_rebuilds_its_outputs(project, tmp_path):
     """The engine's own code is part of every key: a changed engine never ships old pixels."""
     engine = tmp_path / "engine"
-    shutil.copytree(ROOT / "poster_engine", engine / "poster_engine",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "poster_engine", engine / "poster_engine", ignore=shutil.ignore_patterns("__pycache__"))
     env = {**os.environ, "PYTHONPATH": str(engine)}
 
     def build() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "poster_engine", "build", *POSTERS, "-f", "instagram", "-j", "1"],
-                              cwd=project, env=env, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "poster_engine", "build", *POSTERS, "-f", "instagram", "-j", "1"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     assert build().returncode == 0
     assert rendered(build()) == set()
     qr = engine / "poster_engine" / "compose" / "qr.py"
     qr.write_text(qr.read_text() + "\n# an engine change\n")
-    assert rendered(build()) == {"stat-cobalt/instagram.png", "choc-cobalt/instagram.png",
-                                 "film-sang-et-boue/instagram.png"}
+    assert rendered(build()) == {
+        "stat-cobalt/instagram.png",
+        "choc-cobalt/instagram.png",
+        "film-sang-et-boue/instagram.png",
+    }

@@ -7,8 +7,8 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from poster_engine.api import plan
 from poster_engine.batch.build import build
 from poster_engine.preview.renderer import Preview
@@ -39,8 +39,9 @@ def _manifest(out: Path) -> dict[str, str]:
     return {e["file"]: e["sha256"] for e in json.loads((out / "manifest.json").read_text())["outputs"]}
 
 
-@pytest.mark.parametrize("method", [m for m in ("fork", "spawn", "forkserver")
-                                    if m in multiprocessing.get_all_start_methods()])
+@pytest.mark.parametrize(
+    "method", [m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
+)
 def test_pool_workers_open_the_project_as_the_client_does(with_project_format, tmp_path, method):
     project = open_project(with_project_format)
     jobs = plan(project, ["stat-cobalt", "choc-cobalt"], ["square-print", "instagram"]).jobs
@@ -65,4 +66,5 @@ def test_preview_build_and_check_accept_the_same_formats(with_project_format):
     (row,) = preview.rows
     assert row.formats == ["instagram", "square-print"] and row.error is None  # registry order
     assert all(card.error is None and card.png for card in row.cards.values()), {
-        f: c.error for f, c in row.cards.items()}
+        f: c.error for f, c in row.cards.items()
+    }

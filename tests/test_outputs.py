@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 import zxingcpp
+from PIL import Image, ImageCms
 
 from poster_engine.compose.document import compose
-from PIL import Image, ImageCms
 
 MM = 72 / 25.4
 
@@ -52,9 +52,9 @@ def test_every_qr_in_a_png_decodes_to_its_url(demo, campaign):
     """A social format set to `qr: code` (project.yaml) draws a code that decodes, every family."""
     from dataclasses import replace
 
-    from poster_engine.render.job import render_job
     from poster_engine.core.formats import FORMATS
     from poster_engine.plan import Job
+    from poster_engine.render.job import render_job
 
     for pid in ("choc-cobalt", "stat-cobalt", "film-sang-et-boue", "programme"):
         job = Job(pid, replace(FORMATS["instagram"], qr="code"))
@@ -70,8 +70,9 @@ def test_qr_in_print_pdf_decodes_at_print_preview_resolution(demo_build, composi
         if not output.endswith(".pdf"):
             continue
         prefix = tmp_path / output.replace("/", "-")
-        subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(demo_build / output), str(prefix)],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "100", "-png", "-singlefile", str(demo_build / output), str(prefix)], check=True
+        )
         with Image.open(f"{prefix}.png") as im:
             assert _decode(im) == {q.code.url for q in comp.qrs.values()}, output
 
@@ -133,7 +134,11 @@ def test_png_is_byte_identical_across_processes(tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"{i}.png"
-        subprocess.run([sys.executable, "-m", "poster_engine", "render", "stat-cobalt", "-f", "instagram",
-                        "-o", str(out)], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "poster_engine", "render", "stat-cobalt", "-f", "instagram", "-o", str(out)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]

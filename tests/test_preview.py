@@ -14,19 +14,26 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-from poster_engine.render.job import render_screen
-from poster_engine.project.loader import open_project
 from poster_engine.core.formats import FORMATS, expand
 from poster_engine.plan import plan_jobs
 from poster_engine.preview.renderer import PREVIEW_LONG_SIDE_PX, Preview
 from poster_engine.preview.server import start_preview
-
-from conftest import ROOT
+from poster_engine.project.loader import open_project
+from poster_engine.render.job import render_screen
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SAVE_TO_SCREEN_S = 5.0  # the issue asks for about a second; the margin absorbs a loaded CI machine
 
 LOADED = "[...document.querySelectorAll('img.shot')].filter(i => i.complete && i.naturalWidth > 0).length"
@@ -52,8 +59,9 @@ def page(browser):
 def open_preview(page, server, images: int):
     """Load the page and wait until `images` images are drawn and nothing is left to render."""
     page.goto(server.url)
-    page.wait_for_function(f"n => {LOADED} === n && document.getElementById('status').className === 'live'",
-                           arg=images, timeout=30_000)
+    page.wait_for_function(
+        f"n => {LOADED} === n && document.getElementById('status').className === 'live'", arg=images, timeout=30_000
+    )
 
 
 def card(page, row: str, fmt: str):
@@ -65,7 +73,9 @@ def wait_for_new_image(page, row: str, fmt: str, old_src: str, timeout_s: float)
     page.wait_for_function(
         "([sel, old]) => { const i = document.querySelector(sel);"
         " return i && i.getAttribute('src') !== old && i.complete && i.naturalWidth > 0; }",
-        arg=[img, old_src], timeout=timeout_s * 1000)
+        arg=[img, old_src],
+        timeout=timeout_s * 1000,
+    )
     return page.locator(img).get_attribute("src")
 
 
@@ -140,8 +150,12 @@ def test_overlays_toggle_and_sit_on_their_slots(page, project):
     with start_preview(project, posters=["choc-cobalt"], port=0) as server:
         open_preview(page, server, len(plan_jobs(open_project(project), ["choc-cobalt"])))
         insta = card(page, "choc-cobalt", "instagram")
-        for box, selector in (("#ov-slots", ".ov-slot"), ("#ov-sizes", ".ov-size"), ("#ov-safe", ".ov-safe"),
-                              ("#ov-trim", ".ov-trim")):
+        for box, selector in (
+            ("#ov-slots", ".ov-slot"),
+            ("#ov-sizes", ".ov-size"),
+            ("#ov-safe", ".ov-safe"),
+            ("#ov-trim", ".ov-trim"),
+        ):
             overlay = insta.locator(selector).first
             assert overlay.is_hidden()
             page.check(box)
@@ -170,27 +184,48 @@ def test_overlays_toggle_and_sit_on_their_slots(page, project):
 
 
 def test_a_layout_no_poster_uses_is_shown_with_sample_and_longest_texts(page, project):
-    tight = (project / "layouts" / "choc.svg").read_text(encoding="utf-8").replace(
-        'data-line-height="1.04" data-max-lines="4"', 'data-line-height="1.04" data-max-lines="2"')
+    tight = (
+        (project / "layouts" / "choc.svg")
+        .read_text(encoding="utf-8")
+        .replace('data-line-height="1.04" data-max-lines="4"', 'data-line-height="1.04" data-max-lines="2"')
+    )
     (project / "layouts" / "choc-tight.svg").write_text(tight, encoding="utf-8")
     with start_preview(project, layouts=["choc-tight"], port=0) as server:
         page.goto(server.url)
-        page.wait_for_function(f"{LOADED} === 2 && document.getElementById('status').className === 'live'",
-                               timeout=30_000)
+        page.wait_for_function(
+            f"{LOADED} === 2 && document.getElementById('status').className === 'live'", timeout=30_000
+        )
         assert [r.get_attribute("data-row") for r in page.locator(".row").all()] == [
-            "sample:choc-tight", "longest:choc-tight"]
-        assert page.locator('.row[data-row="sample:choc-tight"] img.shot').count() == 2  # a3 + instagram, the campaign's formats
+            "sample:choc-tight",
+            "longest:choc-tight",
+        ]
+        assert (
+            page.locator('.row[data-row="sample:choc-tight"] img.shot').count() == 2
+        )  # a3 + instagram, the campaign's formats
         errors = card(page, "longest:choc-tight", "a3").locator(".error")
         assert errors.is_visible()
-        assert re.match(r'messages\.yaml:\d+: text "Derrière chaque écran.*" does not fit slot \'message\' of '
-                        r"layouts/choc-tight\.svg at format a3, even at the minimum size 10: ", errors.inner_text())
+        assert re.match(
+            r'messages\.yaml:\d+: text "Derrière chaque écran.*" does not fit slot \'message\' of '
+            r"layouts/choc-tight\.svg at format a3, even at the minimum size 10: ",
+            errors.inner_text(),
+        )
 
 
 TRAVERSALS = [
-    "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd", "/%252e%252e/%252e%252e/etc/passwd",
-    "/img/../../../../etc/passwd", "/img/..%2f..%2f..%2fetc/passwd.png", "/img/%2e%2e/%2e%2e.png",
-    "//etc/passwd", "/etc/passwd", "/img/stat-cobalt/../../../etc/passwd.png", "/%2E%2E%5C%2E%2E%5Cetc%5Cpasswd",
-    "/preview.py", "/poster_engine/preview.html", "/messages.yaml",
+    "/../../etc/passwd",
+    "/%2e%2e/%2e%2e/etc/passwd",
+    "/..%2f..%2fetc/passwd",
+    "/%252e%252e/%252e%252e/etc/passwd",
+    "/img/../../../../etc/passwd",
+    "/img/..%2f..%2f..%2fetc/passwd.png",
+    "/img/%2e%2e/%2e%2e.png",
+    "//etc/passwd",
+    "/etc/passwd",
+    "/img/stat-cobalt/../../../etc/passwd.png",
+    "/%2E%2E%5C%2E%2E%5Cetc%5Cpasswd",
+    "/preview.py",
+    "/poster_engine/preview.html",
+    "/messages.yaml",
 ]
 
 
@@ -219,9 +254,14 @@ def test_server_refuses_paths_outside_what_it_serves(project):
 
 
 def test_cli_preview_serves_until_ctrl_c(project):
-    proc = subprocess.Popen([sys.executable, "-m", "poster_engine", "preview", "--port", "0", "-p", "stat-cobalt"],
-                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "poster_engine", "preview", "--port", "0", "-p", "stat-cobalt"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         line = proc.stdout.readline()
         m = re.fullmatch(r"preview at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", line)
@@ -236,11 +276,18 @@ def test_cli_preview_serves_until_ctrl_c(project):
 
 
 def test_cli_preview_rejects_unknown_names(project):
-    result = subprocess.run([sys.executable, "-m", "poster_engine", "preview", "-p", "stat-cobal", "-l", "chok"],
-                            cwd=project, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "poster_engine", "preview", "-p", "stat-cobal", "-l", "chok"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
-    assert result.stderr == ("error: unknown poster 'stat-cobal' (did you mean 'stat-cobalt'?)\n"
-                             "error: unknown layout 'chok' (did you mean 'choc'?); layouts are layouts/*.svg\n")
+    assert result.stderr == (
+        "error: unknown poster 'stat-cobal' (did you mean 'stat-cobalt'?)\n"
+        "error: unknown layout 'chok' (did you mean 'choc'?); layouts are layouts/*.svg\n"
+    )
 
 
 def test_a_save_re_renders_only_the_jobs_that_read_the_file(project):
@@ -264,8 +311,9 @@ def test_a_save_re_renders_only_the_jobs_that_read_the_file(project):
         return {job for job, v in versions().items() if v != before[job]}
 
     assert all(c.png for r in preview.rows for c in r.cards.values())
-    film, choc, stat = ({f"{p}/{f}" for f in ("a3", "instagram")} for p in ("film-sang-et-boue", "choc-cobalt",
-                                                                             "stat-cobalt"))
+    film, choc, stat = (
+        {f"{p}/{f}" for f in ("a3", "instagram")} for p in ("film-sang-et-boue", "choc-cobalt", "stat-cobalt")
+    )
     # InterDisplay-SemiBold is named by layouts/film.svg only.
     # Every layout names Inter cuts whose display variant or heavier weight is InterDisplay-SemiBold;
     # a font no layout can reach redraws nothing.
@@ -284,5 +332,11 @@ def test_selection_by_poster_and_by_layout(project):
     select = lambda **kw: list(Preview(project, **kw)._select(campaign, opened.formats))  # noqa: E731
     assert select() == sorted(pid for pid, p in campaign.posters.items() if not p.spec.data)
     assert select(posters=["stat-cobalt"], layouts=["choc"]) == [
-        "stat-cobalt", "choc-cobalt", "choc-dechets", "choc-illectronisme", "choc-telephone",
-        "sample:choc", "longest:choc"]
+        "stat-cobalt",
+        "choc-cobalt",
+        "choc-dechets",
+        "choc-illectronisme",
+        "choc-telephone",
+        "sample:choc",
+        "longest:choc",
+    ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pikepdf
+from conftest import run_cli
 from PIL import Image
 
-from conftest import run_cli
 from poster_engine.api import write_proof
 from poster_engine.qa.proof import COLUMNS, ROWS, SHEET_PX
 
@@ -30,9 +30,13 @@ def test_proof_of_the_whole_campaign(tmp_path, demo, campaign, jobs):
 
 def test_cli_proof_draws_a_failing_poster_as_its_error(project):
     messages = project / "messages.yaml"
-    messages.write_text(messages.read_text(encoding="utf-8").replace(
-        "Le cobalt de nos batteries passe par des *mains d'enfants*.",
-        "Le cobalt de nos batteries passe par des mains d'enfants, " * 6), encoding="utf-8")
+    messages.write_text(
+        messages.read_text(encoding="utf-8").replace(
+            "Le cobalt de nos batteries passe par des *mains d'enfants*.",
+            "Le cobalt de nos batteries passe par des mains d'enfants, " * 6,
+        ),
+        encoding="utf-8",
+    )
     result = run_cli("proof", "-p", "choc-cobalt", "-p", "stat-illectronisme", cwd=project)
     assert result.returncode == 1  # some posters failed; the sheet shows the others
     errors = result.stderr.splitlines()

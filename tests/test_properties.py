@@ -7,15 +7,15 @@ import shutil
 
 import pytest
 import yaml
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
-from poster_engine.project.content import load_campaign
+from poster_engine.compose.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
 from poster_engine.core.diagnostics import PosterError
+from poster_engine.project.content import load_campaign
 from poster_engine.project.fonts import library
 from poster_engine.project.markup import MarkupError, parse_markup
-from poster_engine.compose.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
 
 LIB = library(ROOT / "fonts")
 EPS = 1e-6
@@ -28,20 +28,36 @@ TEXTS = st.text(ALPHABET, min_size=1, max_size=120)
 
 
 @FAST
-@given(text=TEXTS,
-       width=st.floats(5, 300), height=st.floats(3, 120),
-       size_min=st.floats(1, 20), extra=st.floats(0, 20),
-       max_lines=st.integers(1, 8), balance=st.booleans(), hyphenate=st.booleans(),
-       uppercase=st.booleans(), lang=st.sampled_from(["fr", "en"]),
-       font=st.sampled_from(["Inter-Regular", "InterDisplay-Black", "BebasNeue-Bold"]))
-def test_fitter_fits_or_says_so(text, width, height, size_min, extra, max_lines, balance, hyphenate,
-                                uppercase, lang, font):
+@given(
+    text=TEXTS,
+    width=st.floats(5, 300),
+    height=st.floats(3, 120),
+    size_min=st.floats(1, 20),
+    extra=st.floats(0, 20),
+    max_lines=st.integers(1, 8),
+    balance=st.booleans(),
+    hyphenate=st.booleans(),
+    uppercase=st.booleans(),
+    lang=st.sampled_from(["fr", "en"]),
+    font=st.sampled_from(["Inter-Regular", "InterDisplay-Black", "BebasNeue-Bold"]),
+)
+def test_fitter_fits_or_says_so(
+    text, width, height, size_min, extra, max_lines, balance, hyphenate, uppercase, lang, font
+):
     try:
         spans = parse_markup(text)
     except MarkupError:
         return  # the loader rejects such texts before any fitting (tested in the corpus)
-    rules = TextRules(faces=(Face(0, (LIB.get(font, "test"),)),), size_min=size_min, size_max=size_min + extra,
-                      max_lines=max_lines, balance=balance, hyphenate=hyphenate, uppercase=uppercase, lang=lang)
+    rules = TextRules(
+        faces=(Face(0, (LIB.get(font, "test"),)),),
+        size_min=size_min,
+        size_max=size_min + extra,
+        max_lines=max_lines,
+        balance=balance,
+        hyphenate=hyphenate,
+        uppercase=uppercase,
+        lang=lang,
+    )
     box = (3.0, 7.0, width, height)
     try:
         block = fit_text(spans, box, rules)
@@ -56,12 +72,24 @@ def test_fitter_fits_or_says_so(text, width, height, size_min, extra, max_lines,
 
 # --- the loader -------------------------------------------------------------------------------
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-                    st.text(max_size=20), st.sampled_from(["#FFFFFF", "choc", "a3", "https://x.org", "fr"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.one_of(st.text(max_size=10), st.sampled_from(["fr", "en", "text", "url", "value"])),
-                    inner, max_size=4)), max_leaves=12)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(["#FFFFFF", "choc", "a3", "https://x.org", "fr"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.text(max_size=10), st.sampled_from(["fr", "en", "text", "url", "value"])), inner, max_size=4
+        ),
+    ),
+    max_leaves=12,
+)
 POSTER_KEYS = ["title", "layout", "message", "stat", "film", "quote", "visual", "focus", "colors", "formats"]
 
 
@@ -100,10 +128,11 @@ def test_loader_survives_mutated_messages(loader_project, data):
     mutation = data.draw(st.sampled_from(["cut", "insert", "bytes"]))
     at = data.draw(st.integers(0, len(text)))
     if mutation == "cut":
-        raw = (text[:at] + text[at + data.draw(st.integers(1, 200)):]).encode()
+        raw = (text[:at] + text[at + data.draw(st.integers(1, 200)) :]).encode()
     elif mutation == "insert":
-        raw = (text[:at] + data.draw(st.text(st.sampled_from(list(":-[]{}&*!|>'\"#%@`\t\n ?,x0")), max_size=8))
-               + text[at:]).encode()
+        raw = (
+            text[:at] + data.draw(st.text(st.sampled_from(list(":-[]{}&*!|>'\"#%@`\t\n ?,x0")), max_size=8)) + text[at:]
+        ).encode()
     else:
         raw = text.encode()[:at] + data.draw(st.binary(min_size=1, max_size=4)) + text.encode()[at:]
     (loader_project / "messages.yaml").write_bytes(raw)

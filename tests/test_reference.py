@@ -15,14 +15,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageChops
 
-from poster_engine.render.job import render_job
 from poster_engine.plan import plan_jobs
+from poster_engine.render.job import render_job
 
 REFERENCES = Path(__file__).parent / "reference"
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 # One poster in French and English: the references were looked at, side by side, when made.
-CASES = [("stat-illectronisme", "instagram", "fr"), ("choc-cobalt", "instagram", "fr"),
-         ("choc-cobalt", "instagram", "en")]
+CASES = [
+    ("stat-illectronisme", "instagram", "fr"),
+    ("choc-cobalt", "instagram", "fr"),
+    ("choc-cobalt", "instagram", "en"),
+]
 
 
 def test_reference_images(demo, campaign):
@@ -45,4 +48,3 @@ def test_reference_images(demo, campaign):
             ImageChops.difference(actual, expected).save(ARTIFACTS / f"{name}-diff.png")
         assert over <= 0.001, f"{over:.2%} of pixels differ by more than 8"
         assert diff.mean() < 0.5
-

@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 import zxingcpp
+from conftest import ROOT, run_cli
 from PIL import Image, ImageCms
 
-from conftest import ROOT, run_cli
 from poster_engine.core.formats import FORMATS
 
 SOCIAL = [f for f in FORMATS.values() if f.medium == "social"]
@@ -67,11 +67,15 @@ def test_each_poster_gets_a_contact_sheet_of_its_formats(social_build):
 
 @pytest.mark.parametrize("kind, magic", [("jpeg", b"\xff\xd8\xff"), ("webp", b"RIFF")])
 def test_jpeg_and_webp_on_request_tagged_srgb_under_the_limit(tmp_path, kind, magic):
-    result = run_cli("build", "-p", "film-sang-et-boue", "-f", "instagram", "--image-format", kind,
-                     "-o", str(tmp_path), cwd=ROOT)
+    result = run_cli(
+        "build", "-p", "film-sang-et-boue", "-f", "instagram", "--image-format", kind, "-o", str(tmp_path), cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
-    (path,) = [p for p in (tmp_path / "film-sang-et-boue").iterdir() if p.name.startswith("instagram.")
-               and not p.name.endswith(".alt.txt")]
+    (path,) = [
+        p
+        for p in (tmp_path / "film-sang-et-boue").iterdir()
+        if p.name.startswith("instagram.") and not p.name.endswith(".alt.txt")
+    ]
     data = path.read_bytes()
     assert data.startswith(magic) and len(data) <= FORMATS["instagram"].max_bytes
     with Image.open(path) as im:
@@ -107,8 +111,8 @@ def test_print_trim_sizes_are_exact(demo, campaign):
 
 
 def test_french_alt_text_keeps_its_no_break_spaces(demo):
-    from poster_engine.render.alt_text import alt_text
     from poster_engine.plan import plan_jobs
+    from poster_engine.render.alt_text import alt_text
 
     (job,) = plan_jobs(demo, ["choc-cobalt"], ["instagram"])
     alt = alt_text(demo, job)

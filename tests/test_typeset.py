@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT, assert_clean_failure, run_cli
-from poster_engine.project.fonts import library
-from poster_engine.project.markup import parse_markup
+
 from poster_engine.compose.typeset import Face, MissingGlyph, TextDoesNotFit, TextRules, fit_text
 from poster_engine.compose.typography import prose
+from poster_engine.project.fonts import library
+from poster_engine.project.markup import parse_markup
 
 EPS = 1e-6
 LIB = library(ROOT / "fonts")
@@ -22,8 +22,11 @@ def _rules(font: str = "InterDisplay-Black", **kw) -> TextRules:
 
 def _set(lang: str, font: str, size: float, width: float, text: str, **kw) -> tuple[str, ...]:
     """Lines of `text` (typed as in messages.yaml) set at a fixed size in a column `width` wide."""
-    block = fit_text(parse_markup(prose(text, lang)), (0, 0, width, 500),
-                     _rules(font, size_min=size, size_max=size, max_lines=99, lang=lang, **kw))
+    block = fit_text(
+        parse_markup(prose(text, lang)),
+        (0, 0, width, 500),
+        _rules(font, size_min=size, size_max=size, max_lines=99, lang=lang, **kw),
+    )
     return block.lines
 
 
@@ -32,6 +35,7 @@ def _width(line: str, font: str) -> float:
 
 
 # --- every demo output ---------------------------------------------------------------------------
+
 
 def test_every_glyph_lies_inside_its_slot(compositions):
     checked = 0
@@ -74,7 +78,7 @@ def test_no_two_slots_collide(compositions):
             boxes[slot] = (min(xs0), min(ys0), max(xs1), max(ys1))
         items = sorted(boxes.items())
         for i, (a, (ax0, ay0, ax1, ay1)) in enumerate(items):
-            for b, (bx0, by0, bx1, by1) in items[i + 1:]:
+            for b, (bx0, by0, bx1, by1) in items[i + 1 :]:
                 assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, f"{name}: {a} and {b} collide"
 
 
@@ -101,37 +105,103 @@ def test_demo_lines_never_end_badly(compositions):
 
 GOLDEN = [
     # Ragged text: evenly full lines, no widow.
-    ("fr", "Inter-Regular", 5, 80,
-     "Dans les coulisses de l'IA, des millions de data workers, souvent du Sud global, collectent ou "
-     "annotent les données dans des conditions éprouvantes, pour quelques euros par jour.",
-     {}, ("Dans les coulisses de l’IA, des", "millions de data workers, souvent", "du Sud global, collectent ou",
-          "annotent les données dans des", "conditions éprouvantes, pour", "quelques euros par jour.")),
-    ("en", "Inter-Regular", 5, 80,
-     "Behind the scenes of AI, millions of data workers, often from the Global South, collect or "
-     "label data in gruelling conditions, for a few euros a day.",
-     {}, ("Behind the scenes of AI, millions", "of data workers, often from the",
-          "Global South, collect or label data", "in gruelling conditions, for a few", "euros a day.")),
+    (
+        "fr",
+        "Inter-Regular",
+        5,
+        80,
+        "Dans les coulisses de l'IA, des millions de data workers, souvent du Sud global, collectent ou "
+        "annotent les données dans des conditions éprouvantes, pour quelques euros par jour.",
+        {},
+        (
+            "Dans les coulisses de l’IA, des",
+            "millions de data workers, souvent",
+            "du Sud global, collectent ou",
+            "annotent les données dans des",
+            "conditions éprouvantes, pour",
+            "quelques euros par jour.",
+        ),
+    ),
+    (
+        "en",
+        "Inter-Regular",
+        5,
+        80,
+        "Behind the scenes of AI, millions of data workers, often from the Global South, collect or "
+        "label data in gruelling conditions, for a few euros a day.",
+        {},
+        (
+            "Behind the scenes of AI, millions",
+            "of data workers, often from the",
+            "Global South, collect or label data",
+            "in gruelling conditions, for a few",
+            "euros a day.",
+        ),
+    ),
     # Balanced headline: even lines, like CSS text-wrap: balance.
-    ("fr", "InterDisplay-Black", 20, 200, "Le cobalt de nos batteries passe par des mains d'enfants.",
-     {"balance": True, "hyphenate": False}, ("Le cobalt de nos", "batteries passe par", "des mains d’enfants.")),
-    ("en", "InterDisplay-Black", 20, 200, "The cobalt in our batteries passes through children's hands.",
-     {"balance": True, "hyphenate": False}, ("The cobalt in", "our batteries", "passes through", "children’s hands.")),
+    (
+        "fr",
+        "InterDisplay-Black",
+        20,
+        200,
+        "Le cobalt de nos batteries passe par des mains d'enfants.",
+        {"balance": True, "hyphenate": False},
+        ("Le cobalt de nos", "batteries passe par", "des mains d’enfants."),
+    ),
+    (
+        "en",
+        "InterDisplay-Black",
+        20,
+        200,
+        "The cobalt in our batteries passes through children's hands.",
+        {"balance": True, "hyphenate": False},
+        ("The cobalt in", "our batteries", "passes through", "children’s hands."),
+    ),
     # Punctuation: French keeps ':' and '!' on the line of their word (no-break spaces), English has none.
-    ("fr", "Inter-SemiBold", 6, 52, "Chaque geste noté, chaque citoyen jugé : le crédit social !", {},
-     ("Chaque geste", "noté, chaque", "citoyen jugé\u00a0: le", "crédit social\u202f!")),
-    ("en", "Inter-SemiBold", 6, 52, "Every act rated, every citizen judged: social credit!", {},
-     ("Every act", "rated, every", "citizen judged:", "social credit!")),
+    (
+        "fr",
+        "Inter-SemiBold",
+        6,
+        52,
+        "Chaque geste noté, chaque citoyen jugé : le crédit social !",
+        {},
+        ("Chaque geste", "noté, chaque", "citoyen jugé\u00a0: le", "crédit social\u202f!"),
+    ),
+    (
+        "en",
+        "Inter-SemiBold",
+        6,
+        52,
+        "Every act rated, every citizen judged: social credit!",
+        {},
+        ("Every act", "rated, every", "citizen judged:", "social credit!"),
+    ),
     # A forced break is honoured; a dash stays at the end of its line, never starts one.
-    ("fr", "Inter-Regular", 5, 60, "Projection suivie d'un débat\n26 & 27 novembre 2025 – 9h à 18h", {},
-     ("Projection suivie", "d’un débat", "26 & 27 novembre", "2025\u00a0– 9h à 18h")),
+    (
+        "fr",
+        "Inter-Regular",
+        5,
+        60,
+        "Projection suivie d'un débat\n26 & 27 novembre 2025 – 9h à 18h",
+        {},
+        ("Projection suivie", "d’un débat", "26 & 27 novembre", "2025\u00a0– 9h à 18h"),
+    ),
     # Numbers: '40 000' (U+202F) never splits; a hyphen saves a line here.
-    ("fr", "Inter-Bold", 10, 75, "40 000 enfants travaillent dans les mines", {},
-     ("40\u202f000", "enfants tra-", "vaillent dans", "les mines")),
+    (
+        "fr",
+        "Inter-Bold",
+        10,
+        75,
+        "40 000 enfants travaillent dans les mines",
+        {},
+        ("40\u202f000", "enfants tra-", "vaillent dans", "les mines"),
+    ),
 ]
 
 
-@pytest.mark.parametrize("lang, font, size, width, text, kw, expected", GOLDEN,
-                         ids=[f"{g[0]}-{g[1]}-{g[3]}" for g in GOLDEN])
+@pytest.mark.parametrize(
+    "lang, font, size, width, text, kw, expected", GOLDEN, ids=[f"{g[0]}-{g[1]}-{g[3]}" for g in GOLDEN]
+)
 def test_golden_line_breaks(lang, font, size, width, text, kw, expected):
     assert _set(lang, font, size, width, text, **kw) == expected
 
@@ -139,18 +209,60 @@ def test_golden_line_breaks(lang, font, size, width, text, kw, expected):
 # --- hyphenation ---------------------------------------------------------------------------------
 
 HYPHENATED = [
-    ("fr", 45, "Des usines électroniques secrètes de Chine aux laboratoires de la Silicon Valley, une "
-               "histoire de dégradation de l'environnement.",
-     ("Des usines", "électroniques", "secrètes de Chine", "aux laboratoires", "de la Silicon Valley,",
-      "une histoire de", "dégradation de", "l’environnement.")),  # room enough: no hyphen at all
-    ("en", 45, "From China's secretive electronics factories to the labs of Silicon Valley, a story of "
-               "environmental degradation.",
-     ("From China’s", "secretive elec-", "tronics factories to", "the labs of Silicon", "Valley, a story",
-      "of environmental", "degradation.")),
-    ("fr", 32, "Les sous-traitants suppriment les contenus inappropriés et regardent des milliers "
-               "d'images perturbantes, avec des répercussions psychologiques durables.",
-     ("Les sous-", "traitants", "suppriment", "les contenus", "inappropriés", "et regardent", "des milliers",
-      "d’images", "pertur-", "bantes, avec", "des réper-", "cussions", "psycho-", "logiques", "durables.")),
+    (
+        "fr",
+        45,
+        "Des usines électroniques secrètes de Chine aux laboratoires de la Silicon Valley, une "
+        "histoire de dégradation de l'environnement.",
+        (
+            "Des usines",
+            "électroniques",
+            "secrètes de Chine",
+            "aux laboratoires",
+            "de la Silicon Valley,",
+            "une histoire de",
+            "dégradation de",
+            "l’environnement.",
+        ),
+    ),  # room enough: no hyphen at all
+    (
+        "en",
+        45,
+        "From China's secretive electronics factories to the labs of Silicon Valley, a story of "
+        "environmental degradation.",
+        (
+            "From China’s",
+            "secretive elec-",
+            "tronics factories to",
+            "the labs of Silicon",
+            "Valley, a story",
+            "of environmental",
+            "degradation.",
+        ),
+    ),
+    (
+        "fr",
+        32,
+        "Les sous-traitants suppriment les contenus inappropriés et regardent des milliers "
+        "d'images perturbantes, avec des répercussions psychologiques durables.",
+        (
+            "Les sous-",
+            "traitants",
+            "suppriment",
+            "les contenus",
+            "inappropriés",
+            "et regardent",
+            "des milliers",
+            "d’images",
+            "pertur-",
+            "bantes, avec",
+            "des réper-",
+            "cussions",
+            "psycho-",
+            "logiques",
+            "durables.",
+        ),
+    ),
 ]
 
 
@@ -160,8 +272,10 @@ def test_hyphenation_golden(lang, width, text, expected):
 
 
 def test_never_two_hyphens_in_a_row_and_fragments_of_three_letters():
-    text = ("Les sous-traitants de la Silicon Valley qui suppriment les contenus inappropriés regardent "
-            "chaque jour des milliers d'images perturbantes, avec des répercussions psychologiques durables.")
+    text = (
+        "Les sous-traitants de la Silicon Valley qui suppriment les contenus inappropriés regardent "
+        "chaque jour des milliers d'images perturbantes, avec des répercussions psychologiques durables."
+    )
     hyphenated = 0
     for width in range(24, 70, 2):
         lines = _set("fr", "Inter-Regular", 5, width, text)
@@ -190,6 +304,7 @@ def test_headline_hyphenates_only_when_nothing_else_fits():
 
 
 # --- balance, widows and the fit rule ------------------------------------------------------------
+
 
 def test_balanced_headline_has_even_lines():
     text = "Le cobalt de nos batteries passe par des mains d’enfants."
@@ -220,8 +335,11 @@ def test_balanced_last_line_is_never_under_half_the_longest(campaign):
 
 
 def test_no_lonely_last_word():
-    block = fit_text("Un deux trois quatre cinq six sept huit neuf dix onze", (0, 0, 120, 200),
-                     _rules(size_min=10, size_max=10, max_lines=10))
+    block = fit_text(
+        "Un deux trois quatre cinq six sept huit neuf dix onze",
+        (0, 0, 120, 200),
+        _rules(size_min=10, size_max=10, max_lines=10),
+    )
     assert " " in block.lines[-1]
 
 
@@ -257,18 +375,21 @@ def test_no_break_at_a_no_break_space():
 
 # --- styles, optical sizes, fonts ----------------------------------------------------------------
 
+
 def test_emphasis_and_strong_runs():
     regular, heavy = LIB.get("Inter-Regular", "t"), LIB.get("Inter-Black", "t")
     face = Face(0, (regular,), (heavy,))
-    block = fit_text(parse_markup("un *mot* et un **autre**"), (0, 0, 200, 20),
-                     _rules(faces=(face,), size_min=5, size_max=5))
+    block = fit_text(
+        parse_markup("un *mot* et un **autre**"), (0, 0, 200, 20), _rules(faces=(face,), size_min=5, size_max=5)
+    )
     assert block.lines == ("un mot et un autre",)
     inked = [g for g in block.glyphs if g.font.glyph_bounds(g.gid)]
     assert [g.emphasis for g in inked] == [False] * 2 + [True] * 3 + [False] * 4 + [False] * 5
     assert [g.font.name for g in inked][-5:] == ["Inter-Black"] * 5
     # Without a heavier cut, **strong** text takes the emphasis colour instead.
-    flat = fit_text(parse_markup("**autre**"), (0, 0, 200, 20),
-                    _rules(faces=(Face(0, (heavy,)),), size_min=5, size_max=5))
+    flat = fit_text(
+        parse_markup("**autre**"), (0, 0, 200, 20), _rules(faces=(Face(0, (heavy,)),), size_min=5, size_max=5)
+    )
     assert all(g.emphasis for g in flat.glyphs)
 
 
@@ -277,7 +398,9 @@ def test_display_cut_from_seven_units_up(demo):
 
     faces = font_faces(demo.fonts, ("Inter-Bold",), "test")
     assert [(f.min_size, f.fonts[0].name, f.strong[0].name) for f in faces] == [
-        (0.0, "Inter-Bold", "Inter-Black"), (DISPLAY_FROM, "InterDisplay-Bold", "InterDisplay-Black")]
+        (0.0, "Inter-Bold", "Inter-Black"),
+        (DISPLAY_FROM, "InterDisplay-Bold", "InterDisplay-Black"),
+    ]
     rules = _rules(faces=faces, size_min=4, size_max=40, max_lines=1)
     assert fit_text("Grand", (0, 0, 60, 30), rules).glyphs[0].font.name == "InterDisplay-Bold"
     assert fit_text("Petit texte de légende", (0, 0, 60, 5), rules).glyphs[0].font.name == "Inter-Bold"
@@ -326,27 +449,37 @@ def test_bundled_fonts_cover_french(compositions, demo):
 
 # --- errors through the command line -------------------------------------------------------------
 
+
 def test_uncovered_character_is_one_line_naming_character_text_and_slot(project):
     messages = project / "messages.yaml"
-    messages.write_text(messages.read_text().replace(
-        "Votre téléphone pèse bien plus lourd qu'il n'y paraît.", "Votre téléphone pèse 猫 plus lourd."))
+    messages.write_text(
+        messages.read_text().replace(
+            "Votre téléphone pèse bien plus lourd qu'il n'y paraît.", "Votre téléphone pèse 猫 plus lourd."
+        )
+    )
     assert_clean_failure(
-        run_cli("render", "choc-telephone", "--format", "a3", cwd=project), project,
+        run_cli("render", "choc-telephone", "--format", "a3", cwd=project),
+        project,
         "error: posters/choc-telephone.yaml:3: character U+732B '猫' of text \"Votre téléphone pèse 猫 plus lourd.\" "
         "is in none of the fonts of slot 'message' (Inter-Black, InterDisplay-Black); remove it or add a font "
-        "that has it to the slot's data-font in layouts/choc.svg", alone=True)
+        "that has it to the slot's data-font in layouts/choc.svg",
+        alone=True,
+    )
 
 
 def test_message_too_long_gives_one_line_error(project):
     messages = project / "messages.yaml"
     text = messages.read_text()
     long = " ".join(["Le numérique a un coût caché que personne ne voit sur l'écran."] * 12)
-    text = text.replace("messages:\n", f"messages:\n  trop-long:\n    text: \"{long}\"\n", 1)
+    text = text.replace("messages:\n", f'messages:\n  trop-long:\n    text: "{long}"\n', 1)
     messages.write_text(text)
     poster = project / "posters" / "choc-cobalt.yaml"
     poster.write_text(poster.read_text().replace("message: cobalt-enfance", "message: trop-long"))
     assert_clean_failure(
-        run_cli("render", "choc-cobalt", "--format", "a3", cwd=project), project,
-        "error: posters/choc-cobalt.yaml:3: text \"Le numérique a un coût caché que person…\" does not fit "
+        run_cli("render", "choc-cobalt", "--format", "a3", cwd=project),
+        project,
+        'error: posters/choc-cobalt.yaml:3: text "Le numérique a un coût caché que person…" does not fit '
         "slot 'message' of layouts/choc.svg at format a3, even at the minimum size 10: needs 14 lines, "
-        "4 allowed; shorten the text or lower the slot's data-size-min", alone=True)
+        "4 allowed; shorten the text or lower the slot's data-size-min",
+        alone=True,
+    )

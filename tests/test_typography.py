@@ -2,9 +2,9 @@
 
 import pytest
 
-from poster_engine.project.markup import MarkupError, Span, parse_markup
 from poster_engine.compose.typography import format_list, format_number, format_quantity, hyphenation_points
 from poster_engine.core.languages import NBSP, NNBSP, english, french
+from poster_engine.project.markup import MarkupError, Span, parse_markup
 
 
 def test_no_break_spaces_before_high_punctuation():
@@ -37,20 +37,23 @@ def test_english_has_no_space_before_punctuation():
     assert english("children's hands, 9 am to 6 pm") == f"children’s hands, 9{NBSP}am to 6{NBSP}pm"
 
 
-@pytest.mark.parametrize("value, unit, lang, expected", [
-    (40000, "", "fr", f"40{NNBSP}000"),
-    (62, "%", "fr", f"62{NNBSP}%"),
-    (301, "kg/an", "fr", f"301{NBSP}kg/an"),
-    (1.5, "", "fr", "1,5"),
-    (1_400_000_000, "", "fr", f"1,4{NBSP}milliard"),
-    (1_000_000_000, "", "fr", f"1{NBSP}milliard"),  # Babel alone says '1 milliards'
-    (2_500_000, "", "fr", f"2,5{NBSP}millions"),
-    (40000, "", "en", "40,000"),
-    (62, "%", "en", "62%"),
-    (301, "kg/yr", "en", f"301{NBSP}kg/yr"),
-    (1.5, "", "en", "1.5"),
-    (1_400_000_000, "", "en", f"1.4{NBSP}billion"),
-])
+@pytest.mark.parametrize(
+    "value, unit, lang, expected",
+    [
+        (40000, "", "fr", f"40{NNBSP}000"),
+        (62, "%", "fr", f"62{NNBSP}%"),
+        (301, "kg/an", "fr", f"301{NBSP}kg/an"),
+        (1.5, "", "fr", "1,5"),
+        (1_400_000_000, "", "fr", f"1,4{NBSP}milliard"),
+        (1_000_000_000, "", "fr", f"1{NBSP}milliard"),  # Babel alone says '1 milliards'
+        (2_500_000, "", "fr", f"2,5{NBSP}millions"),
+        (40000, "", "en", "40,000"),
+        (62, "%", "en", "62%"),
+        (301, "kg/yr", "en", f"301{NBSP}kg/yr"),
+        (1.5, "", "en", "1.5"),
+        (1_400_000_000, "", "en", f"1.4{NBSP}billion"),
+    ],
+)
 def test_quantities_by_locale(value, unit, lang, expected):
     assert format_quantity(value, unit, lang) == expected
 
@@ -61,27 +64,35 @@ def test_lists_by_locale():
     assert format_number(40000, "fr_FR") == f"40{NNBSP}000"
 
 
-@pytest.mark.parametrize("word, lang, points", [
-    ("électroniques", "fr", (4, 7)),         # élec-tro-niques
-    ("d’enfants.", "fr", ()),                # 'd’en-fants': 2 letters before the hyphen
-    ("batteries", "fr", (3, 5)),             # bat-te-ries
-    ("Français·es", "fr", (4,)),             # Fran-çais·es
-    ("sous-traitants", "fr", (5, 9)),        # after the compound's own hyphen, and trai-tants
-    ("Jean-Gabriel", "fr", ()),              # names and acronyms are never broken
-    ("UNICEF", "fr", ()),
-    ("COVID-19", "fr", ()),
-    ("https://example.org/films", "fr", ()),
-    ("mot", "fr", ()),                       # under 6 letters
-    ("electronics", "en", (4, 8)),           # elec-tron-ics
-    ("psychological", "en", (3, 6, 8)),      # psy-cho-lo-gical
-])
+@pytest.mark.parametrize(
+    "word, lang, points",
+    [
+        ("électroniques", "fr", (4, 7)),  # élec-tro-niques
+        ("d’enfants.", "fr", ()),  # 'd’en-fants': 2 letters before the hyphen
+        ("batteries", "fr", (3, 5)),  # bat-te-ries
+        ("Français·es", "fr", (4,)),  # Fran-çais·es
+        ("sous-traitants", "fr", (5, 9)),  # after the compound's own hyphen, and trai-tants
+        ("Jean-Gabriel", "fr", ()),  # names and acronyms are never broken
+        ("UNICEF", "fr", ()),
+        ("COVID-19", "fr", ()),
+        ("https://example.org/films", "fr", ()),
+        ("mot", "fr", ()),  # under 6 letters
+        ("electronics", "en", (4, 8)),  # elec-tron-ics
+        ("psychological", "en", (3, 6, 8)),  # psy-cho-lo-gical
+    ],
+)
 def test_hyphenation_points(word, lang, points):
     assert hyphenation_points(word, lang) == points
 
 
 def test_markup():
     assert parse_markup("Le *cobalt* de nos **batteries**.") == (
-        Span("Le "), Span("cobalt", emphasis=True), Span(" de nos "), Span("batteries", strong=True), Span("."))
+        Span("Le "),
+        Span("cobalt", emphasis=True),
+        Span(" de nos "),
+        Span("batteries", strong=True),
+        Span("."),
+    )
     assert parse_markup("***les deux***") == (Span("les deux", strong=True, emphasis=True),)
     assert parse_markup(r"5 \* 3 = 15") == (Span("5 * 3 = 15"),)
     assert parse_markup("") == ()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from poster_engine.batch.executors import JobResult, execute
 from poster_engine.batch.gallery import gallery_html
@@ -26,10 +26,19 @@ class BuildReport:
     errors: list[Diagnostic] = field(default_factory=list)
 
 
-def build(project: Project, jobs: list[Job], out_dir: Path,
-          on_done: Callable[[Job, Diagnostic | None], None] | None = None, *,
-          workers: int = 1, scheduler: str | None = None, start_method: str | None = None, force: bool = False,
-          on_start: Callable[[int, int], None] | None = None, contact: bool = True) -> BuildReport:
+def build(
+    project: Project,
+    jobs: list[Job],
+    out_dir: Path,
+    on_done: Callable[[Job, Diagnostic | None], None] | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    start_method: str | None = None,
+    force: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
+    contact: bool = True,
+) -> BuildReport:
     """Render every job whose inputs changed (all with `force`); a failing job is reported and the
     others go on. `on_start(to_render, up_to_date)` is called once the keys are known, `on_done`
     after each rendered job. Each rebuilt poster also gets <poster>/contact.png, its formats side by
@@ -88,8 +97,11 @@ def _write_result(out_dir: Path, result: JobResult) -> None:
 def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
     """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it)."""
 
-    posters = dict.fromkeys(job.poster_id for job in jobs if job.row is None and (
-        job in rendered or not (out_dir / job.poster_id / "contact.png").is_file()))
+    posters = dict.fromkeys(
+        job.poster_id
+        for job in jobs
+        if job.row is None and (job in rendered or not (out_dir / job.poster_id / "contact.png").is_file())
+    )
     for pid in posters:
         own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
         write_atomic(out_dir / pid / "contact.png", contact_sheet(project, own))

@@ -8,8 +8,8 @@ transforms and photos are then cached for every job they are handed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from poster_engine.batch.manifest import PREVIEW_PX, preview_path
 from poster_engine.core.diagnostics import Diagnostic, PosterError
@@ -44,9 +44,16 @@ def run_job(project: Project, job: Job) -> JobResult:
     except PosterError as exc:
         return JobResult(job, errors=exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on
-        return JobResult(job, errors=(Diagnostic(
-            f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
-            "(poster render with POSTER_DEBUG=1 shows the traceback)", poster.file),))
+        return JobResult(
+            job,
+            errors=(
+                Diagnostic(
+                    f"internal error rendering {job.output}: {type(exc).__name__}: {exc}; please report it "
+                    "(poster render with POSTER_DEBUG=1 shows the traceback)",
+                    poster.file,
+                ),
+            ),
+        )
     return JobResult(job, data, preview, alt, reads=reads)
 
 
@@ -75,7 +82,9 @@ def run_here(project: Project, jobs: list[Job]) -> Iterator[JobResult]:
         yield run_job(project, job)
 
 
-def run_in_pool(project: Project, jobs: list[Job], workers: int, start_method: str | None = None) -> Iterator[JobResult]:
+def run_in_pool(
+    project: Project, jobs: list[Job], workers: int, start_method: str | None = None
+) -> Iterator[JobResult]:
     """Jobs on `workers` local processes. Forked workers inherit the opened project; spawned and
     forkserver ones open it from the spec (the same loader, so they see the same formats)."""
     import multiprocessing
@@ -85,8 +94,9 @@ def run_in_pool(project: Project, jobs: list[Job], workers: int, start_method: s
     _OPENED.clear()
     _OPENED[spec] = project
     context = multiprocessing.get_context(start_method)
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker,
-                             initargs=(spec,)) as pool:
+    with ProcessPoolExecutor(
+        min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker, initargs=(spec,)
+    ) as pool:
         futures = [pool.submit(run_in_worker, spec, job) for job in jobs]
         try:
             for future in as_completed(futures):
@@ -104,13 +114,17 @@ def run_on_cluster(project: Project, jobs: list[Job], scheduler: str) -> Iterato
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise PosterError(Diagnostic("--scheduler needs Dask; install it with pip install "
-                                     "'poster-engine[distributed]'")) from None
+        raise PosterError(
+            Diagnostic("--scheduler needs Dask; install it with pip install 'poster-engine[distributed]'")
+        ) from None
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise PosterError(Diagnostic(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
-                                     "start it (dask scheduler) or fix --scheduler")) from None
+        raise PosterError(
+            Diagnostic(
+                f"cannot reach the Dask scheduler {scheduler} ({exc}); start it (dask scheduler) or fix --scheduler"
+            )
+        ) from None
     spec = project.spec()
     with client:
         # pure=False: the same job is rendered again if asked again (its inputs may have changed).
@@ -121,8 +135,9 @@ def run_on_cluster(project: Project, jobs: list[Job], scheduler: str) -> Iterato
             yield future.result()
 
 
-def execute(project: Project, jobs: list[Job], workers: int = 1, scheduler: str | None = None,
-            start_method: str | None = None) -> Iterator[JobResult]:
+def execute(
+    project: Project, jobs: list[Job], workers: int = 1, scheduler: str | None = None, start_method: str | None = None
+) -> Iterator[JobResult]:
     """Each job's result as it completes, from the executor the options choose."""
     if not jobs:
         return iter(())

@@ -23,19 +23,22 @@ def gallery_html(outputs: list[dict], campaign: Campaign) -> bytes:
     groups: dict[str, list[dict]] = {}
     for entry in outputs:
         groups.setdefault(entry["file"].rsplit("/", 1)[0], []).append(entry)
-    parts = [f"<!doctype html><html lang=\"{campaign.lang}\"><head><meta charset=\"utf-8\">"
-             f"<title>{escape(name)} — build</title><style>{_STYLE}</style></head><body>"
-             f"<h1>{escape(name)}</h1><p>{len(outputs)} outputs · <a href=\"manifest.json\">manifest.json</a></p>"]
+    parts = [
+        f'<!doctype html><html lang="{campaign.lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(name)} — build</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{escape(name)}</h1><p>{len(outputs)} outputs · <a href="manifest.json">manifest.json</a></p>'
+    ]
     for folder, entries in groups.items():
-        parts.append(f"<h2>{escape(folder)}</h2><div class=\"grid\">")
+        parts.append(f'<h2>{escape(folder)}</h2><div class="grid">')
         for e in entries:
             file = escape(e["file"], quote=True)
             picture = escape(e.get("preview") or e["file"], quote=True)
             size = f"{e['bytes'] / 1e6:.2f} MB" if e["bytes"] >= 1e5 else f"{e['bytes'] / 1e3:.0f} KB"
             parts.append(
-                f"<figure><a href=\"{file}\"><img src=\"{picture}\" alt=\"{escape(e.get('alt', ''), quote=True)}\" "
-                f"loading=\"lazy\"></a><figcaption><a href=\"{file}\">{escape(e['file'].rsplit('/', 1)[1])}</a> · "
-                f"{escape(e['format'])} · {escape(e['lang'])} · {size}</figcaption></figure>")
+                f'<figure><a href="{file}"><img src="{picture}" alt="{escape(e.get("alt", ""), quote=True)}" '
+                f'loading="lazy"></a><figcaption><a href="{file}">{escape(e["file"].rsplit("/", 1)[1])}</a> · '
+                f"{escape(e['format'])} · {escape(e['lang'])} · {size}</figcaption></figure>"
+            )
         parts.append("</div>")
     parts.append("</body></html>\n")
     return "".join(parts).encode("utf-8")

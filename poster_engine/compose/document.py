@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Mapping
 
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
 from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
@@ -177,8 +177,15 @@ def _source_key(field_names: list[str]) -> str:
 
 
 class _Composer:
-    def __init__(self, project: Project, poster: Poster, fmt: Format, lang: str,
-                 raster_scale: float | None = None, row: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        project: Project,
+        poster: Poster,
+        fmt: Format,
+        lang: str,
+        raster_scale: float | None = None,
+        row: Mapping[str, str] | None = None,
+    ):
         self.project, self.poster, self.fmt, self.lang, self.raster_scale = project, poster, fmt, lang, raster_scale
         self.layout = load_layout(project.root, poster.spec.layout, fmt)
         self.fields: Fields = poster_fields(project.campaign, poster, lang, row)
@@ -187,8 +194,11 @@ class _Composer:
 
     def error(self, message: str, key: str, check: str | None = None, slot: Slot | None = None) -> PosterError:
         """An error in the poster's content, located at the poster file's `key`."""
-        return PosterError(Diagnostic(message, self.poster.file, self.poster.line_of(key), check=check,
-                                      slot=slot.name if slot else None))
+        return PosterError(
+            Diagnostic(
+                message, self.poster.file, self.poster.line_of(key), check=check, slot=slot.name if slot else None
+            )
+        )
 
     def text(self, slot: Slot) -> str:
         # "\n" in data-text is a forced line break (typeable in Inkscape's XML editor).
@@ -198,14 +208,20 @@ class _Composer:
         labels = [n for n in missing if n.startswith("label.")]
         if labels:
             known = [k for k in self.fields if k.startswith("label.")]
-            raise slot_error(self.layout, slot, f"{{{labels[0]}}} is not in messages.yaml's labels"
-                             f"{did_you_mean(labels[0], known)}; add it under labels:")
+            raise slot_error(
+                self.layout,
+                slot,
+                f"{{{labels[0]}}} is not in messages.yaml's labels"
+                f"{did_you_mean(labels[0], known)}; add it under labels:",
+            )
         if missing or not text.strip():
             if slot.rules.get("optional") == "true":
                 return ""
             what = "{" + (missing or names or ["?"])[0] + "}"
-            raise self.error(f"layout '{self.layout.family}' slot '{slot.name}' needs {what}, "
-                             f"which this poster does not define", _source_key(missing or names))
+            raise self.error(
+                f"layout '{self.layout.family}' slot '{slot.name}' needs {what}, which this poster does not define",
+                _source_key(missing or names),
+            )
         try:
             spans = parse_markup(text)
         except MarkupError as exc:
@@ -216,31 +232,49 @@ class _Composer:
             block = fit_text(spans, slot.box, rules)
         except TextDoesNotFit as exc:
             raise self.error(
-                f'text "{shown}" does not fit slot \'{slot.name}\' of {self.layout.file} at format '
+                f"text \"{shown}\" does not fit slot '{slot.name}' of {self.layout.file} at format "
                 f"{self.fmt.name}, even at the minimum size {rules.size_min:g}: {exc.reason}; "
-                f"shorten the text or lower the slot's data-size-min", _source_key(names), "fit", slot) from None
+                f"shorten the text or lower the slot's data-size-min",
+                _source_key(names),
+                "fit",
+                slot,
+            ) from None
         except MissingGlyph as exc:
             char = f" '{exc.char}'" if exc.char.isprintable() else ""
             fonts = ", ".join(dict.fromkeys(f.name for face in rules.faces for f in face.fonts))
             raise self.error(
                 f'character U+{ord(exc.char):04X}{char} of text "{shown}" is in none of the fonts of slot '
                 f"'{slot.name}' ({fonts}); remove it or add a font that has it to the slot's data-font in "
-                f"{self.layout.file}", _source_key(names), "glyph", slot) from None
+                f"{self.layout.file}",
+                _source_key(names),
+                "glyph",
+                slot,
+            ) from None
         sx, sy, sw, sh = self.layout.safe_box
-        if any(x0 < sx - 1e-6 or y0 < sy - 1e-6 or x1 > sx + sw + 1e-6 or y1 > sy + sh + 1e-6
-               for x0, y0, x1, y1 in block.ink):
+        if any(
+            x0 < sx - 1e-6 or y0 < sy - 1e-6 or x1 > sx + sw + 1e-6 or y1 > sy + sh + 1e-6
+            for x0, y0, x1, y1 in block.ink
+        ):
             # Printers trim within the margin; stories put their UI over the bands: never ship that.
-            raise slot_error(self.layout, slot, f"text outside the safe area at format {self.fmt.name} "
-                             f"(margin, or a story's UI bands); move the slot inside it or add a variant "
-                             f"of this shape, e.g. layouts/{self.layout.family}.story.svg", "safe-area")
+            raise slot_error(
+                self.layout,
+                slot,
+                f"text outside the safe area at format {self.fmt.name} "
+                f"(margin, or a story's UI bands); move the slot inside it or add a variant "
+                f"of this shape, e.g. layouts/{self.layout.family}.story.svg",
+                "safe-area",
+            )
         self.blocks[slot.name] = block
         return draw_text(block, slot.rules.get("color"))
 
     def qr(self, slot: Slot) -> str:
         url, missing = _expand(slot.rules.get("url", "{film.url}"), self.fields)
         if missing or not url:
-            raise self.error(f"layout '{self.layout.family}' slot '{slot.name}' needs a link "
-                             f"({slot.rules.get('url', '{film.url}')}), which this poster does not define", "film")
+            raise self.error(
+                f"layout '{self.layout.family}' slot '{slot.name}' needs a link "
+                f"({slot.rules.get('url', '{film.url}')}), which this poster does not define",
+                "film",
+            )
         code = make_qr(url)
         x, y, w, h = slot.box
         side = min(w, h)
@@ -249,8 +283,13 @@ class _Composer:
             # Whole-pixel modules: crisp edges, nothing for a scanner to guess.
             module_px = math.floor(side * scale / code.total_modules)
             if module_px < self.fmt.qr_min_module:
-                raise slot_error(self.layout, slot, f"too small for a scannable QR code at format {self.fmt.name} "
-                                 f"({module_px} px per module); make the slot larger", "qr")
+                raise slot_error(
+                    self.layout,
+                    slot,
+                    f"too small for a scannable QR code at format {self.fmt.name} "
+                    f"({module_px} px per module); make the slot larger",
+                    "qr",
+                )
             side = module_px * code.total_modules / scale
             x, y = round(x * scale) / scale, round(y * scale) / scale
         else:
@@ -258,15 +297,22 @@ class _Composer:
             min_mm = max(float(slot.rules.get("min-mm", 0)), self.fmt.qr_min_mm)
             printed = side * scale
             if printed < min_mm - 1e-6:
-                raise slot_error(self.layout, slot, f"the QR code would print at {printed:.1f} mm at format "
-                                 f"{self.fmt.name}, below the {min_mm:g} mm it needs to be scanned from "
-                                 f"{self.fmt.viewing_m:g} m; make the slot larger", "qr")
+                raise slot_error(
+                    self.layout,
+                    slot,
+                    f"the QR code would print at {printed:.1f} mm at format "
+                    f"{self.fmt.name}, below the {min_mm:g} mm it needs to be scanned from "
+                    f"{self.fmt.viewing_m:g} m; make the slot larger",
+                    "qr",
+                )
         module = side / code.total_modules
         self.qrs[slot.name] = PlacedQr(code, (x, y, side, side))
         ox, oy = x + 4 * module, y + 4 * module
-        return (f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF"/>'
-                f'<path transform="translate({ox:.4f} {oy:.4f}) scale({module:.6f})" fill="#000000" '
-                f'd="{code.path}"/>')
+        return (
+            f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF"/>'
+            f'<path transform="translate({ox:.4f} {oy:.4f}) scale({module:.6f})" fill="#000000" '
+            f'd="{code.path}"/>'
+        )
 
     def visual(self, slot: Slot) -> str:
         ref, _ = _expand(slot.rules.get("src", "{visual}"), {"visual": self.poster.spec.visual or ""})
@@ -278,7 +324,9 @@ class _Composer:
         if self.raster_scale is not None:
             px_per_unit = self.layout.scale * self.raster_scale
         elif self.fmt.medium == "print":
-            px_per_unit = self.layout.scale * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
+            px_per_unit = (
+                self.layout.scale * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
+            )
         else:
             px_per_unit = self.layout.scale
         return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit)
@@ -292,8 +340,9 @@ class _Composer:
             else:
                 body.append({"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer))
         colors = self.poster.spec.colors
-        css = "".join(f".fill-{k}{{fill:{getattr(colors, k)}}}.stroke-{k}{{stroke:{getattr(colors, k)}}}"
-                      for k in PALETTE_KEYS)
+        css = "".join(
+            f".fill-{k}{{fill:{getattr(colors, k)}}}.stroke-{k}{{stroke:{getattr(colors, k)}}}" for k in PALETTE_KEYS
+        )
         b = fmt.bleed
         width, height = fmt.page
         unit = "mm" if fmt.medium == "print" else ""
@@ -306,9 +355,14 @@ class _Composer:
         return doc.encode("utf-8")
 
 
-def compose(project: Project, poster: Poster, fmt: Format,
-            lang: str = DEFAULT_LANG, raster_scale: float | None = None,
-            row: Mapping[str, str] | None = None) -> Composition:
+def compose(
+    project: Project,
+    poster: Poster,
+    fmt: Format,
+    lang: str = DEFAULT_LANG,
+    raster_scale: float | None = None,
+    row: Mapping[str, str] | None = None,
+) -> Composition:
     """Compose one poster at one format in one language. Raises PosterError with the file and line.
 
     `raster_scale` (output px per format unit) resamples photos for a smaller target, e.g. a

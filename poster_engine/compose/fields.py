@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
-from typing import Callable, Iterator, Mapping
 
 from poster_engine.compose.typography import format_list, format_quantity, prose
 from poster_engine.core.diagnostics import Diagnostic, PosterError
@@ -15,8 +15,6 @@ from poster_engine.project.files import record_field
 
 # A {field} reference in a layout's data-text or data-url.
 FIELD = re.compile(r"\{([a-z_.]+)\}")
-
-
 
 
 class Fields(Mapping[str, str]):
@@ -50,8 +48,13 @@ def _describe(path: tuple) -> str:
         return " ".join(map(str, path))
     if kind == "poster":
         return "the poster's title"
-    name = {"messages": "message", "stats": "stat", "films": "film", "labels": "label",
-            "definitions": "definition"}.get(kind, kind)
+    name = {
+        "messages": "message",
+        "stats": "stat",
+        "films": "film",
+        "labels": "label",
+        "definitions": "definition",
+    }.get(kind, kind)
     what = "".join(f" {'quote' if w == 'quotes' else w}" for w in rest[1:] if w != "text")
     return f"{name} '{rest[0]}'{what}"
 
@@ -70,8 +73,9 @@ class _Translator:
             file, line = self.poster.file, self.poster.line_of(path[1])
         else:
             file, line = "messages.yaml", self.campaign.line_of(path)
-        raise PosterError(Diagnostic(
-            f"{_describe(path)} has no '{self.lang}' text; add it or build another --lang", file, line))
+        raise PosterError(
+            Diagnostic(f"{_describe(path)} has no '{self.lang}' text; add it or build another --lang", file, line)
+        )
 
 
 def _credits(film: Film, say: _Translator) -> str:
@@ -107,7 +111,8 @@ def short_url(url: str) -> str:
 
 def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[str, str] | None = None) -> Fields:
     """Every field a slot may name as {field}, in `lang`. Prose gets the language's typography; URLs
-    and the title (PDF metadata) stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`) are fields `label.<id>`."""
+    and the title (PDF metadata) stay verbatim. Labels of messages.yaml (`labels: {see_film: …}`)
+    are fields `label.<id>`."""
     m = campaign.messages
     spec = poster.spec
     info = m.campaign
@@ -142,27 +147,32 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
             return f"{text}, {stat.year}" if stat.year else text
 
         f["stat.value"] = lambda: format_quantity(
-            stat.value, say(stat.unit, ("stats", sid, "unit")) if stat.unit else "", lang)
+            stat.value, say(stat.unit, ("stats", sid, "unit")) if stat.unit else "", lang
+        )
         f["stat.label"] = lambda: say(stat.label, ("stats", sid, "label"))
         f["stat.source"] = source
     if spec.film:
         fid, film = spec.film, m.films[spec.film]
-        f.update({
-            "film.title": lambda: say(film.title, ("films", fid, "title")),
-            "film.directors": lambda: format_list(film.directors, lang),
-            "film.year": lambda: str(film.year or ""),
-            "film.credits": lambda: _credits(film, say),
-            "film.synopsis": lambda: say(film.synopsis, ("films", fid, "synopsis")),
-            "film.link_label": lambda: say(film.link.label, ("films", fid, "link", "label")),
-        })
+        f.update(
+            {
+                "film.title": lambda: say(film.title, ("films", fid, "title")),
+                "film.directors": lambda: format_list(film.directors, lang),
+                "film.year": lambda: str(film.year or ""),
+                "film.credits": lambda: _credits(film, say),
+                "film.synopsis": lambda: say(film.synopsis, ("films", fid, "synopsis")),
+                "film.link_label": lambda: say(film.link.label, ("films", fid, "link", "label")),
+            }
+        )
         urls["film.url"] = film.link.url
         # The excerpt is the chosen press quote if any, else the synopsis.
         if spec.quote is not None:
             n, quote = spec.quote, film.quotes[spec.quote]
-            f["film.excerpt"] = f["quote.text"] = (
-                lambda: quotes[0] + say(quote.text, ("films", fid, "quotes", n, "text")) + quotes[1])
-            f["film.excerpt_source"] = f["quote.source"] = (
-                lambda: "— " + say(quote.source, ("films", fid, "quotes", n, "source")))
+            f["film.excerpt"] = f["quote.text"] = lambda: (
+                quotes[0] + say(quote.text, ("films", fid, "quotes", n, "text")) + quotes[1]
+            )
+            f["film.excerpt_source"] = f["quote.source"] = lambda: (
+                "— " + say(quote.source, ("films", fid, "quotes", n, "source"))
+            )
         else:
             f["film.excerpt"] = f["film.synopsis"]
     # A data row (poster build --data): each column is a field {row.<column>}, typed as given.

@@ -42,8 +42,24 @@ QR_MODES = ("code", "text")
 
 # data-* attributes each slot kind understands (besides slot, anchor).
 SLOT_ATTRS: dict[str, set[str]] = {
-    "text": {"text", "font", "size-min", "size-max", "line-height", "align", "valign", "max-lines",
-             "fit", "color", "tracking", "case", "features", "optional", "indent-hanging", "hyphenate"},
+    "text": {
+        "text",
+        "font",
+        "size-min",
+        "size-max",
+        "line-height",
+        "align",
+        "valign",
+        "max-lines",
+        "fit",
+        "color",
+        "tracking",
+        "case",
+        "features",
+        "optional",
+        "indent-hanging",
+        "hyphenate",
+    },
     "qr": {"url", "min-mm"},
     "visual": {"src", "fit"},
 }
@@ -109,7 +125,9 @@ def _num(el: ET.Element, attr: str, file: str, default: float | None = None) -> 
     try:
         return float(raw.removesuffix("px"))
     except ValueError:
-        raise fail(f"element '{el.get('id', el.tag)}': '{attr}' must be a number in user units, not {raw!r}", file) from None
+        raise fail(
+            f"element '{el.get('id', el.tag)}': '{attr}' must be a number in user units, not {raw!r}", file
+        ) from None
 
 
 def _strip_foreign(el: ET.Element) -> None:
@@ -145,8 +163,11 @@ def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
     except ET.ParseError as exc:
         raise fail(f"invalid SVG/XML: {exc}", shown, exc.position[0]) from None
     except defusedxml.DefusedXmlException as exc:
-        raise fail(f"refused SVG: {type(exc).__name__} (DTDs and entities can expand or read files); "
-                   "remove the <!DOCTYPE> and entities", shown) from None
+        raise fail(
+            f"refused SVG: {type(exc).__name__} (DTDs and entities can expand or read files); "
+            "remove the <!DOCTYPE> and entities",
+            shown,
+        ) from None
     text = raw.decode("utf-8", "replace")
     for node in root.iter():
         tag = node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
@@ -155,15 +176,27 @@ def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
         for key, value in node.attrib.items():
             name = key.split("}")[-1]
             if name == "href" and not (value.startswith("#") or value.startswith("data:image/")):
-                raise fail(f"external reference '{value[:60]}' is not allowed in {what} (no files, no network); "
-                           "embed the content or remove it", shown, _line_of(text, value))
+                raise fail(
+                    f"external reference '{value[:60]}' is not allowed in {what} (no files, no network); "
+                    "embed the content or remove it",
+                    shown,
+                    _line_of(text, value),
+                )
             if _CSS_REF.search(value):
-                raise fail(f"attribute '{name}' references something outside the document ({value[:60]!r}); "
-                           f"only url(#id) is allowed in {what}", shown, _line_of(text, value))
+                raise fail(
+                    f"attribute '{name}' references something outside the document ({value[:60]!r}); "
+                    f"only url(#id) is allowed in {what}",
+                    shown,
+                    _line_of(text, value),
+                )
         found = _CSS_REF.search(node.text or "") if tag == "style" else None
         if found:
-            raise fail(f"<style> references something outside the document (url(...) or @import); only url(#id) "
-                       f"is allowed in {what}", shown, _line_of(text, found.group(0)))
+            raise fail(
+                f"<style> references something outside the document (url(...) or @import); only url(#id) "
+                f"is allowed in {what}",
+                shown,
+                _line_of(text, found.group(0)),
+            )
     return root
 
 
@@ -180,8 +213,11 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
         raise fail("the root element must be <svg> in the SVG namespace", shown, _line_of(text, "<"))
     view_box = (root.get("viewBox") or "").replace(",", " ").split()
     if len(view_box) != 4:
-        raise fail("the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)",
-                   shown, _line_of(text, "<svg"))
+        raise fail(
+            "the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)",
+            shown,
+            _line_of(text, "<svg"),
+        )
     _, _, width, height = (float(v) for v in view_box)
     _strip_foreign(root)
     defs, layers, seen = "", [], set()
@@ -199,26 +235,40 @@ def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
                     raise fail(f"a data-slot='{slot}' element has no id; give every slot a unique id", shown)
                 if name in seen:
                     first = _line_of(text, f'id="{name}"')
-                    raise fail(f"slot id '{name}' is used twice (also on line {first}); "
-                               "slot ids must be unique", shown, lines.get(name))
+                    raise fail(
+                        f"slot id '{name}' is used twice (also on line {first}); slot ids must be unique",
+                        shown,
+                        lines.get(name),
+                    )
                 seen.add(name)
                 if child.get("data-qr") is not None and slot == "qr":
                     raise fail(f"slot '{name}': a qr slot is always data-qr='code'; remove data-qr", shown)
                 if slot not in SLOT_ATTRS:
-                    raise fail(f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown, lines.get(name))
+                    raise fail(
+                        f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown, lines.get(name)
+                    )
                 for key in child.attrib:
                     if key.startswith("data-") and key not in ("data-slot", "data-anchor", "data-qr"):
                         short = key[5:]
                         if short not in SLOT_ATTRS[slot]:
-                            raise fail(f"slot '{name}': unknown attribute '{key}'"
-                                       f"{did_you_mean(short, SLOT_ATTRS[slot])}", shown, lines.get(name))
+                            raise fail(
+                                f"slot '{name}': unknown attribute '{key}'{did_you_mean(short, SLOT_ATTRS[slot])}",
+                                shown,
+                                lines.get(name),
+                            )
             if child.get("data-qr", "code") not in QR_MODES:
-                raise fail(f"element '{child.get('id', tag)}': data-qr must be code or text", shown,
-                           lines.get(child.get("id", "")))
+                raise fail(
+                    f"element '{child.get('id', tag)}': data-qr must be code or text",
+                    shown,
+                    lines.get(child.get("id", "")),
+                )
             anchor = child.get("data-anchor", "top")
             if anchor not in ANCHORS:
-                raise fail(f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}",
-                           shown, lines.get(child.get("id", "")))
+                raise fail(
+                    f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}",
+                    shown,
+                    lines.get(child.get("id", "")),
+                )
             layers.append(child)
     if not seen:
         raise fail("the layout has no slots (elements with data-slot); see README 'Adding a layout'", shown)
@@ -280,10 +330,13 @@ def adapt(t: _Template, family: str, fmt: Format) -> Layout:
             if anchor == "stretch":
                 h += dh
                 if h <= 0:
-                    raise fail(f"slot '{el.get('id')}' shrinks to nothing at format {fmt.name} "
-                               f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); add a variant of this shape, "
-                               f"e.g. layouts/{family}.landscape.svg (README, 'Formats of another shape')",
-                               t.file, t.lines.get(el.get("id", "")))
+                    raise fail(
+                        f"slot '{el.get('id')}' shrinks to nothing at format {fmt.name} "
+                        f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); add a variant of this shape, "
+                        f"e.g. layouts/{family}.landscape.svg (README, 'Formats of another shape')",
+                        t.file,
+                        t.lines.get(el.get("id", "")),
+                    )
             rules = {k[5:]: v for k, v in el.attrib.items() if k.startswith("data-")}
             name = el.get("id", "")
             layers.append(Slot(name, el.get("data-slot"), (x, y + dy, w, h), rules, t.lines.get(name)))  # type: ignore[arg-type]
@@ -316,22 +369,29 @@ def _check_adapted(t: _Template, family: str, fmt: Format, slots: list[Slot], he
     for el in t.layers:
         if el.get("data-slot") is not None:
             original[el.get("id", "")] = (_num(el, "y", t.file, 0.0), _num(el, "height", t.file))
-    hint = (f"add a variant of this shape, e.g. layouts/{family}.landscape.svg or .square.svg "
-            f"(README, 'Formats')")
+    hint = f"add a variant of this shape, e.g. layouts/{family}.landscape.svg or .square.svg (README, 'Formats')"
     for slot in slots:
         x, y, w, h = slot.box
         if y < -1e-6 or y + h > height + 1e-6:
-            raise fail(f"slot '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
-                       f"{fmt.unit}); {hint}", t.file, slot.line)
+            raise fail(
+                f"slot '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
+                f"{fmt.unit}); {hint}",
+                t.file,
+                slot.line,
+            )
     for i, a in enumerate(slots):
-        for b in slots[i + 1:]:
+        for b in slots[i + 1 :]:
             ax, ay, aw, ah = a.box
             bx, by, bw, bh = b.box
             if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
                 (oay, oah), (oby, obh) = original[a.name], original[b.name]
                 if not (oay < oby + obh and oby < oay + oah):  # apart in the template, together now
-                    raise fail(f"slots '{a.name}' and '{b.name}' collide at format {fmt.name} "
-                               f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); {hint}", t.file, b.line)
+                    raise fail(
+                        f"slots '{a.name}' and '{b.name}' collide at format {fmt.name} "
+                        f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); {hint}",
+                        t.file,
+                        b.line,
+                    )
 
 
 def _move_rect(el: ET.Element, t: _Template, dy: float, dh: float, height: float, bleed: float) -> None:

@@ -31,8 +31,9 @@ display cut from 7 mm up); the face is chosen for each size tried.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from poster_engine.compose.typography import HYPHEN, hyphenation_points
 from poster_engine.core.geometry import Box
@@ -157,8 +158,10 @@ def _narrowest(word: _Word, m: _Measurer, hyphenate: bool) -> float:
     whole = m.width(word.pieces) - m.track
     if not hyphenate:
         return whole
-    return min([whole] + [max(m.width(_head(word, p)), m.width(_slice(word.pieces, p, len(word.text)))) - m.track
-                          for p in word.points])
+    return min(
+        [whole]
+        + [max(m.width(_head(word, p)), m.width(_slice(word.pieces, p, len(word.text)))) - m.track for p in word.points]
+    )
 
 
 def _paragraphs(spans: Sequence[Span], rules: TextRules) -> list[list[_Word]]:
@@ -247,8 +250,9 @@ def _font_runs(text: str, fonts: tuple[Font, ...]) -> list[tuple[Font, str]]:
     return runs
 
 
-def _break(words: list[_Word], first: float, rest: float, m: _Measurer, balance: bool,
-           hyphenate: bool) -> tuple[list[_Line], int, list[float]] | None:
+def _break(
+    words: list[_Word], first: float, rest: float, m: _Measurer, balance: bool, hyphenate: bool
+) -> tuple[list[_Line], int, list[float]] | None:
     """Best breaking of one paragraph (ranked as in the module doc) for the measures of its first
     and following lines, in ems. Returns lines, widows, line widths; None if a word fits no line."""
     if not words:
@@ -373,12 +377,11 @@ def _place(lines: list[_Line], size: float, box: Box, m: _Measurer) -> tuple[lis
 
     placed: list[PlacedGlyph] = []
     ink: list[Box] = []
-    for (items, advance, top, bottom, left, right), line in zip(per_line, lines):
+    for (items, advance, _top, _bottom, left, right), line in zip(per_line, lines):
         indent = rules.hanging * size if line.continued else 0.0
         if items and right - left > w - indent + 1e-6:
             return "a line is wider than the slot"
-        start = {"left": x0 + indent, "center": x0 + (w - advance) / 2,
-                 "right": x0 + w - advance}[rules.align]
+        start = {"left": x0 + indent, "center": x0 + (w - advance) / 2, "right": x0 + w - advance}[rules.align]
         if items and right != float("-inf"):
             # Keep overhanging ink (negative side bearings, accents) inside the box.
             start += max(0.0, x0 + indent - (start + left)) - max(0.0, start + right - (x0 + w))
@@ -418,7 +421,7 @@ class _Fitter:
             result = _break(words, first, rest, m, rules.balance, hyphenate)
             if result is None:
                 widest = max(words, key=lambda word: _narrowest(word, m, hyphenate))
-                return f"the word \"{widest.text}\" is wider than the slot"
+                return f'the word "{widest.text}" is wider than the slot'
             para, widows, widths = result
             defects += widows
             if rules.balance and len(para) > 1 and min(widths) < BALANCE_MIN_RATIO * max(widths):
@@ -481,5 +484,11 @@ def fit_text(text: str | Sequence[Span], box: Box, rules: TextRules) -> TextBloc
     if isinstance(setting, str):
         raise TextDoesNotFit(setting)
     plain = "".join(s.text for s in spans)
-    return TextBlock(plain.upper() if rules.uppercase else plain, box, setting.size,
-                     tuple(line.text for line in setting.lines), tuple(setting.glyphs), tuple(setting.ink))
+    return TextBlock(
+        plain.upper() if rules.uppercase else plain,
+        box,
+        setting.size,
+        tuple(line.text for line in setting.lines),
+        tuple(setting.glyphs),
+        tuple(setting.ink),
+    )

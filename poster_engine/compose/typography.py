@@ -1,4 +1,4 @@
-"""Plain text from YAML → typographically correct text per language: spacing rules, numbers, lists, hyphenation points."""
+"""Plain text from YAML → typographically correct text per language: spacing, numbers, lists, hyphenation points."""
 
 from __future__ import annotations
 
@@ -88,6 +88,7 @@ def hyphenation_points(word: str, lang: str) -> tuple[int, ...]:
     for run in re.finditer(r"[^\W\d_]+", word):
         if len(run.group()) >= HYPHEN_MIN_WORD:
             points.update(run.start() + p for p in dic.positions(run.group()))
-    for hyphen in re.finditer(r"(?<=[^\W\d_]{%d})-(?=[^\W\d_]{%d})" % (HYPHEN_MIN_LEFT, HYPHEN_MIN_RIGHT), word):
+    compound = rf"(?<=[^\W\d_]{{{HYPHEN_MIN_LEFT}}})-(?=[^\W\d_]{{{HYPHEN_MIN_RIGHT}}})"
+    for hyphen in re.finditer(compound, word):
         points.add(hyphen.end())
     return tuple(sorted(points))

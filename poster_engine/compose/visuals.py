@@ -45,9 +45,11 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
     cx, cy, cw, ch = cover_crop(vw, vh, box[2], box[3], focus)
     inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
     x, y, w, h = box
-    return (f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
-            f'viewBox="{vx + cx:.3f} {vy + cy:.3f} {cw:.3f} {ch:.3f}" preserveAspectRatio="none" '
-            f'overflow="hidden">{inner}</svg>')
+    return (
+        f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
+        f'viewBox="{vx + cx:.3f} {vy + cy:.3f} {cw:.3f} {ch:.3f}" preserveAspectRatio="none" '
+        f'overflow="hidden">{inner}</svg>'
+    )
 
 
 def _to_srgb(im):
@@ -94,8 +96,9 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
             im = _to_srgb(ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im)
     except Image.DecompressionBombError as exc:  # the header claims more pixels than memory should hold
-        raise fail(f"image refused: {str(exc).split(',')[0]} (a decompression bomb?); use a JPEG or PNG of "
-                   "normal size", shown) from None
+        raise fail(
+            f"image refused: {str(exc).split(',')[0]} (a decompression bomb?); use a JPEG or PNG of normal size", shown
+        ) from None
     except UnidentifiedImageError:
         raise fail("not an image Pillow can read; use a valid JPEG or PNG", shown) from None
     except OSError as exc:
@@ -106,8 +109,10 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
     im.save(buf, "JPEG", quality=90)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     x, y, w, h = box
-    return (f'<image x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" preserveAspectRatio="none" '
-            f'xlink:href="data:image/jpeg;base64,{data}"/>')
+    return (
+        f'<image x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" preserveAspectRatio="none" '
+        f'xlink:href="data:image/jpeg;base64,{data}"/>'
+    )
 
 
 def visual_svg(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:

@@ -9,9 +9,10 @@ poster, a format, a slot). `check` is the stable id of the rule that produced it
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 # "info" is a passed check worth listing (preflight's PASS rows); it never fails anything.
 Severity = Literal["error", "warning", "info"]
@@ -86,8 +87,14 @@ class PosterError(Exception):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
-def fail(message: str, file: str | Path | None = None, line: int | None = None, *, check: str | None = None,
-         slot: str | None = None) -> PosterError:
+def fail(
+    message: str,
+    file: str | Path | None = None,
+    line: int | None = None,
+    *,
+    check: str | None = None,
+    slot: str | None = None,
+) -> PosterError:
     """Build a single-diagnostic error (callers `raise fail(...)`)."""
     return PosterError(Diagnostic(message, str(file) if file is not None else None, line, check=check, slot=slot))
 

@@ -118,14 +118,33 @@ def is_large_print(trim_width_mm: float) -> bool:
 
 
 def print_format(name: str, w: float, h: float, label: str, viewing_m: float) -> Format:
-    return Format(name, "print", w, h, f"{label}, {w:g} × {h:g} mm, read from {viewing_m:g} m",
-                  bleed_mm=3, safe_mm=5, viewing_m=viewing_m)
+    return Format(
+        name,
+        "print",
+        w,
+        h,
+        f"{label}, {w:g} × {h:g} mm, read from {viewing_m:g} m",
+        bleed_mm=3,
+        safe_mm=5,
+        viewing_m=viewing_m,
+    )
 
 
 def social_format(name: str, w: int, h: int, label: str, max_mb: float, **kw) -> Format:
     # Social images are seen on the screen they would have to be scanned from: the link as text.
-    return Format(name, "social", w, h, f"{label}, {w} × {h} px, ≤ {max_mb:g} MB", safe_px=40,
-                  max_bytes=int(max_mb * MB), qr="text", viewing_m=PHONE_VIEWING_M, display_mm=PHONE_DISPLAY_MM, **kw)
+    return Format(
+        name,
+        "social",
+        w,
+        h,
+        f"{label}, {w} × {h} px, ≤ {max_mb:g} MB",
+        safe_px=40,
+        max_bytes=int(max_mb * MB),
+        qr="text",
+        viewing_m=PHONE_VIEWING_M,
+        display_mm=PHONE_DISPLAY_MM,
+        **kw,
+    )
 
 
 BUILTIN: dict[str, Format] = {

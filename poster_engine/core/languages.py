@@ -4,8 +4,8 @@ hyphenation dictionary), and its prose rules. Pure functions, no heavy imports."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 NBSP = "\u00a0"  # espace insécable (mot): before ':' and inside « »
 NNBSP = "\u202f"  # espace fine insécable: before ; ! ? %, and as thousands separator

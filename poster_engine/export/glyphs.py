@@ -35,8 +35,9 @@ def _build(commands: str):
         elif op == "c":
             ctx.rel_curve_to(*v)
         elif op == "q":  # quadratic → cubic: control points at 2/3 towards the quadratic control
-            ctx.rel_curve_to(2 / 3 * v[0], 2 / 3 * v[1], v[2] + 2 / 3 * (v[0] - v[2]),
-                             v[3] + 2 / 3 * (v[1] - v[3]), v[2], v[3])
+            ctx.rel_curve_to(
+                2 / 3 * v[0], 2 / 3 * v[1], v[2] + 2 / 3 * (v[0] - v[2]), v[3] + 2 / 3 * (v[1] - v[3]), v[2], v[3]
+            )
         elif op == "m":
             ctx.rel_move_to(v[0], v[1])
         else:

@@ -49,7 +49,7 @@ def fast_image(surface, node) -> None:
     href = node.get_href() or ""
     if not href.startswith(JPEG_PREFIX) or node.get("preserveAspectRatio") != "none":
         return _stock_image(surface, node)
-    jpeg = base64.b64decode(href[len(JPEG_PREFIX):])
+    jpeg = base64.b64decode(href[len(JPEG_PREFIX) :])
     x, y = size(surface, node.get("x"), "x"), size(surface, node.get("y"), "y")
     width, height = size(surface, node.get("width"), "x"), size(surface, node.get("height"), "y")
     if isinstance(surface, cairosvg.surface.PDFSurface):

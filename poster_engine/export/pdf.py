@@ -8,5 +8,6 @@ def svg_to_pdf(svg: bytes) -> bytes:
     import cairosvg
 
     from . import glyphs, images  # noqa: F401  (importing them installs the fast handlers, once)
+
     # unsafe=False (the default) keeps cairosvg from resolving external files and entities.
     return cairosvg.svg2pdf(bytestring=svg, unsafe=False)

@@ -25,6 +25,7 @@ def render_rgb(svg: bytes, width: int, height: int):
     from PIL import Image
 
     from . import glyphs, images  # noqa: F401  (importing them installs the fast handlers, once)
+
     tree = cairosvg.parser.Tree(bytestring=svg, unsafe=False)
     # Constructing the surface draws the tree; finish() (cairo's slow PNG writer) is never called.
     surface = cairosvg.surface.PNGSurface(tree, None, 96, output_width=width, output_height=height)

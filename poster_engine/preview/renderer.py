@@ -5,9 +5,9 @@ A job that fails keeps its last good image; its one-line diagnostic is shown bes
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import FORMATS, Format, expand
@@ -71,18 +71,33 @@ def overlay_data(composition) -> dict:
             size = block.size * k * (PT_PER_MM if fmt.medium == "print" else 1)
             size_min = float(slot.rules.get("size-min", block.size))
             max_lines = int(float(slot.rules.get("max-lines", 0)))
-            item.update(size=f"{size:.1f} {'pt' if fmt.medium == 'print' else 'px'}", lines=len(block.lines),
-                        max_lines=max_lines or None, at_min=block.size <= size_min + 1e-6)
+            item.update(
+                size=f"{size:.1f} {'pt' if fmt.medium == 'print' else 'px'}",
+                lines=len(block.lines),
+                max_lines=max_lines or None,
+                at_min=block.size <= size_min + 1e-6,
+            )
         slots.append(item)
-    return {"page": list(fmt.page), "trim": [b, b, fmt.width, fmt.height], "bleed": b,
-            "safe": fmt.safe, "unit": fmt.unit, "slots": slots}
+    return {
+        "page": list(fmt.page),
+        "trim": [b, b, fmt.width, fmt.height],
+        "bleed": b,
+        "safe": fmt.safe,
+        "unit": fmt.unit,
+        "slots": slots,
+    }
 
 
 class Preview:
     """The selected rows and their cards, kept up to date by `refresh()` (one renderer thread)."""
 
-    def __init__(self, root: Path, posters: Iterable[str] = (), layouts: Iterable[str] = (),
-                 long_side_px: int = PREVIEW_LONG_SIDE_PX):
+    def __init__(
+        self,
+        root: Path,
+        posters: Iterable[str] = (),
+        layouts: Iterable[str] = (),
+        long_side_px: int = PREVIEW_LONG_SIDE_PX,
+    ):
         self.root = Path(root).resolve()
         self.posters, self.layouts = list(posters), list(layouts)
         self.long_side_px = long_side_px
@@ -103,8 +118,11 @@ class Preview:
         known = {p.stem for p in (self.root / "posters").glob("*.yaml")}
         layouts = {p.stem for p in (self.root / "layouts").glob("*.svg")}
         problems = [f"unknown poster '{p}'{did_you_mean(p, known)}" for p in self.posters if p not in known]
-        problems += [f"unknown layout '{name}'{did_you_mean(name, layouts)}; layouts are layouts/*.svg"
-                     for name in self.layouts if name not in layouts]
+        problems += [
+            f"unknown layout '{name}'{did_you_mean(name, layouts)}; layouts are layouts/*.svg"
+            for name in self.layouts
+            if name not in layouts
+        ]
         if problems:
             raise PosterError(Diagnostic(p) for p in problems)
 
@@ -128,16 +146,29 @@ class Preview:
                 "busy": self.busy,
                 "campaign": self.campaign_name,
                 "errors": list(self.errors),
-                "formats": [{"name": f.name, "label": f.label, "medium": f.medium, "page": list(f.page)}
-                            for f in self.formats.values()],
-                "rows": [{
-                    "id": r.id, "kind": r.kind, "title": r.title, "note": r.note, "error": r.error,
-                    "cards": [{
-                        "format": c.format,
-                        "src": f"/img/{r.id}/{c.format}.png?v={c.version}" if c.png else None,
-                        "error": c.error, "overlay": c.overlay,
-                    } for c in (r.cards[f] for f in r.formats if f in r.cards)],
-                } for r in self.rows],
+                "formats": [
+                    {"name": f.name, "label": f.label, "medium": f.medium, "page": list(f.page)}
+                    for f in self.formats.values()
+                ],
+                "rows": [
+                    {
+                        "id": r.id,
+                        "kind": r.kind,
+                        "title": r.title,
+                        "note": r.note,
+                        "error": r.error,
+                        "cards": [
+                            {
+                                "format": c.format,
+                                "src": f"/img/{r.id}/{c.format}.png?v={c.version}" if c.png else None,
+                                "error": c.error,
+                                "overlay": c.overlay,
+                            }
+                            for c in (r.cards[f] for f in r.formats if f in r.cards)
+                        ],
+                    }
+                    for r in self.rows
+                ],
             }
 
     def image(self, row_id: str, fmt: str) -> bytes | None:
@@ -151,7 +182,6 @@ class Preview:
     def refresh(self, changed: Iterable[Path] = ()) -> None:
         """Reload the content, then re-render every job whose content key changed, publishing each."""
         if any(_under(p, self.root / "fonts") for p in changed):
-
             library.cache_clear()  # fonts are parsed once per process: re-read the folder
         try:
             project = open_project(self.root)
@@ -165,9 +195,16 @@ class Preview:
         shown_files = {f"posters/{pid}.yaml" for pid in selected}
         whole_project = not self.posters and not self.layouts
         # Samples join the campaign's posters so they take the same path as `poster build`.
-        full = project.with_campaign(Campaign(
-            campaign.root, campaign.messages, {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
-            campaign.diagnostics, campaign.sources, campaign.message_lines))
+        full = project.with_campaign(
+            Campaign(
+                campaign.root,
+                campaign.messages,
+                {**campaign.posters, **{pid: p for pid, p in selected.items() if p}},
+                campaign.diagnostics,
+                campaign.sources,
+                campaign.message_lines,
+            )
+        )
         with self._lock:
             self.campaign_name = campaign.messages.campaign.name.shown(campaign.lang)
             self.formats = formats
@@ -175,11 +212,17 @@ class Preview:
             # with no row (e.g. a bad file name) is reported at the top.
             self.errors = [str(d) for d in campaign.diagnostics if whole_project and d.file not in shown_files]
             self.rows = self._rows(campaign, selected, formats)
-            jobs = [(row.cards[f], Job(row.id, formats[f], campaign.lang, None, campaign.lang))
-                    for row in self.rows if selected.get(row.id)
-                    for f in row.formats]
-        todo = [(card, job) for card, job in jobs
-                if card.reads is None or card.key is None or job_key(full, job, card.reads) != card.key]
+            jobs = [
+                (row.cards[f], Job(row.id, formats[f], campaign.lang, None, campaign.lang))
+                for row in self.rows
+                if selected.get(row.id)
+                for f in row.formats
+            ]
+        todo = [
+            (card, job)
+            for card, job in jobs
+            if card.reads is None or card.key is None or job_key(full, job, card.reads) != card.key
+        ]
         with self._lock:
             self.busy = bool(todo)
             self._publish()
@@ -224,8 +267,12 @@ class Preview:
         else:
             shown = {r.id for r in self.rows}
             ids = list(self.posters) + [
-                pid for pid in on_disk if pid not in self.posters and self.layouts and (
-                    campaign.posters[pid].spec.layout in self.layouts if pid in campaign.posters else pid in shown)]
+                pid
+                for pid in on_disk
+                if pid not in self.posters
+                and self.layouts
+                and (campaign.posters[pid].spec.layout in self.layouts if pid in campaign.posters else pid in shown)
+            ]
         selected: dict[str, Poster | None] = {pid: campaign.posters.get(pid) for pid in ids}
         for family in self.layouts:
             for sample in sample_posters(campaign, family, formats):
@@ -250,8 +297,11 @@ class Preview:
                 note = f"{poster.file} · layout {poster.spec.layout}"
             else:
                 s = poster.spec
-                note = (f"layout {s.layout} · message '{s.message}', stat '{s.stat}', film '{s.film}'"
-                        + (f", visual {s.visual}" if s.visual else "") + " (from messages.yaml)")
+                note = (
+                    f"layout {s.layout} · message '{s.message}', stat '{s.stat}', film '{s.film}'"
+                    + (f", visual {s.visual}" if s.visual else "")
+                    + " (from messages.yaml)"
+                )
             row = Row(pid, kind, poster.spec.title.shown(campaign.lang), note, formats)
             if prev:
                 row.cards = {f: c for f, c in prev.cards.items() if f in formats}

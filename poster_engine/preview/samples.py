@@ -37,8 +37,9 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     used = [p.spec.visual for p in campaign.posters.values() if p.spec.layout == family and p.spec.visual]
     if used:
         return sorted(used)[0]
-    files = sorted(p for p in (campaign.root / "visuals").glob("*")
-                   if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg"))
+    files = sorted(
+        p for p in (campaign.root / "visuals").glob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")
+    )
     return f"visuals/{files[0].name}" if files else None
 
 
@@ -59,24 +60,40 @@ def sample_posters(campaign: Campaign, family: str, formats: dict[str, Format] =
     first = (next(iter(m.messages)), next(iter(m.stats)), next(iter(m.films)))
     longest = (
         max(m.messages, key=lambda k: len(m.messages[k].text.shown(campaign.lang))),
-        max(m.stats, key=lambda k: len(m.stats[k].label.shown(campaign.lang)) + len(m.stats[k].source.shown(campaign.lang))),
-        max(m.films, key=lambda k: len(m.films[k].title.shown(campaign.lang)) + len(m.films[k].synopsis.shown(campaign.lang))),
+        max(
+            m.stats,
+            key=lambda k: len(m.stats[k].label.shown(campaign.lang)) + len(m.stats[k].source.shown(campaign.lang)),
+        ),
+        max(
+            m.films,
+            key=lambda k: len(m.films[k].title.shown(campaign.lang)) + len(m.films[k].synopsis.shown(campaign.lang)),
+        ),
     )
     palette = _template_palette(campaign.root / "layouts" / f"{family}.svg")
     visual = _sample_visual(campaign, family)
     out = []
-    titles = ("Sample: the campaign's first message, stat and film",
-              "Stress test: the campaign's longest message, stat and film")
+    titles = (
+        "Sample: the campaign's first message, stat and film",
+        "Stress test: the campaign's longest message, stat and film",
+    )
     for prefix, title, (message, stat, film) in zip(SAMPLE_PREFIXES, titles, (first, longest)):
-        spec = PosterSpec.model_validate({
-            "title": title,
-            # A template not yet registered as a family is composed all the same: its file is read by name.
-            "layout": family if family in LAYOUT_FAMILIES else LAYOUT_FAMILIES[0],
-            "message": message, "stat": stat, "film": film, "visual": visual,
-            "colors": palette, "formats": _campaign_formats(campaign, formats),
-        }).model_copy(update={"layout": family})
-        key_lines = {key: lines[(table, ref)] for key, table, ref in
-                     (("message", "messages", message), ("stat", "stats", stat), ("film", "films", film))
-                     if (table, ref) in lines}
+        spec = PosterSpec.model_validate(
+            {
+                "title": title,
+                # A template not yet registered as a family is composed all the same: its file is read by name.
+                "layout": family if family in LAYOUT_FAMILIES else LAYOUT_FAMILIES[0],
+                "message": message,
+                "stat": stat,
+                "film": film,
+                "visual": visual,
+                "colors": palette,
+                "formats": _campaign_formats(campaign, formats),
+            }
+        ).model_copy(update={"layout": family})
+        key_lines = {
+            key: lines[(table, ref)]
+            for key, table, ref in (("message", "messages", message), ("stat", "stats", stat), ("film", "films", film))
+            if (table, ref) in lines
+        }
         out.append(Poster(prefix + family, spec, "messages.yaml", key_lines))
     return out

@@ -16,11 +16,11 @@ import json
 import queue
 import re
 import threading
+from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from poster_engine.core.diagnostics import fail
@@ -40,7 +40,7 @@ def _page() -> bytes:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_HTTPServer"
+    server: _HTTPServer
     server_version = "poster-preview"
     protocol_version = "HTTP/1.0"  # one request per connection: the event stream ends with it
 
@@ -121,8 +121,9 @@ class PreviewServer:
         try:
             self.http = _HTTPServer(("127.0.0.1", port), preview)
         except OSError as exc:
-            raise fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
-                       f"pass another --port (0 picks a free one)") from None
+            raise fail(
+                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pass another --port (0 picks a free one)"
+            ) from None
         self.preview = preview
         self._stop = threading.Event()
         self._changes: queue.Queue[set[Path]] = queue.Queue()
@@ -132,7 +133,7 @@ class PreviewServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http.server_address[1]}/"
 
-    def start(self) -> "PreviewServer":
+    def start(self) -> PreviewServer:
         root = self.preview.root
         watch_jobs = [([root], False)]  # messages.yaml: the folder, so an editor's rename-on-save is seen
         folders = [root / d for d in WATCHED_DIRS if (root / d).is_dir()]
@@ -174,14 +175,15 @@ class PreviewServer:
         for t in self._threads:
             t.join(timeout=5)
 
-    def __enter__(self) -> "PreviewServer":
+    def __enter__(self) -> PreviewServer:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
 
-def start_preview(root: Path, posters: Iterable[str] = (), layouts: Iterable[str] = (),
-                  port: int = 8765) -> PreviewServer:
+def start_preview(
+    root: Path, posters: Iterable[str] = (), layouts: Iterable[str] = (), port: int = 8765
+) -> PreviewServer:
     """Check the selection, bind 127.0.0.1:`port` (0: any free port) and start serving."""
     return PreviewServer(Preview(root, posters, layouts), port).start()

@@ -32,8 +32,9 @@ def watch_sources(paths: list[Path], recursive: bool, root: Path, out: queue.Que
 
     # step: yield 30 ms after the last change of a burst (an editor's save is several events);
     # debounce: never hold changes longer than 300 ms.
-    for changes in watchfiles.watch(*paths, recursive=recursive, stop_event=stop, debounce=300, step=30,
-                                    raise_interrupt=False):
+    for changes in watchfiles.watch(
+        *paths, recursive=recursive, stop_event=stop, debounce=300, step=30, raise_interrupt=False
+    ):
         relevant = {Path(p) for _, p in changes if is_source(Path(p), root)}
         if relevant:
             out.put(relevant)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Mapping, Optional, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -62,7 +63,7 @@ class _TextBase(_Model):
         return v
 
     @model_validator(mode="after")
-    def _some(self) -> "_TextBase":
+    def _some(self) -> _TextBase:
         if all(self.get(lang) is None for lang in LANGUAGES):
             raise ValueError(f"needs a text in at least one language ({', '.join(LANGUAGES)})")
         return self
@@ -80,8 +81,9 @@ class _TextBase(_Model):
 if TYPE_CHECKING:
     Text = _TextBase
 else:
-    Text = create_model("Text", __base__=_TextBase,
-                        **{code: (Optional[str], Field(None, min_length=1)) for code in LANGUAGES})
+    Text = create_model(
+        "Text", __base__=_TextBase, **{code: (str | None, Field(None, min_length=1)) for code in LANGUAGES}
+    )
 
 
 def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
@@ -92,7 +94,9 @@ def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
         return {code: value for code in LANGUAGES} if every_language else {lang: value}
     if value is None or isinstance(value, dict):
         return value
-    raise ValueError(f"must be a text, or one text per language such as {{{lang}: …, {next(c for c in LANGUAGES if c != lang)}: …}}")
+    raise ValueError(
+        f"must be a text, or one text per language such as {{{lang}: …, {next(c for c in LANGUAGES if c != lang)}: …}}"
+    )
 
 
 # Prose: a plain string is the campaign's language (French) only; other languages need their own
@@ -159,6 +163,7 @@ class CampaignInfo(_Model):
         if v not in LANGUAGES:
             raise ValueError(f"must be one of the languages the engine sets: {', '.join(LANGUAGES)}")
         return v
+
     mission: Prose
     dates: Prose
     venue: Venue
@@ -348,7 +353,9 @@ def _parse(src: Located, model: type[_Model], lang: str) -> Any:
         raise PosterError(_validation_diagnostics(exc, src, model)) from None
 
 
-def _check_references(poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path) -> list[Diagnostic]:
+def _check_references(
+    poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path
+) -> list[Diagnostic]:
     """Cross-file checks: ids that must exist in messages.yaml, files that must exist."""
     diags: list[Diagnostic] = []
 
@@ -358,8 +365,11 @@ def _check_references(poster_id: str, spec: PosterSpec, src: Located, messages: 
     for key in REQUIRED_FIELDS[spec.layout]:
         if getattr(spec, key) is None:
             bad("layout", f"layout '{spec.layout}' needs a '{key}' key")
-    tables: dict[str, Mapping[str, object]] = {"message": messages.messages, "stat": messages.stats,
-                                               "film": messages.films}
+    tables: dict[str, Mapping[str, object]] = {
+        "message": messages.messages,
+        "stat": messages.stats,
+        "film": messages.films,
+    }
     for key, table in tables.items():
         ref = getattr(spec, key)
         if ref is not None and ref not in table:
@@ -402,16 +412,25 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     # A poster's id is its file name, so ids are unique by construction; what can still collide
     # is a `.yml` twin (silently ignored otherwise) or a case variant (rejected by POSTER_ID).
     for path in sorted(poster_dir.glob("*.yml")) if poster_dir.is_dir() else []:
-        diags.append(Diagnostic(f"poster files end in .yaml; rename it to {path.stem}.yaml"
-                                + (" (that name is taken: merge the two)" if path.with_suffix(".yaml").exists() else ""),
-                                f"posters/{path.name}"))
+        diags.append(
+            Diagnostic(
+                f"poster files end in .yaml; rename it to {path.stem}.yaml"
+                + (" (that name is taken: merge the two)" if path.with_suffix(".yaml").exists() else ""),
+                f"posters/{path.name}",
+            )
+        )
     for path in sorted(poster_dir.glob("*.yaml")) if poster_dir.is_dir() else []:
         shown = f"posters/{path.name}"
         sources.append(path)
         poster_id = path.stem
         if not POSTER_ID.match(poster_id):
-            diags.append(Diagnostic("poster file names must be lower-case letters, digits and '-' (the name is the "
-                                    "poster's id); rename the file", shown))
+            diags.append(
+                Diagnostic(
+                    "poster file names must be lower-case letters, digits and '-' (the name is the "
+                    "poster's id); rename the file",
+                    shown,
+                )
+            )
             continue
         try:
             src = load_yaml(path, shown)
@@ -423,8 +442,13 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         if known_formats is not None:
             for i, name in enumerate(spec.formats):
                 if name not in known_formats:
-                    problems.append(Diagnostic(
-                        f"unknown format '{name}'{did_you_mean(name, known_formats)}", shown, src.line_of(("formats", i))))
+                    problems.append(
+                        Diagnostic(
+                            f"unknown format '{name}'{did_you_mean(name, known_formats)}",
+                            shown,
+                            src.line_of(("formats", i)),
+                        )
+                    )
         if problems:
             diags.extend(problems)
             continue

@@ -41,21 +41,37 @@ def load_rows(path: Path, shown: str) -> tuple[list[Row], list[Diagnostic]]:
     try:
         text = path.read_text(encoding="utf-8-sig")  # spreadsheets export UTF-8 with a BOM
     except (OSError, UnicodeDecodeError) as exc:
-        raise PosterError(Diagnostic(f"cannot read the data file ({exc.__class__.__name__}); "
-                                     "export it from the spreadsheet as CSV UTF-8", shown)) from None
+        raise PosterError(
+            Diagnostic(
+                f"cannot read the data file ({exc.__class__.__name__}); export it from the spreadsheet as CSV UTF-8",
+                shown,
+            )
+        ) from None
     reader = csv.DictReader(text.splitlines())
     columns = [c.strip() for c in reader.fieldnames or []]
     bad = [c for c in columns if not COLUMN.match(c)]
     if not columns or bad:
-        raise PosterError(Diagnostic(f"column name '{bad[0] if bad else ''}' cannot be a field; name columns with "
-                                     "lower-case letters and '_' (host, date, url…)", shown, 1))
+        raise PosterError(
+            Diagnostic(
+                f"column name '{bad[0] if bad else ''}' cannot be a field; name columns with "
+                "lower-case letters and '_' (host, date, url…)",
+                shown,
+                1,
+            )
+        )
     rows, problems, seen = [], [], set()
     for number, record in enumerate(reader, start=1):
         line = reader.line_num
         values = {c.strip(): (v or "").strip() for c, v in record.items() if c is not None}
         if None in record:
-            problems.append(Diagnostic(f"row {number} has more cells than the header's {len(columns)} columns; "
-                                       "quote cells that hold commas", shown, line))
+            problems.append(
+                Diagnostic(
+                    f"row {number} has more cells than the header's {len(columns)} columns; "
+                    "quote cells that hold commas",
+                    shown,
+                    line,
+                )
+            )
             continue
         row_id = (values.get("id") or f"{number:03d}").lower()
         problem = None
@@ -67,8 +83,10 @@ def load_rows(path: Path, shown: str) -> tuple[list[Row], list[Diagnostic]]:
             if problem is None and is_url_column(column):
                 parts = urlsplit(value)
                 if parts.scheme not in ("http", "https") or not parts.netloc:
-                    problem = (f"row {number} column '{column}': '{value}' is not an http(s) link; "
-                               "write the full address, https://…")
+                    problem = (
+                        f"row {number} column '{column}': '{value}' is not an http(s) link; "
+                        "write the full address, https://…"
+                    )
         if problem:
             problems.append(Diagnostic(problem, shown, line))
             continue

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 _digests: dict[tuple[str, int, int], str] = {}
 
@@ -48,13 +48,18 @@ class Reads:
 
     def as_dict(self, root: Path) -> dict[str, list[str]]:
         """For the manifest: files relative to the project, everything sorted."""
+
         def rel(path: str) -> str:
             try:
                 return str(Path(path).relative_to(root))
             except ValueError:
                 return path
-        return {"files": sorted(rel(f) for f in self.files), "listings": sorted(self.listings),
-                "fields": sorted(self.fields)}
+
+        return {
+            "files": sorted(rel(f) for f in self.files),
+            "listings": sorted(self.listings),
+            "fields": sorted(self.fields),
+        }
 
     @classmethod
     def from_dict(cls, data: object, root: Path) -> Reads | None:

@@ -44,7 +44,9 @@ class Font:
             self.cmap: frozenset[int] = frozenset(self._tt.getBestCmap())
             os2 = self._tt["OS/2"]
         except Exception as exc:  # fontTools raises many types for a broken file
-            raise PosterError(Diagnostic(f"font file is not a usable OpenType font ({exc}); replace it", shown)) from None
+            raise PosterError(
+                Diagnostic(f"font file is not a usable OpenType font ({exc}); replace it", shown)
+            ) from None
         self.cap_height: float = getattr(os2, "sCapHeight", 0) or 0.7 * self.upem
         self.x_height: float = getattr(os2, "sxHeight", 0) or 0.5 * self.upem  # `poster check`: minimum type size
         self.ascender: float = self._tt["hhea"].ascent
@@ -185,9 +187,13 @@ class FontLibrary:
         if font is not None:
             return font
         if path is None:
-            raise PosterError(Diagnostic(
-                f"font '{name}' is not in fonts/{did_you_mean(name, self.files)}; add the font file or fix the name",
-                used_by, line))
+            raise PosterError(
+                Diagnostic(
+                    f"font '{name}' is not in fonts/{did_you_mean(name, self.files)}; add the font file or fix the name",  # noqa: E501
+                    used_by,
+                    line,
+                )
+            )
         font = Font(name, path, str(path.relative_to(self.dir.parent)))
         self._loaded[name] = font
         return font

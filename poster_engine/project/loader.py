@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
@@ -23,7 +23,7 @@ from poster_engine.project.settings import Settings, read_settings
 
 # Outputs carry this date unless the caller passes another (e.g. from SOURCE_DATE_EPOCH), so two
 # builds of the same inputs are byte-identical.
-DEFAULT_TIMESTAMP = datetime(2025, 11, 26, 9, 0, tzinfo=timezone.utc)
+DEFAULT_TIMESTAMP = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,9 @@ def open_project(root: Path | str, options: ProjectOptions = ProjectOptions()) -
     given = Path(root)
     root = given.resolve()
     if not (root / "messages.yaml").is_file():
-        raise PosterError(Diagnostic("not found; run from a project folder or pass --project",
-                                     str(given / "messages.yaml")))
+        raise PosterError(
+            Diagnostic("not found; run from a project folder or pass --project", str(given / "messages.yaml"))
+        )
     settings = read_settings(root)
     print_settings = select_print_settings(root, settings.print_profiles, settings.swatches, options.print_profile)
     campaign = load_campaign(root, {*settings.formats, *GROUPS})

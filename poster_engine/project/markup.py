@@ -36,7 +36,7 @@ def parse_markup(text: str) -> tuple[Span, ...]:
     pos = 0
     buf = ""
     for m in _TOKEN.finditer(text):
-        buf += text[pos:m.start()]
+        buf += text[pos : m.start()]
         pos = m.end()
         if m.group() == "\\*":
             buf += "*"

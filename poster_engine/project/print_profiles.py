@@ -42,24 +42,29 @@ FOGRA39 = PrintProfile(
     icc="ISOcoated_v2_300_bas.icc",
     output_condition_identifier="FOGRA39",
     output_condition="Offset printing, according to ISO 12647-2:2004/Amd 1, paper type 1 or 2 (coated art), "
-                     "115 g/m2, screen ruling 60/cm",
+    "115 g/m2, screen ruling 60/cm",
 )
 
 PRESETS: dict[str, PrintProfile] = {
     p.name: p
     for p in (
         FOGRA39,
-        replace(FOGRA39, name="fogra39-marks", crop_marks=True,
-                label="Coated offset (FOGRA39), 3 mm bleed, crop marks"),
-        replace(FOGRA39, name="fogra39-5mm", bleed_mm=5.0,
-                label="Coated offset (FOGRA39), 5 mm bleed, no marks (e.g. French printers asking for 5 mm)"),
+        replace(
+            FOGRA39, name="fogra39-marks", crop_marks=True, label="Coated offset (FOGRA39), 3 mm bleed, crop marks"
+        ),
+        replace(
+            FOGRA39,
+            name="fogra39-5mm",
+            bleed_mm=5.0,
+            label="Coated offset (FOGRA39), 5 mm bleed, no marks (e.g. French printers asking for 5 mm)",
+        ),
         PrintProfile(
             name="fogra29-uncoated",
             label="Uncoated offset (FOGRA29, profile built from FOGRA29L data), 3 mm bleed, 280 % ink",
             icc="FOGRA29L_uncoated_argyll.icc",
             output_condition_identifier="FOGRA29",
             output_condition="Offset printing, according to ISO 12647-2:2004/Amd 1, paper type 4 (uncoated white), "
-                             "120 g/m2, screen ruling 60/cm",
+            "120 g/m2, screen ruling 60/cm",
             ink_limit=280.0,
             rich_black=(0.5, 0.4, 0.3, 1.0),  # 220 %: uncoated paper drinks ink
         ),
@@ -86,12 +91,18 @@ class PrintSettings:
             path = folder / self.profile.icc
             if path.is_file():
                 return path
-        raise PosterError(Diagnostic(f"ICC profile '{self.profile.icc}' not found in icc/; add it or fix the "
-                                     f"print profile '{self.profile.name}'", "project.yaml"))
+        raise PosterError(
+            Diagnostic(
+                f"ICC profile '{self.profile.icc}' not found in icc/; add it or fix the "
+                f"print profile '{self.profile.name}'",
+                "project.yaml",
+            )
+        )
 
 
-def select_print_settings(root: Path, profiles: dict[str, PrintProfile], swatches: dict[str, Swatch],
-                          name: str) -> PrintSettings:
+def select_print_settings(
+    root: Path, profiles: dict[str, PrintProfile], swatches: dict[str, Swatch], name: str
+) -> PrintSettings:
     """The named profile (presets, or project.yaml `print_profiles:`) with the project's brand swatches."""
     if name not in profiles:
         raise PosterError(Diagnostic(f"unknown print profile '{name}'{did_you_mean(name, profiles)}"))

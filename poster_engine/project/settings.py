@@ -17,8 +17,24 @@ from poster_engine.project.sources import Located, load_yaml
 
 SHOWN = "project.yaml"
 TOP_KEYS = ("print_profiles", "brand_colors", "formats")
-FORMAT_KEYS = {"based_on", "medium", "label", "width_mm", "height_mm", "width_px", "height_px", "viewing_m",
-               "bleed_mm", "safe_mm", "safe_px", "ui_top_px", "ui_bottom_px", "max_mb", "qr", "image_format"}
+FORMAT_KEYS = {
+    "based_on",
+    "medium",
+    "label",
+    "width_mm",
+    "height_mm",
+    "width_px",
+    "height_px",
+    "viewing_m",
+    "bleed_mm",
+    "safe_mm",
+    "safe_px",
+    "ui_top_px",
+    "ui_bottom_px",
+    "max_mb",
+    "qr",
+    "image_format",
+}
 
 
 @dataclass(frozen=True)
@@ -41,10 +57,16 @@ def read_settings(root: Path) -> Settings:
         raise PosterError(Diagnostic("expected a mapping of keys (key: value) at the top level", SHOWN, 1))
     unknown = sorted(set(map(str, data)) - set(TOP_KEYS))
     if unknown:
-        raise PosterError(Diagnostic(f"unknown key '{unknown[0]}'{did_you_mean(unknown[0], TOP_KEYS)}",
-                                     SHOWN, src.line_of((unknown[0],))))
-    return Settings(_formats(src, data.get("formats") or {}), _print_profiles(src, data.get("print_profiles") or {}),
-                    _swatches(src, data.get("brand_colors") or {}))
+        raise PosterError(
+            Diagnostic(
+                f"unknown key '{unknown[0]}'{did_you_mean(unknown[0], TOP_KEYS)}", SHOWN, src.line_of((unknown[0],))
+            )
+        )
+    return Settings(
+        _formats(src, data.get("formats") or {}),
+        _print_profiles(src, data.get("print_profiles") or {}),
+        _swatches(src, data.get("brand_colors") or {}),
+    )
 
 
 def _formats(src: Located, specs: Any) -> dict[str, Format]:
@@ -56,9 +78,10 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
     for name, spec in specs.items():
         where = ("formats", name)
 
-        def bad(message: str, key: str | None = None) -> PosterError:
-            return PosterError(Diagnostic(f"format '{name}': {message}", SHOWN,
-                                          src.line_of(where + ((key,) if key else ()))))
+        def bad(message: str, key: str | None = None, name: str = str(name), where: tuple = where) -> PosterError:
+            return PosterError(
+                Diagnostic(f"format '{name}': {message}", SHOWN, src.line_of(where + ((key,) if key else ())))
+            )
 
         if not isinstance(spec, dict):
             raise bad("must be a mapping, e.g. {medium: print, width_mm: 500, height_mm: 700, viewing_m: 2}")
@@ -74,8 +97,13 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
         if medium not in GROUPS:
             raise bad("needs medium: print or social (or based_on: a format)", "medium")
         unit = "mm" if medium == "print" else "px"
-        base = formats[base_name] if base_name else (
-            print_format(str(name), 1, 1, "", 1.0) if medium == "print" else social_format(str(name), 1, 1, "", 5))
+        base = (
+            formats[base_name]
+            if base_name
+            else (
+                print_format(str(name), 1, 1, "", 1.0) if medium == "print" else social_format(str(name), 1, 1, "", 5)
+            )
+        )
         values: dict[str, Any] = {}
         for dim in ("width", "height"):
             raw = spec.get(f"{dim}_{unit}", getattr(base, dim) if base_name else None)
@@ -104,8 +132,11 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
 
 
 def _cmyk(value: Any, where: str, line: int | None) -> CMYK:
-    if (not isinstance(value, list) or len(value) != 4
-            or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value)):
+    if (
+        not isinstance(value, list)
+        or len(value) != 4
+        or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value)
+    ):
         raise PosterError(Diagnostic(f"{where}: CMYK must be four percentages, e.g. [0, 100, 100, 0]", SHOWN, line))
     return (value[0] / 100, value[1] / 100, value[2] / 100, value[3] / 100)
 
@@ -117,16 +148,27 @@ def _print_profiles(src: Located, specs: Any) -> dict[str, PrintProfile]:
     for pname, spec in specs.items():
         base = profiles.get(spec.get("based_on", "fogra39")) if isinstance(spec, dict) else None
         if base is None:
-            raise PosterError(Diagnostic(f"print profile '{pname}': 'based_on' must name a preset "
-                                         f"({', '.join(profiles)})", SHOWN, src.line_of(("print_profiles", pname))))
+            raise PosterError(
+                Diagnostic(
+                    f"print profile '{pname}': 'based_on' must name a preset ({', '.join(profiles)})",
+                    SHOWN,
+                    src.line_of(("print_profiles", pname)),
+                )
+            )
         fields = {k: v for k, v in spec.items() if k != "based_on"}
         for key in fields:
             if key not in allowed:
-                raise PosterError(Diagnostic(f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
-                                             SHOWN, src.line_of(("print_profiles", pname, key))))
+                raise PosterError(
+                    Diagnostic(
+                        f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
+                        SHOWN,
+                        src.line_of(("print_profiles", pname, key)),
+                    )
+                )
         if "rich_black" in fields:
-            fields["rich_black"] = _cmyk(fields["rich_black"], f"print profile '{pname}'",
-                                         src.line_of(("print_profiles", pname, "rich_black")))
+            fields["rich_black"] = _cmyk(
+                fields["rich_black"], f"print profile '{pname}'", src.line_of(("print_profiles", pname, "rich_black"))
+            )
         profiles[pname] = replace(base, name=pname, **fields)
     return profiles
 
@@ -139,5 +181,6 @@ def _swatches(src: Located, specs: Any) -> dict[str, Swatch]:
         spec = spec if isinstance(spec, dict) else {"cmyk": spec}
         swatches[str(hexcode).upper()] = Swatch(
             _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
-            _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None)
+            _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None,
+        )
     return swatches

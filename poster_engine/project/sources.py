@@ -81,7 +81,9 @@ def load_yaml(path: Path, shown_as: str) -> Located:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise fail("not valid UTF-8 text; save the file as UTF-8", shown_as, raw[: exc.start].count(b"\n") + 1) from None
+        raise fail(
+            "not valid UTF-8 text; save the file as UTF-8", shown_as, raw[: exc.start].count(b"\n") + 1
+        ) from None
     if _FastLoader is not None:
         # libyaml's parser (C) for the usual case, a valid file: 5x faster, same nodes and marks.
         # On any error the Python parser runs again for its messages, which the tests pin down.
@@ -102,8 +104,9 @@ def load_yaml(path: Path, shown_as: str) -> Located:
         loader = _Loader(text)  # the reader rejects control characters already here
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
-        raise fail(f"invalid YAML: control character U+{exc.character:04X} is not allowed; remove it",
-                   shown_as, line) from None
+        raise fail(
+            f"invalid YAML: control character U+{exc.character:04X} is not allowed; remove it", shown_as, line
+        ) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

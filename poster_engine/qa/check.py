@@ -10,8 +10,8 @@ behind them are in README, "poster check".
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from poster_engine.compose.document import compose
 from poster_engine.compose.visuals import cover_crop
@@ -39,6 +39,7 @@ EXAMPLE_HOSTS = ("example.org", "example.com", "example.net")
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def css_px(size_mm: float, fmt: Format) -> float:
     """A size seen at the format's viewing distance, in WCAG's CSS reference pixels."""
     return size_mm / (CSS_PX_MM * fmt.viewing_m / CSS_PX_DISTANCE_M)
@@ -62,6 +63,7 @@ class Output:
 
 # --- the checks -------------------------------------------------------------------------------
 
+
 def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     """Statistics and links the posters use: one finding per item, however many posters use it."""
     m, out = campaign.messages, []
@@ -73,19 +75,37 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     for sid in used_stats:
         stat = m.stats[sid]
         if stat.source_placeholder:
-            out.append(warning(("stats", sid, "source"), "source",
-                               f"stat '{sid}': the source is a placeholder; give the real publication"))
+            out.append(
+                warning(
+                    ("stats", sid, "source"),
+                    "source",
+                    f"stat '{sid}': the source is a placeholder; give the real publication",
+                )
+            )
         if stat.year is None:
-            out.append(warning(("stats", sid), "source",
-                               f"stat '{sid}' has no year; add year: to say when the figure was measured"))
+            out.append(
+                warning(
+                    ("stats", sid), "source", f"stat '{sid}' has no year; add year: to say when the figure was measured"
+                )
+            )
     if m.campaign.url_placeholder or _example(m.campaign.url):
-        out.append(warning(("campaign", "url"), "placeholder",
-                           f"campaign url {m.campaign.url} is a placeholder; put the real address before printing"))
+        out.append(
+            warning(
+                ("campaign", "url"),
+                "placeholder",
+                f"campaign url {m.campaign.url} is a placeholder; put the real address before printing",
+            )
+        )
     for fid in sorted({p.spec.film for p in campaign.posters.values() if p.spec.film}):
         link = m.films[fid].link
         if link.placeholder or _example(link.url):
-            out.append(warning(("films", fid, "link", "url"), "placeholder",
-                               f"film '{fid}': link {link.url} is a placeholder; its QR code leads nowhere"))
+            out.append(
+                warning(
+                    ("films", fid, "link", "url"),
+                    "placeholder",
+                    f"film '{fid}': link {link.url} is a placeholder; its QR code leads nowhere",
+                )
+            )
     return out
 
 
@@ -110,10 +130,14 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
         if x_mm < floor_mm - 1e-9:
             out_size = f"{block.size * layout.scale:.1f} {fmt.unit}"
             # A print run cannot be zoomed: an error. A screen can (pinch): a warning.
-            yield out.finding("error" if fmt.medium == "print" else "warning", "type-size", slot.name,
-                          f"slot '{slot.name}' sets type at {out_size} (x-height {x_mm:.2f} mm as seen), below "
-                          f"{floor_mm:.2f} mm for a viewing distance of {fmt.viewing_m:g} m; "
-                          f"raise data-size-min in {layout.file} or shorten the text")
+            yield out.finding(
+                "error" if fmt.medium == "print" else "warning",
+                "type-size",
+                slot.name,
+                f"slot '{slot.name}' sets type at {out_size} (x-height {x_mm:.2f} mm as seen), below "
+                f"{floor_mm:.2f} mm for a viewing distance of {fmt.viewing_m:g} m; "
+                f"raise data-size-min in {layout.file} or shorten the text",
+            )
         # Simplification: the background is the poster's; a slot over a visual is not measured
         # (a photo has no single colour), nor are decorations drawn under text.
         if any(overlaps(slot.box, v) for v in visuals):
@@ -130,9 +154,13 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
             ratio = contrast_ratio(fg, background)
             if ratio < need - 1e-9:
                 kind = "large text" if large else "body text"
-                yield out.finding("error", "contrast", slot.name,
-                              f"slot '{slot.name}': {fg} on {background} has contrast {ratio:.2f}:1, below "
-                              f"{need:g}:1 for {kind} (WCAG AA); change the poster's colors")
+                yield out.finding(
+                    "error",
+                    "contrast",
+                    slot.name,
+                    f"slot '{slot.name}': {fg} on {background} has contrast {ratio:.2f}:1, below "
+                    f"{need:g}:1 for {kind} (WCAG AA); change the poster's colors",
+                )
 
 
 def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
@@ -140,14 +168,17 @@ def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
         module = qr.box[2] / qr.code.total_modules * comp.layout.scale  # mm (print) or px (social)
         need = fmt.qr_min_module
         if module < need - 1e-9:
-            yield out.finding("error", "qr", name,
-                          f"QR '{name}' has {module:.2f} {fmt.unit} modules, below {need:g} {fmt.unit}: phones will "
-                          f"not read it; make the slot larger or the URL shorter ({len(qr.code.url)} characters)")
+            yield out.finding(
+                "error",
+                "qr",
+                name,
+                f"QR '{name}' has {module:.2f} {fmt.unit} modules, below {need:g} {fmt.unit}: phones will "
+                f"not read it; make the slot larger or the URL shorter ({len(qr.code.url)} characters)",
+            )
 
 
 def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     from PIL import Image
-
 
     ref = comp.poster.spec.visual or ""
     if not ref or ref.lower().endswith(".svg"):
@@ -166,16 +197,25 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
             ppi = crop_w / (out_w / MM_PER_INCH)
             need = project.print_settings.profile.min_ppi_for(fmt.large)
             if ppi < need - 1e-9:
-                yield out.finding("error", "resolution", slot.name,
-                              f"{ref} prints at {ppi:.0f} ppi in slot '{slot.name}', below {need:g} ppi; "
-                              f"use a photo of at least {need * out_w / MM_PER_INCH / crop_w * size[0]:.0f} px wide")
+                yield out.finding(
+                    "error",
+                    "resolution",
+                    slot.name,
+                    f"{ref} prints at {ppi:.0f} ppi in slot '{slot.name}', below {need:g} ppi; "
+                    f"use a photo of at least {need * out_w / MM_PER_INCH / crop_w * size[0]:.0f} px wide",
+                )
         elif crop_w < out_w - 1:
-            yield out.finding("warning", "resolution", slot.name,
-                          f"{ref} is enlarged {out_w / crop_w:.1f}× in slot '{slot.name}' (soft on screen)")
+            yield out.finding(
+                "warning",
+                "resolution",
+                slot.name,
+                f"{ref} is enlarged {out_w / crop_w:.1f}× in slot '{slot.name}' (soft on screen)",
+            )
 
 
-def check_campaign(project: Project, langs: list[str] | None = None,
-                   posters: list[str] | None = None) -> list[Diagnostic]:
+def check_campaign(
+    project: Project, langs: list[str] | None = None, posters: list[str] | None = None
+) -> list[Diagnostic]:
     """Every finding for the selected posters, each in its own formats and the given languages."""
     campaign = project.campaign
     findings = [d.at(check="input") for d in campaign.diagnostics]
@@ -184,7 +224,6 @@ def check_campaign(project: Project, langs: list[str] | None = None,
         fmt = job.format
         out = Output(job.poster_id, job.format_label)
         try:
-
             comp = compose(project, campaign.posters[job.poster_id], fmt, job.lang)
         except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…
             findings += [d.at(poster=out.poster, format=out.format, check="compose") for d in exc.diagnostics]
@@ -196,6 +235,7 @@ def check_campaign(project: Project, langs: list[str] | None = None,
 
 
 # --- output -----------------------------------------------------------------------------------
+
 
 def format_table(findings: list[Diagnostic]) -> str:
     """One line per finding, errors first, columns aligned; then the counts."""
@@ -214,5 +254,8 @@ def format_table(findings: list[Diagnostic]) -> str:
 
 def to_json(findings: list[Diagnostic]) -> str:
     errors = sum(f.severity == "error" for f in findings)
-    return json.dumps({"errors": errors, "warnings": len(findings) - errors,
-                       "findings": [f.to_dict() for f in findings]}, ensure_ascii=False, indent=2)
+    return json.dumps(
+        {"errors": errors, "warnings": len(findings) - errors, "findings": [f.to_dict() for f in findings]},
+        ensure_ascii=False,
+        indent=2,
+    )

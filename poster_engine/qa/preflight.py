@@ -102,8 +102,11 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
                 scan.max_ink, scan.ink_where = total, f"colour {' '.join(f'{float(v):g}' for v in operands)} in {where}"
         elif name in ("cs", "CS") and resources is not None:
             cs = operands[0]
-            space = cs if str(cs).startswith("/Device") or str(cs) == "/Pattern" else \
-                (resources.get("/ColorSpace") or {}).get(cs, cs)
+            space = (
+                cs
+                if str(cs).startswith("/Device") or str(cs) == "/Pattern"
+                else (resources.get("/ColorSpace") or {}).get(cs, cs)
+            )
             if _is_rgb(_space_name(space)):
                 scan.rgb.append(f"colour space {_space_name(space)} in {where}")
         elif name == "INLINE IMAGE":
@@ -165,14 +168,19 @@ def _boxes(pdf, profile: PrintProfile) -> list[Diagnostic]:
             continue
         trim = [float(v) for v in obj.TrimBox]
         bleed = [float(v) for v in obj.get("/BleedBox", obj.MediaBox)]
-        inside = lambda a, b: a[0] >= b[0] - 0.01 and a[1] >= b[1] - 0.01 and a[2] <= b[2] + 0.01 and a[3] <= b[3] + 0.01
+
+        def inside(a: list[float], b: list[float]) -> bool:
+            return a[0] >= b[0] - 0.01 and a[1] >= b[1] - 0.01 and a[2] <= b[2] + 0.01 and a[3] <= b[3] + 0.01
+
         if not (inside(trim, bleed) and inside(bleed, media)):
             out.append(_check("page-boxes", False, f"page {i}: boxes not nested TrimBox ⊆ BleedBox ⊆ MediaBox"))
             continue
         margin = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]) / PT_PER_MM
         size = f"{(trim[2] - trim[0]) / PT_PER_MM:.1f} × {(trim[3] - trim[1]) / PT_PER_MM:.1f} mm"
         if margin + 0.05 < profile.bleed_mm:
-            out.append(_check("bleed", False, f"page {i}: bleed {margin:.1f} mm, the profile needs {profile.bleed_mm:g} mm"))
+            out.append(
+                _check("bleed", False, f"page {i}: bleed {margin:.1f} mm, the profile needs {profile.bleed_mm:g} mm")
+            )
         else:
             out.append(_check("bleed", True, f"page {i}: trim {size}, bleed {margin:.1f} mm"))
         out.append(_check("page-boxes", True, f"page {i}: TrimBox, BleedBox, MediaBox nested"))
@@ -190,8 +198,13 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
     with pdf:
         checks = [_check("readable", True, f"{len(pdf.pages)} page(s)")]
         version = pdf.pdf_version
-        checks.append(_check("pdf-version", tuple(map(int, version.split("."))) <= (1, 6),
-                            f"PDF {version}" + ("" if version <= "1.6" else " (PDF/X-4 is based on PDF 1.6)")))
+        checks.append(
+            _check(
+                "pdf-version",
+                tuple(map(int, version.split("."))) <= (1, 6),
+                f"PDF {version}" + ("" if version <= "1.6" else " (PDF/X-4 is based on PDF 1.6)"),
+            )
+        )
         checks.append(_check("encryption", not pdf.is_encrypted, "none" if not pdf.is_encrypted else "encrypted"))
         try:
             meta = pdf.open_metadata()
@@ -199,8 +212,13 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
         except Exception:
             pdfx = ""
         want = profile.pdf_flavour
-        checks.append(_check("pdfx-version", str(pdfx).startswith(want),
-                            f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})"))
+        checks.append(
+            _check(
+                "pdfx-version",
+                str(pdfx).startswith(want),
+                f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})",
+            )
+        )
         trapped = pdf.docinfo.get("/Trapped")
         checks.append(_check("trapped", str(trapped) in ("/True", "/False"), f"Trapped = {trapped}"))
         intents = [oi for oi in pdf.Root.get("/OutputIntents", []) if oi.get("/S") == "/GTS_PDFX"]
@@ -216,30 +234,65 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
                 head = prof.read_bytes()[:20]
                 ok = int(prof.get("/N", 0)) == 4 and head[12:16] == b"prtr" and head[16:20] == b"CMYK"
                 same = ident == profile.output_condition_identifier
-                checks.append(_check("output-intent", ok and same,
-                                    f"{ident}, profile N={int(prof.get('/N', 0))} class {head[12:16].decode(errors='replace')}"
-                                    + ("" if same else f" (profile expects {profile.output_condition_identifier})")))
+                checks.append(
+                    _check(
+                        "output-intent",
+                        ok and same,
+                        f"{ident}, profile N={int(prof.get('/N', 0))} class {head[12:16].decode(errors='replace')}"
+                        + ("" if same else f" (profile expects {profile.output_condition_identifier})"),
+                    )
+                )
         checks.extend(_boxes(pdf, profile))
         scan, seen = _Scan(), set[tuple[int, int]]()
         for i, page in enumerate(pdf.pages, 1):
             _walk(page.obj, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), scan, seen, f"page {i}")
-        checks.append(_check("no-rgb", not scan.rgb,
-                            "every painted colour is CMYK or grey" if not scan.rgb
-                            else f"{len(scan.rgb)} RGB use(s), first: {scan.rgb[0]}"))
+        checks.append(
+            _check(
+                "no-rgb",
+                not scan.rgb,
+                "every painted colour is CMYK or grey"
+                if not scan.rgb
+                else f"{len(scan.rgb)} RGB use(s), first: {scan.rgb[0]}",
+            )
+        )
         limit = profile.ink_limit
-        checks.append(_check("ink-limit", scan.max_ink * 100 <= limit + 0.5,
-                            f"max {scan.max_ink * 100:.0f} % (limit {limit:g} %)"
-                            + (f" at {scan.ink_where}" if scan.max_ink * 100 > limit + 0.5 else "")))
+        checks.append(
+            _check(
+                "ink-limit",
+                scan.max_ink * 100 <= limit + 0.5,
+                f"max {scan.max_ink * 100:.0f} % (limit {limit:g} %)"
+                + (f" at {scan.ink_where}" if scan.max_ink * 100 > limit + 0.5 else ""),
+            )
+        )
         fonts = _fonts(pdf)
-        checks.append(_check("fonts-embedded", not fonts,
-                            "all fonts embedded (or text as outlines)" if not fonts else f"not embedded: {', '.join(fonts)}"))
-        trim_w = max((float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / PT_PER_MM
-                     for p in pdf.pages if "/TrimBox" in p.obj) if any("/TrimBox" in p.obj for p in pdf.pages) else 0
+        checks.append(
+            _check(
+                "fonts-embedded",
+                not fonts,
+                "all fonts embedded (or text as outlines)" if not fonts else f"not embedded: {', '.join(fonts)}",
+            )
+        )
+        trim_w = (
+            max(
+                (float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / PT_PER_MM
+                for p in pdf.pages
+                if "/TrimBox" in p.obj
+            )
+            if any("/TrimBox" in p.obj for p in pdf.pages)
+            else 0
+        )
         need = profile.min_ppi_for(is_large_print(trim_w))
         low = [(label, ppi) for label, ppi in scan.images if ppi + 0.5 < need]
-        checks.append(_check("image-resolution", not low,
-                            f"{len(scan.images)} image(s), lowest {min((p for _, p in scan.images), default=0):.0f} ppi "
-                            f"(need {need:g})" if not low else f"{low[0][0]} at {low[0][1]:.0f} ppi, need {need:g}"))
+        checks.append(
+            _check(
+                "image-resolution",
+                not low,
+                f"{len(scan.images)} image(s), lowest {min((p for _, p in scan.images), default=0):.0f} ppi "
+                f"(need {need:g})"
+                if not low
+                else f"{low[0][0]} at {low[0][1]:.0f} ppi, need {need:g}",
+            )
+        )
         checks.append(_check("other", not scan.problems, "; ".join(scan.problems) or "no forbidden features"))
         return checks
 

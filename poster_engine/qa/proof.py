@@ -24,8 +24,10 @@ SHEET_PX = (2480, 1754)  # A3 landscape at 150 ppi
 SHEET_PPI = 150
 COLUMNS, ROWS = 6, 3
 MARGIN, GUTTER, HEADER, CAPTION = 60, 40, 110, 56
-CELL = ((SHEET_PX[0] - 2 * MARGIN - (COLUMNS - 1) * GUTTER) // COLUMNS,
-        (SHEET_PX[1] - 2 * MARGIN - HEADER - (ROWS - 1) * GUTTER) // ROWS - CAPTION)  # image box, px
+CELL = (
+    (SHEET_PX[0] - 2 * MARGIN - (COLUMNS - 1) * GUTTER) // COLUMNS,
+    (SHEET_PX[1] - 2 * MARGIN - HEADER - (ROWS - 1) * GUTTER) // ROWS - CAPTION,
+)  # image box, px
 OVERSAMPLE = 1.5  # draw larger, then reduce: small print stays legible on the sheet
 PAPER, INK, MUTED, BAD = "#FFFFFF", "#1D1D22", "#6B6B74", "#B3261E"
 
@@ -56,7 +58,6 @@ def _font(project: Project, name: str, size: int):
 def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL):
     from PIL import Image, ImageOps
 
-
     fmt = job.format
     px_per_unit = OVERSAMPLE * min(cell[0] / fmt.width, cell[1] / fmt.height)
     _, png = render_screen(project, job, round(max(fmt.page) * px_per_unit))
@@ -72,11 +73,19 @@ def _sheet(project: Project, title: str, cells: list[_Cell], number: int, total:
 
     sheet = Image.new("RGB", SHEET_PX, PAPER)
     draw = ImageDraw.Draw(sheet)
-    bold, regular, small = (_font(project, "Inter-Bold", 34), _font(project, "Inter-Regular", 24),
-                           _font(project, "Inter-Regular", 20))
+    bold, regular, small = (
+        _font(project, "Inter-Bold", 34),
+        _font(project, "Inter-Regular", 24),
+        _font(project, "Inter-Regular", 20),
+    )
     draw.text((MARGIN, MARGIN), f"{title} — proof for sign-off", font=bold, fill=INK)
-    draw.text((SHEET_PX[0] - MARGIN, MARGIN + 8), f"sheet {number}/{total} · {project.timestamp:%Y-%m-%d}",
-              font=regular, fill=MUTED, anchor="ra")
+    draw.text(
+        (SHEET_PX[0] - MARGIN, MARGIN + 8),
+        f"sheet {number}/{total} · {project.timestamp:%Y-%m-%d}",
+        font=regular,
+        fill=MUTED,
+        anchor="ra",
+    )
     top = MARGIN + HEADER
     for i, cell in enumerate(cells):
         col, row = i % COLUMNS, i // COLUMNS
@@ -112,15 +121,23 @@ def proof_sheets(project: Project, jobs: list[Job]) -> Proof:
             report.errors.extend(exc.diagnostics)
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     per_sheet = COLUMNS * ROWS
-    groups = [cells[i:i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
+    groups = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
     title = project.campaign.messages.campaign.name.shown(project.campaign.lang)
     sheets = [_sheet(project, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
     report.sheets = len(sheets)
 
     pdf = io.BytesIO()
-    sheets[0].save(pdf, "PDF", save_all=True, append_images=sheets[1:], resolution=SHEET_PPI,
-                   title=f"{title} — proof", producer="poster-engine",
-                   creationDate=project.timestamp.utctimetuple(), modDate=project.timestamp.utctimetuple())
+    sheets[0].save(
+        pdf,
+        "PDF",
+        save_all=True,
+        append_images=sheets[1:],
+        resolution=SHEET_PPI,
+        title=f"{title} — proof",
+        producer="poster-engine",
+        creationDate=project.timestamp.utctimetuple(),
+        modDate=project.timestamp.utctimetuple(),
+    )
     strip = Image.new("RGB", (SHEET_PX[0], SHEET_PX[1] * len(sheets) + 8 * (len(sheets) - 1)), "#9A9AA2")
     for n, sheet in enumerate(sheets):
         strip.paste(sheet, (0, n * (SHEET_PX[1] + 8)))
@@ -161,8 +178,12 @@ def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
     draw = ImageDraw.Draw(sheet)
     caption, small = _font(project, "Inter-SemiBold", 22), _font(project, "Inter-Regular", 20)
     if jobs:
-        draw.text((MARGIN, MARGIN), f"{jobs[0].poster_id} — {len(jobs)} formats", font=_font(project, "Inter-Bold", 34),
-                  fill=INK)
+        draw.text(
+            (MARGIN, MARGIN),
+            f"{jobs[0].poster_id} — {len(jobs)} formats",
+            font=_font(project, "Inter-Bold", 34),
+            fill=INK,
+        )
     for r, row in enumerate(rows):
         x, y = MARGIN, MARGIN + HEADER + r * row_h
         for cell in row:
@@ -170,8 +191,9 @@ def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
             if cell.image is not None:
                 img = cell.image
                 sheet.paste(img, (x, y + CONTACT_HEIGHT - img.height))
-                draw.rectangle((x - 1, y + CONTACT_HEIGHT - img.height - 1, x + img.width, y + CONTACT_HEIGHT),
-                               outline="#C8C8CE")
+                draw.rectangle(
+                    (x - 1, y + CONTACT_HEIGHT - img.height - 1, x + img.width, y + CONTACT_HEIGHT), outline="#C8C8CE"
+                )
                 w = img.width
             else:
                 w = CONTACT_HEIGHT
@@ -179,7 +201,9 @@ def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
                 text = "\n".join(textwrap.wrap(f"FAILED: {cell.error}", 34)[:14])
                 draw.multiline_text((x + 12, y + 12), text, font=small, fill=BAD, spacing=6)
             draw.text((x, y + CONTACT_HEIGHT + 10), fmt.name, font=caption, fill=INK)
-            draw.text((x, y + CONTACT_HEIGHT + 36), f"{fmt.width:g} × {fmt.height:g} {fmt.unit}", font=small, fill=MUTED)
+            draw.text(
+                (x, y + CONTACT_HEIGHT + 36), f"{fmt.width:g} × {fmt.height:g} {fmt.unit}", font=small, fill=MUTED
+            )
             x += w + GUTTER
     buf = io.BytesIO()
     sheet.save(buf, "PNG", compress_level=6)

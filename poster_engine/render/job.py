@@ -1,4 +1,4 @@
-"""One `Job` → a `Composition` → the finished file's bytes: the single rendering path of build, render, preview and proof."""
+"""One `Job` → a `Composition` → the finished file's bytes: the one rendering path of build, render, preview, proof."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from poster_engine.project.loader import Project
 
 def compose_job(project: Project, job: Job, raster_scale: float | None = None) -> Composition:
     """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
-    return compose(project, project.campaign.posters[job.poster_id], job.format, job.lang, raster_scale,
-                   job.row_fields)
+    return compose(project, project.campaign.posters[job.poster_id], job.format, job.lang, raster_scale, job.row_fields)
 
 
 def export_job(project: Project, composition: Composition) -> bytes:
@@ -25,15 +24,24 @@ def export_job(project: Project, composition: Composition) -> bytes:
         icc = project.print_settings.icc_path()
         if icc.is_relative_to(project.root):  # the engine's own profiles are in its fingerprint
             record_file(icc)
-        return make_print_pdf(svg_to_pdf(composition.svg), (fmt.width, fmt.height), fmt.bleed_mm,
-                              composition.title, project.timestamp, project.print_settings, composition.poster.file)
+        return make_print_pdf(
+            svg_to_pdf(composition.svg),
+            (fmt.width, fmt.height),
+            fmt.bleed_mm,
+            composition.title,
+            project.timestamp,
+            project.print_settings,
+            composition.poster.file,
+        )
     image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
     try:
         return encode(image, fmt.image_format, fmt.max_bytes)
     except TooLarge as exc:
-        raise fail(f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
-                   f"{fmt.name}'s {(fmt.max_bytes or 0) / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
-                   composition.poster.file) from None
+        raise fail(
+            f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
+            f"{fmt.name}'s {(fmt.max_bytes or 0) / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
+            composition.poster.file,
+        ) from None
 
 
 def render_job(project: Project, job: Job) -> bytes:

@@ -32,8 +32,19 @@ from poster_engine.project.loader import Project
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # The Python libraries whose versions can change an output's bytes.
-PIXEL_LIBRARIES = ("cairosvg", "cairocffi", "Pillow", "fonttools", "uharfbuzz", "qrcode", "pikepdf", "Babel",
-                   "pyphen", "numpy", "defusedxml")
+PIXEL_LIBRARIES = (
+    "cairosvg",
+    "cairocffi",
+    "Pillow",
+    "fonttools",
+    "uharfbuzz",
+    "qrcode",
+    "pikepdf",
+    "Babel",
+    "pyphen",
+    "numpy",
+    "defusedxml",
+)
 
 
 @lru_cache(maxsize=1)
