@@ -455,3 +455,11 @@ def test_crop_marks_lie_outside_the_bleed_in_the_slug(cairo_pdfs, tmp_path):
     assert len(inked) > 40
     assert (inked.max(axis=1) - inked.min(axis=1) <= 2).all()  # C = M = Y = K: registration
 
+
+def test_crop_marks_ignore_the_state_the_page_content_leaves(tmp_path):
+    """A page whose content ends scaled, dashed and at 30 % opacity (no q/Q around it) still gets
+    plain, opaque marks in their place."""
+    content = b"[6 3] 0 d 2 0 0 2 0 0 cm /GS1 gs 0.2 0.4 0.6 rg 10 10 50 50 re f"
+    pdf = _rgb_pdf(content, lambda doc: pikepdf.Dictionary(ExtGState=pikepdf.Dictionary(
+        GS1=pikepdf.Dictionary(CA=0.3, ca=0.3))), size_pt=(300, 300))
+    _assert_marks_in_the_slug(_to_print(pdf, "fogra39-marks", 3.0), tmp_path, 3.0)

@@ -615,7 +615,11 @@ def _crop_marks(doc, page, trim: list[float], bleed_pt: float) -> None:
     if "/ColorSpace" not in resources:
         resources.ColorSpace = pikepdf.Dictionary()
     resources.ColorSpace.CSReg = all_cs
-    marks = "q /CSReg CS 1 SCN 0.25 w 0 J " + " ".join(lines) + " Q"
+    # The marks are drawn in the page's default space and graphics state: whatever the page's content
+    # leaves set at its end (cairo leaves its y-flip `cm`; a dash, an opacity...) is saved before it
+    # and restored after it.
+    page.contents_add(doc.make_stream(b"q\n"), prepend=True)
+    marks = "Q q /CSReg CS 1 SCN 0.25 w 0 J " + " ".join(lines) + " Q"
     page.contents_add(doc.make_stream(marks.encode()), prepend=False)
 
 
