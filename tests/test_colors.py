@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pikepdf
 import pytest
 from PIL import Image, ImageCms
 
@@ -225,6 +226,46 @@ def _print_job(project: Path, poster: str, profile: str = "fogra39"):
     (job,) = plan_jobs(opened, [poster], ["a3"])
     comp = compose_job(opened, job)
     return comp, export_job(opened, comp)
+
+
+def _fill_colours(pdf: bytes) -> set[tuple[float, ...]]:
+    """Every CMYK fill colour the page's content sets (pikepdf's parser)."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return {tuple(round(float(v), 4) for v in i.operands)
+                for i in pikepdf.parse_content_stream(doc.pages[0]) if str(i.operator) == "k"}
+
+
+def test_exact_black_text_and_qr_are_k_only_while_a_large_black_area_is_rich(project, tmp_path):
+    """#000000 text (a two-line label at 17 mm, the dates, the source, the footer) and the QR code:
+    100 % K, C, M and Y plates empty under every glyph and module. The same poster on a #000000
+    background: the background is the profile's rich black."""
+    _set_colours(project, "stat-illectronisme", text="#000000")
+    comp, pdf = _print_job(project, "stat-illectronisme")
+    colours = _fill_colours(pdf)
+    assert (0.0, 0.0, 0.0, 1.0) in colours
+    assert PRESETS["fogra39"].rich_black not in colours  # no large black area on this poster
+    dpi = 100
+    plates = _plates(pdf, tmp_path, "text", dpi)
+    scale, bleed = comp.layout.scale, comp.layout.bleed * comp.layout.scale
+    px = lambda v: int(round((v * scale + bleed) / 25.4 * dpi))  # noqa: E731 (layout unit → pixel)
+    boxes = [(slot, box) for slot in ("stat-label", "dates", "stat-source", "footer")
+             for box in comp.blocks[slot].ink]
+    x, y, w, h = comp.qrs["qr"].box
+    boxes.append(("qr", (x, y, x + w, y + h)))
+    inked = 0
+    for slot, (x0, y0, x1, y1) in boxes:
+        region = plates[px(y0) + 1:px(y1) - 1, px(x0) + 1:px(x1) - 1]
+        black = region[region[..., 3] > 128]
+        assert (black[:, :3] == 0).all(), slot
+        inked += len(black)
+    assert inked > 20000
+
+    _set_colours(project, "stat-illectronisme", background="#000000", text="#FFFFFF")
+    _, pdf = _print_job(project, "stat-illectronisme")
+    assert PRESETS["fogra39"].rich_black in _fill_colours(pdf)
+    plates = _plates(pdf, tmp_path, "background", 20)
+    corner = plates[2:10, 2:10].reshape(-1, 4)  # inside the bleed, background only
+    assert (np.abs(corner - np.array([153, 102, 102, 255])) <= 1).all(), corner[0]
 
 
 def test_ink_limit_holds_for_vector_colours_in_a_print_pdf(project, tmp_path):

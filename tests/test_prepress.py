@@ -330,6 +330,18 @@ def test_content_that_is_not_pdf_syntax_is_refused(content, at, shown):
                                  f"not written")
 
 
+def test_large_black_area_is_judged_per_subpath():
+    """Exact black: a path of small shapes spread over the page (text lines, QR modules) stays 100 % K;
+    a path with one shape of 25 × 25 mm or more (here a curved one, after a small one) gets the
+    profile's rich black, set before the path and restored after it."""
+    content = (b"0 0 0 rg 10 10 m 20 10 l 20 20 l h 150 120 m 160 120 l 160 130 l h 10 120 5 5 re f\n"
+               b"10 10 5 5 re 30 20 m 30 130 l 180 130 120 20 30 20 c h f 0 0 10 10 re f")
+    after = _page_ops(_to_print(_rgb_pdf(content)))
+    rich, black = list(PRESETS["fogra39"].rich_black), [0.0, 0.0, 0.0, 1.0]
+    colours = [(op, args) for op, args in after if op in ("k", "f")]
+    assert colours == [("k", black), ("f", []), ("k", rich), ("f", []), ("k", black), ("f", [])]
+
+
 # --- cairo's own output ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def cairo_pdfs(demo, campaign) -> dict[str, bytes]:

@@ -33,7 +33,10 @@ from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.project.print_profiles import PrintSettings
 
 PT_PER_MM = 72 / 25.4
-LARGE_AREA_PT = 25 * PT_PER_MM  # a fill at least this wide and tall (both) counts as a large area
+# A fill counts as a large area when one of its subpaths is at least this wide and tall (both). Per
+# subpath, not per path: cairo draws a text run (several lines of glyphs) or a QR code (one subpath
+# per run of modules) as one path, whose overall box is large while every shape in it is small.
+LARGE_AREA_PT = 25 * PT_PER_MM
 SLUG_MM = 10.0  # room beyond the bleed for crop marks
 MARK_OFFSET_MM, MARK_LENGTH_MM = 2.0, 6.0  # marks start 2 mm beyond the bleed, 6 mm long
 SHADING_SAMPLES = 64
@@ -250,8 +253,10 @@ class _Rewriter:
         stack: list[_State] = []
         st = _State(ctm, None, space, space)
         path_start: int | None = None
-        box = [0.0, 0.0, 0.0, 0.0]
+        box = [0.0, 0.0, 0.0, 0.0]  # device-space box of the current subpath (points)
+        large = False  # a finished subpath of the current path was a large area
         tracking = False  # measure the path only when its colour differs for large areas
+        inf = float("inf")
         conv = self.conv
 
         def refuse(what: str, m) -> Exception:
@@ -293,10 +298,13 @@ class _Rewriter:
             op = m.group(2)
             if op in PATH_OPS:
                 if path_start is None:
-                    path_start = m.start(1)
+                    path_start, large = m.start(1), False
                     tracking = (not gray and not glyph and st.fill is not None and conv.has_large_variant(st.fill))
-                    box = [float("inf"), float("inf"), float("-inf"), float("-inf")]
+                    box = [inf, inf, -inf, -inf]
                 if tracking:
+                    if op == b"m" or op == b"re":  # a new subpath: judge the one before
+                        large = large or (box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
+                        box = [inf, inf, -inf, -inf]
                     nums = numbers(m, PATH_ARITY[op])
                     pts = [(nums[0], nums[1]), (nums[0] + nums[2], nums[1] + nums[3])] if op == b"re" else \
                         list(zip(nums[0::2], nums[1::2]))
@@ -305,7 +313,7 @@ class _Rewriter:
                         box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
             elif op in PAINT_OPS:
                 if (tracking and op in FILL_OPS and path_start is not None
-                        and box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT):
+                        and (large or box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)):
                     # Colour may not change inside a path: set the large-area colour before it, restore after.
                     edits.append((path_start, path_start, color_bytes(st.fill, b"k", large=True) + b"\n"))
                     edits.append((m.end(2), m.end(2), b"\n" + color_bytes(st.fill, b"k")))
