@@ -140,23 +140,27 @@ def _assert_same_ops(got: list[tuple[str, list]], expected: list[tuple[str, list
 
 def _render(pdf: bytes, tmp_path: Path, name: str, dpi: int = 72, device: str = "png16m",
             *extra: str) -> np.ndarray:
-    """Ghostscript's raster of page 1 (png16m: RGB; tiff32nc: CMYK plates, 0..255 each)."""
+    """Ghostscript's raster of page 1 (png16m: RGB, CMYK converted through the PDF's output intent;
+    tiff32nc: CMYK plates, 0..255 each)."""
     src, out = tmp_path / f"{name}.pdf", tmp_path / f"{name}.{'tif' if device == 'tiff32nc' else 'png'}"
     src.write_bytes(pdf)
-    subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", f"-sDEVICE={device}", f"-r{dpi}", *extra,
+    subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", f"-sDEVICE={device}", f"-r{dpi}",
+                    "-dUsePDFX3Profile", *extra,
                     "-o", str(out), str(src)], check=True, capture_output=True)
     with Image.open(out) as im:
         return np.asarray(im, dtype=np.int32)
 
 
 def _assert_looks_the_same(before: np.ndarray, after: np.ndarray) -> None:
-    """Same shapes (the same pixels are painted) in close colours (Ghostscript's own CMYK → RGB)."""
+    """Same shapes (the same pixels are painted) in close colours: sRGB → FOGRA39 → sRGB moves
+    in-gamut colours by a few levels, saturated ones more (a bright green by up to 80/255); a
+    missing, swapped or inverted plate moves everything by far more."""
     assert before.shape == after.shape
     painted_before, painted_after = (before < 250).any(axis=2), (after < 250).any(axis=2)
     assert painted_before.sum() > 500
     assert (painted_before != painted_after).mean() < 0.002  # a pixel or two at the edges of pale fills
-    diff = np.abs(before - after).max(axis=2)
-    assert np.percentile(diff[painted_before], 95) <= 40, np.percentile(diff[painted_before], 95)
+    diff = np.abs(before - after).max(axis=2)[painted_before]
+    assert diff.mean() <= 12 and np.percentile(diff, 95) <= 45, (diff.mean(), np.percentile(diff, 95))
 
 
 def _refusal(content: bytes, resources=None) -> str:
@@ -343,20 +347,48 @@ def test_large_black_area_is_judged_per_subpath():
 
 
 # --- cairo's own output ----------------------------------------------------------------------------
+# What else cairo writes from an SVG (the demo posters only have forms in transparency groups):
+# linear and radial shadings, a tiling pattern, a luminosity soft mask, an opacity group, a dashed
+# stroke, small and large black fills.
+CONSTRUCTS = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="150mm" height="200mm" viewBox="0 0 150 200">'
+    b'<defs><linearGradient id="g"><stop offset="0" stop-color="#FF5A36"/><stop offset="1" stop-color="#2B1A6E"/>'
+    b'</linearGradient><radialGradient id="r"><stop offset="0" stop-color="#FFD400"/>'
+    b'<stop offset="1" stop-color="#000000"/></radialGradient>'
+    b'<pattern id="p" width="10" height="10" patternUnits="userSpaceOnUse"><rect width="5" height="10" fill="#2EE6A6"/>'
+    b'<rect x="5" width="5" height="3" fill="#000000"/></pattern>'
+    b'<mask id="m"><rect width="150" height="200" fill="url(#g)"/></mask></defs>'
+    b'<rect width="150" height="200" fill="#000000"/>'
+    b'<rect x="5" y="5" width="60" height="30" fill="url(#g)"/>'
+    b'<circle cx="100" cy="30" r="25" fill="url(#r)"/>'
+    b'<rect x="5" y="45" width="60" height="40" fill="url(#p)"/>'
+    b'<g mask="url(#m)"><rect x="75" y="60" width="60" height="50" fill="#0B4F6C"/></g>'
+    b'<g opacity="0.5"><rect x="10" y="100" width="50" height="25" fill="#FFFFFF"/>'
+    b'<rect x="20" y="105" width="50" height="25" fill="#B3261E"/></g>'
+    b'<path d="M 5 150 L 145 150" stroke="#FFD400" stroke-width="1" stroke-dasharray="4 2"/>'
+    b'<path d="M 5 160 h 3 v 3 h -3 z M 100 190 h 3 v 3 h -3 z" fill="#FFFFFF"/>'
+    b'<rect x="5" y="170" width="140" height="25" fill="#000000" stroke="#FFFFFF" stroke-width="0.5"/>'
+    b'</svg>')
+
+
 @pytest.fixture(scope="module")
 def cairo_pdfs(demo, campaign) -> dict[str, bytes]:
-    """cairo's RGB PDFs of two demo A3 posters: a dark one with a visual, a light one with rules and a QR code."""
+    """cairo's RGB PDFs: two demo A3 posters (a dark one with a visual, a light one with rules and a
+    QR code) and CONSTRUCTS."""
     from poster_engine.compose.document import compose
     from poster_engine.plan import plan_jobs
 
-    out = {}
+    out = {"constructs": svg_to_pdf(CONSTRUCTS)}
     for job in plan_jobs(demo, ["choc-cobalt", "stat-cobalt"], ["a3"]):
         out[job.poster_id] = svg_to_pdf(compose(demo, campaign.posters[job.poster_id], job.format).svg)
     return out
 
 
 def _finish(pdf: bytes, profile: str = "fogra39") -> bytes:
-    return make_print_pdf(pdf, (297, 420), 3.0, "test", STAMP, SETTINGS[profile])
+    """A demo A3 (297 × 420 mm + 3 mm bleed), or any other page as it is."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        _, _, w, h = (float(v) for v in doc.pages[0].mediabox)
+    return make_print_pdf(pdf, (w / PT_PER_MM - 6, h / PT_PER_MM - 6), 3.0, "test", STAMP, SETTINGS[profile])
 
 
 def test_cairo_streams_never_need_the_tokenizer(cairo_pdfs, monkeypatch):
@@ -367,6 +399,15 @@ def test_cairo_streams_never_need_the_tokenizer(cairo_pdfs, monkeypatch):
     monkeypatch.setattr(prepress._Rewriter, "_instructions", no_tokenizer)
     for pdf in cairo_pdfs.values():
         assert b"0 0 0 1 k" in _content(_finish(pdf))
+
+
+def test_cairo_constructs_look_the_same_in_cmyk(cairo_pdfs, tmp_path):
+    """Shadings, pattern, soft mask, group, dashes, black areas: Ghostscript draws the same page."""
+    before = cairo_pdfs["constructs"]
+    after = _finish(before)
+    assert not re.search(rb"\brg\b|\bRG\b", _content(after))
+    _assert_looks_the_same(_render(before, tmp_path, "before", 36), _render(after, tmp_path, "after", 36,
+                                                                             "png16m", "-dUseBleedBox"))
 
 
 def test_tokenizer_gives_the_same_pdf_as_the_fast_path(cairo_pdfs, monkeypatch):
