@@ -113,6 +113,19 @@ def _page_ops(pdf: bytes) -> list[tuple[str, list]]:
         return _ops(doc.pages[0])
 
 
+def _merge_exponents(ops: list[tuple[str, list]]) -> list[tuple[str, list]]:
+    """pikepdf reads '2e-1' as an operator; read it as the number it spells, an operand of the next one."""
+    out: list[tuple[str, list]] = []
+    pending: list = []
+    for op, args in ops:
+        if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+", op):
+            pending += args + [float(op)]
+        else:
+            out.append((op, pending + args))
+            pending = []
+    return out
+
+
 def _converted(ops: list[tuple[str, list]], profile: str = "fogra39") -> list[tuple[str, list]]:
     """What the rewriter must turn `ops` into: each rg/RG → k/K of the converter's CMYK, nothing else."""
     conv = converter_for(SETTINGS[profile])
@@ -211,6 +224,46 @@ def test_real_pdf_syntax_keeps_its_meaning_and_only_colours_change(tmp_path):
     # Whatever is not a colour stays byte for byte: the comment is still there, word for word.
     assert KITCHEN_SINK.splitlines()[0] in _content(after)
     _assert_looks_the_same(_render(before, tmp_path, "before"), _render(after, tmp_path, "after"))
+
+
+FAST = [  # what the fast path reads by itself
+    b"0.2 0.4 0.6 rg .5 0 0 -.5 +10 20 cm 0 0 m 100 0 l 100 80 l h f",
+    b"BT /F1 12 Tf 0.2 0.4 0.6 rg 10 10 Td [(a] 1 0 0 rg [) -20 <4C6F>] TJ (x) ' 1 2 (y) \" ET",
+    b"/OC /oc1 BDC 0.2 0.4 0.6 rg 10 10 50 50 re f EMC [3 1] 0 d /Perceptual ri 1 i 2 w 1 J 1 j 4 M",
+    b"1000 0 d0 0.2 0.4 0.6 rg 0 0 500 500 re f",
+    b"(50% of a \\(b\\) c) Tj 0.2 0.4 0.6 rg 10 10 50 50 re f",
+    b"0.2 0.4 0.6 rg\x0010 10 50 50 re f",  # NUL is PDF whitespace
+]
+SLOW = [  # what it hands to the tokenizer
+    b"% a comment\n0.2 0.4 0.6 rg 10 10 50 50 re f",
+    b"0.2 0.4 0.6 rg (a (nested) string) Tj 10 10 50 50 re f",
+    b"/Span <</MCID 0>> BDC 0.2 0.4 0.6 rg 10 10 50 50 re f EMC",
+    b"0.2 0.4 0.6 rg q 60 0 0 15 70 70 cm BI /W 13 /H 1 /BPC 8 /CS /DeviceGray ID (1 0 0 rg) %\xff EI Q "
+    b"0.8 0.3 0.2 rg 10 10 50 50 re f",
+    b"0.2 0.4 0.6 rg BX /Foo 1 2 frob EX 10 10 50 50 re f",
+    b"2e-1 0.4 0.6 rg 10 10 50 50 re f",
+    b"0.2 0.4 0.6 rg\x0b10 10 50 50 re f",  # \v is no PDF whitespace: 'rg\v10' is one unknown operator
+    b"0.2 0.4 0.6 rg [(a) [1 2]] TJ 10 10 50 50 re f",
+    b"0.2 0.4 0.6 rg (a\\\nb) Tj 10 10 50 50 re f",
+]
+
+
+@pytest.mark.parametrize("content, tokenizer", [(c, False) for c in FAST] + [(c, True) for c in SLOW])
+def test_fast_path_or_tokenizer_same_meaning(content, tokenizer, monkeypatch):
+    """The exact boundary of the fast path, and the same result either way: every rg converted,
+    every other operator and operand as pikepdf reads it in the input."""
+    calls = []
+    real = prepress._Rewriter._instructions
+
+    def spy(self, data, where):
+        calls.append(where)
+        return real(self, data, where)
+
+    monkeypatch.setattr(prepress._Rewriter, "_instructions", spy)
+    before = _rgb_pdf(content)
+    after = _to_print(before)
+    assert bool(calls) == tokenizer
+    _assert_same_ops(_merge_exponents(_page_ops(after)), _converted(_merge_exponents(_page_ops(before))))
 
 
 def test_bracket_inside_a_string_of_a_tj_array():
