@@ -84,7 +84,8 @@ def test_swatch_comes_before_every_other_rule():
 
 
 # --- 2. exact black --------------------------------------------------------------------------------
-@pytest.mark.parametrize("profile, rich", [("fogra39", (0.6, 0.4, 0.4, 1.0)), ("fogra29-uncoated", (0.5, 0.4, 0.3, 1.0))])
+@pytest.mark.parametrize("profile, rich", [("fogra39", (0.6, 0.4, 0.4, 1.0)),
+                                           ("fogra29-uncoated", (0.5, 0.4, 0.3, 1.0))])
 def test_exact_black_is_k_only_small_and_the_profiles_rich_black_large(profile, rich):
     conv = converter(profile)
     assert conv.convert((0, 0, 0)) == (0.0, 0.0, 0.0, 1.0)

@@ -68,7 +68,7 @@ _STRING = rb"\((?:\\.|[^\\()])*\)"  # no nested parentheses, no line continuatio
 _OPERAND = (rb"(?:[-+]?(?:\d+\.?\d*|\.\d+)" + _END + rb"|/[^" + _WS + rb"/\[\]()<>{}%]*"
             rb"|\[(?:" + _STRING + rb"|[^\]()%])*\]|" + _STRING + rb"|<[0-9A-Fa-f" + _WS + rb"]*>)")
 _OP_RE = re.compile(rb"[" + _WS + rb"]*((?:" + _OPERAND + rb"[" + _WS + rb"]*)*)([A-Za-z'\"][A-Za-z0-9*'\"]*)" + _END)
-_BLANK = b"\x00\t\n\f\r "
+_BLANK = b"\x00\t\n\f\r "  # the same whitespace, as bytes for strip()
 # Seen in the wild, not PDF: a number in exponent form. qpdf reads it as an operator; it is read here
 # as the number it spells (as Ghostscript does) where a colour or a size depends on it, else kept as is.
 _EXPONENT = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
