@@ -11,6 +11,10 @@
 #   make lock                regenerate constraints.txt: a throwaway venv takes the newest releases
 #                            pyproject.toml allows (engine + test + distributed extras), pip freeze
 #                            writes them; then run `make test` and commit both if it passes
+#   make fresh-check         the README's two commands on a minimal Debian 12 made by debootstrap,
+#                            then the distributed extra installed on another one (a Dask worker);
+#                            root only (scripts/fresh-check.sh; README, "Fresh-machine check")
+#   make fresh-check-worker  the worker part alone
 #   make bench, make clean
 PYTHON      ?= python3
 VENV        := .venv
@@ -18,7 +22,7 @@ BIN         := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP         := $(BIN)/python -m pip
 
-.PHONY: build test install test-deps system-deps system-deps-build lock bench clean
+.PHONY: build test install test-deps system-deps system-deps-build lock fresh-check fresh-check-worker bench clean
 
 # Markers in .venv say what is done; each is written last, by `touch`, once its step has succeeded,
 # so an interrupted or failed set-up is redone by the next make. A .venv whose python or pip does
@@ -73,6 +77,12 @@ lock: | system-deps-build
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
 	rm -rf $(VENV)-lock
 	@echo "$(CONSTRAINTS) rewritten: run make test, look at git diff $(CONSTRAINTS), commit both"
+
+fresh-check:
+	bash scripts/fresh-check.sh all
+
+fresh-check-worker:
+	bash scripts/fresh-check.sh worker
 
 bench: $(VENV)/.test-installed
 	command -v rsvg-convert >/dev/null 2>&1 || PYTHON=$(PYTHON) sh scripts/install-system-deps.sh test librsvg2-bin
