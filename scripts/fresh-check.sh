@@ -204,7 +204,7 @@ new_root() {  # $1: name; sets $root, $home, $chroot_user, $run_env
         echo 'dev ALL=(ALL) NOPASSWD:ALL' > "$root/etc/sudoers.d/dev"; chmod 0440 "$root/etc/sudoers.d/dev"
         home=/home/dev; chroot_user=(--userspec=dev:dev)
     fi
-    git clone -q "$repo" "$root$home/poster-engine"
+    git clone -q --no-checkout "$repo" "$root$home/poster-engine"
     git -C "$root$home/poster-engine" checkout -q --detach "$commit"
     [ "$home" = /root ] || chroot "$root" chown -R dev:dev "$home/poster-engine"
     run_env=(env -i "HOME=$home" "PATH=$PATH_IN_ROOT" "${proxy_env[@]}")
@@ -236,7 +236,7 @@ if [ "$what" = all ] || [ "$what" = readme ]; then
     new_root readme
     step readme "make build" "make build"
     step readme "make test" "make test"
-    remove_root "$root" || true
+    [ "${FRESH_KEEP:-0}" = 1 ] || remove_root "$root" || true
 fi
 if [ "$what" = all ] || [ "$what" = worker ]; then
     [ -n "$failed" ] || new_root worker
