@@ -42,7 +42,7 @@ commit=$(git -C "$repo" rev-parse HEAD)
 SUITE=bookworm
 PREREQS="python3 make git"          # README, "Quick start": what a machine has before `make build`
 [ "${FRESH_AS_USER:-0}" = 1 ] && PREREQS="$PREREQS sudo"
-CACHE=${FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/poster-engine/fresh-check}
+CACHE=${FRESH_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/poster-engine/fresh-check}
 STEP_TIMEOUT=${FRESH_STEP_TIMEOUT:-1800}
 PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 start=$(date +%s)
@@ -172,7 +172,8 @@ make_tarball() {
 exec 9> "$CACHE/.lock"   # one maker of the tarball at a time (worktrees share the cache)
 flock 9
 if [ "${FRESH_REFRESH:-0}" = 1 ] || [ -z "$(find "$tarball" -mtime -30 2>/dev/null)" ]; then
-    rm -f "$CACHE"/debian-"$SUITE"-minbase-*.tar
+    rm -f "$tarball"
+    find "$CACHE" -maxdepth 1 -name 'debian-*-minbase-*.tar' -mtime +30 -delete   # other, old keys
     make_tarball
 fi
 flock -u 9
@@ -193,6 +194,8 @@ new_root() {  # $1: name; sets $root, $home, $chroot_user, $run_env
     mkdir -p "$root"
     tar -C "$root" --numeric-owner -xpf "$tarball"
     configure_network "$root"
+    # as the Debian installer does: the host name resolves (sudo asks); the root shares the host's
+    printf '127.0.1.1\t%s\n' "$(cat /proc/sys/kernel/hostname)" >> "$root/etc/hosts"
     mount -t proc proc "$root/proc"
     mount --bind /sys "$root/sys"
     mount --bind /dev "$root/dev"
