@@ -48,7 +48,7 @@ PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 start=$(date +%s)
 mkdir -p "$CACHE/runs"
 
-say() { printf '\033[1mfresh-check:\033[0m %s\n' "$*"; }
+if [ -t 1 ]; then say() { printf '\033[1mfresh-check:\033[0m %s\n' "$*"; }; else say() { echo "fresh-check: $*"; }; fi
 dur() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
@@ -62,7 +62,7 @@ mounts_under() { awk -v r="$1" '$2 == r || index($2, r "/") == 1 { print $2 }' /
 release_root() {
     local r=$1 pid m
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-        [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$r" ] && kill -KILL "$pid" 2>/dev/null || true
+        case "$(readlink "/proc/$pid/root" 2>/dev/null)" in "$r"|"$r"/*) kill -KILL "$pid" 2>/dev/null || true ;; esac
     done
     for m in $(mounts_under "$r"); do umount "$m" 2>/dev/null || umount -l "$m" || true; done
 }
