@@ -10,6 +10,7 @@ command -v qpdf     >/dev/null 2>&1 || missing="$missing qpdf"
 command -v gs       >/dev/null 2>&1 || missing="$missing ghostscript"
 command -v mutool   >/dev/null 2>&1 || missing="$missing mupdf-tools"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v inkscape >/dev/null 2>&1 || missing="$missing inkscape"  # tests re-save layouts as Inkscape does (issue 13)
 missing="$missing $*"  # extra packages named on the command line (e.g. librsvg2-bin for benchmarks)
 [ -z "$(echo $missing)" ] && exit 0
 SUDO=""
