@@ -392,6 +392,7 @@ def needs(root: Path, family: str) -> list[Need]:
                 for field in FIELD.findall(value):
                     poster = poster_key(field)
                     if poster and poster not in found:
-                        line = source.line if source and source.line else slot.line
-                        found[poster] = Need(poster, field, slot.name, template.file, line)
+                        # Where the field is written: the element's line, or the sidecar's.
+                        file, line = (source.file, source.line) if source else (template.file, slot.line)
+                        found[poster] = Need(poster, field, slot.name, file, line)
     return list(found.values())
