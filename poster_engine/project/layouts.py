@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from poster_engine.core.diagnostics import did_you_mean, fail
@@ -102,7 +102,7 @@ class Template:
         value = self.rules.get(el, {}).get(key)
         return value[0] if value else default
 
-    @property
+    @cached_property
     def _by_element(self) -> dict[ET.Element, TemplateSlot]:
         return {s.element: s for s in self.slots}
 
