@@ -314,7 +314,6 @@ def proof(
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
-    from poster_engine import LAYOUT_FAMILIES
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
     from poster_engine.project.settings import read_settings
@@ -325,9 +324,14 @@ def list_(project: Path = ProjectOpt) -> None:
         _bad_input(exc)
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
-    layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
+    # A family is layouts/<name>.svg; layouts/<name>.<shape>.svg are its variants for other shapes.
+    variants: dict[str, list[str]] = {}
+    for path in sorted((project / "layouts").glob("*.svg")):
+        family, _, shape = path.stem.partition(".")
+        variants.setdefault(family, []).extend([shape] if shape else [])
+    layouts = [f"{name} ({', '.join(shapes)})" if shapes else name for name, shapes in variants.items()]
     typer.echo("posters:  " + (", ".join(posters) or "(none)"))
-    typer.echo("layouts:  " + (", ".join(layouts) or "(none)") + f"   (families: {', '.join(LAYOUT_FAMILIES)})")
+    typer.echo("layouts:  " + (", ".join(layouts) or "(none)"))
     typer.echo("formats (groups: print, social):")
     for f in settings.formats.values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")

@@ -9,7 +9,8 @@
 #   sh scripts/install-system-deps.sh test [PKG…]   the above and what `make test` needs:
 #        poppler-utils, qpdf, ghostscript, mupdf-tools (the tests read outputs back with them),
 #        chromium (Debian's, driven by Playwright: never `playwright install`, which downloads a
-#        browser build), libatomic1 (Playwright's driver, a Node.js binary, links it);
+#        browser build), libatomic1 (Playwright's driver, a Node.js binary, links it), inkscape
+#        (the tests re-save layouts through it, as designers do);
 #        and any PKG named on the command line (e.g. librsvg2-bin for the benchmarks)
 #
 # Runs apt-get as root, or through sudo otherwise.
@@ -50,6 +51,7 @@ if [ "$mode" = test ]; then
     command -v gs       >/dev/null 2>&1 || need ghostscript
     command -v mutool   >/dev/null 2>&1 || need mupdf-tools
     command -v chromium >/dev/null 2>&1 || need chromium
+    command -v inkscape >/dev/null 2>&1 || need inkscape  # the tests re-save layouts as designers do
     for p in "$@"; do need "$p"; done
 fi
 

@@ -15,12 +15,13 @@ from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoe
 from poster_engine.compose.visuals import visual_svg
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import Format
-from poster_engine.core.geometry import MM_PER_INCH, Box
+from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix
 from poster_engine.core.languages import DEFAULT_LANG
 from poster_engine.project.content import Poster
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.loader import Project
 from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.project.slots import poster_key
 
 PALETTE_KEYS = ("background", "text", "accent")
 
@@ -28,7 +29,13 @@ PALETTE_KEYS = ("background", "text", "accent")
 @dataclass(frozen=True)
 class PlacedQr:
     code: QrCode
-    box: Box  # the light square including the quiet zone, layout units
+    box: Box  # the light square including the quiet zone, in the slot's own units
+    matrix: Matrix = Matrix()  # the slot's own units → layout units on the page
+
+    @property
+    def module(self) -> float:
+        """A module's side where it prints, in layout units: along the direction the transforms shrink most."""
+        return self.box[2] / self.code.total_modules * self.matrix.singular_values[1]
 
 
 @dataclass(frozen=True)
@@ -44,27 +51,40 @@ class Composition:
     qrs: dict[str, PlacedQr]
 
 
-def slot_error(layout: Layout, slot: Slot, message: str, check: str | None = None) -> PosterError:
-    """An error in a layout's slot, located at the slot's line in the template."""
-    return fail(f"slot '{slot.name}': {message}", layout.file, slot.line, check=check, slot=slot.name)
+def slot_error(
+    layout: Layout, slot: Slot, message: str, check: str | None = None, key: str | None = None
+) -> PosterError:
+    """An error in a layout's slot, located at the slot's line in the template, or where its rule
+    `key` was written (an attribute's line, or a sidecar's)."""
+    source = slot.sources.get(key) if key else None
+    file, line = (source.file, source.line) if source else (layout.file, slot.line)
+    return fail(f"slot '{slot.name}': {message}", file, line, check=check, slot=slot.name)
+
+
+def _spelled(slot: Slot, key: str) -> str:
+    """A rule as its author wrote it: data-size-min in the SVG, size-min in a sidecar."""
+    source = slot.sources.get(key)
+    return source.spelled if source else f"data-{key}"
 
 
 def _num(slot: Slot, key: str, layout: Layout, default: float | None = None) -> float:
     raw = slot.rules.get(key)
     if raw is None:
         if default is None:
-            raise slot_error(layout, slot, f"needs data-{key}")
+            raise slot_error(layout, slot, f"needs data-{key} (or '{key}:' in its sidecar)")
         return default
     try:
         return float(raw)
     except ValueError:
-        raise slot_error(layout, slot, f"data-{key} must be a number, not {raw!r}") from None
+        raise slot_error(layout, slot, f"{_spelled(slot, key)} must be a number, not {raw!r}", key=key) from None
 
 
 def _choice(slot: Slot, key: str, allowed: tuple[str, ...], layout: Layout) -> str:
     value = slot.rules.get(key, allowed[0])
     if value not in allowed:
-        raise slot_error(layout, slot, f"data-{key} must be one of {', '.join(allowed)}, not {value!r}")
+        raise slot_error(
+            layout, slot, f"{_spelled(slot, key)} must be one of {', '.join(allowed)}, not {value!r}", key=key
+        )
     return value
 
 
@@ -172,8 +192,7 @@ def _expand(template: str, fields: Mapping[str, str]) -> tuple[str, list[str]]:
 
 def _source_key(field_names: list[str]) -> str:
     """Which key of the poster file a field comes from (for the error's line number)."""
-    head = field_names[0].split(".")[0] if field_names else ""
-    return {"quote": "quote", "film": "film", "stat": "stat", "message": "message"}.get(head, "layout")
+    return (poster_key(field_names[0]) if field_names else None) or "layout"
 
 
 class _Composer:
@@ -251,9 +270,11 @@ class _Composer:
                 slot,
             ) from None
         sx, sy, sw, sh = self.layout.safe_box
+        # The ink's corners on the page: a rotated slot's glyphs are measured where they print.
         if any(
-            x0 < sx - 1e-6 or y0 < sy - 1e-6 or x1 > sx + sw + 1e-6 or y1 > sy + sh + 1e-6
+            x < sx - 1e-6 or y < sy - 1e-6 or x > sx + sw + 1e-6 or y > sy + sh + 1e-6
             for x0, y0, x1, y1 in block.ink
+            for x, y in slot.matrix.corners((x0, y0, x1 - x0, y1 - y0))
         ):
             # Printers trim within the margin; stories put their UI over the bands: never ship that.
             raise slot_error(
@@ -278,7 +299,9 @@ class _Composer:
         code = make_qr(url)
         x, y, w, h = slot.box
         side = min(w, h)
-        scale = self.layout.scale
+        # Format units per slot unit, in the direction the slot's transforms shrink most: what a
+        # module really measures in print (a QR in a group scaled by 0.5 prints at half its box).
+        scale = self.layout.scale * slot.matrix.singular_values[1]
         if self.fmt.medium == "social":
             # Whole-pixel modules: crisp edges, nothing for a scanner to guess.
             module_px = math.floor(side * scale / code.total_modules)
@@ -291,7 +314,9 @@ class _Composer:
                     "qr",
                 )
             side = module_px * code.total_modules / scale
-            x, y = round(x * scale) / scale, round(y * scale) / scale
+            if slot.matrix.is_translation:  # on the pixel grid; a rotated or scaled code cannot be
+                ex, ey = slot.matrix.e * scale, slot.matrix.f * scale
+                x, y = (round(x * scale + ex) - ex) / scale, (round(y * scale + ey) - ey) / scale
         else:
             # The slot's own minimum, or what the format's viewing distance needs, whichever is larger.
             min_mm = max(float(slot.rules.get("min-mm", 0)), self.fmt.qr_min_mm)
@@ -306,7 +331,7 @@ class _Composer:
                     "qr",
                 )
         module = side / code.total_modules
-        self.qrs[slot.name] = PlacedQr(code, (x, y, side, side))
+        self.qrs[slot.name] = PlacedQr(code, (x, y, side, side), slot.matrix)
         ox, oy = x + 4 * module, y + 4 * module
         return (
             f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF"/>'
@@ -317,18 +342,22 @@ class _Composer:
     def visual(self, slot: Slot) -> str:
         ref, _ = _expand(slot.rules.get("src", "{visual}"), {"visual": self.poster.spec.visual or ""})
         if not ref:
-            if slot.rules.get("optional") == "true" or self.poster.spec.layout == "stat":
+            if slot.rules.get("optional") == "true":
                 return ""
-            raise self.error(f"layout '{self.layout.family}' needs a visual", "visual")
-        path = self.project.root / ref
-        if self.raster_scale is not None:
-            px_per_unit = self.layout.scale * self.raster_scale
-        elif self.fmt.medium == "print":
-            px_per_unit = (
-                self.layout.scale * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
+            raise self.error(
+                f"layout '{self.layout.family}' slot '{slot.name}' shows a visual, which this poster does not "
+                "give; add visual: or make the slot optional",
+                "visual",
             )
+        path = self.project.root / ref
+        # Output px per slot unit along the direction the slot's transforms stretch most.
+        unit = self.layout.scale * slot.matrix.singular_values[0]
+        if self.raster_scale is not None:
+            px_per_unit = unit * self.raster_scale
+        elif self.fmt.medium == "print":
+            px_per_unit = unit * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
         else:
-            px_per_unit = self.layout.scale
+            px_per_unit = unit
         return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit)
 
     def document(self) -> bytes:
@@ -337,8 +366,10 @@ class _Composer:
         for layer in lay.layers:
             if isinstance(layer, Decoration):
                 body.append(layer.svg)
-            else:
-                body.append({"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer))
+                continue
+            content = {"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer)
+            # In place of the slot element, in its own units: its ancestors' transforms apply around it.
+            body.append(content if layer.own.is_identity else f'<g transform="{layer.own.svg()}">{content}</g>')
         colors = self.poster.spec.colors
         css = "".join(
             f".fill-{k}{{fill:{getattr(colors, k)}}}.stroke-{k}{{stroke:{getattr(colors, k)}}}" for k in PALETTE_KEYS
@@ -346,11 +377,15 @@ class _Composer:
         b = fmt.bleed
         width, height = fmt.page
         unit = "mm" if fmt.medium == "print" else ""
+        content = "".join(body)
+        if lay.origin != (0.0, 0.0):  # a viewBox not starting at 0 0
+            content = f'<g transform="translate({-lay.origin[0]:g} {-lay.origin[1]:g})">{content}</g>'
+        # The template's own styles first: the poster's palette classes, after them, win.
         doc = (
             f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width:g}{unit}" height="{height:g}{unit}" '
             f'viewBox="0 0 {width:g} {height:g}">'
-            f"<title>{escape(self.fields['title'])}</title><style>{css}</style>{lay.defs}"
-            f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{"".join(body)}</g></svg>'
+            f"<title>{escape(self.fields['title'])}</title>{lay.styles}<style>{css}</style>{lay.defs}"
+            f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{content}</g></svg>'
         )
         return doc.encode("utf-8")
 

@@ -116,7 +116,7 @@ def _example(url: str) -> bool:
 
 def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     poster, layout = comp.poster, comp.layout
-    visuals = [s.box for s in layout.slots if s.kind == "visual"]
+    visuals = [s.bounds for s in layout.slots if s.kind == "visual"]
     background = poster.spec.colors.background
     unit_mm = layout.scale * fmt.mm_per_unit  # mm, as seen, per layout unit
     floor_mm = fmt.min_x_height_mm
@@ -125,10 +125,11 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
         if block is None or not block.glyphs:
             continue
         font = block.glyphs[0].font
-        size_mm = block.size * unit_mm
+        # Type is set in the slot's own units: its size on the page is scaled by the slot's transforms.
+        size_mm = block.size * slot.matrix.line_scale * unit_mm
         x_mm = size_mm * font.x_height / font.upem
         if x_mm < floor_mm - 1e-9:
-            out_size = f"{block.size * layout.scale:.1f} {fmt.unit}"
+            out_size = f"{block.size * slot.matrix.line_scale * layout.scale:.1f} {fmt.unit}"
             # A print run cannot be zoomed: an error. A screen can (pinch): a warning.
             yield out.finding(
                 "error" if fmt.medium == "print" else "warning",
@@ -140,7 +141,7 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
             )
         # Simplification: the background is the poster's; a slot over a visual is not measured
         # (a photo has no single colour), nor are decorations drawn under text.
-        if any(overlaps(slot.box, v) for v in visuals):
+        if any(overlaps(slot.bounds, v) for v in visuals):
             continue
         px = css_px(size_mm, fmt)
         large = px >= LARGE_PX or (px >= LARGE_BOLD_PX and font.name.rsplit("-", 1)[-1] in BOLD_WEIGHTS)
@@ -165,7 +166,7 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
 
 def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     for name, qr in comp.qrs.items():
-        module = qr.box[2] / qr.code.total_modules * comp.layout.scale  # mm (print) or px (social)
+        module = qr.module * comp.layout.scale  # mm (print) or px (social), through the slot's transforms
         need = fmt.qr_min_module
         if module < need - 1e-9:
             yield out.finding(
@@ -192,7 +193,7 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
         if slot.kind != "visual":
             continue
         _, _, crop_w, _ = cover_crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
-        out_w = slot.box[2] * comp.layout.scale  # mm or px
+        out_w = slot.box[2] * slot.matrix.singular_values[0] * comp.layout.scale  # mm or px, as printed
         if fmt.medium == "print":
             ppi = crop_w / (out_w / MM_PER_INCH)
             need = project.print_settings.profile.min_ppi_for(fmt.large)
