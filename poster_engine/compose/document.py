@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from html import escape
 
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
@@ -38,6 +38,32 @@ class PlacedQr:
         return self.box[2] / self.code.total_modules * self.matrix.singular_values[1]
 
 
+SCRIM_MODES = ("none", "auto", "dark", "light")
+SCRIM_COLORS = {"dark": "#000000", "light": "#FFFFFF"}
+# A scrim covers the text's ink and this much around it, in ems of the fitted size.
+SCRIM_PAD_EM = 0.3
+
+
+@dataclass(frozen=True)
+class Scrim:
+    """A black or white rectangle behind a text, at the opacity that brings it to WCAG AA
+    (computed from the rendered page by render/contrast.py: compose cannot rasterise)."""
+
+    color: str  # "#000000" (dark) or "#FFFFFF" (light)
+    opacity: float  # 0..1
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of the document body: a decoration, QR or visual (`slot` None), or a text slot's
+    glyphs with what wraps them (its own transform), so the page can be drawn without a text."""
+
+    before: str
+    slot: str | None = None
+    text: str = ""
+    after: str = ""
+
+
 @dataclass(frozen=True)
 class Composition:
     """A composed job: the SVG document and the typeset data tests and checks can inspect."""
@@ -49,6 +75,48 @@ class Composition:
     svg: bytes
     blocks: dict[str, TextBlock]
     qrs: dict[str, PlacedQr]
+    parts: tuple[Part, ...] = field(default=(), repr=False, compare=False)
+    frame: tuple[str, str] = field(default=("", ""), repr=False, compare=False)  # the document around the body
+    scrims: dict[str, Scrim] = field(default_factory=dict)
+
+    @property
+    def scrim_slots(self) -> tuple[Slot, ...]:
+        """The text slots that ask for a scrim (`data-scrim` auto, dark or light) and show a text."""
+        return tuple(s for s in self.layout.slots if s.name in self.blocks and s.rules.get("scrim", "none") != "none")
+
+    def document(self, hide_text: Collection[str] = (), scrims: Mapping[str, Scrim] | None = None) -> bytes:
+        """The SVG document again, without the texts of `hide_text` (their scrims stay: they are
+        what the page paints beneath them) and with `scrims` (by default the composition's own)."""
+        scrims = self.scrims if scrims is None else scrims
+        body = []
+        for part in self.parts:
+            if part.slot is None:
+                body.append(part.before)
+                continue
+            scrim = scrims.get(part.slot)
+            under = draw_scrim(self.blocks[part.slot], scrim) if scrim else ""
+            body.append(part.before + under + ("" if part.slot in hide_text else part.text) + part.after)
+        return (self.frame[0] + "".join(body) + self.frame[1]).encode("utf-8")
+
+    def with_scrims(self, scrims: Mapping[str, Scrim]) -> Composition:
+        """The same composition with these scrims drawn behind their texts."""
+        kept = {k: v for k, v in scrims.items() if v.opacity > 0}
+        return replace(self, svg=self.document(scrims=kept), scrims=kept)
+
+
+def draw_scrim(block: TextBlock, scrim: Scrim) -> str:
+    """The scrim in the slot's own units: the text's ink box, padded, so it turns with a rotated slot."""
+    if not block.ink or scrim.opacity <= 0:
+        return ""
+    pad = SCRIM_PAD_EM * block.size
+    x0 = min(b[0] for b in block.ink) - pad
+    y0 = min(b[1] for b in block.ink) - pad
+    x1 = max(b[2] for b in block.ink) + pad
+    y1 = max(b[3] for b in block.ink) + pad
+    return (
+        f'<rect x="{x0:.3f}" y="{y0:.3f}" width="{x1 - x0:.3f}" height="{y1 - y0:.3f}" '
+        f'fill="{scrim.color}" fill-opacity="{scrim.opacity:.2f}"/>'
+    )
 
 
 def slot_error(
@@ -247,6 +315,7 @@ class _Composer:
             raise self.error(f"slot '{slot.name}': {exc}", _source_key(names)) from None
         shown = _excerpt("".join(s.text for s in spans))
         rules = text_rules(slot, self.layout, self.project.fonts, self.lang)
+        _choice(slot, "scrim", SCRIM_MODES, self.layout)
         try:
             block = fit_text(spans, slot.box, rules)
         except TextDoesNotFit as exc:
@@ -360,16 +429,21 @@ class _Composer:
             px_per_unit = unit
         return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit)
 
-    def document(self) -> bytes:
+    def document(self) -> tuple[tuple[Part, ...], tuple[str, str]]:
+        """The body's parts and the document around them."""
         lay, fmt = self.layout, self.fmt
-        body = []
+        parts: list[Part] = []
         for layer in lay.layers:
             if isinstance(layer, Decoration):
-                body.append(layer.svg)
+                parts.append(Part(layer.svg))
                 continue
             content = {"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer)
             # In place of the slot element, in its own units: its ancestors' transforms apply around it.
-            body.append(content if layer.own.is_identity else f'<g transform="{layer.own.svg()}">{content}</g>')
+            before, after = ("", "") if layer.own.is_identity else (f'<g transform="{layer.own.svg()}">', "</g>")
+            if layer.kind == "text" and layer.name in self.blocks:
+                parts.append(Part(before, layer.name, content, after))
+            else:
+                parts.append(Part(before + content + after))
         colors = self.poster.spec.colors
         css = "".join(
             f".fill-{k}{{fill:{getattr(colors, k)}}}.stroke-{k}{{stroke:{getattr(colors, k)}}}" for k in PALETTE_KEYS
@@ -377,17 +451,17 @@ class _Composer:
         b = fmt.bleed
         width, height = fmt.page
         unit = "mm" if fmt.medium == "print" else ""
-        content = "".join(body)
+        open_origin, close_origin = "", ""
         if lay.origin != (0.0, 0.0):  # a viewBox not starting at 0 0
-            content = f'<g transform="translate({-lay.origin[0]:g} {-lay.origin[1]:g})">{content}</g>'
+            open_origin, close_origin = f'<g transform="translate({-lay.origin[0]:g} {-lay.origin[1]:g})">', "</g>"
         # The template's own styles first: the poster's palette classes, after them, win.
-        doc = (
+        head = (
             f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width:g}{unit}" height="{height:g}{unit}" '
             f'viewBox="0 0 {width:g} {height:g}">'
             f"<title>{escape(self.fields['title'])}</title>{lay.styles}<style>{css}</style>{lay.defs}"
-            f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{content}</g></svg>'
+            f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{open_origin}'
         )
-        return doc.encode("utf-8")
+        return tuple(parts), (head, f"{close_origin}</g></svg>")
 
 
 def compose(
@@ -404,5 +478,6 @@ def compose(
     screen preview; by default they get 300 ppi on print formats and 1 px per px on social ones.
     """
     c = _Composer(project, poster, fmt, lang, raster_scale, row)
-    svg = c.document()
-    return Composition(poster, c.layout, lang, c.fields["title"], svg, c.blocks, c.qrs)
+    parts, frame = c.document()
+    comp = Composition(poster, c.layout, lang, c.fields["title"], b"", c.blocks, c.qrs, parts, frame)
+    return replace(comp, svg=comp.document())

@@ -58,6 +58,7 @@ KIND_RULES: dict[str, frozenset[str]] = {
             "optional",
             "indent-hanging",
             "hyphenate",
+            "scrim",
         }
     ),
     "qr": frozenset({"url", "min-mm"}),
