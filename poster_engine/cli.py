@@ -311,6 +311,22 @@ def proof(
     _exit_status(rejected, report.errors)
 
 
+@app.command()
+def new(
+    folder: Path = typer.Argument(..., help="A new or empty folder for the campaign."),
+    lang: str = typer.Option("en", "--lang", "-l", help="The campaign's language: en or fr."),
+) -> None:
+    """Start a new campaign: content, two layouts, a poster for each, fonts, a README for the team."""
+    from poster_engine.api import new_campaign
+    from poster_engine.core.diagnostics import PosterError
+
+    try:
+        written = new_campaign(folder, lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    typer.echo(f"{len(written)} files written to {folder}; next: cd {folder} && poster build && poster check")
+
+
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""

@@ -194,6 +194,8 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
     try:
         with Image.open(project.root / ref) as im:  # reads the header only
             size = im.size
+            if im.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF orientations that turn it a quarter: as seen
+                size = size[::-1]
     except Exception:
         return  # compose already reported an unreadable image
     for slot in comp.layout.slots:
