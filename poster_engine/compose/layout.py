@@ -29,6 +29,7 @@ from typing import Literal
 from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import Box
+from poster_engine.core.marks import strip_reserved
 from poster_engine.project.files import record_file, record_listing
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -169,6 +170,7 @@ def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
             shown,
         ) from None
     text = raw.decode("utf-8", "replace")
+    strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
     for node in root.iter():
         tag = node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
         if tag in _FORBIDDEN_TAGS:
