@@ -65,8 +65,19 @@ def _to_srgb(im):
     return im.convert("RGB")
 
 
+def _alpha(im):
+    """The source's alpha as an L image (RGBA, LA, a palette or grey with tRNS, WebP with alpha), or
+    None when it has none or every pixel is opaque (an RGBA export of an opaque picture stays a photo)."""
+    if not im.has_transparency_data:
+        return None
+    alpha = im.convert("RGBA").getchannel("A")
+    return None if alpha.getextrema()[0] == 255 else alpha
+
+
 def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
-    """Crop and resample a photo to the pixels it will occupy, embedded as a JPEG data URI.
+    """Crop and resample a picture to the pixels it will occupy, embedded as a data URI: a JPEG when
+    it is opaque (the photo path: passed through to PDF, decoded at size for images,
+    docs/performance.md §3–§4), a PNG with its alpha when some of the crop is transparent.
 
     `px_per_unit` is output pixels per layout unit (300 ppi on print, the image scale on screen).
     Memoised per (file version, crop, size): rebuilds and other languages reuse the work.
@@ -94,7 +105,9 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
             im.draft("RGB", (round(reduce), round(reduce * im.height / im.width)))
             k = im.width / before[0]
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
-            im = _to_srgb(ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im)
+            im = ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im
+            alpha = _alpha(im)
+            im = _to_srgb(im if alpha is None else im.convert("RGBA"))  # a palette's alpha is per entry
     except Image.DecompressionBombError as exc:  # the header claims more pixels than memory should hold
         raise fail(
             f"image refused: {str(exc).split(',')[0]} (a decompression bomb?); use a JPEG or PNG of normal size", shown
@@ -103,15 +116,29 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
         raise fail("not an image Pillow can read; use a valid JPEG or PNG", shown) from None
     except OSError as exc:
         raise fail(f"cannot read image ({exc}); use a valid JPEG or PNG", shown) from None
-    # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
-    im = im.resize(target, Image.Resampling.BICUBIC, box=(cx, cy, cx + cw, cy + ch), reducing_gap=3.0)
+    crop = (cx, cy, cx + cw, cy + ch)
     buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=90)
+    if alpha is not None:
+        # Resampled premultiplied ("RGBa"): the colour of hidden pixels must not bleed into the edges.
+        im.putalpha(alpha)
+        im = im.convert("RGBa").resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0).convert("RGBA")
+        if im.getchannel("A").getextrema()[0] < 255:
+            # Level 1: this PNG is read once by cairo, in the same process (docs/performance.md §3).
+            im.save(buf, "PNG", compress_level=1)
+            kind = "png"
+        else:  # transparent only outside the crop: an opaque picture, the photo path
+            im.convert("RGB").save(buf, "JPEG", quality=90)
+            kind = "jpeg"
+    else:
+        # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
+        im = im.resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0)
+        im.save(buf, "JPEG", quality=90)
+        kind = "jpeg"
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     x, y, w, h = box
     return (
         f'<image x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" preserveAspectRatio="none" '
-        f'xlink:href="data:image/jpeg;base64,{data}"/>'
+        f'xlink:href="data:image/{kind};base64,{data}"/>'
     )
 
 
