@@ -7,6 +7,7 @@ import io
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 from poster_engine.compose.layout import parse_svg
 from poster_engine.core.diagnostics import fail
@@ -24,6 +25,13 @@ def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tu
     cx = min(max(focus[0] * src_w - cw / 2, 0.0), src_w - cw)
     cy = min(max(focus[1] * src_h - ch / 2, 0.0), src_h - ch)
     return cx, cy, cw, ch
+
+
+# Attributes of a visual's root <svg> that set up its viewport, which ours replaces (or that only
+# describe the document): everything else on the root is kept for its content.
+_VIEWPORT_ATTRS = frozenset(
+    ("x", "y", "width", "height", "viewBox", "preserveAspectRatio", "overflow", "clip", "version", "baseProfile")
+)
 
 
 def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> str:
@@ -44,6 +52,11 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
             raise fail("the visual needs a viewBox (or numeric width and height)", shown) from None
     cx, cy, cw, ch = cover_crop(vw, vh, box[2], box[3], focus)
     inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
+    # What the root says about its content (opacity, fill="none" as Figma exports, style, class…)
+    # applies to it still: on a group inside our viewport, which replaces the root's own.
+    kept = {k: v for k, v in root.attrib.items() if not k.startswith("{") and k not in _VIEWPORT_ATTRS}
+    if kept:
+        inner = "<g " + " ".join(f"{k}={quoteattr(v)}" for k, v in kept.items()) + f">{inner}</g>"
     x, y, w, h = box
     return (
         f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
