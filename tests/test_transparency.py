@@ -1,0 +1,306 @@
+"""Transparency kept: alpha in raster visuals, opacity in templates and SVG visuals, in PNG and print PDF.
+
+Pictures with alpha (RGBA, grey + alpha, palette + tRNS PNGs, WebP) reach the outputs as PNG data
+URIs: transparent pixels show what the layout paints beneath (read back with Pillow), and the print
+PDF carries the colour image (CMYK JPEG, ink-limited) with its /SMask (read back with pikepdf,
+rendered by Ghostscript). Opaque pictures, JPEG or not, keep the photo path (JPEG passthrough).
+SVG `opacity`, `fill-opacity` and group opacity are measured where they blend with a known colour.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+from PIL import Image
+
+from poster_engine.compose.document import Composition
+from poster_engine.plan import plan_jobs
+from poster_engine.project.loader import Project, open_project
+from poster_engine.render.job import compose_job, export_job
+
+FILM_BACKGROUND = (0xF4, 0xF1, 0xEA)  # posters/film-sang-et-boue.yaml colors.background, under the visual slot
+STAT_BACKGROUND = (0xFF, 0xD4, 0x00)  # posters/stat-cobalt.yaml colors.background
+ORANGE = (0xFF, 0x5A, 0x36)  # a brand colour: CMYK 0/75/80/0 verbatim in print (project.yaml)
+ORANGE_CMYK = np.array([0, 0.75, 0.80, 0]) * 255
+VIOLET = (40, 20, 90)  # a dark colour: a photo's ink close to the limit
+HALF = 128
+
+# Raster visuals: three vertical stripes, transparent | opaque violet | orange at half alpha. The
+# slot is wider than the square picture, so the crop keeps its whole width: the stripes are at
+# 1/6, 1/2 and 5/6 of the slot.
+STRIPES = (1 / 6, 1 / 2, 5 / 6)
+
+
+def stripes_rgba(size: int = 300) -> Image.Image:
+    im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    im.paste((*VIOLET, 255), (size // 3, 0, 2 * size // 3, size))
+    im.paste((*ORANGE, HALF), (2 * size // 3, 0, size, size))
+    return im
+
+
+def stripes_la(size: int = 300) -> Image.Image:
+    im = Image.new("LA", (size, size), (0, 0))
+    im.paste((60, 255), (size // 3, 0, 2 * size // 3, size))
+    im.paste((200, HALF), (2 * size // 3, 0, size, size))
+    return im
+
+
+def stripes_palette(size: int = 300) -> Image.Image:
+    im = Image.new("P", (size, size), 0)
+    im.putpalette([0, 0, 0, *VIOLET, *ORANGE])
+    im.paste(1, (size // 3, 0, 2 * size // 3, size))
+    im.paste(2, (2 * size // 3, 0, size, size))
+    im.info["transparency"] = bytes([0, 255, HALF])  # tRNS: one alpha per palette entry
+    return im
+
+
+# SVG visual: horizontal bands (the crop keeps the whole height), under a root opacity of 0.5:
+# opaque orange (0.5), a group at 0.5 of two overlapping rects (0.25, overlap included), a rect at
+# fill-opacity 0.5 (0.25), nothing (0).
+OPACITY_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100" opacity="0.5">
+  <rect x="0" y="0" width="300" height="25" fill="#FF5A36"/>
+  <g opacity="0.5">
+    <rect x="0" y="25" width="200" height="25" fill="#FF5A36"/>
+    <rect x="100" y="25" width="200" height="25" fill="#FF5A36"/>
+  </g>
+  <rect x="0" y="50" width="300" height="25" fill="#FF5A36" fill-opacity="0.5"/>
+</svg>
+"""
+BANDS = ((0.125, 0.5), (0.375, 0.25), (0.625, 0.25), (0.875, 0.0))  # (y fraction of the slot, alpha)
+
+# Template: in the left margin of layouts/stat.svg (background only, in every format), a group at
+# 0.5 of two overlapping rects, a rect at fill-opacity 0.5 and one inside two groups at 0.5.
+TEMPLATE_SHAPES = """
+  <g id="overlap" opacity="0.5">
+    <rect x="2" y="100" width="10" height="60" fill="#FF5A36"/>
+    <rect x="2" y="130" width="10" height="60" fill="#FF5A36"/>
+  </g>
+  <rect id="half" x="2" y="200" width="10" height="30" fill="#FF5A36" fill-opacity="0.5"/>
+  <g opacity="0.5"><g opacity="0.5"><rect id="quarter" x="2" y="240" width="10" height="30" fill="#FF5A36"/></g></g>
+"""
+TEMPLATE_POINTS = (((7, 115), 0.5), ((7, 145), 0.5), ((7, 175), 0.5), ((7, 215), 0.5), ((7, 255), 0.25))
+TEMPLATE_BACKGROUND_POINT = (7, 300)
+
+
+def poster_yaml(visual: str, layout: str = "film") -> str:
+    source = (ROOT / "posters" / "film-sang-et-boue.yaml").read_text()
+    return source.replace("visuals/minerai.jpg", visual).replace("layout: film", f"layout: {layout}")
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory) -> Project:
+    """The demo project with transparent visuals, each on a poster of the film layout, and the stat
+    layout's margin painted with translucent shapes."""
+    root = tmp_path_factory.mktemp("transparency") / "project"
+    root.mkdir()
+    for name in ("messages.yaml", "project.yaml"):
+        shutil.copy(ROOT / name, root)
+    for folder in ("posters", "layouts", "visuals", "fonts", "data"):
+        shutil.copytree(ROOT / folder, root / folder)
+    visuals = root / "visuals"
+    stripes_rgba().save(visuals / "rgba.png")
+    stripes_la().save(visuals / "la.png")
+    stripes_palette().save(visuals / "palette.png", transparency=bytes([0, 255, HALF]))
+    stripes_rgba().save(visuals / "rgba.webp", lossless=True)
+    Image.new("RGBA", (300, 300), (*VIOLET, 255)).save(visuals / "opaque-rgba.png")
+    (visuals / "opacity.svg").write_text(OPACITY_SVG)
+    for name in ("rgba.png", "la.png", "palette.png", "rgba.webp", "opaque-rgba.png", "opacity.svg"):
+        (root / "posters" / f"alpha-{name.replace('.', '-')}.yaml").write_text(poster_yaml(f"visuals/{name}"))
+    stat = root / "layouts" / "stat.svg"
+    stat.write_text(stat.read_text().replace("</svg>", TEMPLATE_SHAPES + "</svg>"))
+    project = open_project(root)
+    assert not project.campaign.diagnostics, [str(d) for d in project.campaign.diagnostics]
+    return project
+
+
+def render(project: Project, poster: str, fmt: str) -> tuple[Composition, bytes]:
+    (job,) = plan_jobs(project, [poster], [fmt])
+    composition = compose_job(project, job)
+    return composition, export_job(project, composition)
+
+
+def at(composition: Composition, point: tuple[float, float], px_per_unit: float = 1.0) -> tuple[int, int]:
+    """A point in layout units → a pixel of the whole page drawn at `px_per_unit` per format unit."""
+    lay = composition.layout
+    b = lay.format.bleed
+    return round((b + point[0] * lay.scale) * px_per_unit), round((b + point[1] * lay.scale) * px_per_unit)
+
+
+def in_visual(composition: Composition, fx: float, fy: float) -> tuple[float, float]:
+    (x, y, w, h) = next(s.box for s in composition.layout.slots if s.kind == "visual")
+    return x + fx * w, y + fy * h
+
+
+def sample(pixels: np.ndarray, xy: tuple[int, int], r: int = 2) -> np.ndarray:
+    """The median colour of a small square around a pixel (edges and JPEG noise aside)."""
+    x, y = xy
+    return np.median(pixels[y - r : y + r + 1, x - r : x + r + 1].reshape(-1, pixels.shape[2]), axis=0)
+
+
+def over(colour, alpha: float, beneath) -> np.ndarray:
+    return alpha * np.asarray(colour, dtype=float) + (1 - alpha) * np.asarray(beneath, dtype=float)
+
+
+def gs_cmyk(pdf: bytes, tmp_path: Path, dpi: int = 50) -> np.ndarray:
+    """Ghostscript's CMYK raster of the page (0..255 per plate)."""
+    src, out = tmp_path / "page.pdf", tmp_path / "page.tif"
+    src.write_bytes(pdf)
+    subprocess.run(
+        ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiff32nc", f"-r{dpi}", "-o", str(out), str(src)],
+        check=True,
+        capture_output=True,
+    )
+    return np.asarray(Image.open(out), dtype=np.int32)
+
+
+# --- raster visuals with alpha: PNG output -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "visual,opaque,half",
+    [
+        ("rgba.png", VIOLET, ORANGE),
+        ("la.png", (60, 60, 60), (200, 200, 200)),
+        ("palette.png", VIOLET, ORANGE),
+        ("rgba.webp", VIOLET, ORANGE),
+    ],
+)
+def test_transparent_pixels_show_the_layout_beneath_in_png(studio, visual, opaque, half):
+    comp, png = render(studio, f"alpha-{visual.replace('.', '-')}", "instagram")
+    assert "data:image/png;base64," in comp.svg.decode()  # the alpha route, not the photo path
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    transparent, solid, translucent = (sample(pixels, at(comp, in_visual(comp, fx, 0.5))) for fx in STRIPES)
+    assert np.abs(transparent - FILM_BACKGROUND).max() <= 2, transparent
+    assert np.abs(solid - opaque).max() <= 3, solid
+    assert np.abs(translucent - over(half, HALF / 255, FILM_BACKGROUND)).max() <= 3, translucent
+
+
+def test_opaque_pictures_keep_the_photo_path(studio):
+    """An RGBA file whose pixels are all opaque (a common export) is a photo: a JPEG, as a JPEG is."""
+    for poster in ("alpha-opaque-rgba-png", "film-sang-et-boue"):
+        (job,) = plan_jobs(studio, [poster], ["instagram"])
+        svg = compose_job(studio, job).svg.decode()
+        assert "data:image/jpeg;base64," in svg and "data:image/png" not in svg, poster
+
+
+# --- raster visuals with alpha: print PDF --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rgba_print(studio) -> tuple[Composition, bytes]:
+    return render(studio, "alpha-rgba-png", "a3")
+
+
+def _masked_image(pdf):
+    images = [
+        obj for obj in pdf.objects if getattr(obj, "get", None) and obj.get("/Subtype") == "/Image" and "/SMask" in obj
+    ]
+    assert len(images) == 1, images
+    return images[0]
+
+
+def test_print_pdf_image_has_a_soft_mask_and_cmyk_colour(rgba_print):
+    import pikepdf
+
+    _, data = rgba_print
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        image = _masked_image(pdf)
+        assert image.ColorSpace == "/DeviceCMYK" and image.Filter == "/DCTDecode"
+        smask = image.SMask
+        assert smask.ColorSpace == "/DeviceGray" and (smask.Width, smask.Height) == (image.Width, image.Height)
+        alpha = np.asarray(pikepdf.PdfImage(smask).as_pil_image().convert("L"), dtype=int)
+        row = alpha[alpha.shape[0] // 2]
+        width = len(row)
+        assert [row[round(f * width)] for f in STRIPES] == [0, 255, HALF]
+
+
+def test_print_pdf_shows_the_background_through_the_mask(rgba_print, tmp_path):
+    comp, data = rgba_print
+    dpi = 50
+    k = dpi / 25.4
+    page = gs_cmyk(data, tmp_path, dpi)
+    background = sample(page, at(comp, (8, 250), k))  # the left margin: background only
+    transparent, solid, translucent = (sample(page, at(comp, in_visual(comp, fx, 0.5), k)) for fx in STRIPES)
+    assert np.abs(transparent - background).max() <= 3, (transparent, background)
+    assert np.abs(solid - background).max() > 100, solid  # the violet stripe hides it
+    # Half orange over the background: between the two, in every plate where they differ.
+    orange = np.asarray(ORANGE_CMYK)
+    for plate in range(4):
+        low, high = sorted((background[plate], orange[plate]))
+        assert low - 8 <= translucent[plate] <= high + 8, (plate, translucent, background)
+
+
+def test_print_pdf_masked_image_within_ink_limit_and_without_halo(studio, rgba_print):
+    """The colour under transparent pixels is filled before JPEG compression (prepress
+    `_fill_hidden`): without it, blocks holding the mask's edge ring between cairo's hidden black and
+    the visible colour (a dark halo inside every edge). Preflight measures the masked image's ink."""
+    import pikepdf
+
+    from poster_engine.qa.preflight import _image_ink
+
+    _, data = rgba_print
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        image = _masked_image(pdf)
+        ink = _image_ink(image) * 100
+        assert 150 < ink <= studio.print_settings.profile.ink_limit + 0.5, ink
+        cmyk = np.asarray(pikepdf.PdfImage(image).as_pil_image(apply_mask=False), dtype=int)
+        alpha = np.asarray(pikepdf.PdfImage(image.SMask).as_pil_image().convert("L"), dtype=int)
+    width = alpha.shape[1]
+    violet = cmyk[:, width // 3 + 12 : 2 * width // 3 - 12]  # the stripe's middle, away from its edges
+    reference = np.median(violet.reshape(-1, 4), axis=0)
+    # Visible, fully opaque pixels within one JPEG block of the transparent stripe.
+    edge = slice(width // 3 - 8, width // 3 + 8)
+    visible = alpha[:, edge] == 255
+    assert visible.any()
+    deviation = np.abs(cmyk[:, edge][visible] - reference).max()
+    assert deviation <= 12, deviation
+
+
+# --- SVG opacity: visuals and templates -----------------------------------------------------------
+
+
+def test_svg_visual_opacity_in_png(studio):
+    comp, png = render(studio, "alpha-opacity-svg", "instagram")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    for fy, alpha in BANDS:
+        for fx in (0.1, 0.5, 0.9):  # in the grouped band: first rect, overlap, second rect
+            got = sample(pixels, at(comp, in_visual(comp, fx, fy)))
+            assert np.abs(got - over(ORANGE, alpha, FILM_BACKGROUND)).max() <= 3, (fy, fx, got)
+
+
+def test_svg_visual_opacity_in_print(studio, tmp_path):
+    comp, data = render(studio, "alpha-opacity-svg", "a3")
+    k = 50 / 25.4
+    page = gs_cmyk(data, tmp_path)
+    beneath = sample(page, at(comp, in_visual(comp, 0.5, 0.875), k))  # the empty band
+    assert np.abs(beneath - sample(page, at(comp, (8, 250), k))).max() <= 3  # …shows the background
+    for fy, alpha in BANDS[:3]:
+        for fx in (0.1, 0.5, 0.9):
+            got = sample(page, at(comp, in_visual(comp, fx, fy), k))
+            assert np.abs(got - over(ORANGE_CMYK, alpha, beneath)).max() <= 4, (fy, fx, got, beneath)
+
+
+def test_template_group_opacity_in_png(studio):
+    comp, png = render(studio, "stat-cobalt", "instagram")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    assert np.abs(sample(pixels, at(comp, TEMPLATE_BACKGROUND_POINT)) - STAT_BACKGROUND).max() <= 1
+    for point, alpha in TEMPLATE_POINTS:
+        got = sample(pixels, at(comp, point))
+        assert np.abs(got - over(ORANGE, alpha, STAT_BACKGROUND)).max() <= 2, (point, got)
+
+
+def test_template_group_opacity_in_print(studio, tmp_path):
+    comp, data = render(studio, "stat-cobalt", "a3")
+    k = 50 / 25.4
+    page = gs_cmyk(data, tmp_path)
+    beneath = sample(page, at(comp, TEMPLATE_BACKGROUND_POINT, k))
+    assert np.abs(beneath - np.array([0, 0.15, 1, 0]) * 255).max() <= 3  # the brand yellow, verbatim
+    for point, alpha in TEMPLATE_POINTS:
+        got = sample(page, at(comp, point, k))
+        assert np.abs(got - over(ORANGE_CMYK, alpha, beneath)).max() <= 4, (point, got, beneath)
