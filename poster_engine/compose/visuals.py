@@ -108,15 +108,19 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
 
     try:
         with Image.open(path) as im:
-            cx, cy, cw, ch = cover_crop(im.width, im.height, box[2], box[3], focus)
+            # The crop is chosen on the picture as shown: an EXIF quarter turn (orientations 5-8)
+            # swaps its width and height.
+            turned = im.getexif().get(0x0112) in (5, 6, 7, 8)
+            width, height = (im.height, im.width) if turned else im.size
+            cx, cy, cw, ch = cover_crop(width, height, box[2], box[3], focus)
             target = (max(1, round(box[2] * px_per_unit)), max(1, round(box[3] * px_per_unit)))
             if target[0] > cw:  # never upsample: keep the source's pixels, the renderer scales them
                 target = (max(1, round(cw)), max(1, round(ch)))
             # libjpeg can decode at 1/2, 1/4, 1/8 scale: ask for the scale that still covers the crop.
-            reduce = min(im.width * target[0] / cw, im.height * target[1] / ch)
-            before = im.size
-            im.draft("RGB", (round(reduce), round(reduce * im.height / im.width)))
-            k = im.width / before[0]
+            reduce = min(width * target[0] / cw, height * target[1] / ch)
+            request = (round(reduce), round(reduce * height / width))
+            im.draft("RGB", request[::-1] if turned else request)
+            k = (im.height if turned else im.width) / width
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
             im = ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im
             alpha = _alpha(im)
