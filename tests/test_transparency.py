@@ -3,8 +3,9 @@
 Pictures with alpha (RGBA, grey + alpha, palette + tRNS PNGs, WebP) reach the outputs as PNG data
 URIs: transparent pixels show what the layout paints beneath (read back with Pillow), and the print
 PDF carries the colour image (CMYK JPEG, ink-limited) with its /SMask (read back with pikepdf,
-rendered by Ghostscript). Opaque pictures, JPEG or not, keep the photo path (JPEG passthrough).
-SVG `opacity`, `fill-opacity` and group opacity are measured where they blend with a known colour.
+rendered by Ghostscript). Opaque pictures, JPEG or not, keep the photo path (JPEG passthrough),
+CMYK JPEGs and EXIF-rotated photos included. SVG `opacity`, `fill-opacity` and group opacity are
+measured where they blend with a known colour.
 """
 
 from __future__ import annotations
@@ -60,6 +61,23 @@ def stripes_palette(size: int = 300) -> Image.Image:
     return im
 
 
+ICC = ROOT / "poster_engine" / "export" / "print" / "icc"
+
+
+def cmyk_photo() -> Image.Image:
+    """A CMYK JPEG as print workflows save them (tagged with its profile): cyan | paper white."""
+    im = Image.new("CMYK", (400, 300), (0, 0, 0, 0))
+    im.paste((255, 0, 0, 0), (0, 0, 200, 300))
+    return im
+
+
+def turned_photo() -> Image.Image:
+    """Stored landscape, red above blue; shown turned a quarter clockwise: blue left, red right."""
+    im = Image.new("RGB", (400, 300), (220, 20, 20))
+    im.paste((20, 20, 220), (0, 150, 400, 300))
+    return im
+
+
 # SVG visual: horizontal bands (the crop keeps the whole height), under a root opacity of 0.5:
 # opaque orange (0.5), a group at 0.5 of two overlapping rects (0.25, overlap included), a rect at
 # fill-opacity 0.5 (0.25), nothing (0).
@@ -110,7 +128,20 @@ def studio(tmp_path_factory) -> Project:
     stripes_rgba().save(visuals / "rgba.webp", lossless=True)
     Image.new("RGBA", (300, 300), (*VIOLET, 255)).save(visuals / "opaque-rgba.png")
     (visuals / "opacity.svg").write_text(OPACITY_SVG)
-    for name in ("rgba.png", "la.png", "palette.png", "rgba.webp", "opaque-rgba.png", "opacity.svg"):
+    cmyk_photo().save(visuals / "cmyk.jpg", icc_profile=(ICC / "ISOcoated_v2_300_bas.icc").read_bytes())
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    turned_photo().save(visuals / "exif.jpg", exif=exif.tobytes())
+    for name in (
+        "rgba.png",
+        "la.png",
+        "palette.png",
+        "rgba.webp",
+        "opaque-rgba.png",
+        "opacity.svg",
+        "cmyk.jpg",
+        "exif.jpg",
+    ):
         (root / "posters" / f"alpha-{name.replace('.', '-')}.yaml").write_text(poster_yaml(f"visuals/{name}"))
     stat = root / "layouts" / "stat.svg"
     stat.write_text(stat.read_text().replace("</svg>", TEMPLATE_SHAPES + "</svg>"))
@@ -187,6 +218,19 @@ def test_opaque_pictures_keep_the_photo_path(studio):
         (job,) = plan_jobs(studio, [poster], ["instagram"])
         svg = compose_job(studio, job).svg.decode()
         assert "data:image/jpeg;base64," in svg and "data:image/png" not in svg, poster
+
+
+def test_cmyk_jpeg_and_exif_rotation_still_right(studio):
+    comp, png = render(studio, "alpha-cmyk-jpg", "instagram")
+    assert "data:image/jpeg;base64," in comp.svg.decode()
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    cyan, paper = (sample(pixels, at(comp, in_visual(comp, fx, 0.5))) for fx in (0.25, 0.75))
+    assert cyan[0] < 60 and 120 < cyan[1] < 200 and cyan[2] > 190, cyan  # FOGRA39 cyan in sRGB, ≈ (0, 160, 227)
+    assert paper.min() >= 240, paper
+    comp, png = render(studio, "alpha-exif-jpg", "instagram")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    left, right = (sample(pixels, at(comp, in_visual(comp, f, f))) for f in (0.25, 0.75))
+    assert np.abs(left - (20, 20, 220)).max() <= 8 and np.abs(right - (220, 20, 20)).max() <= 8, (left, right)
 
 
 # --- raster visuals with alpha: print PDF --------------------------------------------------------
