@@ -642,8 +642,8 @@ def _fill_hidden(rgb, alpha):
     """The colour of fully transparent pixels → the mean colour of the visible pixels of their JPEG
     block. Cairo stores black under alpha 0; a block that holds a mask edge would otherwise ring
     between that black and the visible colour, a dark halo inside the edge (measured on a yellow disc:
-    up to 15 % K on visible pixels). Blocks with nothing visible are left as they are: no visible
-    pixel depends on them."""
+    up to 15 % K on visible pixels). Only blocks with both kinds of pixels change: no visible pixel
+    depends on a block with nothing visible, and a block with nothing hidden has nothing to fill."""
     import numpy as np
     from PIL import Image
 
@@ -652,16 +652,19 @@ def _fill_hidden(rgb, alpha):
     n = JPEG_BLOCK
     w, h = rgb.size
     pw, ph = -w % n, -h % n  # pad to whole blocks
-    pixels = np.pad(np.asarray(rgb, dtype=np.uint32), ((0, ph), (0, pw), (0, 0)))
     seen = np.pad(np.asarray(alpha) > 0, ((0, ph), (0, pw)))
-    blocks = (pixels.shape[0] // n, n, pixels.shape[1] // n, n)
-    count = seen.reshape(blocks).sum(axis=(1, 3))
-    total = (pixels * seen[..., None]).reshape(*blocks, 3).sum(axis=(1, 3))
-    mean = total // np.maximum(count, 1)[..., None]
-    fill = np.repeat(np.repeat(mean, n, axis=0), n, axis=1)
-    hidden = ~seen & np.repeat(np.repeat(count > 0, n, axis=0), n, axis=1)
-    pixels[hidden] = fill[hidden]
-    return Image.fromarray(pixels[:h, :w].astype(np.uint8), "RGB")
+    grid = (seen.shape[0] // n, n, seen.shape[1] // n, n)
+    count = seen.reshape(grid).sum(axis=(1, 3))
+    by, bx = np.nonzero((count > 0) & (count < n * n))
+    if not len(by):
+        return rgb
+    pixels = np.pad(np.asarray(rgb), ((0, ph), (0, pw), (0, 0)))
+    blocks = pixels.reshape(*grid, 3).transpose(0, 2, 1, 3, 4)  # (rows, columns, n, n, RGB), a view
+    visible = seen.reshape(grid).transpose(0, 2, 1, 3)[by, bx][..., None]
+    mixed = blocks[by, bx].astype(np.uint32)
+    mean = (mixed * visible).sum(axis=(1, 2)) // count[by, bx][:, None]
+    blocks[by, bx] = np.where(visible, mixed, mean[:, None, None, :]).astype(np.uint8)
+    return Image.fromarray(pixels[:h, :w], "RGB")
 
 
 def _eval_function(fn, t: float) -> list[float]:
