@@ -122,9 +122,9 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
             im.draft("RGB", request[::-1] if turned else request)
             k = (im.height if turned else im.width) / width
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
-            im = ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im
-            alpha = _alpha(im)
-            im = _to_srgb(im if alpha is None else im.convert("RGBA"))  # a palette's alpha is per entry
+            picture = ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im
+            alpha = _alpha(picture)
+            picture = _to_srgb(picture if alpha is None else picture.convert("RGBA"))  # a palette's alpha is per entry
     except Image.DecompressionBombError as exc:  # the header claims more pixels than memory should hold
         raise fail(
             f"image refused: {str(exc).split(',')[0]} (a decompression bomb?); use a JPEG or PNG of normal size", shown
@@ -137,19 +137,21 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
     buf = io.BytesIO()
     if alpha is not None:
         # Resampled premultiplied ("RGBa"): the colour of hidden pixels must not bleed into the edges.
-        im.putalpha(alpha)
-        im = im.convert("RGBa").resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0).convert("RGBA")
-        if im.getchannel("A").getextrema()[0] < 255:
+        picture.putalpha(alpha)
+        picture = (
+            picture.convert("RGBa").resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0).convert("RGBA")
+        )
+        if picture.getchannel("A").getextrema()[0] < 255:
             # Level 1: this PNG is read once by cairo, in the same process (docs/performance.md §3).
-            im.save(buf, "PNG", compress_level=1)
+            picture.save(buf, "PNG", compress_level=1)
             kind = "png"
         else:  # transparent only outside the crop: an opaque picture, the photo path
-            im.convert("RGB").save(buf, "JPEG", quality=90)
+            picture.convert("RGB").save(buf, "JPEG", quality=90)
             kind = "jpeg"
     else:
         # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
-        im = im.resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0)
-        im.save(buf, "JPEG", quality=90)
+        picture = picture.resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0)
+        picture.save(buf, "JPEG", quality=90)
         kind = "jpeg"
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     x, y, w, h = box
