@@ -8,10 +8,12 @@
 #        python3-venv (ensurepip for $PYTHON, missing from Debian's python3), libcairo2 (cairosvg)
 #   sh scripts/install-system-deps.sh test [PKG…]   the above and what `make test` needs:
 #        poppler-utils, qpdf, ghostscript, mupdf-tools (the tests read outputs back with them),
+#        librsvg2-bin (rsvg-convert: the reference renderer of the path-syntax corpus and benchmarks),
 #        chromium (Debian's, driven by Playwright: never `playwright install`, which downloads a
 #        browser build), libatomic1 (Playwright's driver, a Node.js binary, links it), inkscape
-#        (the tests re-save layouts through it, as designers do);
-#        and any PKG named on the command line (e.g. librsvg2-bin for the benchmarks)
+#        (the tests re-save layouts through it, as designers do), librsvg2-bin (rsvg-convert, the
+#        reference renderer of the path-syntax tests);
+#        and any PKG named on the command line
 #
 # Runs apt-get as root, or through sudo otherwise.
 set -e
@@ -52,6 +54,7 @@ if [ "$mode" = test ]; then
     command -v mutool   >/dev/null 2>&1 || need mupdf-tools
     command -v chromium >/dev/null 2>&1 || need chromium
     command -v inkscape >/dev/null 2>&1 || need inkscape  # the tests re-save layouts as designers do
+    command -v rsvg-convert >/dev/null 2>&1 || need librsvg2-bin
     for p in "$@"; do need "$p"; done
 fi
 

@@ -259,7 +259,7 @@ CASES = [
     Case(
         "visual-wrong-type",
         lambda p: (write("visuals/mine.gif", b"GIF89a")(p), replace(CHOC, "visuals/mine.svg", "visuals/mine.gif")(p)),
-        "error: posters/choc-cobalt.yaml:6: visual 'visuals/mine.gif' must be .svg, .png or .jpg",
+        "error: posters/choc-cobalt.yaml:6: visual 'visuals/mine.gif' must be .svg, .png, .jpg or .webp",
     ),
     Case(
         "missing-layout",

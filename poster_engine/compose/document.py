@@ -17,6 +17,7 @@ from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix
 from poster_engine.core.languages import DEFAULT_LANG
+from poster_engine.core.marks import GLYPHS, PATH_MARK, QR
 from poster_engine.project.content import Poster
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.loader import Project
@@ -237,7 +238,9 @@ def draw_text(block: TextBlock, color: str | None) -> str:
             runs[-1][1].append(piece)
         else:
             runs.append((g.emphasis, [piece]))
-    return "".join(f'<path {_fill(accent if emphasis else base)} d="{"".join(d)}"/>' for emphasis, d in runs)
+    return "".join(
+        f'<path {PATH_MARK}="{GLYPHS}" {_fill(accent if emphasis else base)} d="{"".join(d)}"/>' for emphasis, d in runs
+    )
 
 
 def _excerpt(text: str, n: int = 40) -> str:
@@ -404,7 +407,7 @@ class _Composer:
         ox, oy = x + 4 * module, y + 4 * module
         return (
             f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF"/>'
-            f'<path transform="translate({ox:.4f} {oy:.4f}) scale({module:.6f})" fill="#000000" '
+            f'<path {PATH_MARK}="{QR}" transform="translate({ox:.4f} {oy:.4f}) scale({module:.6f})" fill="#000000" '
             f'd="{code.path}"/>'
         )
 

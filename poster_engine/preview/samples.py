@@ -35,7 +35,9 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     if used:
         return sorted(used)[0]
     files = sorted(
-        p for p in (campaign.root / "visuals").glob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")
+        p
+        for p in (campaign.root / "visuals").glob("*")
+        if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg", ".webp")
     )
     return f"visuals/{files[0].name}" if files else None
 

@@ -410,8 +410,8 @@ def _check_references(
             bad("visual", f"visual '{spec.visual}' is outside the project; put it in visuals/")
         elif not visual.is_file():
             bad("visual", f"visual file '{spec.visual}' not found")
-        elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
-            bad("visual", f"visual '{spec.visual}' must be .svg, .png or .jpg")
+        elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg", ".webp"):
+            bad("visual", f"visual '{spec.visual}' must be .svg, .png, .jpg or .webp")
     if spec.data is not None and not (root / spec.data).is_file():
         bad("data", f"data file '{spec.data}' not found; put the CSV in data/")
     if not all(0 <= f <= 1 for f in spec.focus):

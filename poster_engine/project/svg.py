@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Matrix
+from poster_engine.core.marks import strip_reserved
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -90,6 +91,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
             shown,
         ) from None
     text = raw.decode("utf-8", "replace")
+    strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
     for node in root.iter():
         name = tag(node)
         if name in _FORBIDDEN_TAGS:

@@ -68,7 +68,8 @@ def _image_ink(xobj) -> float:
     import numpy as np
     import pikepdf
 
-    image = pikepdf.PdfImage(xobj).as_pil_image()
+    # The colour image alone: with its soft mask applied, pikepdf turns a CMYK image into RGBA.
+    image = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False)
     if image.mode != "CMYK":
         return 0.0
     total = np.asarray(image).sum(axis=2, dtype=np.uint16)
