@@ -31,7 +31,7 @@ from typing import Any
 
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
-from poster_engine.export.print.colors import ColorConverter, converter_for
+from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
 
 # A fill counts as a large area when one of its subpaths is at least this wide and tall (both). Per
@@ -45,11 +45,16 @@ SHADING_SAMPLES = 64
 # 1.2/255), 2.4 MB at q85. YCCK with subsampled CMY (libjpeg-turbo) saved nothing on our photo.
 JPEG_QUALITY = 75
 JPEG_INK_HEADROOM = 0.12  # keep JPEG ringing under the ink limit (see ColorConverter.convert_image)
+# Black overprint (docs/print.md §6a): 100 % K fills that are not large areas (text, QR codes, small
+# shapes) and 100 % K strokes at most this wide in device space overprint, with OPM 1.
+OVERPRINT_STROKE_PT = 2.0
+OVERPRINT_GS = b"/PEop"  # the ExtGState resource that turns overprint on (fill and stroke, OPM 1)
 
 PATH_OPS = {b"m", b"l", b"c", b"v", b"y", b"re", b"h"}
 PATH_ARITY = {b"m": 2, b"l": 2, b"c": 6, b"v": 4, b"y": 4, b"re": 4, b"h": 0}  # numbers each one takes
 PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+STROKE_OPS = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
 SET_COLOR_OPS = {b"sc", b"scn", b"SC", b"SCN"}
 # Every operator of ISO 32000-1 (Annex A) except BI/ID/EI: an inline image's binary data can only
 # be skipped by a real tokenizer. An operator outside this set sends the stream to the tokenizer.
@@ -94,6 +99,12 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
 
+def _width(st: _State) -> float:
+    """The line width in device space (points): the user-space width scaled by the CTM's mean scale."""
+    a, b, c, d = st.ctm[:4]
+    return st.line_width * abs(a * d - b * c) ** 0.5
+
+
 def _rgb8(values: list[float]) -> tuple[int, int, int]:
     return tuple(max(0, min(255, round(v * 255))) for v in values)  # type: ignore[return-value]
 
@@ -111,6 +122,21 @@ class _State:
     fill: tuple[int, int, int] | None = None  # the fill colour when it was given in RGB (large-area rule)
     fill_space: bytes = b"/DeviceGray"
     stroke_space: bytes = b"/DeviceGray"
+    fill_cmyk: tuple[float, ...] | None = None  # the CMYK painted by fills / strokes, when known (overprint)
+    stroke_cmyk: tuple[float, ...] | None = None
+    line_width: float = 1.0
+
+    def copy(self) -> _State:
+        return _State(*(getattr(self, f) for f in self.__dataclass_fields__))
+
+
+def _free_name(resources, want: bytes) -> bytes:
+    """`want`, or `want` with a number appended, that no ExtGState of `resources` already uses."""
+    taken = set(map(str, (resources.get("/ExtGState") or {}).keys())) if resources is not None else set()
+    name, n = want, 1
+    while name.decode() in taken:
+        name, n = want + str(n).encode(), n + 1
+    return name
 
 
 class _NotUnderstood(Exception):
@@ -213,13 +239,24 @@ class _Rewriter:
         else:
             data = owner.read_bytes()
         space = b"/DeviceGray" if is_page else INHERITED
+        self.overprinted = False
+        self.overprint_name = _free_name(resources, OVERPRINT_GS)
         try:
             edits, uses = self._interpret(
                 data, _OP_RE.finditer(data), resources, ctm, gray, glyph, space, where, fast=True
             )
         except _NotUnderstood:
+            self.overprinted = False
             edits, uses = self._interpret(
                 data, self._instructions(data, where), resources, ctm, gray, glyph, space, where, fast=False
+            )
+        if self.overprinted:
+            if resources is None:
+                resources = owner.Resources = pikepdf.Dictionary()
+            if "/ExtGState" not in resources:
+                resources.ExtGState = pikepdf.Dictionary()
+            resources.ExtGState[self.overprint_name.decode()] = pikepdf.Dictionary(
+                Type=pikepdf.Name.ExtGState, OP=True, op=True, OPM=1
             )
         if edits:
             out, last = [], 0
@@ -271,6 +308,8 @@ class _Rewriter:
         stack: list[_State] = []
         st = _State(ctm, None, space, space)
         path_start: int | None = None
+        clipped = False  # the current path is also a clipping path (W, W*): it cannot be wrapped in q … Q
+        in_text = False  # between BT and ET, where q and Q are not allowed
         box = [0.0, 0.0, 0.0, 0.0]  # device-space box of the current subpath (points)
         large = False  # a finished subpath of the current path was a large area
         tracking = False  # measure the path only when its colour differs for large areas
@@ -322,8 +361,12 @@ class _Rewriter:
             op = m.group(2)
             if op in PATH_OPS:
                 if path_start is None:
-                    path_start, large = m.start(1), False
-                    tracking = not gray and not glyph and st.fill is not None and conv.has_large_variant(st.fill)
+                    path_start, large, clipped = m.start(1), False, False
+                    tracking = (
+                        not gray
+                        and not glyph
+                        and ((st.fill is not None and conv.has_large_variant(st.fill)) or st.fill_cmyk == K_ONLY)
+                    )
                     box = [inf, inf, -inf, -inf]
                 if tracking:
                     if op == b"m" or op == b"re":  # a new subpath: judge the one before
@@ -339,33 +382,55 @@ class _Rewriter:
                         dx, dy = _apply(st.ctm, x, y)
                         box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
             elif op in PAINT_OPS:
-                if (
+                is_large = (
                     tracking
                     and op in FILL_OPS
                     and path_start is not None
                     and (large or box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
-                ):
+                )
+                if is_large and st.fill is not None and conv.has_large_variant(st.fill):
                     # Colour may not change inside a path: set the large-area colour before it, restore after.
                     edits.append((path_start, path_start, color_bytes(st.fill, b"k", large=True) + b"\n"))
                     edits.append((m.end(2), m.end(2), b"\n" + color_bytes(st.fill, b"k")))
+                elif (
+                    path_start is not None
+                    and not is_large
+                    and not (gray or glyph or clipped or in_text)
+                    and op != b"n"
+                    and (op not in FILL_OPS or st.fill_cmyk == K_ONLY)
+                    and (op not in STROKE_OPS or (st.stroke_cmyk == K_ONLY and _width(st) <= OVERPRINT_STROKE_PT))
+                ):
+                    # 100 % K text and thin rules overprint (docs/print.md §6a); q … Q keeps it to this path.
+                    edits.append((path_start, path_start, b"q " + self.overprint_name + b" gs\n"))
+                    edits.append((m.end(2), m.end(2), b"\nQ"))
+                    self.overprinted = True
                 path_start, tracking = None, False
+            elif op == b"W" or op == b"W*":
+                clipped = True
+            elif op == b"w":
+                (st.line_width,) = numbers(m, 1)
+            elif op == b"BT" or op == b"ET":
+                in_text = op == b"BT"
             elif op == b"rg" or op == b"RG":
                 rgb = _rgb8(numbers(m, 3))
+                cmyk = None if gray else conv.convert(rgb)
                 if op == b"rg":
-                    st.fill, st.fill_space = rgb, RGB
+                    st.fill, st.fill_space, st.fill_cmyk = rgb, RGB, cmyk
                 else:
-                    st.stroke_space = RGB
+                    st.stroke_space, st.stroke_cmyk = RGB, cmyk
                 edits.append((m.start(1), m.end(2), color_bytes(rgb, b"k" if op == b"rg" else b"K")))
             elif op == b"q":
-                stack.append(_State(st.ctm, st.fill, st.fill_space, st.stroke_space))
+                stack.append(st.copy())
             elif op == b"Q":
                 st = stack.pop() if stack else _State(ctm, None, space, space)
             elif op == b"cm":
                 st.ctm = _mul(tuple(numbers(m, 6)), st.ctm)  # type: ignore[arg-type]
             elif op == b"g" or op == b"k":
                 st.fill, st.fill_space = None, b"/DeviceGray" if op == b"g" else b"/DeviceCMYK"
+                st.fill_cmyk = tuple(numbers(m, 4)) if op == b"k" else None
             elif op == b"G" or op == b"K":
                 st.stroke_space = b"/DeviceGray" if op == b"G" else b"/DeviceCMYK"
+                st.stroke_cmyk = tuple(numbers(m, 4)) if op == b"K" else None
             elif op == b"cs" or op == b"CS":
                 cs = self._space(name(m).encode(), resources, m, refuse)
                 if cs == RGB:  # the values that follow are converted: say which space they are in now
@@ -373,19 +438,24 @@ class _Rewriter:
                 if op == b"cs":
                     # A new space's initial colour: black in DeviceRGB (rewritten as K-only black, the
                     # initial colour of DeviceCMYK), none that the large-area rule knows otherwise.
-                    st.fill, st.fill_space = ((0, 0, 0) if cs == RGB else None), cs
+                    st.fill, st.fill_space, st.fill_cmyk = ((0, 0, 0) if cs == RGB else None), cs, None
                 else:
-                    st.stroke_space = cs
+                    st.stroke_space, st.stroke_cmyk = cs, None
             elif op in SET_COLOR_OPS:
                 stroke = op == b"SC" or op == b"SCN"
                 cs = st.stroke_space if stroke else st.fill_space
                 if cs == RGB:
                     rgb = _rgb8(numbers(m, 3))
+                    cmyk = None if gray else conv.convert(rgb)
                     if not stroke:
-                        st.fill = rgb
+                        st.fill, st.fill_cmyk = rgb, cmyk
+                    else:
+                        st.stroke_cmyk = cmyk
                     edits.append((m.start(1), m.end(2), color_bytes(rgb, op)))
                 elif not stroke:
-                    st.fill = None
+                    st.fill, st.fill_cmyk = None, None
+                else:
+                    st.stroke_cmyk = None
                 if cs == INHERITED and not m.group(1).strip().startswith(b"/"):
                     raise refuse(
                         f"the colour operator '{op.decode()}' in a colour space set outside its content stream", m
@@ -592,7 +662,7 @@ class _Rewriter:
         for i in range(SHADING_SAMPLES):
             t = t0 + (t1 - t0) * i / (SHADING_SAMPLES - 1)
             rgb = tuple(max(0, min(255, round(v * 255))) for v in _eval_function(fn, t))
-            samples.extend(round(v * 255) for v in self.conv.convert(rgb))  # type: ignore[arg-type]
+            samples.extend(round(v * 255) for v in self.conv.convert_tone(rgb))  # type: ignore[arg-type]
         # Sampled colorimetrically through the profile, not interpolated between two CMYK ends.
         sampled = pikepdf.Stream(
             self.doc,
@@ -649,6 +719,33 @@ def _eval_function(fn, t: float) -> list[float]:
         u = e0 if hi == lo else e0 + (t - lo) * (e1 - e0) / (hi - lo)
         return _eval_function(fn.Functions[i], u)
     raise fail(f"prepress: PDF function type {kind} in a gradient is not supported")
+
+
+def _deisolate(doc) -> None:
+    """Transparency groups made non-isolated and non-knockout, so that black overprints what lies
+    outside them (docs/print.md §6a): an isolated group composites its content over nothing first,
+    and its black then knocks out the plates beneath. With only the Normal blend mode in the file,
+    isolation changes nothing else (ISO 32000-1 §11.4.7); a file with other blend modes is left alone."""
+    import pikepdf
+
+    for obj in doc.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/ExtGState":
+            mode = obj.get("/BM")
+            modes = list(mode) if isinstance(mode, pikepdf.Array) else [mode]
+            if any(m is not None and m not in ("/Normal", "/Compatible") for m in modes):
+                return
+    for obj in doc.objects:
+        group = obj.get("/Group") if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)) else None
+        if isinstance(group, pikepdf.Dictionary) and group.get("/S") == "/Transparency":
+            for key in ("/I", "/K"):
+                if key in group:
+                    del group[key]
+    for page in doc.pages:
+        group = page.obj.get("/Group")
+        if isinstance(group, pikepdf.Dictionary) and group.get("/S") == "/Transparency":
+            for key in ("/I", "/K"):
+                if key in group:
+                    del group[key]
 
 
 def _crop_marks(doc, page, trim: list[float], bleed_pt: float) -> None:
@@ -776,6 +873,7 @@ def make_print_pdf(
                     del page.obj[key]
             if settings.profile.crop_marks:
                 _crop_marks(doc, page, trim, b)
+        _deisolate(doc)
         _output_intent(doc, conv)
         _metadata(doc, title, timestamp, settings.profile.pdf_flavour)
         out = io.BytesIO()
