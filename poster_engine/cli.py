@@ -192,17 +192,22 @@ def render(
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
-    from poster_engine.api import render_one
+    from poster_engine.api import output_kind, render_as, render_one
     from poster_engine.batch.outputs import write_atomic
     from poster_engine.core.diagnostics import PosterError
 
     opened = _open(project, print_profile)
     try:
+        if out is not None and format in opened.formats:
+            output_kind(opened.formats[format], out)  # a wrong extension is refused before rendering
         job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
+        target = out or opened.root / "build" / job.output
+        data, note = render_as(opened, job, data, target)
     except PosterError as exc:
         _bad_input(exc)
-    target = out or opened.root / "build" / job.output
     write_atomic(target, data)
+    if note:
+        _err(note)
     typer.echo(str(target))
 
 
