@@ -8,7 +8,8 @@
 #        python3-venv (ensurepip for $PYTHON, missing from Debian's python3), libcairo2 (cairosvg),
 #        ghostscript (soft proofs and PDF/X-1a/X-3 flattening: docs/print.md §3a, §6b)
 #   sh scripts/install-system-deps.sh test [PKG…]   the above and what `make test` needs:
-#        poppler-utils, qpdf, mupdf-tools (the tests read outputs back with them),
+#        poppler-utils, qpdf, mupdf-tools (the tests read outputs back with them), librsvg2-bin and
+#        inkscape (PDFs made by other tools, for the preflight tests),
 #        chromium (Debian's, driven by Playwright: never `playwright install`, which downloads a
 #        browser build), libatomic1 (Playwright's driver, a Node.js binary, links it);
 #        and any PKG named on the command line (e.g. librsvg2-bin for the benchmarks)
@@ -51,6 +52,9 @@ if [ "$mode" = test ]; then
     command -v pdfinfo  >/dev/null 2>&1 || need poppler-utils
     command -v qpdf     >/dev/null 2>&1 || need qpdf
     command -v mutool   >/dev/null 2>&1 || need mupdf-tools
+    # other tools' PDFs for the preflight tests (tests/test_preflight_others.py)
+    command -v rsvg-convert >/dev/null 2>&1 || need librsvg2-bin
+    command -v inkscape >/dev/null 2>&1 || need inkscape
     command -v chromium >/dev/null 2>&1 || need chromium
     for p in "$@"; do need "$p"; done
 fi
