@@ -731,7 +731,9 @@ def jpeg_within_limit(cmyk, limit: float, quality: int = JPEG_QUALITY) -> bytes:
             drop = (int(worst[r, c]) + 2) * (1 + round_ / 2)
             keep = np.clip(1 - drop / np.maximum(cmy.sum(axis=2), 1), 0, 1)
             block[..., :3] = np.floor(cmy * keep[..., None])
-    raise fail(f"prepress: a photo stays over the {limit * 100:g} % ink limit after JPEG encoding; the file was not written")
+    raise fail(
+        f"prepress: a photo stays over the {limit * 100:g} % ink limit after JPEG encoding; the file was not written"
+    )
 
 
 def _eval_function(fn, t: float) -> list[float]:
