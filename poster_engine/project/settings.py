@@ -12,7 +12,7 @@ from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.formats import BUILTIN, GROUPS, IMAGE_FORMATS, MB, Format, print_format, social_format
-from poster_engine.project.print_profiles import CMYK, PRESETS, PrintProfile, Swatch
+from poster_engine.project.print_profiles import CMYK, PDFX_VERSIONS, PRESETS, PrintProfile, Swatch
 from poster_engine.project.sources import Located, load_yaml
 
 SHOWN = "project.yaml"
@@ -163,6 +163,16 @@ def _print_profiles(src: Located, specs: Any) -> dict[str, PrintProfile]:
                         f"print profile '{pname}': unknown key '{key}'{did_you_mean(key, allowed)}",
                         SHOWN,
                         src.line_of(("print_profiles", pname, key)),
+                    )
+                )
+        if "pdfx" in fields:
+            fields["pdfx"] = str(fields["pdfx"]).lower()
+            if fields["pdfx"] not in PDFX_VERSIONS:
+                raise PosterError(
+                    Diagnostic(
+                        f"print profile '{pname}': pdfx must be 1a, 3 or 4 (PDF/X-1a:2003, PDF/X-3:2003, PDF/X-4)",
+                        SHOWN,
+                        src.line_of(("print_profiles", pname, "pdfx")),
                     )
                 )
         if "rich_black" in fields:

@@ -30,6 +30,7 @@ class _Scan:
     rgb_groups: list[str] = field(default_factory=list)  # transparency groups blending in RGB
     white_overprint: list[str] = field(default_factory=list)
     spots: set[str] = field(default_factory=set)  # Separation / DeviceN colourant names
+    transparency: list[str] = field(default_factory=list)  # groups, soft masks, opacity, blend modes
     max_ink: float = 0.0  # fraction, 1.0 = 100 %
     ink_where: str = ""
     images: list[tuple[str, float]] = field(default_factory=list)  # (description, effective ppi)
@@ -184,6 +185,12 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
                 seen.add(pat.objgen)
                 _walk(pat, pat.get("/Resources"), ctm, scan, seen, f"pattern {pname}")
         for gname, gs in (resources.get("/ExtGState") or {}).items():
+            if any(k in gs and float(gs[k]) < 1 for k in ("/ca", "/CA")):
+                scan.transparency.append(f"opacity in {gname} of {where}")
+            if isinstance(gs.get("/SMask"), pikepdf.Dictionary):
+                scan.transparency.append(f"soft mask in {gname} of {where}")
+            if gs.get("/BM") not in (None, "/Normal", "/Compatible"):
+                scan.transparency.append(f"blend mode {gs.get('/BM')} in {gname} of {where}")
             if "/TR" in gs or "/TR2" in gs and gs.TR2 != "/Default":
                 scan.problems.append(f"transfer function in {gname} (forbidden in PDF/X)")
             smask = gs.get("/SMask")
@@ -193,6 +200,8 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
         for cs in (resources.get("/ColorSpace") or {}).values():
             _spots(cs, scan)
     group = owner.get("/Group")
+    if group is not None and group.get("/S") == "/Transparency":
+        scan.transparency.append(f"transparency group of {where}")
     if group is not None and _is_rgb(_space_name(group.get("/CS"))):
         scan.rgb_groups.append(f"{where} ({_space_name(group.get('/CS'))})")
 
@@ -264,11 +273,17 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
     with pdf:
         checks = [_check("readable", True, f"{len(pdf.pages)} page(s)")]
         version = pdf.pdf_version
+        highest = (1, 6) if profile.pdfx == "4" else (1, 4)
         checks.append(
             _check(
                 "pdf-version",
-                tuple(map(int, version.split("."))) <= (1, 6),
-                f"PDF {version}" + ("" if version <= "1.6" else " (PDF/X-4 is based on PDF 1.6)"),
+                tuple(map(int, version.split("."))) <= highest,
+                f"PDF {version}"
+                + (
+                    ""
+                    if tuple(map(int, version.split("."))) <= highest
+                    else f" ({profile.pdf_flavour} is based on PDF {highest[0]}.{highest[1]})"
+                ),
             )
         )
         checks.append(
@@ -280,19 +295,24 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
                 else "encrypted (an owner password restricts it; PDF/X forbids encryption): send it unencrypted",
             )
         )
-        try:
-            meta = pdf.open_metadata()
-            pdfx = meta.get("{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion", "")
-        except Exception:
-            pdfx = ""
         want = profile.pdf_flavour
-        checks.append(
-            _check(
-                "pdfx-version",
-                str(pdfx).startswith(want),
-                f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})",
+        if profile.pdfx == "4":  # X-4 is identified in XMP
+            try:
+                pdfx = pdf.open_metadata().get("{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion", "")
+            except Exception:
+                pdfx = ""
+            said = f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})"
+            ok = str(pdfx).startswith(want)
+        else:  # X-1a and X-3 in Info (and X-1a's conformance level)
+            pdfx = str(pdf.docinfo.get("/GTS_PDFXVersion", ""))
+            conformance = str(pdf.docinfo.get("/GTS_PDFXConformance", ""))
+            ok = pdfx == want and (profile.pdfx != "1a" or conformance == want)
+            said = (
+                f"Info says {pdfx!r}" + (f", conformance {conformance!r}" if profile.pdfx == "1a" else "")
+                if pdfx
+                else f"no GTS_PDFXVersion in Info (need {want})"
             )
-        )
+        checks.append(_check("pdfx-version", ok, said))
         trapped = pdf.docinfo.get("/Trapped")
         checks.append(_check("trapped", str(trapped) in ("/True", "/False"), f"Trapped = {trapped}"))
         intents = [oi for oi in pdf.Root.get("/OutputIntents", []) if oi.get("/S") == "/GTS_PDFX"]
@@ -348,6 +368,16 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
                 + (f" at {scan.ink_where}" if scan.max_ink * 100 > limit + 0.5 else ""),
             )
         )
+        if profile.pdfx != "4":
+            checks.append(
+                _check(
+                    "transparency",
+                    not scan.transparency,
+                    "none (flattened)"
+                    if not scan.transparency
+                    else f"{want} forbids transparency: {len(scan.transparency)} use(s), first: {scan.transparency[0]}",
+                )
+            )
         checks.append(
             _check(
                 "white-overprint",

@@ -31,6 +31,7 @@ from typing import Any
 
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
+from poster_engine.export.print import flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
 
@@ -39,6 +40,7 @@ from poster_engine.project.print_profiles import PrintSettings
 # per run of modules) as one path, whose overall box is large while every shape in it is small.
 LARGE_AREA_PT = 25 * PT_PER_MM
 SLUG_MM = 10.0  # room beyond the bleed for crop marks
+LARGE_FORMAT_MM = 594.0  # from A2 up (long side), flattened pieces are rasterised at `min_ppi_large`
 MARK_OFFSET_MM, MARK_LENGTH_MM = 2.0, 6.0  # marks start 2 mm beyond the bleed, 6 mm long
 SHADING_SAMPLES = 64
 # CMYK JPEG has no chroma subsampling: an A3-wide photo at 300 ppi is 1.7 MB at q75 (mean error
@@ -820,7 +822,9 @@ def _crop_marks(doc, page, trim: list[float], bleed_pt: float) -> None:
 
 
 def _metadata(doc, title: str, timestamp: datetime, flavour: str) -> None:
-    """Info and XMP in sync (PDF/X-4 is identified by XMP), dates fixed for reproducible files."""
+    """Info and XMP in sync, dates fixed for reproducible files. PDF/X-4 is identified in XMP (the
+    `pdfxid` namespace); X-1a:2003 and X-3:2003 in Info (GTS_PDFXVersion, and GTS_PDFXConformance for
+    X-1a), repeated in XMP's Adobe `pdfx` namespace as Acrobat writes it."""
     import pikepdf
 
     date = timestamp.strftime("D:%Y%m%d%H%M%SZ")
@@ -839,7 +843,13 @@ def _metadata(doc, title: str, timestamp: datetime, flavour: str) -> None:
         meta["xmpMM:InstanceID"] = f"uuid:{doc_id}"
         meta["xmpMM:VersionID"] = "1"
         meta["xmpMM:RenditionClass"] = "default"
-        meta["{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion"] = flavour
+        if flavour == "PDF/X-4":
+            meta["{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion"] = flavour
+        else:
+            meta.register_xml_namespace("http://ns.adobe.com/pdfx/1.3/", "pdfx")
+            meta["{http://ns.adobe.com/pdfx/1.3/}GTS_PDFXVersion"] = flavour
+            if flavour.startswith("PDF/X-1a"):
+                meta["{http://ns.adobe.com/pdfx/1.3/}GTS_PDFXConformance"] = flavour
     info = doc.docinfo
     info.Title = title
     info.Producer = "poster-engine"
@@ -848,6 +858,8 @@ def _metadata(doc, title: str, timestamp: datetime, flavour: str) -> None:
     info.ModDate = date
     info.Trapped = pikepdf.Name("/False")
     info.GTS_PDFXVersion = flavour
+    if flavour.startswith("PDF/X-1a"):
+        info.GTS_PDFXConformance = flavour
 
 
 def _output_intent(doc, conv: ColorConverter) -> None:
@@ -895,7 +907,9 @@ def make_print_pdf(
     import pikepdf
 
     conv = converter_for(settings)
+    profile = settings.profile
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        flatten.composite_flat(doc)  # constant opacity over flat colour → opaque colour (§3a)
         rewriter = _Rewriter(doc, conv, shown)
         b = bleed_mm * PT_PER_MM
         w, h = trim_mm[0] * PT_PER_MM, trim_mm[1] * PT_PER_MM
@@ -911,15 +925,21 @@ def make_print_pdf(
                     del page.obj[key]
             if settings.profile.crop_marks:
                 _crop_marks(doc, page, trim, b)
-        _deisolate(doc)
+        if profile.pdfx == "4":
+            _deisolate(doc)
+        else:  # PDF/X-1a, X-3: no transparency at all (§3a)
+            flatten.rasterise_rest(doc, profile.min_ppi_for(max(trim_mm) >= LARGE_FORMAT_MM), shown)
         _output_intent(doc, conv)
-        _metadata(doc, title, timestamp, settings.profile.pdf_flavour)
+        _metadata(doc, title, timestamp, profile.pdf_flavour)
         out = io.BytesIO()
         doc.save(
             out,
             deterministic_id=True,
             compress_streams=True,
-            force_version="1.6",
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            # X-4 is based on PDF 1.6; X-1a:2003 and X-3:2003 on PDF 1.4, which has no object streams.
+            force_version="1.6" if profile.pdfx == "4" else "1.4",
+            object_stream_mode=pikepdf.ObjectStreamMode.generate
+            if profile.pdfx == "4"
+            else pikepdf.ObjectStreamMode.disable,
         )
         return out.getvalue()
