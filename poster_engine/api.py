@@ -177,10 +177,11 @@ def render_as(project: Project, job: Job, data: bytes, target: Path) -> tuple[by
         ) from None
 
 
-def write_proof(project: Project, jobs: list[Job], out_dir: Path) -> Proof:
-    """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed)."""
+def write_proof(project: Project, jobs: list[Job], out_dir: Path, softproof: bool = False) -> Proof:
+    """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed);
+    `softproof`: print formats through the print profile."""
 
-    proof = proof_sheets(project, jobs)
+    proof = proof_sheets(project, jobs, softproof)
     write_atomic(out_dir / "proof.pdf", proof.pdf)
     write_atomic(out_dir / "proof.png", proof.png)
     return proof

@@ -300,13 +300,21 @@ def preview(
 def proof(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
+    softproof: bool = typer.Option(
+        False, "--softproof", help="Show print formats through the print profile, as the paper will show them."
+    ),
+    print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
     from poster_engine.api import write_proof
+    from poster_engine.core.diagnostics import PosterError
 
-    opened, jobs, out_dir, rejected = _plan(project, poster, [], out)
-    report = write_proof(opened, jobs, out_dir)
+    opened, jobs, out_dir, rejected = _plan(project, poster, [], out, print_profile)
+    try:
+        report = write_proof(opened, jobs, out_dir, softproof)
+    except PosterError as exc:  # e.g. Ghostscript missing
+        _bad_input(exc)
     for d in report.errors:
         _err(f"error: {d}")
     typer.echo(

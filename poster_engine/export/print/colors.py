@@ -120,6 +120,10 @@ class ColorConverter:
             return (0.0, 0.0, 0.0, 0.0)
         if rgb[0] == rgb[1] == rgb[2]:
             return (0.0, 0.0, 0.0, self._gray_to_k[rgb[0]])
+        return self.convert_icc(rgb)
+
+    def convert_icc(self, rgb: RGB8) -> CMYK:
+        """Rule 5 alone: the profile's own separation (the nearest colour it prints), ink-limited."""
         from PIL import Image
 
         c, m, y, k = _apply(Image.new("RGB", (1, 1), rgb), self._transform).tobytes()
