@@ -28,6 +28,7 @@ class PrintProfile:
     ink_limit: float = 300.0  # total area coverage, %
     rich_black: CMYK = (0.6, 0.4, 0.4, 1.0)  # 240 %, for large black areas only
     pdfx: str = "4"  # "4" (live transparency), "1a" or "3" (flattened, PDF 1.4): docs/print.md §3a
+    spots: str = "keep"  # brand spot inks: "keep" (Separation colour spaces) or "convert" (their CMYK)
     min_ppi: float = 300.0  # effective image resolution; min_ppi_large from A2 up
     min_ppi_large: float = 150.0
 
@@ -99,8 +100,9 @@ PRESETS: dict[str, PrintProfile] = {
 class Swatch:
     """A brand colour with the CMYK values the brand book gives (used verbatim, no ICC conversion)."""
 
-    cmyk: CMYK
+    cmyk: CMYK  # process values; for a spot ink, its alternate (how a process-only press fakes it)
     large_area: CMYK | None = None  # e.g. a rich black for the same colour used as a background
+    spot: str | None = None  # a spot ink's name (e.g. "PANTONE 109 C"): printed as a Separation
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one ColorConverter per loaded settings

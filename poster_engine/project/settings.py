@@ -175,6 +175,15 @@ def _print_profiles(src: Located, specs: Any) -> dict[str, PrintProfile]:
                         src.line_of(("print_profiles", pname, "pdfx")),
                     )
                 )
+        if "spots" in fields and fields["spots"] not in ("keep", "convert"):
+            raise PosterError(
+                Diagnostic(
+                    f"print profile '{pname}': spots must be keep (spot inks as Separations) or convert "
+                    "(their CMYK values)",
+                    SHOWN,
+                    src.line_of(("print_profiles", pname, "spots")),
+                )
+            )
         if "rich_black" in fields:
             fields["rich_black"] = _cmyk(
                 fields["rich_black"], f"print profile '{pname}'", src.line_of(("print_profiles", pname, "rich_black"))
@@ -189,8 +198,16 @@ def _swatches(src: Located, specs: Any) -> dict[str, Swatch]:
     for hexcode, spec in specs.items():
         line = src.line_of(("brand_colors", hexcode))
         spec = spec if isinstance(spec, dict) else {"cmyk": spec}
+        spot = spec.get("spot")
+        if spot is not None and (not isinstance(spot, str) or not spot.strip() or not spot.isprintable()):
+            raise PosterError(
+                Diagnostic(
+                    f'brand colour {hexcode}: spot must be the ink\'s name, e.g. spot: "PANTONE 109 C"', SHOWN, line
+                )
+            )
         swatches[str(hexcode).upper()] = Swatch(
             _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
             _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None,
+            spot.strip() if spot else None,
         )
     return swatches

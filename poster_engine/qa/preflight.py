@@ -92,7 +92,12 @@ STROKES = {"S", "s", "B", "B*", "b", "b*"}
 
 def _white(operands, name: str) -> bool:
     """Whether a colour operator sets white (no ink)."""
-    values = [float(v) for v in operands if not isinstance(v, str) and hasattr(v, "__float__")]
+    if name not in ("k", "K", "g", "G", "rg", "RG"):
+        return False  # a pattern, a Separation tint (0 would be no ink, left aside), an initial colour
+    try:
+        values = [float(v) for v in operands]
+    except (TypeError, ValueError):
+        return False
     if name in ("k", "K"):
         return len(values) == 4 and not any(values)
     if name in ("g", "G"):

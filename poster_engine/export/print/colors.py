@@ -129,6 +129,13 @@ class ColorConverter:
         c, m, y, k = _apply(Image.new("RGB", (1, 1), rgb), self._transform).tobytes()
         return self._limit_ink((c / 255, m / 255, y / 255, k / 255))
 
+    def spot(self, rgb: RGB8) -> tuple[str, CMYK] | None:
+        """The spot ink (name, CMYK alternate) a brand colour prints with, when the profile keeps spots."""
+        swatch = self.settings.swatches.get(to_hex(rgb))
+        if swatch is None or swatch.spot is None or self.profile.spots != "keep":
+            return None
+        return swatch.spot, swatch.cmyk
+
     def convert_tone(self, rgb: RGB8) -> CMYK:
         """A colour inside a continuous tone (a gradient's samples): a near-black is not snapped to
         solid K there, which would print as a step between its neighbours."""

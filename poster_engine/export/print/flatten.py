@@ -314,13 +314,13 @@ def paint_order(doc, page) -> Painting:
                     out.uses[key] = out.uses.get(key, 0) + 1
                     matrix = tuple(_num(v) for v in xobj.get("/Matrix", IDENTITY))
                     inner = _GState(
-                        ctm=_mul(matrix, st.ctm),
+                        ctm=_mul(matrix, st.ctm),  # type: ignore[arg-type]
                         clip=st.clip,
                         clip_rect=st.clip_rect,
                         fill=st.fill,
                         stroke=st.stroke,
                         width=st.width,
-                    )  # type: ignore[arg-type]
+                    )
                     bbox = [_num(v) for v in xobj.get("/BBox", [0, 0, 0, 0])]
                     corners = [_apply(inner.ctm, x, y) for x in bbox[0::2] for y in bbox[1::2]]
                     inner.clip = _meet(inner.clip, _bbox(corners))

@@ -207,6 +207,35 @@ class _Rewriter:
         self.doc, self.conv, self.shown = doc, conv, shown
         self.done: set[tuple[int, int]] = set()
         self._lexer: _Lexer | None = None
+        self.separations: dict[str, Any] = {}  # spot ink name → its Separation colour space
+
+    def spot_name(self, ink: tuple[str, tuple[float, ...]]) -> bytes:
+        """The ColorSpace resource name of a spot ink in the stream being rewritten."""
+        for key, known in self.spots_here.items():
+            if known[0] == ink[0]:
+                return key
+        key = b"/PEspot%d" % len(self.spots_here)
+        self.spots_here[key] = ink
+        return key
+
+    def separation(self, ink: str, alternate: tuple[float, ...]):
+        """`[/Separation /NAME /DeviceCMYK tint→CMYK]`, one object per ink for the whole document."""
+        import pikepdf
+
+        if ink not in self.separations:
+            self.separations[ink] = self.doc.make_indirect(
+                pikepdf.Array(
+                    [
+                        pikepdf.Name.Separation,
+                        pikepdf.Name("/" + ink),
+                        pikepdf.Name.DeviceCMYK,
+                        pikepdf.Dictionary(
+                            FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[round(v, 4) for v in alternate], N=1
+                        ),
+                    ]
+                )
+            )
+        return self.separations[ink]
 
     def error(self, what: str, where: str) -> PosterError:
         """`where`: the stream and, for content, the byte offset in its decoded data (e.g. 'page 1, content
@@ -249,15 +278,24 @@ class _Rewriter:
         space = b"/DeviceGray" if is_page else INHERITED
         self.overprinted = False
         self.overprint_name = _free_name(resources, OVERPRINT_GS)
+        self.spots_here: dict[bytes, tuple[str, tuple[float, ...]]] = {}
         try:
             edits, uses = self._interpret(
                 data, _OP_RE.finditer(data), resources, ctm, gray, glyph, space, where, fast=True
             )
         except _NotUnderstood:
             self.overprinted = False
+            self.spots_here = {}
             edits, uses = self._interpret(
                 data, self._instructions(data, where), resources, ctm, gray, glyph, space, where, fast=False
             )
+        if self.spots_here:
+            if resources is None:
+                resources = owner.Resources = pikepdf.Dictionary()
+            if "/ColorSpace" not in resources:
+                resources.ColorSpace = pikepdf.Dictionary()
+            for key, (ink, alternate) in self.spots_here.items():
+                resources.ColorSpace[key.decode()] = self.separation(ink, alternate)
         if self.overprinted:
             if resources is None:
                 resources = owner.Resources = pikepdf.Dictionary()
@@ -359,6 +397,10 @@ class _Rewriter:
                 r, g, b = (v / 255 for v in rgb)
                 op = {b"k": b"g", b"K": b"G"}.get(op, op)
                 return b"%s %s" % (_fmt(0.2126 * r + 0.7152 * g + 0.0722 * b), op)
+            ink = conv.spot(rgb) if op in (b"k", b"K") else None
+            if ink is not None:  # a brand spot ink: its own plate (docs/print.md §6, rule 1)
+                name = self.spot_name(ink)
+                return b"%s %s 1 %s" % (name, b"cs" if op == b"k" else b"CS", b"scn" if op == b"k" else b"SCN")
             return b" ".join(_fmt(v) for v in conv.convert(rgb, large)) + b" " + op
 
         pos = 0
@@ -396,7 +438,7 @@ class _Rewriter:
                     and path_start is not None
                     and (large or box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
                 )
-                if is_large and st.fill is not None and conv.has_large_variant(st.fill):
+                if is_large and path_start is not None and st.fill is not None and conv.has_large_variant(st.fill):
                     # Colour may not change inside a path: set the large-area colour before it, restore after.
                     edits.append((path_start, path_start, color_bytes(st.fill, b"k", large=True) + b"\n"))
                     edits.append((m.end(2), m.end(2), b"\n" + color_bytes(st.fill, b"k")))
