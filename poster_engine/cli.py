@@ -248,15 +248,17 @@ def check(
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1): for CI."),
     as_json: bool = typer.Option(False, "--json", help="Findings as JSON on stdout, for machines."),
+    print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
-    """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit.
+    """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit,
+    colours the print profile cannot print, small reversed type.
 
     Exit 0 when only warnings (without --strict), 1 on any error, 2 on bad input."""
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.qa.check import check_campaign, format_table, to_json
 
-    opened = _open(project)
+    opened = _open(project, print_profile)
     try:
         findings = check_campaign(opened, lang or None, poster or None)
     except PosterError as exc:

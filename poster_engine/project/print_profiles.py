@@ -29,6 +29,8 @@ class PrintProfile:
     rich_black: CMYK = (0.6, 0.4, 0.4, 1.0)  # 240 %, for large black areas only
     pdfx: str = "4"  # "4" (live transparency), "1a" or "3" (flattened, PDF 1.4): docs/print.md §3a
     spots: str = "keep"  # brand spot inks: "keep" (Separation colour spaces) or "convert" (their CMYK)
+    # small light type knocked out of a rich black: "keep", or "single-ink" (that background on K alone)
+    reversed_text: str = "keep"
     min_ppi: float = 300.0  # effective image resolution; min_ppi_large from A2 up
     min_ppi_large: float = 150.0
 

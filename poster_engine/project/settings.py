@@ -184,6 +184,15 @@ def _print_profiles(src: Located, specs: Any) -> dict[str, PrintProfile]:
                     src.line_of(("print_profiles", pname, "spots")),
                 )
             )
+        if "reversed_text" in fields and fields["reversed_text"] not in ("keep", "single-ink"):
+            raise PosterError(
+                Diagnostic(
+                    f"print profile '{pname}': reversed_text must be keep or single-ink (a rich black behind "
+                    "small reversed type printed in black ink alone)",
+                    SHOWN,
+                    src.line_of(("print_profiles", pname, "reversed_text")),
+                )
+            )
         if "rich_black" in fields:
             fields["rich_black"] = _cmyk(
                 fields["rich_black"], f"print profile '{pname}'", src.line_of(("print_profiles", pname, "rich_black"))

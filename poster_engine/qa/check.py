@@ -236,7 +236,33 @@ def check_campaign(
         findings += _resolution_findings(project, comp, fmt, out)
         if fmt.medium == "print":
             findings += gamut.findings(comp, out, seen_colours)
+            findings += _reversed_findings(project, comp, out, gamut.rules)
     return findings
+
+
+def _reversed_findings(project: Project, comp, out: Output, conv) -> Iterable[Diagnostic]:
+    """Small light type knocked out of a background on two inks or more (docs/print.md §6c)."""
+    from poster_engine.export.print.reversed import REVERSED_TEXT_PT, small_reversed_text
+
+    fixes = project.print_settings.profile.reversed_text == "single-ink"
+    for r in small_reversed_text(comp, conv):
+        single = conv.has_large_variant(parse_hex(r.background))
+        if fixes and single:
+            continue  # printed on black ink alone by this profile
+        inks = "/".join(f"{v * 100:g}" for v in r.inks)
+        yield out.finding(
+            "warning",
+            "reversed-type",
+            r.slot,
+            f"slot '{r.slot}': {r.size_pt:.1f} pt {r.text} type knocked out of {r.background}, printed on "
+            f"{r.plates} inks ({inks}): every plate must register on its hairlines; set it at "
+            f"{REVERSED_TEXT_PT:g} pt or more"
+            + (
+                ", or print with a profile that has reversed_text: single-ink (this ground in black ink alone)"
+                if single and not fixes
+                else ""
+            ),
+        )
 
 
 # --- colours the paper cannot show (docs/print.md §6b) -------------------------------------------

@@ -29,6 +29,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from poster_engine.core.color import to_hex
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.export.print import flatten
@@ -203,8 +204,9 @@ class _Lexer:
 class _Rewriter:
     """Rewrites every painted colour of a document to DeviceCMYK (or DeviceGray inside luminosity masks)."""
 
-    def __init__(self, doc, conv: ColorConverter, shown: str):
+    def __init__(self, doc, conv: ColorConverter, shown: str, single_ink: frozenset[str] = frozenset()):
         self.doc, self.conv, self.shown = doc, conv, shown
+        self.single_ink = single_ink  # '#RRGGBB' whose large areas print as their small-area colour (§6c)
         self.done: set[tuple[int, int]] = set()
         self._lexer: _Lexer | None = None
         self.separations: dict[str, Any] = {}  # spot ink name → its Separation colour space
@@ -438,7 +440,13 @@ class _Rewriter:
                     and path_start is not None
                     and (large or box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
                 )
-                if is_large and path_start is not None and st.fill is not None and conv.has_large_variant(st.fill):
+                if (
+                    is_large
+                    and path_start is not None
+                    and st.fill is not None
+                    and conv.has_large_variant(st.fill)
+                    and to_hex(st.fill) not in self.single_ink
+                ):
                     # Colour may not change inside a path: set the large-area colour before it, restore after.
                     edits.append((path_start, path_start, color_bytes(st.fill, b"k", large=True) + b"\n"))
                     edits.append((m.end(2), m.end(2), b"\n" + color_bytes(st.fill, b"k")))
@@ -944,6 +952,7 @@ def make_print_pdf(
     timestamp: datetime,
     settings: PrintSettings,
     shown: str = "",
+    single_ink: frozenset[str] = frozenset(),
 ) -> bytes:
     """Cairo's PDF (page = trim + bleed) → PDF/X-4 in CMYK for `settings`' profile."""
     import pikepdf
@@ -952,7 +961,7 @@ def make_print_pdf(
     profile = settings.profile
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         flatten.composite_flat(doc)  # constant opacity over flat colour → opaque colour (§3a)
-        rewriter = _Rewriter(doc, conv, shown)
+        rewriter = _Rewriter(doc, conv, shown, single_ink)
         b = bleed_mm * PT_PER_MM
         w, h = trim_mm[0] * PT_PER_MM, trim_mm[1] * PT_PER_MM
         for number, page in enumerate(doc.pages, 1):
