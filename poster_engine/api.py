@@ -130,7 +130,7 @@ def output_kind(fmt: Format, target: Path) -> str:
     anything is rendered: an unknown extension, or a social format into a PDF, is refused in one line."""
     kind = EXTENSIONS.get(target.suffix.lower())
     if kind is None:
-        own = ".pdf (or .png, .jpg, .webp for its soft proof)" if fmt.medium == "print" else f".{fmt.image_format}"
+        own = ".pdf (or .png, .jpg, .webp for its soft proof)" if fmt.medium == "print" else f".{fmt.extension}"
         raise PosterError(
             Diagnostic(f"-o {target.name}: unknown extension '{target.suffix}'; write {fmt.name} to a {own} file")
         )
@@ -138,7 +138,7 @@ def output_kind(fmt: Format, target: Path) -> str:
         raise PosterError(
             Diagnostic(
                 f"-o {target.name}: {fmt.name} is a social format ({fmt.image_format}), not a print file; "
-                f"write it to a .{fmt.image_format} file, or render a print format (e.g. -f a3) for a PDF"
+                f"write it to a .{fmt.extension} file, or render a print format (e.g. -f a3) for a PDF"
             )
         )
     return kind
