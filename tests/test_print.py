@@ -202,7 +202,8 @@ def test_preflight_passes_our_pdfs_and_fails_cairo_output(demo_build, tmp_path):
     result = run_cli("preflight", str(raw), cwd=ROOT)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert any(re.match(r"\s+no-rgb\s+FAIL\s+2 RGB use\(s\)", l) for l in lines), result.stdout
+    assert any(re.match(r"\s+no-rgb\s+FAIL\s+1 RGB use\(s\), first: 'rg' operator in page 1", l) for l in lines)
+    assert any(re.match(r"\s+blend-space\s+FAIL\s+1 transparency group\(s\) blend in RGB", l) for l in lines)
     assert any(re.match(r"\s+page-boxes\s+FAIL\s+page 1: no TrimBox", l) for l in lines)
     assert any(re.match(r"\s+output-intent\s+FAIL\s+0 GTS_PDFX output intents", l) for l in lines)
 
