@@ -756,29 +756,37 @@ def _cmyk_jpeg(conv: ColorConverter, xobj) -> bytes:
 
 def jpeg_within_limit(cmyk, limit: float, quality: int = JPEG_QUALITY) -> bytes:
     """A CMYK Pillow image → JPEG bytes whose decoded pixels keep C+M+Y+K ≤ `limit` (fraction) less
-    `JPEG_INK_MARGIN`: the blocks that ringing pushes over are lowered in C, M and Y and encoded again."""
+    `JPEG_INK_MARGIN`: the blocks that ringing pushes over are lowered in C, M and Y and encoded again.
+    Memory: one decoded copy and one 16-bit total at a time (an A0 photo poster stays under 500 MB)."""
     import numpy as np
     from PIL import Image
 
-    pixels = np.array(cmyk)  # uint8, H × W × 4
-    h, w = pixels.shape[:2]
+    w, h = cmyk.size
     ceiling = round(limit * 255) - JPEG_INK_MARGIN
-    source = cmyk
+    source, pixels = cmyk, None
     for round_ in range(JPEG_INK_ROUNDS + 1):
         buf = io.BytesIO()
         source.save(buf, "JPEG", quality=quality)
         with Image.open(io.BytesIO(buf.getvalue())) as decoded:  # Pillow undoes its Adobe inversion
-            plates = np.asarray(decoded)
-        # channel by channel: numpy's sum over the last axis of a 4-plate image is several times slower
-        over = plates[..., 0].astype(np.int16) + plates[..., 1] + plates[..., 2] + plates[..., 3] - ceiling
+            plates = np.frombuffer(decoded.tobytes(), np.uint8).reshape(h, w, 4)
+        # channel by channel, in place: numpy's sum over the last axis is several times slower
+        over = plates[..., 0].astype(np.int16)
+        for plate in (1, 2, 3):
+            over += plates[..., plate]
+        over -= ceiling
+        del plates
         if over.max() <= 0:
             return buf.getvalue()
         if round_ == JPEG_INK_ROUNDS:
             break
+        if pixels is None:
+            pixels = np.array(cmyk)  # uint8, H × W × 4: the copy the corrections are made in
         # The largest overshoot of each 8 × 8 block, spread over the block's pixels as ink to remove
         # (more each round: quantisation does not scale exactly with the content).
         padded = np.pad(over, ((0, -h % 8), (0, -w % 8)), constant_values=-1)
+        del over
         worst = padded.reshape(padded.shape[0] // 8, 8, padded.shape[1] // 8, 8).max(axis=(1, 3))
+        del padded
         rows, cols = np.nonzero(worst > 0)
         for r, c in zip(rows.tolist(), cols.tolist()):
             block = pixels[8 * r : 8 * r + 8, 8 * c : 8 * c + 8]
