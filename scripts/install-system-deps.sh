@@ -5,10 +5,12 @@
 # counts too; when nothing is missing it runs neither apt nor sudo, so make calls it every time.
 #
 #   sh scripts/install-system-deps.sh build         what `make build` needs:
-#        python3-venv (ensurepip for $PYTHON, missing from Debian's python3), libcairo2 (cairosvg)
+#        python3-venv (ensurepip for $PYTHON, missing from Debian's python3), libcairo2 (cairosvg),
+#        ghostscript (soft proofs and PDF/X-1a/X-3 flattening: docs/print.md §3a, §6b)
 #   sh scripts/install-system-deps.sh test [PKG…]   the above and what `make test` needs:
-#        poppler-utils, qpdf, ghostscript, mupdf-tools (the tests read outputs back with them),
-#        librsvg2-bin (rsvg-convert: the reference renderer of the path-syntax corpus and benchmarks),
+#        poppler-utils, qpdf, mupdf-tools (the tests read outputs back with them), librsvg2-bin
+#        (rsvg-convert: the reference renderer of the path-syntax corpus; PDFs made by other tools),
+#        inkscape (layouts re-saved as designers do; PDFs made by other tools, for preflight),
 #        chromium (Debian's, driven by Playwright: never `playwright install`, which downloads a
 #        browser build), libatomic1 (Playwright's driver, a Node.js binary, links it), inkscape
 #        (the tests re-save layouts through it, as designers do), librsvg2-bin (rsvg-convert, the
@@ -47,14 +49,16 @@ PY
 )
 need() { missing="$missing $1"; }
 
+command -v gs >/dev/null 2>&1 || need ghostscript
+
 if [ "$mode" = test ]; then
     command -v pdfinfo  >/dev/null 2>&1 || need poppler-utils
     command -v qpdf     >/dev/null 2>&1 || need qpdf
-    command -v gs       >/dev/null 2>&1 || need ghostscript
     command -v mutool   >/dev/null 2>&1 || need mupdf-tools
-    command -v chromium >/dev/null 2>&1 || need chromium
-    command -v inkscape >/dev/null 2>&1 || need inkscape  # the tests re-save layouts as designers do
+    # other tools' PDFs for the preflight tests (tests/test_preflight_others.py)
     command -v rsvg-convert >/dev/null 2>&1 || need librsvg2-bin
+    command -v inkscape >/dev/null 2>&1 || need inkscape
+    command -v chromium >/dev/null 2>&1 || need chromium
     for p in "$@"; do need "$p"; done
 fi
 

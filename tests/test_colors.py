@@ -105,9 +105,11 @@ def test_exact_black_is_k_only_small_and_the_profiles_rich_black_large(profile, 
     assert conv.convert((0, 0, 0)) == (0.0, 0.0, 0.0, 1.0)
     assert conv.convert((0, 0, 0), large=True) == rich == PROFILES[profile].rich_black
     assert conv.has_large_variant((0, 0, 0))
-    # Only exact black: the next darkest grey is a grey (K only, no large-area variant).
-    assert not conv.has_large_variant((1, 1, 1))
-    assert conv.convert((1, 1, 1), large=True) == conv.convert((1, 1, 1))
+    # Only exact black gets the rich black: on large fills the next darkest grey is a grey (K only),
+    # on text and strokes a near-black (docs/print.md §6) prints as solid K.
+    assert conv.convert((1, 1, 1), large=True) != rich
+    assert conv.convert((1, 1, 1), large=True)[:3] == (0.0, 0.0, 0.0)
+    assert conv.convert((1, 1, 1)) == (0.0, 0.0, 0.0, 1.0)
 
 
 # --- 3. white --------------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def test_white_is_no_ink():
 # --- 4. neutral greys ------------------------------------------------------------------------------
 def test_greys_are_black_ink_only_and_monotonic():
     conv = converter()
-    greys = [conv.convert((v, v, v)) for v in range(256)]
+    greys = [conv.convert_tone((v, v, v)) for v in range(256)]  # as in a gradient: no near-black snapping
     assert all(c == m == y == 0.0 for c, m, y, _ in greys)
     k = [g[3] for g in greys]
     assert all(a >= b for a, b in zip(k, k[1:]))  # lighter grey, never more ink
@@ -228,7 +230,8 @@ def test_images_are_converted_through_the_profile_and_ink_limited(profile):
 
 # --- the rules in real print PDFs ------------------------------------------------------------------
 def _plates(pdf: bytes, tmp_path: Path, name: str, dpi: int) -> np.ndarray:
-    """Ghostscript's CMYK separations of the bleed box (0..255 per plate)."""
+    """Ghostscript's CMYK separations of the bleed box (0..255 per plate), overprint off: what each
+    object paints (black text overprints the background's plates, tests/test_black_overprint.py)."""
     src, out = tmp_path / f"{name}.pdf", tmp_path / f"{name}.tif"
     src.write_bytes(pdf)
     subprocess.run(
@@ -240,6 +243,7 @@ def _plates(pdf: bytes, tmp_path: Path, name: str, dpi: int) -> np.ndarray:
             "-dNOPAUSE",
             "-sDEVICE=tiff32nc",
             f"-r{dpi}",
+            "-dOverprint=/disable",
             "-dUseBleedBox",
             "-o",
             str(out),

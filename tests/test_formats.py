@@ -80,7 +80,8 @@ def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expe
     """seance has only its portrait template: landscape and story give a one-line error, no file."""
     from conftest import run_cli
 
-    result = run_cli("render", "seance", "-f", fmt, "-o", "/dev/null/never", cwd=ROOT)
+    never = f"/dev/null/never.{FORMATS[fmt].extension}"  # a path that cannot be written, of the right kind
+    result = run_cli("render", "seance", "-f", fmt, "-o", never, cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [expected]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.formats import BUILTIN, GROUPS, IMAGE_FORMATS, MB, Format, print_format, social_format
-from poster_engine.project.print_profiles import CMYK, PRESETS, PrintProfile, Swatch
+from poster_engine.project.print_profiles import CMYK, PDFX_VERSIONS, PRESETS, PrintProfile, Swatch
 from poster_engine.project.sources import Located, load_yaml
 
 SHOWN = "project.yaml"
@@ -165,6 +165,34 @@ def _print_profiles(src: Located, specs: Any) -> dict[str, PrintProfile]:
                         src.line_of(("print_profiles", pname, key)),
                     )
                 )
+        if "pdfx" in fields:
+            fields["pdfx"] = str(fields["pdfx"]).lower()
+            if fields["pdfx"] not in PDFX_VERSIONS:
+                raise PosterError(
+                    Diagnostic(
+                        f"print profile '{pname}': pdfx must be 1a, 3 or 4 (PDF/X-1a:2003, PDF/X-3:2003, PDF/X-4)",
+                        SHOWN,
+                        src.line_of(("print_profiles", pname, "pdfx")),
+                    )
+                )
+        if "spots" in fields and fields["spots"] not in ("keep", "convert"):
+            raise PosterError(
+                Diagnostic(
+                    f"print profile '{pname}': spots must be keep (spot inks as Separations) or convert "
+                    "(their CMYK values)",
+                    SHOWN,
+                    src.line_of(("print_profiles", pname, "spots")),
+                )
+            )
+        if "reversed_text" in fields and fields["reversed_text"] not in ("keep", "single-ink"):
+            raise PosterError(
+                Diagnostic(
+                    f"print profile '{pname}': reversed_text must be keep or single-ink (a rich black behind "
+                    "small reversed type printed in black ink alone)",
+                    SHOWN,
+                    src.line_of(("print_profiles", pname, "reversed_text")),
+                )
+            )
         if "rich_black" in fields:
             fields["rich_black"] = _cmyk(
                 fields["rich_black"], f"print profile '{pname}'", src.line_of(("print_profiles", pname, "rich_black"))
@@ -179,8 +207,16 @@ def _swatches(src: Located, specs: Any) -> dict[str, Swatch]:
     for hexcode, spec in specs.items():
         line = src.line_of(("brand_colors", hexcode))
         spec = spec if isinstance(spec, dict) else {"cmyk": spec}
+        spot = spec.get("spot")
+        if spot is not None and (not isinstance(spot, str) or not spot.strip() or not spot.isprintable()):
+            raise PosterError(
+                Diagnostic(
+                    f'brand colour {hexcode}: spot must be the ink\'s name, e.g. spot: "PANTONE 109 C"', SHOWN, line
+                )
+            )
         swatches[str(hexcode).upper()] = Swatch(
             _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
             _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None,
+            spot.strip() if spot else None,
         )
     return swatches

@@ -11,13 +11,14 @@ behind them are in README, "poster check".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from poster_engine.compose.document import Composition
 from poster_engine.compose.layout import Slot
 from poster_engine.compose.visuals import cover_crop
-from poster_engine.core.color import contrast_ratio  # noqa: F401  (re-exported: tests and scripts use it)
+from poster_engine.core.color import contrast_ratio, parse_hex, to_hex  # noqa: F401  (contrast_ratio: re-exported)
 from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, bounds_of, overlaps
@@ -229,6 +230,8 @@ def check_campaign(
     """Every finding for the selected posters, each in its own formats and the given languages."""
     campaign = project.campaign
     findings = [d.at(check="input") for d in campaign.diagnostics]
+    gamut = _Gamut(project)
+    seen_colours: set[tuple[str, str]] = set()  # (poster, colour): one finding for all its print formats
     findings += _content_findings(campaign)
     for job in plan_jobs(project, posters, None, langs):
         fmt = job.format
@@ -244,7 +247,130 @@ def check_campaign(
         findings += _contrast_findings(comp, out)
         findings += _qr_findings(comp, fmt, out)
         findings += _resolution_findings(project, comp, fmt, out)
+        if fmt.medium == "print":
+            findings += gamut.findings(comp, out, seen_colours)
+            findings += _reversed_findings(project, comp, out, gamut.rules)
     return findings
+
+
+def _reversed_findings(project: Project, comp, out: Output, conv) -> Iterable[Diagnostic]:
+    """Small light type knocked out of a background on two inks or more (docs/print.md §6c)."""
+    from poster_engine.export.print.reversed import REVERSED_TEXT_PT, small_reversed_text
+
+    fixes = project.print_settings.profile.reversed_text == "single-ink"
+    for r in small_reversed_text(comp, conv):
+        single = conv.has_large_variant(parse_hex(r.background))
+        if fixes and single:
+            continue  # printed on black ink alone by this profile
+        inks = "/".join(f"{v * 100:g}" for v in r.inks)
+        yield out.finding(
+            "warning",
+            "reversed-type",
+            r.slot,
+            f"slot '{r.slot}': {r.size_pt:.1f} pt {r.text} type knocked out of {r.background}, printed on "
+            f"{r.plates} inks ({inks}): every plate must register on its hairlines; set it at "
+            f"{REVERSED_TEXT_PT:g} pt or more"
+            + (
+                ", or print with a profile that has reversed_text: single-ink (this ground in black ink alone)"
+                if single and not fixes
+                else ""
+            ),
+        )
+
+
+# --- colours the paper cannot show (docs/print.md §6b) -------------------------------------------
+GAMUT_DE = 3.0  # ΔE2000 between the screen colour and its soft proof above which `poster check` warns
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
+
+
+class _Gamut:
+    """A colour's soft proof through the print profile: the print rules (swatches, solid K, the
+    profile's ICC) to CMYK, then the profile back to sRGB; and the nearest printable colour, the
+    profile's own round trip (rule 5 of docs/print.md §6: relative colorimetric maps a colour outside
+    the gamut to the nearest one it prints)."""
+
+    def __init__(self, project: Project):
+        from poster_engine.export.print.colors import ColorConverter
+
+        self.settings = project.print_settings
+        self.root = project.root
+        self.rules = ColorConverter(self.settings)
+        self._proofs: dict[tuple[str, bool, bool], str] = {}
+
+    def proof(self, colour: str, large: bool, rules: bool = True) -> str:
+        key = (colour, large, rules)
+        if key not in self._proofs:
+            from PIL import Image
+
+            from poster_engine.export.print.softproof import cmyk_to_srgb
+
+            rgb = parse_hex(colour)
+            cmyk = self.rules.convert(rgb, large) if rules else self.rules.convert_icc(rgb)
+            pixel = Image.frombytes("CMYK", (1, 1), bytes(round(v * 255) for v in cmyk))
+            self._proofs[key] = to_hex(cmyk_to_srgb(pixel, self.settings).getpixel((0, 0)))
+        return self._proofs[key]
+
+    def colours(self, comp) -> list[tuple[str, str, bool]]:
+        """(slot, colour, large) for what the poster paints: its background, each text slot's colours,
+        the colours written in its SVG visual."""
+        poster, layout = comp.poster, comp.layout
+        used = [("background", poster.spec.colors.background.upper(), True)]
+        for slot in layout.slots:
+            block = comp.blocks.get(slot.name)
+            if block is None or not block.glyphs:
+                continue
+            spec = slot.rules.get("color") or "text"
+            names = {spec} | (
+                {"text" if spec == "accent" else "accent"} if any(g.emphasis for g in block.glyphs) else set()
+            )
+            used += [(slot.name, contrast.palette_color(c, poster), False) for c in sorted(names)]
+        ref = poster.spec.visual or ""
+        if ref.lower().endswith(".svg"):
+            visual = next((s.name for s in layout.slots if s.kind == "visual"), "visual")
+            try:
+                text = (self.root / ref).read_text(errors="replace")
+            except OSError:
+                text = ""
+            used += [(visual, c.upper(), True) for c in dict.fromkeys(_HEX.findall(text))]
+        return used
+
+    def findings(self, comp, out: Output, seen: set) -> Iterable[Diagnostic]:
+        """One warning per colour of the poster outside the profile's gamut, naming its slots."""
+        from poster_engine.core.color import delta_e_2000, srgb_to_lab
+
+        ident = self.settings.profile.output_condition_identifier
+        slots: dict[str, list[str]] = {}
+        large_of: dict[str, bool] = {}
+        for slot, colour, large in self.colours(comp):
+            if slot not in slots.setdefault(colour, []):
+                slots[colour].append(slot)
+            large_of[colour] = large_of.get(colour, False) or large
+        for colour, names in slots.items():
+            if (out.poster, colour) in seen:
+                continue
+            seen.add((out.poster, colour))
+            nearest = self.proof(colour, large_of[colour], rules=False)
+            de = delta_e_2000(srgb_to_lab(colour), srgb_to_lab(nearest))
+            if de <= GAMUT_DE:
+                continue
+            swatch = self.settings.swatches.get(colour)
+            book = ""
+            if swatch is not None:
+                printed = self.proof(colour, large_of[colour])
+                values = "/".join(f"{v * 100:g}" for v in swatch.cmyk)
+                book = (
+                    f"; its brand swatch {values} prints as {printed} "
+                    f"(ΔE2000 {delta_e_2000(srgb_to_lab(colour), srgb_to_lab(printed)):.1f})"
+                )
+            where = ", ".join(f"'{n}'" for n in names)
+            yield out.finding(
+                "warning",
+                "gamut",
+                names[0],
+                f"slot{'s' if len(names) > 1 else ''} {where}: {colour} is outside {ident}'s gamut: the nearest "
+                f"colour it prints is {nearest} (ΔE2000 {de:.1f} > {GAMUT_DE:g}){book}; choose a printable "
+                "colour, or accept the shift (poster proof --softproof shows it)",
+            )
 
 
 # --- output -----------------------------------------------------------------------------------

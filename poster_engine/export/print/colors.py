@@ -4,6 +4,8 @@ Order of the rules for one colour (first match wins):
 1. a brand swatch declared in project.yaml → its CMYK values verbatim (its `large_area` variant on
    large fills);
 2. exact black → 0/0/0/100 for text, strokes and small fills; the profile's rich black on large fills;
+   a neutral near-black (`is_near_black`) → 0/0/0/100 too for text, strokes and small fills (on large
+   fills it follows rules 4–5);
 3. white → no ink;
 4. a neutral grey (R = G = B) → black ink only, with the lightness littleCMS gives that grey;
 5. anything else → littleCMS, sRGB → the profile, relative colorimetric with black-point compensation;
@@ -16,10 +18,24 @@ import io
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from poster_engine.core.color import to_hex
+from poster_engine.core.color import srgb_to_lab, to_hex
 from poster_engine.project.print_profiles import CMYK, PrintSettings
 
 RGB8 = tuple[int, int, int]
+
+# Near-black (docs/print.md §6, rule 2): CIELAB L* at most 10 and chroma C*ab at most 5. Below L* 10
+# the grey rule gives a K screen of 92.5 % or more (FOGRA39), a tint that offset plates do not hold
+# open: on text it prints as ragged, mottled edges while 100 % K prints within ΔE2000 6 of it.
+NEAR_BLACK_L, NEAR_BLACK_CHROMA = 10.0, 5.0
+K_ONLY: CMYK = (0.0, 0.0, 0.0, 1.0)
+
+
+@lru_cache(maxsize=4096)
+def is_near_black(rgb: RGB8) -> bool:
+    """A neutral colour dark enough to print as solid black ink on text and thin rules."""
+    lightness, a, b = srgb_to_lab(rgb)
+    return lightness <= NEAR_BLACK_L and (a * a + b * b) ** 0.5 <= NEAR_BLACK_CHROMA
+
 
 if TYPE_CHECKING:  # Pillow is imported by the methods that convert: start-up stays fast
     from PIL import Image, ImageCms
@@ -97,22 +113,40 @@ class ColorConverter:
         if swatch is not None:
             return swatch.large_area if large and swatch.large_area else swatch.cmyk
         if rgb == (0, 0, 0):
-            return self.profile.rich_black if large else (0.0, 0.0, 0.0, 1.0)
+            return self.profile.rich_black if large else K_ONLY
+        if not large and is_near_black(rgb):
+            return K_ONLY
         if rgb == (255, 255, 255):
             return (0.0, 0.0, 0.0, 0.0)
         if rgb[0] == rgb[1] == rgb[2]:
             return (0.0, 0.0, 0.0, self._gray_to_k[rgb[0]])
+        return self.convert_icc(rgb)
+
+    def convert_icc(self, rgb: RGB8) -> CMYK:
+        """Rule 5 alone: the profile's own separation (the nearest colour it prints), ink-limited."""
         from PIL import Image
 
         c, m, y, k = _apply(Image.new("RGB", (1, 1), rgb), self._transform).tobytes()
         return self._limit_ink((c / 255, m / 255, y / 255, k / 255))
+
+    def spot(self, rgb: RGB8) -> tuple[str, CMYK] | None:
+        """The spot ink (name, CMYK alternate) a brand colour prints with, when the profile keeps spots."""
+        swatch = self.settings.swatches.get(to_hex(rgb))
+        if swatch is None or swatch.spot is None or self.profile.spots != "keep":
+            return None
+        return swatch.spot, swatch.cmyk
+
+    def convert_tone(self, rgb: RGB8) -> CMYK:
+        """A colour inside a continuous tone (a gradient's samples): a near-black is not snapped to
+        solid K there, which would print as a step between its neighbours."""
+        return self.convert(rgb, large=rgb != (0, 0, 0) and is_near_black(rgb))
 
     def has_large_variant(self, rgb: RGB8) -> bool:
         """Whether a large fill of this colour gets other values than a small one."""
         swatch = self.settings.swatches.get(to_hex(rgb))
         if swatch is not None:
             return swatch.large_area is not None
-        return rgb == (0, 0, 0)
+        return rgb == (0, 0, 0) or is_near_black(rgb)
 
     def convert_image(self, image, headroom: float = 0.0):
         """An RGB Pillow image → CMYK through the profile, ink-limited (photos: no special rules).

@@ -29,9 +29,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from poster_engine.core.color import to_hex
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
-from poster_engine.export.print.colors import ColorConverter, converter_for
+from poster_engine.export.print import flatten
+from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
 
 # A fill counts as a large area when one of its subpaths is at least this wide and tall (both). Per
@@ -39,17 +41,29 @@ from poster_engine.project.print_profiles import PrintSettings
 # per run of modules) as one path, whose overall box is large while every shape in it is small.
 LARGE_AREA_PT = 25 * PT_PER_MM
 SLUG_MM = 10.0  # room beyond the bleed for crop marks
+LARGE_FORMAT_MM = 594.0  # from A2 up (long side), flattened pieces are rasterised at `min_ppi_large`
 MARK_OFFSET_MM, MARK_LENGTH_MM = 2.0, 6.0  # marks start 2 mm beyond the bleed, 6 mm long
 SHADING_SAMPLES = 64
 # CMYK JPEG has no chroma subsampling: an A3-wide photo at 300 ppi is 1.7 MB at q75 (mean error
 # 1.2/255), 2.4 MB at q85. YCCK with subsampled CMY (libjpeg-turbo) saved nothing on our photo.
 JPEG_QUALITY = 75
-JPEG_INK_HEADROOM = 0.12  # keep JPEG ringing under the ink limit (see ColorConverter.convert_image)
+# JPEG ringing adds ink at edges (measured on the demo photo at q75: up to 321.6 % per pixel where the
+# converted image had 298 %). After encoding, the decoded image is read back and the 8 × 8 blocks
+# that go over the limit have their C, M and Y lowered and are encoded again (blocks are encoded
+# independently: the rest of the image does not change), until no pixel is over `limit - margin`.
+# The margin leaves room for other JPEG decoders (IDCT rounding: ±1 per plate).
+JPEG_INK_MARGIN = 4  # 1/255ths of total ink (1.6 %)
+JPEG_INK_ROUNDS = 8
+# Black overprint (docs/print.md §6a): 100 % K fills that are not large areas (text, QR codes, small
+# shapes) and 100 % K strokes at most this wide in device space overprint, with OPM 1.
+OVERPRINT_STROKE_PT = 2.0
+OVERPRINT_GS = b"/PEop"  # the ExtGState resource that turns overprint on (fill and stroke, OPM 1)
 
 PATH_OPS = {b"m", b"l", b"c", b"v", b"y", b"re", b"h"}
 PATH_ARITY = {b"m": 2, b"l": 2, b"c": 6, b"v": 4, b"y": 4, b"re": 4, b"h": 0}  # numbers each one takes
 PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+STROKE_OPS = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
 SET_COLOR_OPS = {b"sc", b"scn", b"SC", b"SCN"}
 # Every operator of ISO 32000-1 (Annex A) except BI/ID/EI: an inline image's binary data can only
 # be skipped by a real tokenizer. An operator outside this set sends the stream to the tokenizer.
@@ -94,6 +108,12 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
 
+def _width(st: _State) -> float:
+    """The line width in device space (points): the user-space width scaled by the CTM's mean scale."""
+    a, b, c, d = st.ctm[:4]
+    return st.line_width * abs(a * d - b * c) ** 0.5
+
+
 def _rgb8(values: list[float]) -> tuple[int, int, int]:
     return tuple(max(0, min(255, round(v * 255))) for v in values)  # type: ignore[return-value]
 
@@ -111,6 +131,21 @@ class _State:
     fill: tuple[int, int, int] | None = None  # the fill colour when it was given in RGB (large-area rule)
     fill_space: bytes = b"/DeviceGray"
     stroke_space: bytes = b"/DeviceGray"
+    fill_cmyk: tuple[float, ...] | None = None  # the CMYK painted by fills / strokes, when known (overprint)
+    stroke_cmyk: tuple[float, ...] | None = None
+    line_width: float = 1.0
+
+    def copy(self) -> _State:
+        return _State(*(getattr(self, f) for f in self.__dataclass_fields__))
+
+
+def _free_name(resources, want: bytes) -> bytes:
+    """`want`, or `want` with a number appended, that no ExtGState of `resources` already uses."""
+    taken = set(map(str, (resources.get("/ExtGState") or {}).keys())) if resources is not None else set()
+    name, n = want, 1
+    while name.decode() in taken:
+        name, n = want + str(n).encode(), n + 1
+    return name
 
 
 class _NotUnderstood(Exception):
@@ -169,10 +204,40 @@ class _Lexer:
 class _Rewriter:
     """Rewrites every painted colour of a document to DeviceCMYK (or DeviceGray inside luminosity masks)."""
 
-    def __init__(self, doc, conv: ColorConverter, shown: str):
+    def __init__(self, doc, conv: ColorConverter, shown: str, single_ink: frozenset[str] = frozenset()):
         self.doc, self.conv, self.shown = doc, conv, shown
+        self.single_ink = single_ink  # '#RRGGBB' whose large areas print as their small-area colour (§6c)
         self.done: set[tuple[int, int]] = set()
         self._lexer: _Lexer | None = None
+        self.separations: dict[str, Any] = {}  # spot ink name → its Separation colour space
+
+    def spot_name(self, ink: tuple[str, tuple[float, ...]]) -> bytes:
+        """The ColorSpace resource name of a spot ink in the stream being rewritten."""
+        for key, known in self.spots_here.items():
+            if known[0] == ink[0]:
+                return key
+        key = b"/PEspot%d" % len(self.spots_here)
+        self.spots_here[key] = ink
+        return key
+
+    def separation(self, ink: str, alternate: tuple[float, ...]):
+        """`[/Separation /NAME /DeviceCMYK tint→CMYK]`, one object per ink for the whole document."""
+        import pikepdf
+
+        if ink not in self.separations:
+            self.separations[ink] = self.doc.make_indirect(
+                pikepdf.Array(
+                    [
+                        pikepdf.Name.Separation,
+                        pikepdf.Name("/" + ink),
+                        pikepdf.Name.DeviceCMYK,
+                        pikepdf.Dictionary(
+                            FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[round(v, 4) for v in alternate], N=1
+                        ),
+                    ]
+                )
+            )
+        return self.separations[ink]
 
     def error(self, what: str, where: str) -> PosterError:
         """`where`: the stream and, for content, the byte offset in its decoded data (e.g. 'page 1, content
@@ -213,13 +278,33 @@ class _Rewriter:
         else:
             data = owner.read_bytes()
         space = b"/DeviceGray" if is_page else INHERITED
+        self.overprinted = False
+        self.overprint_name = _free_name(resources, OVERPRINT_GS)
+        self.spots_here: dict[bytes, tuple[str, tuple[float, ...]]] = {}
         try:
             edits, uses = self._interpret(
                 data, _OP_RE.finditer(data), resources, ctm, gray, glyph, space, where, fast=True
             )
         except _NotUnderstood:
+            self.overprinted = False
+            self.spots_here = {}
             edits, uses = self._interpret(
                 data, self._instructions(data, where), resources, ctm, gray, glyph, space, where, fast=False
+            )
+        if self.spots_here:
+            if resources is None:
+                resources = owner.Resources = pikepdf.Dictionary()
+            if "/ColorSpace" not in resources:
+                resources.ColorSpace = pikepdf.Dictionary()
+            for key, (ink, alternate) in self.spots_here.items():
+                resources.ColorSpace[key.decode()] = self.separation(ink, alternate)
+        if self.overprinted:
+            if resources is None:
+                resources = owner.Resources = pikepdf.Dictionary()
+            if "/ExtGState" not in resources:
+                resources.ExtGState = pikepdf.Dictionary()
+            resources.ExtGState[self.overprint_name.decode()] = pikepdf.Dictionary(
+                Type=pikepdf.Name.ExtGState, OP=True, op=True, OPM=1
             )
         if edits:
             out, last = [], 0
@@ -271,6 +356,8 @@ class _Rewriter:
         stack: list[_State] = []
         st = _State(ctm, None, space, space)
         path_start: int | None = None
+        clipped = False  # the current path is also a clipping path (W, W*): it cannot be wrapped in q … Q
+        in_text = False  # between BT and ET, where q and Q are not allowed
         box = [0.0, 0.0, 0.0, 0.0]  # device-space box of the current subpath (points)
         large = False  # a finished subpath of the current path was a large area
         tracking = False  # measure the path only when its colour differs for large areas
@@ -312,6 +399,10 @@ class _Rewriter:
                 r, g, b = (v / 255 for v in rgb)
                 op = {b"k": b"g", b"K": b"G"}.get(op, op)
                 return b"%s %s" % (_fmt(0.2126 * r + 0.7152 * g + 0.0722 * b), op)
+            ink = conv.spot(rgb) if op in (b"k", b"K") else None
+            if ink is not None:  # a brand spot ink: its own plate (docs/print.md §6, rule 1)
+                name = self.spot_name(ink)
+                return b"%s %s 1 %s" % (name, b"cs" if op == b"k" else b"CS", b"scn" if op == b"k" else b"SCN")
             return b" ".join(_fmt(v) for v in conv.convert(rgb, large)) + b" " + op
 
         pos = 0
@@ -322,8 +413,12 @@ class _Rewriter:
             op = m.group(2)
             if op in PATH_OPS:
                 if path_start is None:
-                    path_start, large = m.start(1), False
-                    tracking = not gray and not glyph and st.fill is not None and conv.has_large_variant(st.fill)
+                    path_start, large, clipped = m.start(1), False, False
+                    tracking = (
+                        not gray
+                        and not glyph
+                        and ((st.fill is not None and conv.has_large_variant(st.fill)) or st.fill_cmyk == K_ONLY)
+                    )
                     box = [inf, inf, -inf, -inf]
                 if tracking:
                     if op == b"m" or op == b"re":  # a new subpath: judge the one before
@@ -339,33 +434,61 @@ class _Rewriter:
                         dx, dy = _apply(st.ctm, x, y)
                         box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
             elif op in PAINT_OPS:
-                if (
+                is_large = (
                     tracking
                     and op in FILL_OPS
                     and path_start is not None
                     and (large or box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
+                )
+                if (
+                    is_large
+                    and path_start is not None
+                    and st.fill is not None
+                    and conv.has_large_variant(st.fill)
+                    and to_hex(st.fill) not in self.single_ink
                 ):
                     # Colour may not change inside a path: set the large-area colour before it, restore after.
                     edits.append((path_start, path_start, color_bytes(st.fill, b"k", large=True) + b"\n"))
                     edits.append((m.end(2), m.end(2), b"\n" + color_bytes(st.fill, b"k")))
+                elif (
+                    path_start is not None
+                    and not is_large
+                    and not (gray or glyph or clipped or in_text)
+                    and op != b"n"
+                    and (op not in FILL_OPS or st.fill_cmyk == K_ONLY)
+                    and (op not in STROKE_OPS or (st.stroke_cmyk == K_ONLY and _width(st) <= OVERPRINT_STROKE_PT))
+                ):
+                    # 100 % K text and thin rules overprint (docs/print.md §6a); q … Q keeps it to this path.
+                    edits.append((path_start, path_start, b"q " + self.overprint_name + b" gs\n"))
+                    edits.append((m.end(2), m.end(2), b"\nQ"))
+                    self.overprinted = True
                 path_start, tracking = None, False
+            elif op == b"W" or op == b"W*":
+                clipped = True
+            elif op == b"w":
+                (st.line_width,) = numbers(m, 1)
+            elif op == b"BT" or op == b"ET":
+                in_text = op == b"BT"
             elif op == b"rg" or op == b"RG":
                 rgb = _rgb8(numbers(m, 3))
+                cmyk = None if gray else conv.convert(rgb)
                 if op == b"rg":
-                    st.fill, st.fill_space = rgb, RGB
+                    st.fill, st.fill_space, st.fill_cmyk = rgb, RGB, cmyk
                 else:
-                    st.stroke_space = RGB
+                    st.stroke_space, st.stroke_cmyk = RGB, cmyk
                 edits.append((m.start(1), m.end(2), color_bytes(rgb, b"k" if op == b"rg" else b"K")))
             elif op == b"q":
-                stack.append(_State(st.ctm, st.fill, st.fill_space, st.stroke_space))
+                stack.append(st.copy())
             elif op == b"Q":
                 st = stack.pop() if stack else _State(ctm, None, space, space)
             elif op == b"cm":
                 st.ctm = _mul(tuple(numbers(m, 6)), st.ctm)  # type: ignore[arg-type]
             elif op == b"g" or op == b"k":
                 st.fill, st.fill_space = None, b"/DeviceGray" if op == b"g" else b"/DeviceCMYK"
+                st.fill_cmyk = tuple(numbers(m, 4)) if op == b"k" else None
             elif op == b"G" or op == b"K":
                 st.stroke_space = b"/DeviceGray" if op == b"G" else b"/DeviceCMYK"
+                st.stroke_cmyk = tuple(numbers(m, 4)) if op == b"K" else None
             elif op == b"cs" or op == b"CS":
                 cs = self._space(name(m).encode(), resources, m, refuse)
                 if cs == RGB:  # the values that follow are converted: say which space they are in now
@@ -373,19 +496,24 @@ class _Rewriter:
                 if op == b"cs":
                     # A new space's initial colour: black in DeviceRGB (rewritten as K-only black, the
                     # initial colour of DeviceCMYK), none that the large-area rule knows otherwise.
-                    st.fill, st.fill_space = ((0, 0, 0) if cs == RGB else None), cs
+                    st.fill, st.fill_space, st.fill_cmyk = ((0, 0, 0) if cs == RGB else None), cs, None
                 else:
-                    st.stroke_space = cs
+                    st.stroke_space, st.stroke_cmyk = cs, None
             elif op in SET_COLOR_OPS:
                 stroke = op == b"SC" or op == b"SCN"
                 cs = st.stroke_space if stroke else st.fill_space
                 if cs == RGB:
                     rgb = _rgb8(numbers(m, 3))
+                    cmyk = None if gray else conv.convert(rgb)
                     if not stroke:
-                        st.fill = rgb
+                        st.fill, st.fill_cmyk = rgb, cmyk
+                    else:
+                        st.stroke_cmyk = cmyk
                     edits.append((m.start(1), m.end(2), color_bytes(rgb, op)))
                 elif not stroke:
-                    st.fill = None
+                    st.fill, st.fill_cmyk = None, None
+                else:
+                    st.stroke_cmyk = None
                 if cs == INHERITED and not m.group(1).strip().startswith(b"/"):
                     raise refuse(
                         f"the colour operator '{op.decode()}' in a colour space set outside its content stream", m
@@ -592,7 +720,7 @@ class _Rewriter:
         for i in range(SHADING_SAMPLES):
             t = t0 + (t1 - t0) * i / (SHADING_SAMPLES - 1)
             rgb = tuple(max(0, min(255, round(v * 255))) for v in _eval_function(fn, t))
-            samples.extend(round(v * 255) for v in self.conv.convert(rgb))  # type: ignore[arg-type]
+            samples.extend(round(v * 255) for v in self.conv.convert_tone(rgb))  # type: ignore[arg-type]
         # Sampled colorimetrically through the profile, not interpolated between two CMYK ends.
         sampled = pikepdf.Stream(
             self.doc,
@@ -628,10 +756,7 @@ def _cmyk_jpeg(conv: ColorConverter, xobj) -> bytes:
         rgb = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False).convert("RGB")
         if smask is not None:
             rgb = _fill_hidden(rgb, pikepdf.PdfImage(smask).as_pil_image().convert("L"))
-        cmyk = conv.convert_image(rgb, headroom=JPEG_INK_HEADROOM)
-        buf = io.BytesIO()
-        cmyk.save(buf, "JPEG", quality=JPEG_QUALITY)
-        jpeg = buf.getvalue()
+        jpeg = jpeg_within_limit(conv.convert_image(rgb), conv.limit)
         if len(_CMYK_JPEGS) >= 16:
             _CMYK_JPEGS.pop(next(iter(_CMYK_JPEGS)))
         _CMYK_JPEGS[key] = jpeg
@@ -667,6 +792,52 @@ def _fill_hidden(rgb, alpha):
     return Image.fromarray(pixels[:h, :w], "RGB")
 
 
+def jpeg_within_limit(cmyk, limit: float, quality: int = JPEG_QUALITY) -> bytes:
+    """A CMYK Pillow image → JPEG bytes whose decoded pixels keep C+M+Y+K ≤ `limit` (fraction) less
+    `JPEG_INK_MARGIN`: the blocks that ringing pushes over are lowered in C, M and Y and encoded again.
+    Memory: one decoded copy and one 16-bit total at a time (an A0 photo poster stays under 500 MB)."""
+    import numpy as np
+    from PIL import Image
+
+    w, h = cmyk.size
+    ceiling = round(limit * 255) - JPEG_INK_MARGIN
+    source, pixels = cmyk, None
+    for round_ in range(JPEG_INK_ROUNDS + 1):
+        buf = io.BytesIO()
+        source.save(buf, "JPEG", quality=quality)
+        with Image.open(io.BytesIO(buf.getvalue())) as decoded:  # Pillow undoes its Adobe inversion
+            plates = np.frombuffer(decoded.tobytes(), np.uint8).reshape(h, w, 4)
+        # channel by channel, in place: numpy's sum over the last axis is several times slower
+        over = plates[..., 0].astype(np.int16)
+        for plate in (1, 2, 3):
+            over += plates[..., plate]
+        over -= ceiling
+        del plates
+        if over.max() <= 0:
+            return buf.getvalue()
+        if round_ == JPEG_INK_ROUNDS:
+            break
+        if pixels is None:
+            pixels = np.array(cmyk)  # uint8, H × W × 4: the copy the corrections are made in
+        # The largest overshoot of each 8 × 8 block, spread over the block's pixels as ink to remove
+        # (more each round: quantisation does not scale exactly with the content).
+        padded = np.pad(over, ((0, -h % 8), (0, -w % 8)), constant_values=-1)
+        del over
+        worst = padded.reshape(padded.shape[0] // 8, 8, padded.shape[1] // 8, 8).max(axis=(1, 3))
+        del padded
+        rows, cols = np.nonzero(worst > 0)
+        for r, c in zip(rows.tolist(), cols.tolist()):
+            block = pixels[8 * r : 8 * r + 8, 8 * c : 8 * c + 8]
+            cmy = block[..., :3].astype(np.float32)
+            drop = (int(worst[r, c]) + 2) * (1 + round_ / 2)
+            keep = np.clip(1 - drop / np.maximum(cmy.sum(axis=2), 1), 0, 1)
+            block[..., :3] = np.floor(cmy * keep[..., None]).astype(np.uint8)
+        source = Image.fromarray(pixels, "CMYK")
+    raise fail(
+        f"prepress: a photo stays over the {limit * 100:g} % ink limit after JPEG encoding; the file was not written"
+    )
+
+
 def _eval_function(fn, t: float) -> list[float]:
     """Evaluate the PDF function types cairo writes for gradients (2: exponential, 3: stitching)."""
     kind = int(fn.FunctionType)
@@ -688,6 +859,33 @@ def _eval_function(fn, t: float) -> list[float]:
         u = e0 if hi == lo else e0 + (t - lo) * (e1 - e0) / (hi - lo)
         return _eval_function(fn.Functions[i], u)
     raise fail(f"prepress: PDF function type {kind} in a gradient is not supported")
+
+
+def _deisolate(doc) -> None:
+    """Transparency groups made non-isolated and non-knockout, so that black overprints what lies
+    outside them (docs/print.md §6a): an isolated group composites its content over nothing first,
+    and its black then knocks out the plates beneath. With only the Normal blend mode in the file,
+    isolation changes nothing else (ISO 32000-1 §11.4.7); a file with other blend modes is left alone."""
+    import pikepdf
+
+    for obj in doc.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/ExtGState":
+            mode = obj.get("/BM")
+            modes = list(mode) if isinstance(mode, pikepdf.Array) else [mode]
+            if any(m is not None and m not in ("/Normal", "/Compatible") for m in modes):
+                return
+    for obj in doc.objects:
+        group = obj.get("/Group") if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)) else None
+        if isinstance(group, pikepdf.Dictionary) and group.get("/S") == "/Transparency":
+            for key in ("/I", "/K"):
+                if key in group:
+                    del group[key]
+    for page in doc.pages:
+        group = page.obj.get("/Group")
+        if isinstance(group, pikepdf.Dictionary) and group.get("/S") == "/Transparency":
+            for key in ("/I", "/K"):
+                if key in group:
+                    del group[key]
 
 
 def _crop_marks(doc, page, trim: list[float], bleed_pt: float) -> None:
@@ -724,7 +922,9 @@ def _crop_marks(doc, page, trim: list[float], bleed_pt: float) -> None:
 
 
 def _metadata(doc, title: str, timestamp: datetime, flavour: str) -> None:
-    """Info and XMP in sync (PDF/X-4 is identified by XMP), dates fixed for reproducible files."""
+    """Info and XMP in sync, dates fixed for reproducible files. PDF/X-4 is identified in XMP (the
+    `pdfxid` namespace); X-1a:2003 and X-3:2003 in Info (GTS_PDFXVersion, and GTS_PDFXConformance for
+    X-1a), repeated in XMP's Adobe `pdfx` namespace as Acrobat writes it."""
     import pikepdf
 
     date = timestamp.strftime("D:%Y%m%d%H%M%SZ")
@@ -743,7 +943,13 @@ def _metadata(doc, title: str, timestamp: datetime, flavour: str) -> None:
         meta["xmpMM:InstanceID"] = f"uuid:{doc_id}"
         meta["xmpMM:VersionID"] = "1"
         meta["xmpMM:RenditionClass"] = "default"
-        meta["{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion"] = flavour
+        if flavour == "PDF/X-4":
+            meta["{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion"] = flavour
+        else:
+            meta.register_xml_namespace("http://ns.adobe.com/pdfx/1.3/", "pdfx")
+            meta["{http://ns.adobe.com/pdfx/1.3/}GTS_PDFXVersion"] = flavour
+            if flavour.startswith("PDF/X-1a"):
+                meta["{http://ns.adobe.com/pdfx/1.3/}GTS_PDFXConformance"] = flavour
     info = doc.docinfo
     info.Title = title
     info.Producer = "poster-engine"
@@ -752,6 +958,8 @@ def _metadata(doc, title: str, timestamp: datetime, flavour: str) -> None:
     info.ModDate = date
     info.Trapped = pikepdf.Name("/False")
     info.GTS_PDFXVersion = flavour
+    if flavour.startswith("PDF/X-1a"):
+        info.GTS_PDFXConformance = flavour
 
 
 def _output_intent(doc, conv: ColorConverter) -> None:
@@ -794,13 +1002,16 @@ def make_print_pdf(
     timestamp: datetime,
     settings: PrintSettings,
     shown: str = "",
+    single_ink: frozenset[str] = frozenset(),
 ) -> bytes:
     """Cairo's PDF (page = trim + bleed) → PDF/X-4 in CMYK for `settings`' profile."""
     import pikepdf
 
     conv = converter_for(settings)
+    profile = settings.profile
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        rewriter = _Rewriter(doc, conv, shown)
+        flatten.composite_flat(doc)  # constant opacity over flat colour → opaque colour (§3a)
+        rewriter = _Rewriter(doc, conv, shown, single_ink)
         b = bleed_mm * PT_PER_MM
         w, h = trim_mm[0] * PT_PER_MM, trim_mm[1] * PT_PER_MM
         for number, page in enumerate(doc.pages, 1):
@@ -815,14 +1026,21 @@ def make_print_pdf(
                     del page.obj[key]
             if settings.profile.crop_marks:
                 _crop_marks(doc, page, trim, b)
+        if profile.pdfx == "4":
+            _deisolate(doc)
+        else:  # PDF/X-1a, X-3: no transparency at all (§3a)
+            flatten.rasterise_rest(doc, profile.min_ppi_for(max(trim_mm) >= LARGE_FORMAT_MM), shown)
         _output_intent(doc, conv)
-        _metadata(doc, title, timestamp, settings.profile.pdf_flavour)
+        _metadata(doc, title, timestamp, profile.pdf_flavour)
         out = io.BytesIO()
         doc.save(
             out,
             deterministic_id=True,
             compress_streams=True,
-            force_version="1.6",
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            # X-4 is based on PDF 1.6; X-1a:2003 and X-3:2003 on PDF 1.4, which has no object streams.
+            force_version="1.6" if profile.pdfx == "4" else "1.4",
+            object_stream_mode=pikepdf.ObjectStreamMode.generate
+            if profile.pdfx == "4"
+            else pikepdf.ObjectStreamMode.disable,
         )
         return out.getvalue()
