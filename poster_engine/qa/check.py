@@ -116,11 +116,13 @@ def _example(url: str) -> bool:
 
 def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     poster, layout = comp.poster, comp.layout
-    visuals = [s.bounds for s in layout.slots if s.kind == "visual"]
+    # Every slot as filled: a repeated group's items each in their own place.
+    slots = comp.slots or layout.slots
+    visuals = [s.bounds for s in slots if s.kind == "visual"]
     background = poster.spec.colors.background
     unit_mm = layout.scale * fmt.mm_per_unit  # mm, as seen, per layout unit
     floor_mm = fmt.min_x_height_mm
-    for slot in layout.slots:
+    for slot in slots:
         block = comp.blocks.get(slot.name)
         if block is None or not block.glyphs:
             continue
@@ -189,7 +191,7 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
             size = im.size
     except Exception:
         return  # compose already reported an unreadable image
-    for slot in comp.layout.slots:
+    for slot in comp.slots or comp.layout.slots:
         if slot.kind != "visual":
             continue
         _, _, crop_w, _ = cover_crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
