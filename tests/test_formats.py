@@ -45,7 +45,7 @@ def test_each_family_has_a_variant_for_each_shape(demo, campaign):
     """Landscape, square and story formats pick a variant drawn for their shape, not the portrait."""
     from poster_engine.compose.layout import load_layout
 
-    for family in ("choc", "stat", "film", "programme"):
+    for family in ("choc", "stat", "film", "programme", "information"):
         for fmt, variant in (
             ("link-preview", "landscape"),
             ("x", "landscape"),

@@ -17,7 +17,7 @@ from functools import partial
 from poster_engine.compose.typography import format_list, format_quantity, prose
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.core.languages import LANGUAGES, NBSP
-from poster_engine.project.content import Campaign, Film, Poster, Stat, Text
+from poster_engine.project.content import Campaign, Film, Poster, Stat, Text, chosen
 from poster_engine.project.data import is_url_column
 from poster_engine.project.files import record_field
 
@@ -161,15 +161,6 @@ def _film_fields(prefix: str, fid: str, film: Film, say: _Translator) -> Makers:
     }
 
 
-def _selected(table: Mapping[str, object], choice: tuple[str, ...] | int | None) -> list[str]:
-    """A poster's choice of a list's items: all (None), the first N, or these ids in this order."""
-    if choice is None:
-        return list(table)
-    if isinstance(choice, int):
-        return list(table)[:choice]
-    return list(choice)
-
-
 def _lists(campaign: Campaign, poster: Poster, say: _Translator) -> tuple[Makers, dict[str, str]]:
     """Every list a group can repeat over (project/slots.py LISTS) as fields: `<list>[]` (its items'
     keys) and each item's texts under its key. Returns the text fields and the links (QR codes)."""
@@ -183,7 +174,7 @@ def _lists(campaign: Campaign, poster: Poster, say: _Translator) -> tuple[Makers
         for n, i in enumerate(ids, 1):
             f[f"{key}.{i}.number"] = partial(str, n)
 
-    ids = _selected(m.films, spec.films)
+    ids = chosen(list(m.films), spec.films)
     listing("films", ids)
     for fid in ids:
         film = m.films[fid]
@@ -199,17 +190,17 @@ def _lists(campaign: Campaign, poster: Poster, say: _Translator) -> tuple[Makers
                 fid,
             )
             f[f"{key}.{n + 1}.source"] = partial(say, quote.source, ("films", fid, "quotes", n, "source"))
-    ids = _selected(m.stats, spec.stats)
+    ids = chosen(list(m.stats), spec.stats)
     listing("stats", ids)
     for sid in ids:
         f.update(_stat_fields(f"stats.{sid}", sid, m.stats[sid], say))
-    ids = _selected(m.definitions, spec.definitions)
+    ids = chosen(list(m.definitions), spec.definitions)
     listing("definitions", ids)
     for did in ids:
         d = m.definitions[did]
         f[f"definitions.{did}.term"] = partial(say, d.term, ("definitions", did, "term"))
         f[f"definitions.{did}.text"] = partial(say, d.text, ("definitions", did, "text"))
-    ids = _selected(m.challenges, spec.challenges)
+    ids = chosen(list(m.challenges), spec.challenges)
     listing("challenges", ids)
     for cid in ids:
         c = m.challenges[cid]
@@ -220,7 +211,7 @@ def _lists(campaign: Campaign, poster: Poster, say: _Translator) -> tuple[Makers
             f[f"{key}.{n + 1}.text"] = partial(say, action.text, ("challenges", cid, "actions", n, "text"))
             if action.job is not None:
                 f[f"{key}.{n + 1}.job"] = partial(say, action.job, ("challenges", cid, "actions", n, "job"))
-    ids = _selected(m.messages, spec.messages)
+    ids = chosen(list(m.messages), spec.messages)
     listing("messages", ids)
     for mid in ids:
         f[f"messages.{mid}.text"] = partial(say, m.messages[mid].text, ("messages", mid, "text"))

@@ -227,6 +227,13 @@ def _selection(value: Any) -> Any:
 Selection = Annotated[int | tuple[str, ...], BeforeValidator(_selection)]
 
 
+def chosen(ids: list[str], choice: tuple[str, ...] | int | None) -> list[str]:
+    """A poster's choice of a list's items: all (None), the first N, or these ids in this order."""
+    if choice is None:
+        return ids
+    return ids[:choice] if isinstance(choice, int) else list(choice)
+
+
 class PosterSpec(_Model):
     """One posters/<id>.yaml file."""
 

@@ -20,7 +20,8 @@ from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, su
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, overlaps
 from poster_engine.plan import plan_jobs
-from poster_engine.project.content import Campaign, Poster
+from poster_engine.project.content import Campaign, Poster, chosen
+from poster_engine.project.layouts import load_template, variant_files
 from poster_engine.project.loader import Project
 
 # --- the rules (the format facts they read are in core/formats.py) -----------------------------
@@ -71,7 +72,11 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     def warning(path: tuple, check: str, message: str) -> Diagnostic:
         return Diagnostic(message, "messages.yaml", campaign.line_of(path), "warning", check)
 
-    used_stats = sorted({p.spec.stat for p in campaign.posters.values() if p.spec.stat})
+    used = {p.spec.stat for p in campaign.posters.values() if p.spec.stat}
+    for p in campaign.posters.values():  # the figures a poster shows through a repeating group
+        if p.spec.layout in _repeating(campaign, "stats"):
+            used.update(chosen(list(m.stats), p.spec.stats))
+    used_stats = sorted(used)
     for sid in used_stats:
         stat = m.stats[sid]
         if stat.source_placeholder:
@@ -106,6 +111,19 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
                     f"film '{fid}': link {link.url} is a placeholder; its QR code leads nowhere",
                 )
             )
+    return out
+
+
+def _repeating(campaign: Campaign, name: str) -> set[str]:
+    """The layout families any of whose templates repeats over the list `name`."""
+    out = set()
+    for family in {p.spec.layout for p in campaign.posters.values()}:
+        try:
+            templates = [load_template(path) for path in variant_files(campaign.root, family)]
+        except PosterError:
+            continue  # composing its posters reports the template's error
+        if any(r.list == name for t in templates for r in t.repeats):
+            out.add(family)
     return out
 
 
