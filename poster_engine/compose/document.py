@@ -9,36 +9,22 @@ from dataclasses import dataclass, field, replace
 from html import escape
 
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
-from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Slot, load_layout
+from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Repeat, Slot, load_layout
 from poster_engine.compose.qr import QrCode, make_qr
 from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
 from poster_engine.compose.visuals import visual_svg
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import Format
-from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix
+from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix, Polygon
 from poster_engine.core.languages import DEFAULT_LANG
 from poster_engine.core.marks import GLYPHS, PATH_MARK, QR
 from poster_engine.project.content import Poster
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.loader import Project
-from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.project.markup import MarkupError, Span, parse_markup
 from poster_engine.project.slots import poster_key
 
 PALETTE_KEYS = ("background", "text", "accent")
-
-
-@dataclass(frozen=True)
-class PlacedQr:
-    code: QrCode
-    box: Box  # the light square including the quiet zone, in the slot's own units
-    matrix: Matrix = Matrix()  # the slot's own units → layout units on the page
-
-    @property
-    def module(self) -> float:
-        """A module's side where it prints, in layout units: along the direction the transforms shrink most."""
-        return self.box[2] / self.code.total_modules * self.matrix.singular_values[1]
-
-
 SCRIM_MODES = ("none", "auto", "dark", "light")
 SCRIM_COLORS = {"dark": "#000000", "light": "#FFFFFF"}
 # A scrim covers the text's ink and this much around it, in ems of the fitted size.
@@ -66,6 +52,30 @@ class Part:
 
 
 @dataclass(frozen=True)
+class PlacedQr:
+    code: QrCode
+    box: Box  # the light square including the quiet zone, in the slot's own units
+    matrix: Matrix = Matrix()  # the slot's own units → layout units on the page
+
+    @property
+    def module(self) -> float:
+        """A module's side where it prints, in layout units: along the direction the transforms shrink most."""
+        return self.box[2] / self.code.total_modules * self.matrix.singular_values[1]
+
+
+@dataclass(frozen=True)
+class PlacedList:
+    """One repeating group as filled: its list, its items and its box on the page (layout units)."""
+
+    name: str  # e.g. 'stats', or 'challenges[2]/item.actions' for a list inside an item
+    list: str  # the list's key, e.g. 'stats', 'challenges.portee.actions'
+    items: int
+    polygon: Polygon  # the list's box (the group's area) on the page
+    squeeze: float  # 1: items as drawn; less: the rows share the box's height (docs/layouts.md §6)
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Composition:
     """A composed job: the SVG document and the typeset data tests and checks can inspect."""
 
@@ -76,6 +86,10 @@ class Composition:
     svg: bytes
     blocks: dict[str, TextBlock]
     qrs: dict[str, PlacedQr]
+    # Every slot as filled, in drawing order: the layout's own, then each item's (named
+    # `stats[2]/item.value`, in its own place on the page) where its group is.
+    slots: tuple[Slot, ...] = ()
+    lists: tuple[PlacedList, ...] = ()
     parts: tuple[Part, ...] = field(default=(), repr=False, compare=False)
     frame: tuple[str, str] = field(default=("", ""), repr=False, compare=False)  # the document around the body
     scrims: dict[str, Scrim] = field(default_factory=dict)
@@ -83,7 +97,11 @@ class Composition:
     @property
     def scrim_slots(self) -> tuple[Slot, ...]:
         """The text slots that ask for a scrim (`data-scrim` auto, dark or light) and show a text."""
-        return tuple(s for s in self.layout.slots if s.name in self.blocks and s.rules.get("scrim", "none") != "none")
+        return tuple(
+            s
+            for s in (self.slots or self.layout.slots)
+            if s.name in self.blocks and s.rules.get("scrim", "none") != "none"
+        )
 
     def document(self, hide_text: Collection[str] = (), scrims: Mapping[str, Scrim] | None = None) -> bytes:
         """The SVG document again, without the texts of `hide_text` (their scrims stay: they are
@@ -261,9 +279,53 @@ def _expand(template: str, fields: Mapping[str, str]) -> tuple[str, list[str]]:
     return FIELD.sub(repl, template), missing
 
 
+def _squeezed(box: Box, to_group: Matrix, top: float, squeeze: float, keep_height: bool = False) -> Box:
+    """A box of an item's model (in its own units) with the item's height shrunk by `squeeze` towards
+    the model's top `top` (in the group's units). Only a box whose frame is axis-aligned in the
+    group's shrinks; another keeps its shape and place. `keep_height`: the box moves, its size stays."""
+    if squeeze >= 1.0 or not (to_group.is_axis_aligned and to_group.d > 0):
+        return box
+    x, y, w, h = box
+    y_group = to_group.d * y + to_group.f
+    y_new = (top + (y_group - top) * squeeze - to_group.f) / to_group.d
+    return x, y_new, w, h if keep_height else h * squeeze
+
+
+def scope_free(inst: _Instance) -> bool:
+    """Whether a poster chooses this list's items (a list inside an item it does not)."""
+    return inst.scope is None
+
+
 def _source_key(field_names: list[str]) -> str:
     """Which key of the poster file a field comes from (for the error's line number)."""
     return (poster_key(field_names[0]) if field_names else None) or "layout"
+
+
+@dataclass(frozen=True, eq=False)
+class _Instance:
+    """One repeating group filled in one scope: what is needed to lay it out again with fewer items."""
+
+    repeat: Repeat
+    scope: str | None  # the enclosing item's key (a list inside an item), or None
+    page: Matrix  # the enclosing item's move on the page (identity at the top level)
+    area: Box  # the list's box in the group's units, squeezed with the enclosing item
+    cell: Box  # the model's box, moved with the enclosing item's squeeze
+    prefix: str  # the enclosing items' names, e.g. 'challenges[2]/'
+    key: str  # the list's key, e.g. 'stats' or 'challenges.portee.actions'
+    items: int
+    squeeze: float
+
+
+@dataclass(eq=False)
+class _Fill:
+    """A slot to fill once every slot is known: an item's text waits for the others of its name."""
+
+    slot: Slot
+    scope: str | None = None  # the item's key, for {item.*}
+    model: str | None = None  # the model slot's name (items' slots of one name share a size)
+    instance: _Instance | None = None
+    number: int = 0  # the item's position in its list, from 1
+    svg: str = field(default="", repr=False)
 
 
 class _Composer:
@@ -281,6 +343,8 @@ class _Composer:
         self.fields: Fields = poster_fields(project.campaign, poster, lang, row)
         self.blocks: dict[str, TextBlock] = {}
         self.qrs: dict[str, PlacedQr] = {}
+        self.slots: list[Slot] = []
+        self.lists: list[PlacedList] = []
 
     def error(self, message: str, key: str, check: str | None = None, slot: Slot | None = None) -> PosterError:
         """An error in the poster's content, located at the poster file's `key`."""
@@ -290,10 +354,14 @@ class _Composer:
             )
         )
 
-    def text(self, slot: Slot) -> str:
+    def spans(
+        self, slot: Slot, fields: Mapping[str, str], fill: _Fill | None = None
+    ) -> tuple[tuple[Span, ...], str] | None:
+        """A text slot's text with its fields filled, as styled spans, and an excerpt for messages;
+        None when an optional slot has nothing to show."""
         # "\n" in data-text is a forced line break (typeable in Inkscape's XML editor).
         template = slot.rules.get("text", "").replace("\\n", "\n")
-        text, missing = _expand(template, self.fields)
+        text, missing = _expand(template, fields)
         names = FIELD.findall(template)
         labels = [n for n in missing if n.startswith("label.")]
         if labels:
@@ -306,7 +374,9 @@ class _Composer:
             )
         if missing or not text.strip():
             if slot.rules.get("optional") == "true":
-                return ""
+                return None
+            if fill is not None and fill.instance is not None and any(n.startswith("item.") for n in missing):
+                raise self._item_missing(fill, next(n for n in missing if n.startswith("item.")))
             what = "{" + (missing or names or ["?"])[0] + "}"
             raise self.error(
                 f"layout '{self.layout.family}' slot '{slot.name}' needs {what}, which this poster does not define",
@@ -316,23 +386,31 @@ class _Composer:
             spans = parse_markup(text)
         except MarkupError as exc:
             raise self.error(f"slot '{slot.name}': {exc}", _source_key(names)) from None
-        shown = _excerpt("".join(s.text for s in spans))
-        rules = text_rules(slot, self.layout, self.project.fonts, self.lang)
-        _choice(slot, "scrim", SCRIM_MODES, self.layout)
+        return spans, _excerpt("".join(s.text for s in spans))
+
+    def _item_missing(self, fill: _Fill, name: str) -> PosterError:
+        inst = fill.instance
+        assert inst is not None and fill.scope is not None
+        prefix = fill.scope + "."
+        known = sorted({"item." + k[len(prefix) :] for k in self.fields if k.startswith(prefix) and "[" not in k})
+        known = [k for k in known if k.count(".") == 1]
+        item_id = fill.scope.rsplit(".", 1)[-1]
+        return slot_error(
+            self.layout,
+            fill.slot,
+            f"item {fill.number} ('{item_id}') of list '{inst.key}' has no {{{name}}}"
+            f"{did_you_mean(name, known)}; its items have {', '.join('{' + k + '}' for k in known)}; "
+            "make the slot optional if some items lack it",
+        )
+
+    def _fit(self, slot: Slot, spans: tuple[Span, ...], shown: str, rules: TextRules) -> TextBlock:
+        """fit_text, a missing glyph reported with the slot's fonts."""
         try:
-            block = fit_text(spans, slot.box, rules)
-        except TextDoesNotFit as exc:
-            raise self.error(
-                f"text \"{shown}\" does not fit slot '{slot.name}' of {self.layout.file} at format "
-                f"{self.fmt.name}, even at the minimum size {rules.size_min:g}: {exc.reason}; "
-                f"shorten the text or lower the slot's data-size-min",
-                _source_key(names),
-                "fit",
-                slot,
-            ) from None
+            return fit_text(spans, slot.box, rules)
         except MissingGlyph as exc:
             char = f" '{exc.char}'" if exc.char.isprintable() else ""
             fonts = ", ".join(dict.fromkeys(f.name for face in rules.faces for f in face.fonts))
+            names = FIELD.findall(slot.rules.get("text", ""))
             raise self.error(
                 f'character U+{ord(exc.char):04X}{char} of text "{shown}" is in none of the fonts of slot '
                 f"'{slot.name}' ({fonts}); remove it or add a font that has it to the slot's data-font in "
@@ -341,6 +419,29 @@ class _Composer:
                 "glyph",
                 slot,
             ) from None
+
+    def text(self, slot: Slot) -> str:
+        got = self.spans(slot, self.fields)
+        if got is None:
+            return ""
+        spans, shown = got
+        rules = text_rules(slot, self.layout, self.project.fonts, self.lang)
+        _choice(slot, "scrim", SCRIM_MODES, self.layout)
+        try:
+            block = self._fit(slot, spans, shown, rules)
+        except TextDoesNotFit as exc:
+            raise self.error(
+                f"text \"{shown}\" does not fit slot '{slot.name}' of {self.layout.file} at format "
+                f"{self.fmt.name}, even at the minimum size {rules.size_min:g}: {exc.reason}; "
+                f"shorten the text or lower the slot's data-size-min",
+                _source_key(FIELD.findall(slot.rules.get("text", ""))),
+                "fit",
+                slot,
+            ) from None
+        return self.place(slot, block)
+
+    def place(self, slot: Slot, block: TextBlock) -> str:
+        """A fitted text in its slot: checked against the safe area, kept, drawn."""
         sx, sy, sw, sh = self.layout.safe_box
         # The ink's corners on the page: a rotated slot's glyphs are measured where they print.
         if any(
@@ -360,8 +461,163 @@ class _Composer:
         self.blocks[slot.name] = block
         return draw_text(block, slot.rules.get("color"))
 
-    def qr(self, slot: Slot) -> str:
-        url, missing = _expand(slot.rules.get("url", "{film.url}"), self.fields)
+    # --- repeating groups (docs/layouts.md §6) ---------------------------------------------------
+
+    def expand(
+        self,
+        rep: Repeat,
+        scope: str | None,
+        page: Matrix,
+        area: Box,
+        cell: Box,
+        prefix: str,
+        count: int | None = None,
+        probe: bool = False,
+    ) -> list[str | _Fill]:
+        """A repeating group's items, each its model moved to its place: SVG pieces and slots to fill.
+
+        Items go in columns of the model's width (`columns` of them at most) and rows; `flow` says
+        whether consecutive items go down a column or along a row. The rows take the model's height
+        when the group's box has room for them all; otherwise they share it (`squeeze` < 1): each
+        slot box of an item shrinks in height by that factor (its text is fitted again), its other
+        drawings keep their size and place from the item's top.
+        """
+        key = rep.list if scope is None or not rep.list.startswith("item.") else scope + rep.list[4:]
+        items = self.fields.items_of(key)
+        if count is not None:
+            items = items[:count]
+        n = len(items)
+        frame = page @ rep.frame
+        cx, cy, cw, ch = cell
+        ax, ay, aw, ah = area
+        row_gap, col_gap = rep.gap
+        columns = max(1, min(rep.columns, n))
+        rows = math.ceil(n / columns) if n else 0
+        room = ay + ah - cy - (rows - 1) * row_gap
+        squeeze = 1.0 if not rows or rows * ch <= room + 1e-9 else max(room, 0.0) / (rows * ch)
+        inst = _Instance(rep, scope, page, area, cell, prefix, key, n, squeeze)
+        if not probe:
+            self.lists.append(PlacedList(prefix + rep.name, key, n, frame.corners(area), squeeze, rep.line))
+        if n and squeeze <= 1e-6:
+            raise self._list_error(inst, None, None)
+        out: list[str | _Fill] = []
+        to_group = frame.inverse()
+        top = rep.cell[1]  # the model's top as drawn: boxes shrink towards it
+        for k, item in enumerate(items):
+            col, row = (k // rows, k % rows) if rep.flow == "down" else (k % columns, k // columns)
+            dx = col * (cw + col_gap) + (cx - rep.cell[0])
+            dy = row * (ch * squeeze + row_gap) + (cy - top)
+            move = frame @ Matrix.translate(dx, dy) @ to_group  # the item's move on the page
+            name = f"{prefix}{rep.name}[{k + 1}]/"
+            out.append(f'<g transform="translate({dx:.4f} {dy:.4f})">')
+            for part in rep.parts:
+                if isinstance(part, Decoration):
+                    out.append(part.svg)
+                elif isinstance(part, Slot):
+                    box = _squeezed(part.box, rep.frame.inverse() @ part.matrix, top, squeeze)
+                    slot = replace(part, name=name + part.name, box=box, matrix=move @ page @ part.matrix)
+                    out.append(_Fill(slot, item, part.name, inst, k + 1))
+                else:  # a list inside the item: its box and first item move with this item's squeeze
+                    inner = rep.frame.inverse() @ part.frame
+                    sub_area = _squeezed(part.area, inner, top, squeeze, keep_height=False)
+                    sub_cell = _squeezed(part.cell, inner, top, squeeze, keep_height=True)
+                    out += self.expand(part, item, move @ page, sub_area, sub_cell, name, None, probe)
+            out.append("</g>")
+        return out
+
+    def _fit_items(self, fills: list[_Fill]) -> None:
+        """The text slots of one name in every item of a list: one common size, the largest at which
+        every item fits (docs/layouts.md §6)."""
+        todo: list[tuple[_Fill, tuple[Span, ...], str, TextRules]] = []
+        for fill in fills:
+            got = self.spans(fill.slot, self.fields.scoped(fill.scope), fill)
+            if got is None:
+                continue
+            rules = text_rules(fill.slot, self.layout, self.project.fonts, self.lang)
+            _choice(fill.slot, "scrim", SCRIM_MODES, self.layout)
+            todo.append((fill, *got, rules))
+        if not todo:
+            return
+        sizes = []
+        for fill, spans, shown, rules in todo:
+            try:
+                sizes.append(self._fit(fill.slot, spans, shown, rules).size)
+            except TextDoesNotFit as exc:
+                raise self._list_error(fill.instance, fill, (shown, rules.size_min, exc.reason)) from None
+        common = min(sizes)
+        for _ in range(50):
+            blocks: list[TextBlock] = []
+            for fill, spans, shown, rules in todo:
+                try:
+                    blocks.append(self._fit(fill.slot, spans, shown, replace(rules, size_min=common, size_max=common)))
+                except TextDoesNotFit:
+                    # A size that fits one item best may not fit another at exactly that size: lower it.
+                    try:
+                        common = self._fit(fill.slot, spans, shown, replace(rules, size_max=common * 0.999)).size
+                    except TextDoesNotFit as exc:
+                        raise self._list_error(fill.instance, fill, (shown, rules.size_min, exc.reason)) from None
+                    break
+            else:
+                for (fill, *_), block in zip(todo, blocks):
+                    fill.svg = self.place(fill.slot, block)
+                return
+        raise self._list_error(todo[0][0].instance, todo[0][0], None)  # pragma: no cover - sizes only fall
+
+    def _fits(self, inst: _Instance, count: int) -> bool:
+        """Whether the first `count` items of a list fit its group, each text at its slot's minimum."""
+        try:
+            pieces = self.expand(inst.repeat, inst.scope, inst.page, inst.area, inst.cell, inst.prefix, count, True)
+        except PosterError:
+            return False
+        for piece in pieces:
+            if isinstance(piece, _Fill) and piece.slot.kind == "text":
+                got = self.spans(piece.slot, self.fields.scoped(piece.scope), piece)
+                if got is None:
+                    continue
+                rules = text_rules(piece.slot, self.layout, self.project.fonts, self.lang)
+                try:
+                    fit_text(got[0], piece.slot.box, replace(rules, size_max=rules.size_min))
+                except (TextDoesNotFit, MissingGlyph):
+                    return False
+        return True
+
+    def _list_error(
+        self, inst: _Instance | None, fill: _Fill | None, failed: tuple[str, float, str] | None
+    ) -> PosterError:
+        """Items that do not fit their group even at their slots' minimum sizes: the list, the
+        group's line, the item and how many items would fit."""
+        assert inst is not None
+        rep = inst.repeat
+        where = f"repeat:{rep.name} ({self.layout.file}:{rep.line})"
+        key = inst.key if inst.key in self.poster.key_lines else "layout"
+        what = ""
+        if fill is not None and failed is not None:
+            shown, size_min, reason = failed
+            what = (
+                f"; slot '{fill.model}' of item {fill.number} (\"{shown}\") does not fit even at the minimum size "
+                f"{size_min:g}: {reason}"
+            )
+        if inst.squeeze >= 1.0 and fill is not None and failed is not None:
+            # The items have the room they were drawn with: the text itself is too long.
+            return self.error(
+                f"list '{inst.key}' in {where} at format {self.fmt.name}{what}; shorten the text or lower the "
+                f"slot's size-min",
+                key,
+                "fit",
+                fill.slot,
+            )
+        fit = next((k for k in range(inst.items - 1, 0, -1) if self._fits(inst, k)), 0)
+        choose = f" ({inst.key}: {fit} in {self.poster.file})" if fit and scope_free(inst) else ""
+        return self.error(
+            f"list '{inst.key}' does not fit {where} at format {self.fmt.name}: its {inst.items} items share "
+            f"the group's height{what}; {fit} item(s) fit; show fewer{choose} or give the group more room",
+            key,
+            "fit",
+            fill.slot if fill else None,
+        )
+
+    def qr(self, slot: Slot, fields: Mapping[str, str] | None = None) -> str:
+        url, missing = _expand(slot.rules.get("url", "{film.url}"), self.fields if fields is None else fields)
         if missing or not url:
             raise self.error(
                 f"layout '{self.layout.family}' slot '{slot.name}' needs a link "
@@ -436,11 +692,35 @@ class _Composer:
         """The body's parts and the document around them."""
         lay, fmt = self.layout, self.fmt
         parts: list[Part] = []
+        pieces: list[str | _Fill] = []
         for layer in lay.layers:
             if isinstance(layer, Decoration):
-                parts.append(Part(layer.svg))
+                pieces.append(layer.svg)
+            elif isinstance(layer, Repeat):
+                pieces += self.expand(layer, None, Matrix(), layer.area, layer.cell, "")
+            else:
+                pieces.append(_Fill(layer))
+        # Each item's texts are fitted with those of the same slot in every item, when the first is met.
+        groups: dict[str, list[_Fill]] = {}
+        for piece in pieces:
+            if isinstance(piece, _Fill) and piece.model is not None and piece.slot.kind == "text":
+                groups.setdefault(piece.model, []).append(piece)
+        for piece in pieces:
+            if isinstance(piece, str):
+                parts.append(Part(piece))
                 continue
-            content = {"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer)
+            layer = piece.slot
+            self.slots.append(layer)
+            if piece.model is not None and layer.kind == "text":
+                if piece.model in groups:
+                    self._fit_items(groups.pop(piece.model))
+                content = piece.svg
+            elif layer.kind == "text":
+                content = self.text(layer)
+            elif layer.kind == "qr":
+                content = self.qr(layer, self.fields.scoped(piece.scope))
+            else:
+                content = self.visual(layer)
             # In place of the slot element, in its own units: its ancestors' transforms apply around it.
             before, after = ("", "") if layer.own.is_identity else (f'<g transform="{layer.own.svg()}">', "</g>")
             if layer.kind == "text" and layer.name in self.blocks:
@@ -482,5 +762,7 @@ def compose(
     """
     c = _Composer(project, poster, fmt, lang, raster_scale, row)
     parts, frame = c.document()
-    comp = Composition(poster, c.layout, lang, c.fields["title"], b"", c.blocks, c.qrs, parts, frame)
+    comp = Composition(
+        poster, c.layout, lang, c.fields["title"], b"", c.blocks, c.qrs, tuple(c.slots), tuple(c.lists), parts, frame
+    )
     return replace(comp, svg=comp.document())

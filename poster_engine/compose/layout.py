@@ -17,7 +17,8 @@ with `data-qr="text"` only on formats that write the short link out (social imag
 
 The output keeps the template's tree: each slot element is replaced, in place, by its content drawn
 in the slot's own units, so every ancestor's transform applies as the editor showed it. A `Layout`
-is that tree as a flat list of SVG fragments and the slots between them.
+is that tree as a flat list of SVG fragments and the slots between them; a repeating group is one
+`Repeat` holding its model item's parts, which the composer draws once per item (docs/layouts.md §6).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from poster_engine.project.files import record_file, record_listing
 from poster_engine.project.layouts import (
     NOT_DRAWN,
     Template,
+    TemplateRepeat,
     TemplateSlot,
     load_template,
     record_template,
@@ -43,9 +45,10 @@ from poster_engine.project.layouts import (
 from poster_engine.project.slots import SlotKind, Source
 from poster_engine.project.svg import SVG_NS, XLINK_NS, hidden, is_svg, strip_foreign, tag, transform_of
 
-__all__ = ["SVG_NS", "XLINK_NS", "Decoration", "Layout", "Slot", "adapt", "load_layout", "variant_shapes"]
+__all__ = ["SVG_NS", "XLINK_NS", "Decoration", "Layout", "Repeat", "Slot", "adapt", "load_layout", "variant_shapes"]
 
-_ENGINE_ATTRS = ("data-anchor", "data-qr", "data-bleed")  # read here, never written out
+# Read here, never written out.
+_ENGINE_ATTRS = ("data-anchor", "data-qr", "data-bleed", "data-repeat", "data-flow", "data-columns", "data-gap")
 _MARK = f"{{{SVG_NS}}}poster-engine-part"
 
 
@@ -77,6 +80,42 @@ class Decoration:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """A repeating group on the adapted page: its model item's parts, drawn once per item of its list
+    (docs/layouts.md §6). Boxes are in the group's own units; `frame` maps them to the page."""
+
+    name: str
+    list: str  # 'films', 'stats', … or 'item.actions'
+    line: int | None
+    cell: Box  # one item as drawn (the model's bounds)
+    area: Box  # the list's box, after anchoring (a stretched group's grows with the format)
+    frame: Matrix  # the group's units → layout units on the adapted page
+    flow: str
+    columns: int
+    gap: tuple[float, float]  # between rows, between columns
+    parts: tuple[Slot | Decoration | Repeat, ...]  # the model item, in the group's frame
+
+    @property
+    def polygon(self) -> Polygon:
+        return self.frame.corners(self.area)
+
+    @property
+    def bounds(self) -> Box:
+        return self.frame.bounds(self.area)
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """The model's slots, those of lists inside it included."""
+        out: list[Slot] = []
+        for p in self.parts:
+            if isinstance(p, Slot):
+                out.append(p)
+            elif isinstance(p, Repeat):
+                out += p.slots
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Layout:
     """A template adapted to one format. Units are the template's (e.g. mm at A3)."""
 
@@ -89,13 +128,19 @@ class Layout:
     bleed: float  # layout units
     safe: float  # layout units
     defs: str
-    layers: tuple[Slot | Decoration, ...]
+    layers: tuple[Slot | Decoration | Repeat, ...]
     styles: str = ""  # the template's own <style> elements (the poster's palette comes after them)
     origin: tuple[float, float] = (0.0, 0.0)  # the viewBox's x, y
 
     @property
     def slots(self) -> tuple[Slot, ...]:
+        """The slots outside repeating groups (an item's slots exist once per item: `Composition.slots`)."""
         return tuple(x for x in self.layers if isinstance(x, Slot))
+
+    @property
+    def repeats(self) -> tuple[Repeat, ...]:
+        """The repeating groups outside other repeating groups."""
+        return tuple(x for x in self.layers if isinstance(x, Repeat))
 
     @property
     def safe_box(self) -> Box:
@@ -154,8 +199,7 @@ def adapt(t: Template, family: str, fmt: Format) -> Layout:
             continue  # template-only: placeholder content, hidden layers
         else:
             a.parts += a.element(el, root, 0.0)
-    slots = [s for s in a.parts if isinstance(s, Slot)]
-    _check_adapted(t, family, fmt, slots, height)
+    _check_adapted(t, family, fmt, [s for s in a.parts if isinstance(s, Slot | Repeat)], height)
     bleed, safe = fmt.bleed / scale, fmt.safe / scale
     return Layout(family, t.file, fmt, t.width, height, scale, bleed, safe, defs, tuple(a.parts), styles, t.origin)
 
@@ -175,9 +219,9 @@ class _Adapter:
         self.t, self.family, self.fmt, self.height = t, family, fmt, height
         self.dh = height - t.height
         self.bleed = fmt.bleed * t.width / fmt.width
-        self.parts: list[Slot | Decoration] = []
+        self.parts: list[Slot | Decoration | Repeat] = []
 
-    def element(self, el: ET.Element, frame: Matrix, parent_dy: float) -> list[Slot | Decoration]:
+    def element(self, el: ET.Element, frame: Matrix, parent_dy: float) -> list[Slot | Decoration | Repeat]:
         """One drawn element in its parent's frame (template page ← parent units, with the
         parent's anchoring) → its parts on the adapted page."""
         t = self.t
@@ -194,6 +238,9 @@ class _Adapter:
         rel = dy - parent_dy  # how far it moves on the page besides what its parents move
         if slot is not None:
             return [self._slot(slot, frame, parent_dy, rel, anchor == "stretch")]
+        repeat = t.repeat_of(el)
+        if repeat is not None:
+            return self._repeat(repeat, frame, dy, rel, anchor == "stretch")
         if tag(el) in ("g", "a", "switch") and any(self._matters(d) for d in el.iter() if d is not el):
             return self._group(el, frame, dy, rel)
         out = _clean(el)
@@ -209,7 +256,11 @@ class _Adapter:
 
     def _matters(self, el: ET.Element) -> bool:
         """Whether an element inside a group needs the group walked: a slot, or an element adapting itself."""
-        return self.t.slot_of(el) is not None or any(self.t.rule(el, k) is not None for k in ("anchor", "qr", "bleed"))
+        return (
+            self.t.slot_of(el) is not None
+            or self.t.repeat_of(el) is not None
+            or any(self.t.rule(el, k) is not None for k in ("anchor", "qr", "bleed"))
+        )
 
     def _shifted(self, svg: str, frame: Matrix, rel: float) -> str:
         """Move an element by `rel` on the page: a translation in its parent's units."""
@@ -220,14 +271,42 @@ class _Adapter:
         vx, vy = frame.inverse().apply_vector(0.0, rel)
         return f'<g transform="translate({vx:.4f} {vy:.4f})">{svg}</g>'
 
-    def _group(self, el: ET.Element, frame: Matrix, dy: float, rel: float) -> list[Slot | Decoration]:
-        """A group holding slots or adapting elements: its own tags around its children's parts."""
+    def _tags(self, el: ET.Element) -> tuple[str, str]:
+        """A group's own opening and closing tags, cleaned."""
         shell = _clean(ET.Element(el.tag, el.attrib))
         shell.text = el.text
         shell.append(ET.Element(_MARK))
         opening, closing = ET.tostring(shell, encoding="unicode").split("<poster-engine-part />")
+        return opening, closing
+
+    def _repeat(
+        self, r: TemplateRepeat, frame: Matrix, dy: float, rel: float, stretch: bool
+    ) -> list[Slot | Decoration | Repeat]:
+        """A repeating group: its tags around one `Repeat` holding its model's parts. Anchored
+        `stretch`, the list's box grows (or shrinks) with the format's height; the model stays."""
+        opening, closing = self._tags(r.element)
+        inner = frame @ transform_of(r.element)
+        parts = self.element(r.model, inner, dy)
+        x, y, w, h = r.area
+        if stretch:
+            if not (r.frame.is_axis_aligned and r.frame.d > 0):
+                raise fail(
+                    f"repeating group '{r.name}' cannot stretch: it is rotated, skewed or flipped; "
+                    "anchor it top, middle or bottom",
+                    self.t.file,
+                    r.line,
+                )
+            h += self.dh / r.frame.d
+        page = r.frame if not dy else Matrix.translate(0.0, dy) @ r.frame
+        before, after = self._shifted("\0", frame, rel).split("\0")
+        repeat = Repeat(r.name, r.list, r.line, r.cell, (x, y, w, h), page, r.flow, r.columns, r.gap, tuple(parts))
+        return [Decoration(before + opening), repeat, Decoration(closing + after)]
+
+    def _group(self, el: ET.Element, frame: Matrix, dy: float, rel: float) -> list[Slot | Decoration | Repeat]:
+        """A group holding slots or adapting elements: its own tags around its children's parts."""
+        opening, closing = self._tags(el)
         inner = frame @ transform_of(el)  # the children's frame; anchors are page moves, kept apart in `dy`
-        parts: list[Slot | Decoration] = []
+        parts: list[Slot | Decoration | Repeat] = []
         for child in el:
             if not is_svg(child) or child.get("data-placeholder") is not None:
                 continue
@@ -319,18 +398,21 @@ def _num(el: ET.Element, attr: str, t: Template, default: float | None = None) -
         ) from None
 
 
-def _check_adapted(t: Template, family: str, fmt: Format, slots: list[Slot], height: float) -> None:
-    """Anchoring must not push a slot off the page or into another one: that format needs a variant.
+def _check_adapted(t: Template, family: str, fmt: Format, slots: list[Slot | Repeat], height: float) -> None:
+    """Anchoring must not push a slot (or a list's box) off the page or into another one: that format
+    needs a variant.
 
     Slots that already overlap in the template (a caption over a visual) are the designer's choice.
     """
     original = {s.name: s.matrix.bounds(s.box) for s in t.slots}
+    original.update({r.name: r.frame.bounds(r.area) for r in t.repeats})
     hint = f"add a variant of this shape, e.g. layouts/{family}.landscape.svg or .square.svg (README, 'Formats')"
     for slot in slots:
         _, y, _, h = slot.bounds
         if y < -1e-6 or y + h > height + 1e-6:
+            what = "slot" if isinstance(slot, Slot) else "repeating group"
             raise fail(
-                f"slot '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
+                f"{what} '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
                 f"{fmt.unit}); {hint}",
                 t.file,
                 slot.line,

@@ -64,7 +64,7 @@ def overlay_data(composition) -> dict:
     fmt: Format = lay.format
     k, b = lay.scale, fmt.bleed
     slots = []
-    for slot in lay.slots:
+    for slot in composition.slots or lay.slots:  # a repeated group's items each in their own box
         x, y, w, h = slot.bounds
         item = {
             "name": slot.name,
@@ -84,6 +84,15 @@ def overlay_data(composition) -> dict:
                 at_min=block.size <= size_min + 1e-6,
             )
         slots.append(item)
+    lists = [
+        {
+            "name": placed.name,
+            "items": placed.items,
+            "squeeze": round(placed.squeeze, 3),
+            "points": [[b + px * k, b + py * k] for px, py in placed.polygon],
+        }
+        for placed in composition.lists
+    ]
     return {
         "page": list(fmt.page),
         "trim": [b, b, fmt.width, fmt.height],
@@ -91,6 +100,7 @@ def overlay_data(composition) -> dict:
         "safe": fmt.safe,
         "unit": fmt.unit,
         "slots": slots,
+        "lists": lists,  # each repeating group's box (docs/layouts.md §6)
     }
 
 

@@ -142,6 +142,20 @@ class Definition(_Model):
     text: Prose
 
 
+class Action(_Model):
+    """One action of a challenge, with an example of a job that does it."""
+
+    text: Prose
+    job: Prose | None = None
+
+
+class Challenge(_Model):
+    """A challenge of the information poster ("Les enjeux"): its title and its actions."""
+
+    title: Prose
+    actions: tuple[Action, ...] = ()
+
+
 class Message(_Model):
     text: Prose
     theme: str | None = None
@@ -179,6 +193,7 @@ class Messages(_Model):
     films: dict[str, Film]
     stats: dict[str, Stat]
     definitions: dict[str, Definition] = {}
+    challenges: dict[str, Challenge] = {}
     messages: dict[str, Message]
     labels: dict[str, Prose] = {}  # the layouts' own words ("Voir le film"), as fields {label.<id>}
 
@@ -196,6 +211,29 @@ class Colors(_Model):
         return v.upper()
 
 
+def _selection(value: Any) -> Any:
+    """A list's items a poster shows: the first N (a number), or these ids in this order."""
+    if isinstance(value, bool) or not isinstance(value, int | list | tuple):
+        raise ValueError("must be a number (the first N items) or a list of ids, e.g. [a, b]")
+    if isinstance(value, int) and value < 1:
+        raise ValueError("must be 1 or more (the first N items), or a list of ids")
+    if isinstance(value, list | tuple) and not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of ids, e.g. [a, b]")
+    return value
+
+
+# Which of a list's items a repeating group shows (docs/layouts.md §6): omitted, all of them in
+# messages.yaml's order; a number, the first N; a list of ids, those in that order.
+Selection = Annotated[int | tuple[str, ...], BeforeValidator(_selection)]
+
+
+def chosen(ids: list[str], choice: tuple[str, ...] | int | None) -> list[str]:
+    """A poster's choice of a list's items: all (None), the first N, or these ids in this order."""
+    if choice is None:
+        return ids
+    return ids[:choice] if isinstance(choice, int) else list(choice)
+
+
 class PosterSpec(_Model):
     """One posters/<id>.yaml file."""
 
@@ -210,6 +248,12 @@ class PosterSpec(_Model):
     colors: Colors
     formats: tuple[str, ...] = ("a3", "instagram")
     data: str | None = None  # a CSV in the project: one poster per row (poster build --data overrides it)
+    # The items of each list a repeating group shows (project/slots.py LISTS); None: all of them.
+    films: Selection | None = None
+    stats: Selection | None = None
+    definitions: Selection | None = None
+    challenges: Selection | None = None
+    messages: Selection | None = None
 
 
 @dataclass(frozen=True)
@@ -400,6 +444,29 @@ def _check_references(
         ref = getattr(spec, key)
         if ref is not None and ref not in table:
             bad(key, f"{key} '{ref}' is not defined in messages.yaml{did_you_mean(ref, table)}")
+    lists: dict[str, Mapping[str, object]] = {
+        "films": messages.films,
+        "stats": messages.stats,
+        "definitions": messages.definitions,
+        "challenges": messages.challenges,
+        "messages": messages.messages,
+    }
+    for key, table in lists.items():
+        choice = getattr(spec, key)
+        if isinstance(choice, int) and choice > len(table):
+            bad(key, f"{key}: {choice} asks for more items than messages.yaml's {len(table)} {key}")
+        elif isinstance(choice, tuple):
+            for i, ref in enumerate(choice):
+                if ref not in table:
+                    diags.append(
+                        Diagnostic(
+                            f"{key}: '{ref}' is not defined in messages.yaml{did_you_mean(ref, table)}",
+                            src.file,
+                            src.line_of((key, i)),
+                        )
+                    )
+                elif ref in choice[:i]:
+                    diags.append(Diagnostic(f"{key}: '{ref}' is listed twice", src.file, src.line_of((key, i))))
     if spec.quote is not None:
         film = messages.films.get(spec.film or "")
         if film is not None and not 0 <= spec.quote < len(film.quotes):

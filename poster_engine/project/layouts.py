@@ -5,6 +5,8 @@ shapes. A template is walked at any depth — Inkscape layers, nested groups —
 the element it replaces and its frame: its box in its own units and the matrix from there to the
 template's page (every ancestor's transform, its own, and the viewBox origin). Decoration is kept
 as drawn; what is not drawn (defs, styles, hidden layers, `data-placeholder` samples) is not walked.
+A repeating group (`repeat:list`) keeps its first drawn child as the model of one item, the box of
+one item and the box of the whole list (docs/layouts.md §6); its other children are previews.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from poster_engine.project.files import record_file
 from poster_engine.project.slots import (
     ANCHORS,
     FIELD,
+    FLOWS,
     KIND_RULES,
+    LISTS,
     QR_MODES,
+    REPEAT_RULES,
     Mark,
     Rules,
     Sidecar,
@@ -73,11 +78,31 @@ class TemplateSlot:
     parent: Matrix  # every ancestor's transform and the viewBox origin: parent frame → template page
     rules: Rules
     line: int | None
+    repeat: str | None = None  # the innermost repeating group the slot is an item's part of
 
     @property
     def matrix(self) -> Matrix:
         """The slot's own units → the template's page (layout units, before any format)."""
         return self.parent @ self.own
+
+
+@dataclass(frozen=True, eq=False)
+class TemplateRepeat:
+    """A group repeated once per item of a list (docs/layouts.md §6), as drawn."""
+
+    name: str  # the group's name: the list it repeats over, or its id with data-repeat
+    list: str  # 'films', 'stats', … or 'item.actions' (a list of the enclosing item)
+    element: ET.Element  # the group
+    model: ET.Element  # its first drawn child: one item, drawn where the first item goes
+    cell: Box  # the model's bounds, in the group's units: one item's box
+    area: Box  # the bounds of everything the group draws, previews included: the list's box
+    frame: Matrix  # the group's units → the template's page
+    flow: str  # 'down': columns are filled top to bottom; 'right': rows left to right
+    columns: int  # how many columns: as many items as the area is wide for, or the rule's number
+    gap: tuple[float, float]  # between rows, between columns (the group's units)
+    rules: Rules
+    line: int | None
+    parent: str | None = None  # the enclosing repeat's name, for a list inside an item
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,9 +116,17 @@ class Template:
     tree: SvgTree
     slots: tuple[TemplateSlot, ...]
     rules: dict[ET.Element, Rules]  # every element with data-* rules (attributes or sidecar), slots included
+    repeats: tuple[TemplateRepeat, ...] = ()
 
     def slot_of(self, el: ET.Element) -> TemplateSlot | None:
         return self._by_element.get(el)
+
+    def repeat_of(self, el: ET.Element) -> TemplateRepeat | None:
+        return self._repeats.get(el)
+
+    @cached_property
+    def _repeats(self) -> dict[ET.Element, TemplateRepeat]:
+        return {r.element: r for r in self.repeats}
 
     def line(self, el: ET.Element) -> int | None:
         return self.tree.line(el)
@@ -171,7 +204,7 @@ def _load(path: Path, mtime_ns: int, sidecars: tuple[tuple[Path, int | None], ..
             shown,
         )
     walk.check_sidecar_names(path)
-    return Template(shown, width, height, (vx, vy), tree, tuple(walk.slots), walk.rules)
+    return Template(shown, width, height, (vx, vy), tree, tuple(walk.slots), walk.rules, tuple(walk.repeats))
 
 
 def _view_box(root: ET.Element, shown: str, line: int | None) -> tuple[float, float, float, float]:
@@ -197,35 +230,160 @@ class _Walk:
     def __init__(self, tree: SvgTree, shown: str, sidecars: list[Sidecar]):
         self.tree, self.shown, self.sidecars = tree, shown, sidecars
         self.slots: list[TemplateSlot] = []
+        self.repeats: list[TemplateRepeat] = []
         self.rules: dict[ET.Element, Rules] = {}
         self.names: set[str] = set()
         self.seen: dict[str, int | None] = {}
+        self.within: TemplateRepeat | None = None  # the repeating group whose model is being walked
 
     def walk(self, parent: ET.Element, frame: Matrix, depth: int) -> None:
         for el in parent:
-            name = tag(el)
-            if not is_svg(el) or name in NOT_DRAWN or el.get("data-placeholder") is not None or hidden(el):
-                continue
-            line = self.tree.line(el)
-            mark = mark_of(el)
-            if mark:
-                self.names.add(mark.name)
-            rules = attribute_rules(el, self.shown, line)
-            if mark:
-                rules = merge_rules(mark.name, rules, self.sidecars, line, self.shown)
-            own = transform_of(el)
-            is_slot = "slot" in rules or (mark is not None and mark.slot)
-            if is_slot and mark is None:
-                kind = rules["slot"][0]
-                raise fail(f"a data-slot='{kind}' element has no id; give every slot a unique id", self.shown, line)
-            self._check_element(el, mark, rules, is_slot, line)
+            self.visit(el, frame, depth)
+
+    def visit(self, el: ET.Element, frame: Matrix, depth: int) -> None:
+        """One element in its parent's frame: a slot, a repeating group, a group to walk, or decoration."""
+        name = tag(el)
+        if not drawn(el):
+            return
+        line = self.tree.line(el)
+        mark = mark_of(el)
+        if mark:
+            self.names.add(mark.name)
+        rules = attribute_rules(el, self.shown, line)
+        if mark:
+            rules = merge_rules(mark.name, rules, self.sidecars, line, self.shown)
+        own = transform_of(el)
+        is_slot = "slot" in rules or (mark is not None and mark.slot)
+        if is_slot and mark is None:
+            kind = rules["slot"][0]
+            raise fail(f"a data-slot='{kind}' element has no id; give every slot a unique id", self.shown, line)
+        if "repeat" in rules and (mark is None or mark.repeat is None):
+            raise fail("a data-repeat group has no id; give it one, or name it repeat:<list>", self.shown, line)
+        if mark is not None and mark.repeat is not None and not is_slot:
             if rules:
                 self.rules[el] = rules
-            if is_slot:
-                assert mark is not None
-                self._slot(el, mark, rules, frame, own, line)
-            elif name in CONTAINERS:
-                self.walk(el, frame @ own, depth + 1)
+            self._repeat(el, mark, rules, frame, own, line, depth)
+            return
+        self._check_element(el, mark, rules, is_slot, line)
+        if rules:
+            self.rules[el] = rules
+        if is_slot:
+            assert mark is not None
+            self._slot(el, mark, rules, frame, own, line)
+        elif name in CONTAINERS:
+            self.walk(el, frame @ own, depth + 1)
+
+    def _repeat(
+        self, el: ET.Element, mark: Mark, rules: Rules, frame: Matrix, own: Matrix, line: int | None, depth: int
+    ) -> None:
+        """A repeating group: its rules checked, its model walked for the item's slots, its boxes measured."""
+        name, shown = mark.name, self.shown
+        assert mark.repeat is not None
+        self._unique(name, line)
+        if tag(el) not in CONTAINERS:
+            raise fail(
+                f"'repeat:{mark.repeat}' must be a group (a layer or a group holding one item as drawn)", shown, line
+            )
+        for key, (_, source) in rules.items():
+            if key not in REPEAT_RULES:
+                what = "attribute" if source.spelled.startswith("data-") else "key"
+                raise fail(
+                    f"repeating group '{name}': unknown {what} '{source.spelled}'{did_you_mean(key, REPEAT_RULES)}",
+                    source.file,
+                    source.line,
+                )
+        self._check_element(el, mark, {k: v for k, v in rules.items() if k == "anchor"}, True, line)
+        parent = self.within
+        listed = mark.repeat
+        if parent is None and listed not in LISTS:
+            raise fail(
+                f"repeating group '{name}': there is no list '{listed}' to repeat over"
+                f"{did_you_mean(listed, LISTS)}; lists are {', '.join(LISTS)}",
+                shown,
+                line,
+            )
+        if parent is not None:
+            of = parent.list.split(".")[-1] if parent.list.startswith("item.") else parent.list
+            inner = LISTS.get(of, ())
+            if not listed.startswith("item.") or listed[5:] not in inner:
+                known = ", ".join(f"item.{x}" for x in inner) or "none"
+                raise fail(
+                    f"repeating group '{name}' is inside an item of '{parent.name}', whose items have the lists: "
+                    f"{known}; name it repeat:item.<list>",
+                    shown,
+                    line,
+                )
+        children = [c for c in el if drawn(c)]
+        if not children:
+            raise fail(
+                f"repeating group '{name}' is empty; draw one item in it (a group holding the item's slots)",
+                shown,
+                line,
+            )
+        flow = rules["flow"][0] if "flow" in rules else "down"
+        if flow not in FLOWS:
+            _, source = rules["flow"]
+            raise fail(f"repeating group '{name}': {source.spelled} must be down or right", source.file, source.line)
+        inner_frame = frame @ own
+        cell = _drawn_bounds(children[0], shown, name, self.tree.line(children[0]))
+        if cell is None:
+            raise fail(
+                f"repeating group '{name}': its first item draws nothing the engine can measure; draw the "
+                "item's rectangles in it",
+                shown,
+                self.tree.line(children[0]),
+            )
+        area = _union([cell, *(b for c in children[1:] if (b := _drawn_bounds(c, shown, name, line)))])
+        gap = _gap(name, rules)
+        fit = max(1, int((area[0] + area[2] - cell[0] + gap[1] + 1e-6) // (cell[2] + gap[1])))
+        columns = fit
+        if "columns" in rules:
+            raw, source = rules["columns"]
+            try:
+                columns = int(raw)
+            except ValueError:
+                columns = 0
+            if columns < 1:
+                raise fail(
+                    f"repeating group '{name}': {source.spelled} must be a whole number of columns, 1 or more",
+                    source.file,
+                    source.line,
+                )
+            if columns > fit:
+                raise fail(
+                    f"repeating group '{name}': {source.spelled} is {columns}, but the group is wide enough for "
+                    f"{fit} item(s) of {cell[2]:g} with a gap of {gap[1]:g}; widen the group or narrow the item",
+                    source.file,
+                    source.line,
+                )
+        enclosing = parent.name if parent else None
+        model = children[0]
+        rep = TemplateRepeat(
+            name, listed, el, model, cell, area, inner_frame, flow, columns, gap, rules, line, enclosing
+        )
+        self.repeats.append(rep)
+        before = len(self.slots)
+        self.within = rep
+        try:
+            self.visit(children[0], inner_frame, depth + 1)
+        finally:
+            self.within = parent
+        if len(self.slots) == before:
+            raise fail(
+                f"repeating group '{name}': its first item has no slot; name the item's rectangles "
+                "{item.title}, {item.value}… (or slot:name)",
+                shown,
+                self.tree.line(children[0]),
+            )
+
+    def _unique(self, name: str, line: int | None) -> None:
+        if name in self.seen:
+            raise fail(
+                f"slot name '{name}' is used twice (also on line {self.seen[name]}); slot names must be unique",
+                self.shown,
+                line,
+            )
+        self.seen[name] = line
 
     def _check_element(self, el: ET.Element, mark: Mark | None, rules: Rules, is_slot: bool, line: int | None) -> None:
         label = mark.name if mark else tag(el)
@@ -239,16 +397,21 @@ class _Walk:
 
     def _slot(self, el: ET.Element, mark: Mark, rules: Rules, frame: Matrix, own: Matrix, line: int | None) -> None:
         name = mark.name
-        if name in self.seen:
-            raise fail(
-                f"slot name '{name}' is used twice (also on line {self.seen[name]}); slot names must be unique",
-                self.shown,
-                line,
-            )
-        self.seen[name] = line
+        self._unique(name, line)
         if mark.field:
             for key, value in defaults_for_field(mark.field).items():
                 rules.setdefault(key, (value, Source(self.shown, line, "name")))
+        if self.within is None:
+            for key in ("text", "url", "src"):
+                value, source = rules.get(key, ("", Source(self.shown, line, "")))
+                item = next((f for f in FIELD.findall(value) if f.startswith("item.")), None)
+                if item:
+                    raise fail(
+                        f"slot '{name}' shows {{{item}}} but is in no repeating group; an item's fields are "
+                        "shown by the slots of a group named repeat:<list> (docs/layouts.md §6)",
+                        source.file,
+                        source.line,
+                    )
         kind = rules["slot"][0] if "slot" in rules else infer_kind({k: v for k, (v, _) in rules.items()})
         if kind not in KIND_RULES:
             _, source = rules["slot"]
@@ -272,7 +435,8 @@ class _Walk:
                 self.shown,
                 self.tree.line(culprit),
             )
-        self.slots.append(TemplateSlot(name, kind, el, box, own, frame, rules, line))  # type: ignore[arg-type]
+        within = self.within.name if self.within else None
+        self.slots.append(TemplateSlot(name, kind, el, box, own, frame, rules, line, within))  # type: ignore[arg-type]
 
     def _ancestors(self, el: ET.Element) -> list[ET.Element]:
         """el's ancestors from the root's child down (ElementTree has no parent links)."""
@@ -304,6 +468,56 @@ class _Walk:
                         sidecar.file,
                         line,
                     )
+
+
+def drawn(el: ET.Element) -> bool:
+    """Whether an element is drawn: SVG, not a definition, not a placeholder sample, not hidden."""
+    return is_svg(el) and tag(el) not in NOT_DRAWN and el.get("data-placeholder") is None and not hidden(el)
+
+
+def _gap(name: str, rules: Rules) -> tuple[float, float]:
+    """`gap`: one number for rows and columns, or "row column" (as CSS writes it)."""
+    if "gap" not in rules:
+        return 0.0, 0.0
+    raw, source = rules["gap"]
+    try:
+        values = [float(v) for v in raw.replace(",", " ").split()]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or any(v < 0 for v in values):
+        raise fail(
+            f"repeating group '{name}': {source.spelled} must be one number, or two (between rows, between "
+            f'columns), 0 or more, e.g. "4" or "4 8", not {raw!r}',
+            source.file,
+            source.line,
+        )
+    return values[0], values[-1]
+
+
+def _union(boxes: list[Box]) -> Box:
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _drawn_bounds(el: ET.Element, shown: str, name: str, line: int | None) -> Box | None:
+    """The bounds of what an element draws in its parent's units (its own transform applied), without
+    placeholder samples and editors' <text> previews (their box needs the editor's fonts)."""
+    import io
+
+    from svgelements import SVG
+
+    def copy(node: ET.Element) -> ET.Element:
+        out = ET.Element(node.tag, dict(node.attrib))
+        out.extend(copy(c) for c in node if drawn(c) and tag(c) not in ("text", "tspan"))
+        return out
+
+    doc = f'<svg xmlns="{SVG_NS}">{ET.tostring(copy(el), encoding="unicode")}</svg>'
+    box = SVG.parse(io.StringIO(doc)).bbox()
+    if box is None or box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
+        return None
+    x0, y0, x1, y1 = box
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def _frame_of(el: ET.Element, shown: str, name: str, line: int | None) -> tuple[Box, Matrix]:

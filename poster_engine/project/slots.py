@@ -5,7 +5,11 @@ says so, which every editor keeps without an XML editor (docs/layouts.md §2):
 
 - `{field}` — shows that field: `{message}`, `{stat.value}`; `{visual}` is the poster's visual,
   a field ending in `.url` (`{film.url}`) a QR code of that link; the slot is named after the field;
-- `slot:name` — a slot called `name`, whose rules say what it shows.
+- `slot:name` — a slot called `name`, whose rules say what it shows;
+- `repeat:list` — a group repeated once per item of a list of the content (`repeat:films`,
+  `repeat:stats`; `repeat:item.actions` inside another repeat): its first drawn child is one item as
+  drawn, whose slots show `{item.title}`, `{item.value}`… (docs/layouts.md §6). `data-repeat="list"`
+  says the same in an XML editor (the group is then named by its id).
 
 The name is read from, in order: Inkscape's `inkscape:label` (the Layers and Objects panel), Affinity
 Designer's `serif:id` (its layer name), then the `id` — as Figma writes it (the layer name verbatim,
@@ -65,6 +69,10 @@ KIND_RULES: dict[str, frozenset[str]] = {
     "visual": frozenset({"src", "fit", "optional"}),
 }
 ELEMENT_RULES = frozenset({"anchor", "qr", "bleed"})  # any drawn element: how it adapts to a format
+# A repeating group's rules (docs/layouts.md §6): which way items follow each other, how many columns
+# at most, the gaps between rows and columns (one number, or "row column" as CSS writes `gap`).
+REPEAT_RULES = frozenset({"repeat", "flow", "columns", "gap", "anchor"})
+FLOWS = ("down", "right")
 # What a slot cannot do without: the rule and what to write there.
 REQUIRED_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "text": (("text", 'what it shows, e.g. "{message}"'), ("size-min", "its smallest type size, in its own units")),
@@ -74,7 +82,7 @@ REQUIRED_RULES: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Which key of a poster file a field needs (the first match: a whole field, then its head before
 # the first dot). Fields not listed come from messages.yaml or the campaign and are always there:
-# {campaign.*}, {label.*}, {programme}, {title}.
+# {campaign.*}, {label.*}, {title}, and an item's {item.*} inside a repeated group.
 FIELD_SOURCES: dict[str, str] = {
     "film.excerpt_source": "quote",  # the chosen press quote's source; a poster without a quote has none
     "message": "message",
@@ -83,6 +91,17 @@ FIELD_SOURCES: dict[str, str] = {
     "quote": "quote",
     "row": "data",
     "visual": "visual",
+}
+
+
+# The lists of the content a group can repeat over (messages.yaml's tables, in their file order or as
+# a poster selects them), and the lists inside an item of each (`repeat:item.actions`).
+LISTS: dict[str, tuple[str, ...]] = {
+    "films": ("quotes",),
+    "stats": (),
+    "definitions": (),
+    "challenges": ("actions",),
+    "messages": (),
 }
 
 
@@ -98,6 +117,7 @@ _ILLUSTRATOR_REPEAT = re.compile(r"_\d+_$")
 _FIGMA_REPEAT = re.compile(r"(?<=\})_\d+$")
 _FIELD_NAME = re.compile(r"^\{([a-z_.]+)\}$")
 _SLOT_NAME = re.compile(r"^slot:\s*([A-Za-z0-9][A-Za-z0-9_.-]*)$")
+_REPEAT_NAME = re.compile(r"^repeat:\s*([a-z_][a-z_.]*)$")
 
 
 def decode_id(raw: str) -> str:
@@ -123,6 +143,7 @@ class Mark:
     name: str
     slot: bool  # named `{field}` or `slot:name`
     field: str | None = None
+    repeat: str | None = None  # the list a group named `repeat:list` (or with data-repeat) repeats over
 
 
 def mark_of(el: ET.Element) -> Mark | None:
@@ -133,6 +154,10 @@ def mark_of(el: ET.Element) -> Mark | None:
             return Mark(m.group(1), True, m.group(1))
         if m := _SLOT_NAME.match(name):
             return Mark(m.group(1), True)
+        if m := _REPEAT_NAME.match(name):
+            return Mark(m.group(1), False, repeat=m.group(1))
+    if el.get("data-repeat") is not None and el.get("id"):
+        return Mark(el.get("id", ""), False, repeat=el.get("data-repeat", "").strip())
     if el.get("data-slot") is not None and el.get("id"):
         return Mark(el.get("id", ""), False)  # data-slot elements are named by their id, as always
     return Mark(names[0], False) if names else None

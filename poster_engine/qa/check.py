@@ -23,7 +23,8 @@ from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, su
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, bounds_of, overlaps
 from poster_engine.plan import plan_jobs
-from poster_engine.project.content import Campaign
+from poster_engine.project.content import Campaign, chosen
+from poster_engine.project.layouts import load_template, variant_files
 from poster_engine.project.loader import Project
 from poster_engine.render import contrast
 from poster_engine.render.job import compose_job
@@ -65,7 +66,11 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     def warning(path: tuple, check: str, message: str) -> Diagnostic:
         return Diagnostic(message, "messages.yaml", campaign.line_of(path), "warning", check)
 
-    used_stats = sorted({p.spec.stat for p in campaign.posters.values() if p.spec.stat})
+    used = {p.spec.stat for p in campaign.posters.values() if p.spec.stat}
+    for p in campaign.posters.values():  # the figures a poster shows through a repeating group
+        if p.spec.layout in _repeating(campaign, "stats"):
+            used.update(chosen(list(m.stats), p.spec.stats))
+    used_stats = sorted(used)
     for sid in used_stats:
         stat = m.stats[sid]
         if stat.source_placeholder:
@@ -103,6 +108,19 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     return out
 
 
+def _repeating(campaign: Campaign, name: str) -> set[str]:
+    """The layout families any of whose templates repeats over the list `name`."""
+    out = set()
+    for family in {p.spec.layout for p in campaign.posters.values()}:
+        try:
+            templates = [load_template(path) for path in variant_files(campaign.root, family)]
+        except PosterError:
+            continue  # composing its posters reports the template's error
+        if any(r.list == name for t in templates for r in t.repeats):
+            out.add(family)
+    return out
+
+
 def _example(url: str) -> bool:
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
     return any(host == h or host.endswith("." + h) for h in EXAMPLE_HOSTS)
@@ -110,9 +128,11 @@ def _example(url: str) -> bool:
 
 def _text_findings(comp: Composition, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     layout = comp.layout
+    # Every slot as filled: a repeated group's items each in their own place.
+    slots = comp.slots or layout.slots
     unit_mm = layout.scale * fmt.mm_per_unit  # mm, as seen, per layout unit
     floor_mm = fmt.min_x_height_mm
-    for slot in layout.slots:
+    for slot in slots:
         block = comp.blocks.get(slot.name)
         if block is None or not block.glyphs:
             continue
@@ -140,7 +160,7 @@ def _ink_bounds(comp: Composition, slot: Slot) -> list[tuple[float, float, float
 
 def _contrast_findings(comp: Composition, out: Output) -> Iterable[Diagnostic]:
     """Each text against the page drawn without it, under its glyphs (render/contrast.py): its worst glyph."""
-    texts = [s for s in comp.layout.slots if s.name in comp.blocks and comp.blocks[s.name].glyphs]
+    texts = [s for s in (comp.slots or comp.layout.slots) if s.name in comp.blocks and comp.blocks[s.name].glyphs]
     if not texts:
         return
     # One drawing without any text serves every text whose ink no other text's ink box touches
@@ -199,7 +219,7 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
                 size = size[::-1]
     except Exception:
         return  # compose already reported an unreadable image
-    for slot in comp.layout.slots:
+    for slot in comp.slots or comp.layout.slots:
         if slot.kind != "visual":
             continue
         _, _, crop_w, _ = cover_crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
@@ -255,7 +275,7 @@ def check_campaign(
 
 def _reversed_findings(project: Project, comp, out: Output, conv) -> Iterable[Diagnostic]:
     """Small light type knocked out of a background on two inks or more (docs/print.md §6c)."""
-    from poster_engine.export.print.reversed import REVERSED_TEXT_PT, small_reversed_text
+    from poster_engine.render.reversed import REVERSED_TEXT_PT, small_reversed_text
 
     fixes = project.print_settings.profile.reversed_text == "single-ink"
     for r in small_reversed_text(comp, conv):
@@ -315,7 +335,7 @@ class _Gamut:
         the colours written in its SVG visual."""
         poster, layout = comp.poster, comp.layout
         used = [("background", poster.spec.colors.background.upper(), True)]
-        for slot in layout.slots:
+        for slot in comp.slots or layout.slots:
             block = comp.blocks.get(slot.name)
             if block is None or not block.glyphs:
                 continue

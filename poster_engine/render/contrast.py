@@ -123,7 +123,7 @@ def page_polygon(comp: Composition, slot: Slot, box: tuple[float, float, float, 
     return [(b + k * x, b + k * y) for x, y in slot.matrix.corners((x0, y0, x1 - x0, y1 - y0))]
 
 
-def _pixels_in(poly: list[tuple[float, float]], backdrop: Backdrop) -> np.ndarray:
+def pixels_in(poly: list[tuple[float, float]], backdrop: Backdrop) -> np.ndarray:
     """The pixels whose centres lie in a convex polygon (page units); the one under its centre
     when it is smaller than a pixel."""
     img = backdrop.pixels
@@ -153,7 +153,7 @@ def patches(comp: Composition, slot: Slot, backdrop: Backdrop) -> list[Patch]:
     out = []
     for i, box in glyph_boxes(block):
         g = block.glyphs[i]
-        pixels = _pixels_in(page_polygon(comp, slot, box), backdrop)
+        pixels = pixels_in(page_polygon(comp, slot, box), backdrop)
         out.append(Patch(emphasis if g.emphasis else base, line_of[round(g.y, 4)], pixels))
     return out
 
@@ -234,7 +234,9 @@ def scrims_for(measured: Composition) -> dict[str, Scrim]:
     slots = measured.scrim_slots
     if not slots:
         return {}
-    backdrop = draw_backdrop(measured, [s.name for s in measured.layout.slots if s.name in measured.blocks])
+    backdrop = draw_backdrop(
+        measured, [s.name for s in (measured.slots or measured.layout.slots) if s.name in measured.blocks]
+    )
     out = {}
     for slot in slots:
         block = measured.blocks[slot.name]

@@ -8,12 +8,12 @@ from poster_engine.core.diagnostics import fail
 from poster_engine.export.pdf import svg_to_pdf
 from poster_engine.export.print.colors import converter_for
 from poster_engine.export.print.prepress import make_print_pdf
-from poster_engine.export.print.reversed import small_reversed_text
 from poster_engine.export.raster import TooLarge, encode, render_rgb, svg_to_png
 from poster_engine.plan import Job
 from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
 from poster_engine.render.contrast import backdrop_scale, scrims_for
+from poster_engine.render.reversed import small_reversed_text
 
 
 def compose_job(project: Project, job: Job, raster_scale: float | None = None) -> Composition:
