@@ -21,6 +21,7 @@ from conftest import ROOT
 from PIL import Image, ImageDraw
 
 from poster_engine.compose.document import Composition
+from poster_engine.core.color import delta_e_2000, srgb_to_lab
 from poster_engine.plan import plan_jobs
 from poster_engine.project.loader import Project, open_project
 from poster_engine.render.job import compose_job, export_job
@@ -184,6 +185,22 @@ def sample(pixels: np.ndarray, xy: tuple[int, int], r: int = 2) -> np.ndarray:
 
 def over(colour, alpha: float, beneath) -> np.ndarray:
     return alpha * np.asarray(colour, dtype=float) + (1 - alpha) * np.asarray(beneath, dtype=float)
+
+
+def cmyk_to_lab(cmyk) -> tuple[float, float, float]:
+    """A CMYK sample (0..255 per plate) as it prints on FOGRA39 coated, by LittleCMS (absolute L*a*b*)."""
+    from PIL import ImageCms
+
+    to_lab = ImageCms.buildTransform(
+        ImageCms.getOpenProfile(str(ICC / "ISOcoated_v2_300_bas.icc")),
+        ImageCms.createProfile("LAB", colorTemp=6500),
+        "CMYK",
+        "LAB",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+    )
+    pixel = Image.new("CMYK", (1, 1), tuple(int(round(v)) for v in cmyk))
+    lab = ImageCms.applyTransform(pixel, to_lab).getpixel((0, 0))
+    return (lab[0] * 100 / 255, lab[1] - 128.0, lab[2] - 128.0)  # LittleCMS's 8-bit Lab: a*, b* + 128
 
 
 def gs_cmyk(pdf: bytes, tmp_path: Path, dpi: int = 50) -> np.ndarray:
@@ -369,6 +386,12 @@ def test_template_group_opacity_in_print(studio, tmp_path):
     page = gs_cmyk(data, tmp_path)
     beneath = sample(page, at(comp, TEMPLATE_BACKGROUND_POINT, k))
     assert np.abs(beneath - np.array([0, 0.15, 1, 0]) * 255).max() <= 3  # the brand yellow, verbatim
+    # Two legitimate routes: left live, the RIP blends the brand inks in CMYK; composited by the
+    # engine (a constant opacity over flat colour, docs/print.md §3a), the mix is the one the screen
+    # shows, in sRGB, printed through the output profile (read back here by LittleCMS).
     for point, alpha in TEMPLATE_POINTS:
         got = sample(page, at(comp, point, k))
-        assert np.abs(got - over(ORANGE_CMYK, alpha, beneath)).max() <= 4, (point, got, beneath)
+        live = np.abs(got - over(ORANGE_CMYK, alpha, beneath)).max() <= 4
+        seen = srgb_to_lab(tuple(round(v) for v in over(ORANGE, alpha, STAT_BACKGROUND)))
+        composited = delta_e_2000(seen, cmyk_to_lab(got)) <= 3
+        assert live or composited, (point, got, beneath, seen, cmyk_to_lab(got))

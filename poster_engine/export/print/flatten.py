@@ -456,6 +456,10 @@ def composite_flat(doc) -> int:
             inside = [items[n] for n in members]
             if soft or painting.uses.get(key, 0) != 1:
                 continue
+            # inside another translucent group, the outer opacity would apply a second time on top
+            # of the composited colour (only this group's Do is made opaque): left live
+            if any(abs(it.group_alpha - alpha) > 1e-9 for it in inside):
+                continue
             if any(
                 it.soft or it.alpha < 1 or it.kind not in ("fill", "stroke") or not _rgb(it.colour) for it in inside
             ):
@@ -504,6 +508,9 @@ def _apply_edits(doc, page, painting: Painting, edits, opaque_dos) -> None:
     owners = {page.obj.objgen: page.obj}
     for item in painting.items:
         owners[item.stream.objgen] = item.stream
+    # a group may be drawn by a form that paints nothing itself (a group inside a group)
+    for owner, _, _, _ in painting.groups.values():
+        owners[owner.objgen] = owner
     for key in set(edits) | {k for k, _ in opaque_dos}:
         owner = owners[key]
         ins = painting.streams[key]
