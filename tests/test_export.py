@@ -105,12 +105,15 @@ def test_a3_photo_is_dct_cmyk_at_300_ppi(demo_build):
 
 
 def test_a0_print_pdf_peak_memory_under_500_mb(tmp_path):
-    """A fresh process renders the photo poster at A0 and reports its own peak resident memory."""
+    """A fresh process renders the photo poster at A0 and reports its own peak resident memory.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child of a
+    large pytest process would report the parent's peak."""
     script = (
-        "import resource, sys; from poster_engine.cli import main; sys.argv = ['poster', 'render', "
+        "import re, sys; from poster_engine.cli import main; sys.argv = ['poster', 'render', "
         f"'film-sang-et-boue', '-f', 'a0', '-o', {str(tmp_path / 'a0.pdf')!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1))"
     )
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert (tmp_path / "a0.pdf").stat().st_size > 0, run.stderr
