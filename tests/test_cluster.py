@@ -8,20 +8,28 @@ only the inputs, safe to unpack.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
+import json
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tarfile
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from poster_engine.batch.bundle import BUNDLED, BundleError, make_bundle, project_files, unpack
+from poster_engine.batch.cluster import engine_version
 from poster_engine.core.diagnostics import PosterError
 
 DASK = Path(sys.executable).with_name("dask")
@@ -143,3 +151,335 @@ def test_unpacking_checks_the_hash_and_is_atomic_under_concurrent_tasks(campaign
     assert [p.name for p in cache.iterdir()] == [bundle.digest]  # the losers' temporary folders are gone
     unpacked = {str(p.relative_to(cache / bundle.digest)) for p in (cache / bundle.digest).rglob("*") if p.is_file()}
     assert unpacked == set(project_files(campaign))
+
+
+# --- real clusters ----------------------------------------------------------------------------------
+
+
+def _isolation_problem() -> str | None:
+    """Why workers cannot run in a private mount namespace here, or None."""
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return "workers run in a private mount namespace (unshare -m + tmpfs): needs Linux and root, as in CI"
+    if not shutil.which("unshare"):
+        return "workers run in a private mount namespace: needs unshare (util-linux)"
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$0"', str(ROOT / "tests")], capture_output=True, text=True
+    )
+    if probe.returncode:
+        return f"unshare -m cannot mount a tmpfs here ({probe.stderr.strip()}); a container without CAP_SYS_ADMIN?"
+    return None
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class Cluster:
+    """`dask scheduler` and `dask worker` processes, as an operator would start them on several machines."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file = folder / "scheduler.json"
+        self.procs: list[subprocess.Popen] = []
+        self.scheduler = self._spawn(
+            "scheduler",
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"],
+            ["--scheduler-file", str(self.file)],
+        )
+        wait_for(lambda: self.file.is_file() and self.file.stat().st_size, "the scheduler")
+        wait_for(lambda: json.loads(self.file.read_text()).get("address"), "the scheduler's address")
+        self.address = json.loads(self.file.read_text())["address"]
+
+    def _spawn(self, name: str, cmd: list[str], args: list[str], **kw) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen([*cmd, *args], stdout=log, stderr=subprocess.STDOUT, cwd="/", **kw)
+        log.close()
+        self.procs.append(proc)
+        return proc
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def worker(self, name: str, hide: Path | None = None, env: dict[str, str] | None = None) -> Worker:
+        """One single-threaded worker process (no nanny: killing it kills the worker), its bundle
+        cache in a folder of its own; with `hide`, in a mount namespace where a tmpfs covers `hide`."""
+        cache = self.folder / f"cache-{name}"
+        cmd = [str(DASK), "worker", "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"]
+        cmd += ["--name", name, "--death-timeout", "60"]
+        if hide is not None:
+            cmd = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', str(hide), *cmd]
+        proc = self._spawn(
+            name,
+            cmd,
+            ["--scheduler-file", str(self.file)],
+            env={**os.environ, "POSTER_BUNDLE_CACHE": str(cache), **(env or {})},
+        )
+        wait_for(lambda: "Registered to" in self.log(name) or proc.poll() is not None, f"worker {name}")
+        assert proc.poll() is None, self.log(name)
+        address = re.search(r"Start worker at:\s+(\S+)", self.log(name))
+        assert address, self.log(name)
+        return Worker(proc, address.group(1), cache)
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)
+                proc.kill()
+            proc.wait()
+
+
+class Worker:
+    def __init__(self, proc: subprocess.Popen, address: str, cache: Path) -> None:
+        self.proc, self.address, self.cache = proc, address, cache
+
+
+@pytest.fixture
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    """A scheduler; the tests add workers. Its folder (scheduler file, logs, caches) is never hidden."""
+    started = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def popen_build(project: Path, out: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "poster_engine", "build", *args],
+        cwd=project,
+        stdout=open(out, "w"),  # noqa: SIM115 - the child holds it
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def write_rows(path: Path, n: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "host", "date", "time", "room", "url"])
+        for i in range(n):
+            w.writerow(
+                [
+                    f"r{i:02d}",
+                    f"Médiathèque n° {i}",
+                    "jeudi 8 janvier 2026",
+                    "18 h 30",
+                    "Salle 1",
+                    f"https://example.org/s/{i}",
+                ]
+            )
+
+
+def ok_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line.startswith("ok   ")]
+
+
+def listed(out: Path) -> list[str]:
+    return sorted(e["file"] for e in json.loads((out / "manifest.json").read_text())["outputs"])
+
+
+def test_workers_that_cannot_see_the_project_build_it_and_survive_a_killed_worker(campaign, cluster):
+    """The proof that nothing is shared: the workers run where the client's project folder does not
+    exist (a tmpfs over its parent, in their own mount namespace). Worker a starts the build; it is
+    frozen, worker b joins (its cache is empty: it is sent the bundle during the build), a is killed
+    (SIGKILL) while it holds jobs, and b finishes them. The manifest is byte-identical to `-j 1`'s."""
+    problem = _isolation_problem()
+    if problem:
+        pytest.skip(problem)
+    import distributed
+
+    hidden = campaign.parent
+    a = cluster.worker("a", hide=hidden)
+    with distributed.Client(cluster.address, set_as_default=False) as client:
+        assert client.run(os.path.exists, str(campaign / "messages.yaml")) == {a.address: False}
+    write_rows(campaign / "rows.csv", 12)
+    selection = ("-p", "seance", "-p", "choc-cobalt", "-f", "instagram", "--data", "rows.csv")
+    log = cluster.folder / "build.out"
+    build = popen_build(campaign, log, *selection, "--scheduler", cluster.address, "-o", "remote")
+    wait_for(lambda: len(ok_lines(log)) >= 2 or build.poll() is not None, "two outputs from worker a")
+    a.proc.send_signal(signal.SIGSTOP)  # a holds its jobs, frozen: the build cannot end without b
+    done_by_a = len(ok_lines(log))
+    assert build.poll() is None and done_by_a < 13, (
+        f"the build ended before a worker could be killed: {log.read_text()}"
+    )
+    b = cluster.worker("b", hide=hidden)
+    a.proc.kill()  # SIGKILL mid-build: Dask runs a's jobs again on b
+    a.proc.wait()
+    _, err = build.communicate(timeout=240)
+    assert build.returncode == 0, err + cluster.log("b")
+    assert "13 built, 0 up to date, 0 failed" in log.read_text()
+    assert log.read_text().startswith(f"cluster {cluster.address}: 1 worker, 1 thread; project bundle ")
+    digest = log.read_text().split("project bundle ")[1][:12]
+    for worker in (a, b):  # b had no bundle when it joined: it was sent one during the build
+        (folder,) = worker.cache.iterdir()
+        assert folder.name.startswith(digest)
+        assert (folder / "messages.yaml").read_bytes() == (campaign / "messages.yaml").read_bytes()
+
+    local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=campaign)
+    assert local.returncode == 0, local.stderr
+    assert (campaign / "remote" / "manifest.json").read_bytes() == (campaign / "local" / "manifest.json").read_bytes()
+    entries = json.loads((campaign / "remote" / "manifest.json").read_text())["outputs"]
+    assert all(not f.startswith("/") for e in entries for f in e["reads"]["files"])  # relative to the project
+
+
+def test_a_worker_running_another_engine_is_refused_with_both_versions(campaign, cluster, tmp_path_factory):
+    """A worker whose engine code differs (here: a copy of the package with one comment added) is
+    refused before any job runs, in one line naming both versions; nothing is written."""
+    other = tmp_path_factory.mktemp("other-engine")
+    shutil.copytree(ROOT / "poster_engine", other / "poster_engine", ignore=shutil.ignore_patterns("__pycache__"))
+    init = other / "poster_engine" / "__init__.py"
+    init.write_text(init.read_text() + "# a patched engine\n")
+    env = {"PYTHONPATH": str(other)}
+    ask = "import poster_engine.batch.cluster as c; print(c.__file__, c.engine_version())"
+    theirs = subprocess.run(  # from "/", as the worker: `python -c` looks in its folder first
+        [sys.executable, "-c", ask], env={**os.environ, **env}, capture_output=True, text=True, cwd="/"
+    )
+    where, their_version = theirs.stdout.split()
+    assert where.startswith(str(other)), "the patched copy is not the engine the worker imports"
+    ours = engine_version()
+    assert their_version != ours and ours.startswith("0.1.0+")
+    worker = cluster.worker("patched", env=env)
+    result = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "--scheduler", cluster.address, cwd=campaign)
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        f"error: worker {worker.address} runs poster-engine {their_version}, this client "
+        f"{ours}; install the same poster-engine (and the same cairo and Python libraries) on "
+        "every worker as on the client"
+    ]
+    assert not (campaign / "build").exists() and not list(worker.cache.glob("*"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_one_line_and_the_outputs_written_before_are_kept(campaign):
+    first = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "-j", "1", cwd=campaign)
+    assert first.returncode == 0, first.stderr
+    before = {p: p.read_bytes() for p in (campaign / "build").rglob("*") if p.is_file()}
+    address = f"tcp://127.0.0.1:{free_port()}"
+    for out in ("build", "fresh"):
+        result = subprocess.run(
+            [sys.executable, "-m", "poster_engine", "build", "-f", "instagram", "--scheduler", address, "-o", out],
+            cwd=campaign,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"},
+            timeout=120,
+        )
+        assert result.returncode == 3
+        assert result.stderr.splitlines() == [
+            f"error: cannot reach the Dask scheduler {address} within 2 s; start it (dask scheduler) or fix --scheduler"
+        ]
+    assert {p: p.read_bytes() for p in (campaign / "build").rglob("*") if p.is_file()} == before
+    assert not (campaign / "fresh").exists()  # not even an empty manifest
+
+
+def test_a_scheduler_lost_mid_build_keeps_what_was_written_and_the_next_run_resumes(campaign, cluster):
+    worker = cluster.worker("w")
+    write_rows(campaign / "rows.csv", 10)
+    selection = ("-p", "seance", "-f", "instagram", "--data", "rows.csv")
+    log = cluster.folder / "build.out"
+    build = popen_build(campaign, log, *selection, "--scheduler", cluster.address)
+    wait_for(lambda: len(ok_lines(log)) >= 2 or build.poll() is not None, "two outputs")
+    worker.proc.send_signal(signal.SIGSTOP)  # nothing more completes: the build is mid-way for sure
+    cluster.scheduler.kill()
+    _, err = build.communicate(timeout=120)
+    worker.proc.kill()
+    written = sorted(line[5:] for line in ok_lines(log))
+    assert build.returncode == 3, err
+    assert 2 <= len(written) < 10
+    assert err.splitlines() == [
+        f"error: lost the Dask scheduler {cluster.address} after {len(written)} of 10 jobs; what was built is kept "
+        "in manifest.json, run the same command again to build the rest"
+    ]
+    assert listed(campaign / "build") == written
+    assert not list((campaign / "build").rglob("*.tmp"))
+    resumed = run_cli("build", *selection, "-j", "1", cwd=campaign)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{10 - len(written)} built, {len(written)} up to date, 0 failed" in resumed.stdout
+
+
+def test_a_job_failing_on_a_worker_fails_alone_with_the_local_diagnostic(campaign, cluster):
+    """A broken photo fails its poster's jobs, with the same line and exit code as locally; the
+    other jobs (print PDFs with their previews included) are built and listed as locally."""
+    problem = _isolation_problem()
+    cluster.worker("w", hide=None if problem else campaign.parent)
+    (campaign / "visuals" / "minerai.jpg").write_bytes(b"not a jpeg")
+    selection = ("-p", "film-sang-et-boue", "-p", "stat-cobalt", "-f", "instagram", "-f", "a4")
+    # From another folder (-C): the client turns the workers' relative reads into its project's paths.
+    remote = run_cli(
+        "build", *selection, "--scheduler", cluster.address, "-o", "remote", "-C", str(campaign), cwd=ROOT / "tests"
+    )
+    local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=campaign)
+    assert local.returncode == remote.returncode == 1, remote.stderr
+    assert (
+        remote.stderr.splitlines()
+        == local.stderr.splitlines()
+        == ["error: visuals/minerai.jpg: not an image Pillow can read; use a valid JPEG or PNG"]
+    )
+    assert "2 built, 0 up to date, 2 failed" in remote.stdout
+    assert (campaign / "remote" / "manifest.json").read_bytes() == (campaign / "local" / "manifest.json").read_bytes()
+
+
+def test_local_cluster_streams_a_bounded_window_and_uploads_the_bundle_once(campaign, tmp_path, monkeypatch):
+    """On a LocalCluster (2 worker processes, 1 thread each): about 4 jobs per thread known to the
+    scheduler at once, never all 16; results identical to a local build; the second build sends no
+    bundle (every worker has it in its cache)."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv("POSTER_BUNDLE_CACHE", str(tmp_path / "cache"))  # the worker processes inherit it
+    write_rows(campaign / "rows.csv", 16)
+    selection = ("-p", "seance", "-f", "instagram", "--data", "rows.csv")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as local_cluster:
+        peak, stop = [0], threading.Event()
+
+        def watch() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], len(local_cluster.scheduler.tasks))
+                time.sleep(0.005)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            first = run_cli(
+                "build", *selection, "--scheduler", local_cluster.scheduler_address, "-o", "remote", cwd=campaign
+            )
+        finally:
+            stop.set()
+            watcher.join()
+        one = ("-p", "choc-cobalt", "-f", "instagram")  # another selection, the same project: the same bundle
+        again = run_cli("build", *one, "--scheduler", local_cluster.scheduler_address, cwd=campaign)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert 0 < peak[0] <= 2 * 4 + 2  # the window (4 per thread), plus releases still on their way
+    assert re.search(r"project bundle \w{12} \(\d+ files, [\d.]+ MB\) sent to 2 workers in", first.stdout)
+    assert re.search(r"project bundle \w{12} \(\d+ files, [\d.]+ MB\) already cached on every worker", again.stdout)
+    assert run_cli("build", *selection, "-j", "2", "-o", "local", cwd=campaign).returncode == 0
+    assert (campaign / "remote" / "manifest.json").read_bytes() == (campaign / "local" / "manifest.json").read_bytes()
+
+
+def test_the_engine_runs_without_dask(campaign):
+    """Dask is optional: without it the engine imports and builds, and --scheduler says what to install."""
+    hide_dask = "import sys; sys.modules['distributed'] = sys.modules['dask'] = None; from poster_engine.cli import main; main()"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", hide_dask, "build", "-p", "choc-cobalt", "-f", "instagram", *args],
+            cwd=campaign,
+            capture_output=True,
+            text=True,
+        )
+
+    assert run("-j", "1").returncode == 0
+    without = run("--scheduler", "tcp://127.0.0.1:8786", "--force")
+    assert without.returncode == 2
+    assert without.stderr.splitlines() == [
+        "error: --scheduler needs Dask; install it with pip install 'poster-engine[distributed]'"
+    ]
