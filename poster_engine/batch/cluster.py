@@ -305,6 +305,13 @@ class _Session:
                 self._refresh()
                 for job in islice(todo, max(0, self._window() - len(running))):
                     submit(job)
+        except BaseException:
+            if client.status == "running" and completed.futures:  # stopped early: the cluster drops the rest
+                try:
+                    client.cancel(list(completed.futures), reason="poster build stopped")
+                except Exception:  # noqa: BLE001 - the scheduler may be going too: closing is what matters
+                    pass
+            raise
         finally:
             self.close()
 
@@ -367,10 +374,11 @@ def _connect_timeout() -> float:
 
 
 def _quiet_client_logs() -> None:
-    """The client's connection errors (with tracebacks) would repeat the one line the build prints.
-    Dask's logging config gives some of its loggers their own level: each is set."""
+    """The client's connection errors (with tracebacks, from Dask or from tornado's event loop when
+    a connection closes under a pending read) would repeat the one line the build prints. Dask's
+    logging config gives some of its loggers their own level: each is set."""
     names = [n for n in logging.root.manager.loggerDict if n == "distributed" or n.startswith("distributed.")]
-    for name in names:
+    for name in [*names, "tornado.application"]:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
