@@ -179,6 +179,18 @@ def test_a_worker_result_holds_no_path_of_the_worker_and_the_client_gets_its_own
     }
 
 
+def test_a_job_whose_task_failed_on_the_cluster_fails_alone_with_a_way_to_render_it_here(demo):
+    from poster_engine.api import plan
+    from poster_engine.batch.cluster import _Session
+
+    seance = [j for j in plan(demo, ["seance"], ["a3"], ["en"]).jobs if j.row is not None][0]
+    result = _Session(demo, "tcp://10.0.0.5:8786", None)._failed(seance, RuntimeError("worker died"))
+    assert [str(d) for d in result.errors] == [
+        f"posters/seance.yaml: seance/{seance.row.id}/a3-en.pdf failed on the cluster (RuntimeError: worker died); "
+        f"see the worker logs, or render it here: poster render seance -f a3 --row {seance.row.id} --lang en"
+    ]
+
+
 # --- real clusters ----------------------------------------------------------------------------------
 
 

@@ -318,12 +318,15 @@ class _Session:
     def _failed(self, job: Job, exc: BaseException) -> JobResult:
         """A job whose task itself failed (its workers died, or the engine crashed there): it alone fails."""
         poster = self.project.campaign.posters[job.poster_id]
+        here = f"poster render {job.poster_id} -f {job.format.name}"
+        here += f" --row {job.row.id}" if job.row else ""
+        here += f" --lang {job.lang}" if job.lang != job.campaign_lang else ""
         return JobResult(
             job,
             errors=(
                 Diagnostic(
                     f"{job.output} failed on the cluster ({type(exc).__name__}: {exc}); see the worker logs, "
-                    f"or render it here: poster render {job.poster_id} -f {job.format.name}",
+                    f"or render it here: {here}",
                     poster.file,
                 ),
             ),
