@@ -3,8 +3,9 @@
 Cluster workers share nothing with the client but the engine (docs/cluster.md): the client packs
 the project's inputs into a bundle and each worker unpacks it once into a cache folder named by
 its hash. The archive is deterministic (sorted paths, fixed metadata: no dates, owners or modes),
-so the same files always give the same hash and a worker that already has it is sent nothing. The
-hash is the SHA-256 of the uncompressed tar, so it does not depend on the client's zlib.
+so the same files always give the same hash and a worker that already has it is sent nothing. It is
+not compressed: fonts and photos are compressed already, and gzip saved a third of the demo's bytes
+for 0.3–0.5 s of the client's time on every build (sent at 1 Gbit/s, the whole bundle takes 40 ms).
 
 Only what a build can read is packed: `messages.yaml`, `project.yaml`, `posters/`, `layouts/`
 (templates and their sidecar files), `fonts/`, `visuals/`, `data/`, `icc/`, and the visual or
@@ -14,7 +15,6 @@ the project: a symbolic link that leaves the project is refused, since no worker
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import os
@@ -38,10 +38,9 @@ STALE_TMP_S = 3600  # an unpack older than an hour was interrupted (a killed wor
 
 @dataclass(frozen=True)
 class Bundle:
-    digest: str  # SHA-256 of the uncompressed tar: the bundle's name everywhere
-    payload: bytes  # the tar, gzip-compressed: what travels
+    digest: str  # SHA-256 of the payload: the bundle's name everywhere
+    payload: bytes  # the tar archive: what travels
     files: int
-    size: int  # bytes of the uncompressed tar
 
 
 def project_files(root: Path, extra: Iterable[str] = ()) -> dict[str, Path]:
@@ -93,11 +92,8 @@ def make_bundle(root: Path, extra: Iterable[str] = ()) -> Bundle:
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
-    tar_bytes = raw.getvalue()
-    packed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=6) as gz:
-        gz.write(tar_bytes)
-    return Bundle(hashlib.sha256(tar_bytes).hexdigest(), packed.getvalue(), len(files), len(tar_bytes))
+    payload = raw.getvalue()
+    return Bundle(hashlib.sha256(payload).hexdigest(), payload, len(files))
 
 
 # --- on a worker --------------------------------------------------------------------------------
@@ -133,16 +129,12 @@ def unpack(payload: bytes, digest: str, cache: Path) -> Path:
     folder = cached(digest, cache)
     if folder is not None:
         return folder
-    try:
-        tar_bytes = gzip.decompress(payload)
-    except (OSError, EOFError) as exc:
-        raise BundleError(f"bundle {digest[:12]} is not a gzip archive ({exc})") from None
-    if hashlib.sha256(tar_bytes).hexdigest() != digest:
+    if hashlib.sha256(payload).hexdigest() != digest:
         raise BundleError(f"bundle {digest[:12]} does not match its hash (corrupted on the way)")
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{digest[:16]}.", suffix=".tmp", dir=cache))
     try:
-        with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
+        with tarfile.open(fileobj=io.BytesIO(payload), mode="r:") as tar:
             for member in tar:
                 target = tmp / _member_path(member)
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -87,7 +87,7 @@ class ClusterInfo:
     workers: int
     threads: int
     digest: str
-    bundle_bytes: int  # compressed, as it travels
+    bundle_bytes: int  # as it travels
     files: int
     sent_to: int  # workers the bundle was uploaded to at the start (0: every worker had it)
     upload_s: float
