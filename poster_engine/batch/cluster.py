@@ -357,7 +357,7 @@ def _wrong_engine(worker: str, engine: str, here: str) -> Diagnostic:
 def _is_address(address: str) -> bool:
     """HOST:PORT with a Dask scheme (tcp:// by default), checked before a Client is made: a Client
     made from a bad address hangs on being collected."""
-    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.addressing import parse_address, parse_host_port  # optional dependency (see start)
 
     try:
         scheme, location = parse_address(address)
@@ -370,7 +370,7 @@ def _is_address(address: str) -> bool:
 
 def _connect_timeout() -> float:
     """Dask's own setting (distributed.comm.timeouts.connect, DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT)."""
-    import dask.config
+    import dask.config  # optional dependency (see start)
     from dask.utils import parse_timedelta
 
     return float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", "30s")))
