@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -227,9 +228,13 @@ def main() -> None:
             )
             second = CLUSTER_LINE.search(out2)
         finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait()
+            for proc in procs:  # Dask's command lines close cleanly on SIGINT
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         ratio = wall / local_wall
         cluster_cpu = client_cpu + sum(used)
         manifests = [(project / out / "manifest.json").read_bytes() for out in ("cluster", "local")]

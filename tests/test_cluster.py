@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +33,6 @@ from poster_engine.batch.cluster import engine_version
 from poster_engine.core.diagnostics import PosterError
 
 DASK = Path(sys.executable).with_name("dask")
-TOTAL = re.compile(r"(\d+) built, (\d+) up to date, (\d+) failed")
 FOOTER = "Halle Pajol, Paris"
 
 
@@ -40,7 +40,7 @@ FOOTER = "Halle Pajol, Paris"
 
 
 @pytest.fixture
-def campaign(tmp_path) -> Path:
+def full_copy(tmp_path) -> Path:
     """A scratch copy of every input of the demo project, its footer edited: outputs read from the
     engine's own checkout instead of this copy would differ."""
     dst = tmp_path / "project"
@@ -57,15 +57,15 @@ def campaign(tmp_path) -> Path:
     return dst
 
 
-def test_the_bundle_is_deterministic_and_holds_only_the_inputs(campaign):
-    first = make_bundle(campaign)
-    (campaign / "build").mkdir()
-    (campaign / "build" / "old.png").write_bytes(b"an output")
-    (campaign / "notes.txt").write_text("not an input")
-    (campaign / "visuals" / "__pycache__").mkdir()
-    (campaign / "visuals" / "__pycache__" / "x.pyc").write_bytes(b"cache")
-    os.utime(campaign / "messages.yaml", (1, 1))  # dates are not content
-    again = make_bundle(campaign)
+def test_the_bundle_is_deterministic_and_holds_only_the_inputs(full_copy):
+    first = make_bundle(full_copy)
+    (full_copy / "build").mkdir()
+    (full_copy / "build" / "old.png").write_bytes(b"an output")
+    (full_copy / "notes.txt").write_text("not an input")
+    (full_copy / "visuals" / "__pycache__").mkdir()
+    (full_copy / "visuals" / "__pycache__" / "x.pyc").write_bytes(b"cache")
+    os.utime(full_copy / "messages.yaml", (1, 1))  # dates are not content
+    again = make_bundle(full_copy)
     assert (again.digest, again.payload) == (first.digest, first.payload)
     with tarfile.open(fileobj=io.BytesIO(first.payload)) as tar:
         members = tar.getmembers()
@@ -73,25 +73,25 @@ def test_the_bundle_is_deterministic_and_holds_only_the_inputs(campaign):
     assert names == sorted(names) and "messages.yaml" in names and "project.yaml" in names
     assert {n.split("/")[0] for n in names} <= set(BUNDLED)
     assert {(m.mtime, m.uid, m.gid, m.uname, m.gname, m.mode) for m in members} == {(0, 0, 0, "", "", 0o644)}
-    (campaign / "layouts" / "choc.svg").write_text((campaign / "layouts" / "choc.svg").read_text() + "\n")
-    assert make_bundle(campaign).digest != first.digest
+    (full_copy / "layouts" / "choc.svg").write_text((full_copy / "layouts" / "choc.svg").read_text() + "\n")
+    assert make_bundle(full_copy).digest != first.digest
 
 
-def test_a_visual_named_outside_the_bundled_folders_travels_too(campaign):
-    (campaign / "photos").mkdir()
-    (campaign / "photos" / "x.jpg").write_bytes(b"jpeg")
-    assert "photos/x.jpg" in project_files(campaign, ["photos/x.jpg"])
-    assert "photos/x.jpg" not in project_files(campaign)
+def test_a_visual_named_outside_the_bundled_folders_travels_too(full_copy):
+    (full_copy / "photos").mkdir()
+    (full_copy / "photos" / "x.jpg").write_bytes(b"jpeg")
+    assert "photos/x.jpg" in project_files(full_copy, ["photos/x.jpg"])
+    assert "photos/x.jpg" not in project_files(full_copy)
 
 
-def test_a_symbolic_link_leaving_the_project_is_refused(campaign, tmp_path):
+def test_a_symbolic_link_leaving_the_project_is_refused(full_copy, tmp_path):
     outside = tmp_path / "elsewhere.svg"
     outside.write_text("<svg/>")
-    (campaign / "visuals" / "inside.svg").symlink_to(campaign / "visuals" / "mine.svg")
-    assert "visuals/inside.svg" in project_files(campaign)  # a link inside the project is packed
-    (campaign / "visuals" / "outside.svg").symlink_to(outside)
+    (full_copy / "visuals" / "inside.svg").symlink_to(full_copy / "visuals" / "mine.svg")
+    assert "visuals/inside.svg" in project_files(full_copy)  # a link inside the project is packed
+    (full_copy / "visuals" / "outside.svg").symlink_to(outside)
     with pytest.raises(PosterError) as info:
-        make_bundle(campaign)
+        make_bundle(full_copy)
     assert [str(d) for d in info.value.diagnostics] == [
         f"visuals/outside.svg: is a symbolic link to {outside}, outside the project, which cluster workers "
         "cannot see; copy the file into the project"
@@ -133,8 +133,8 @@ def test_unpacking_refuses_members_that_would_land_outside_or_are_not_files(tmp_
     assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "cache" / "escape.txt").exists()
 
 
-def test_unpacking_checks_the_hash_and_is_atomic_under_concurrent_tasks(campaign, tmp_path):
-    bundle = make_bundle(campaign)
+def test_unpacking_checks_the_hash_and_is_atomic_under_concurrent_tasks(full_copy, tmp_path):
+    bundle = make_bundle(full_copy)
     cache = tmp_path / "cache"
     with pytest.raises(BundleError, match="does not match its hash"):
         unpack(bundle.payload, "0" * 64, cache)
@@ -149,7 +149,7 @@ def test_unpacking_checks_the_hash_and_is_atomic_under_concurrent_tasks(campaign
     assert folders == [cache / bundle.digest] * 4
     assert [p.name for p in cache.iterdir()] == [bundle.digest]  # the losers' temporary folders are gone
     unpacked = {str(p.relative_to(cache / bundle.digest)) for p in (cache / bundle.digest).rglob("*") if p.is_file()}
-    assert unpacked == set(project_files(campaign))
+    assert unpacked == set(project_files(full_copy))
 
 
 def test_a_worker_result_holds_no_path_of_the_worker_and_the_client_gets_its_own(demo, jobs, tmp_path):
@@ -200,7 +200,7 @@ def _isolation_problem() -> str | None:
     if not shutil.which("unshare"):
         return "workers run in a private mount namespace: needs unshare (util-linux)"
     probe = subprocess.run(
-        ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$0"', str(ROOT / "tests")], capture_output=True, text=True
+        ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$0"', tempfile.gettempdir()], capture_output=True, text=True
     )
     if probe.returncode:
         return f"unshare -m cannot mount a tmpfs here ({probe.stderr.strip()}); a container without CAP_SYS_ADMIN?"
@@ -232,7 +232,7 @@ class Cluster:
         self.address = json.loads(self.file.read_text())["address"]
 
     def _spawn(self, name: str, cmd: list[str], args: list[str], **kw) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.folder / f"{name}.log", "wb")  # the child keeps its own descriptor
         proc = subprocess.Popen([*cmd, *args], stdout=log, stderr=subprocess.STDOUT, cwd="/", **kw)
         log.close()
         self.procs.append(proc)
@@ -288,7 +288,7 @@ def popen_build(project: Path, out: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "poster_engine", "build", *args],
         cwd=project,
-        stdout=open(out, "w"),  # noqa: SIM115 - the child holds it
+        stdout=open(out, "w"),  # the child keeps its own descriptor
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -319,7 +319,7 @@ def listed(out: Path) -> list[str]:
     return sorted(e["file"] for e in json.loads((out / "manifest.json").read_text())["outputs"])
 
 
-def test_workers_that_cannot_see_the_project_build_it_and_survive_a_killed_worker(campaign, cluster):
+def test_workers_that_cannot_see_the_project_build_it_and_survive_a_killed_worker(full_copy, cluster):
     """The proof that nothing is shared: the workers run where the client's project folder does not
     exist (a tmpfs over its parent, in their own mount namespace). Worker a starts the build; it is
     frozen, worker b joins (its cache is empty: it is sent the bundle during the build), a is killed
@@ -329,14 +329,14 @@ def test_workers_that_cannot_see_the_project_build_it_and_survive_a_killed_worke
         pytest.skip(problem)
     import distributed
 
-    hidden = campaign.parent
+    hidden = full_copy.parent
     a = cluster.worker("a", hide=hidden)
     with distributed.Client(cluster.address, set_as_default=False) as client:
-        assert client.run(os.path.exists, str(campaign / "messages.yaml")) == {a.address: False}
-    write_rows(campaign / "rows.csv", 12)
+        assert client.run(os.path.exists, str(full_copy / "messages.yaml")) == {a.address: False}
+    write_rows(full_copy / "rows.csv", 12)
     selection = ("-p", "seance", "-p", "choc-cobalt", "-f", "instagram", "--data", "rows.csv")
     log = cluster.folder / "build.out"
-    build = popen_build(campaign, log, *selection, "--scheduler", cluster.address, "-o", "remote")
+    build = popen_build(full_copy, log, *selection, "--scheduler", cluster.address, "-o", "remote")
     wait_for(lambda: len(ok_lines(log)) >= 2 or build.poll() is not None, "two outputs from worker a")
     a.proc.send_signal(signal.SIGSTOP)  # a holds its jobs, frozen: the build cannot end without b
     done_by_a = len(ok_lines(log))
@@ -354,16 +354,16 @@ def test_workers_that_cannot_see_the_project_build_it_and_survive_a_killed_worke
     for worker in (a, b):  # b had no bundle when it joined: it was sent one during the build
         (folder,) = worker.cache.iterdir()
         assert folder.name.startswith(digest)
-        assert (folder / "messages.yaml").read_bytes() == (campaign / "messages.yaml").read_bytes()
+        assert (folder / "messages.yaml").read_bytes() == (full_copy / "messages.yaml").read_bytes()
 
-    local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=campaign)
+    local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=full_copy)
     assert local.returncode == 0, local.stderr
-    assert (campaign / "remote" / "manifest.json").read_bytes() == (campaign / "local" / "manifest.json").read_bytes()
-    entries = json.loads((campaign / "remote" / "manifest.json").read_text())["outputs"]
+    assert (full_copy / "remote" / "manifest.json").read_bytes() == (full_copy / "local" / "manifest.json").read_bytes()
+    entries = json.loads((full_copy / "remote" / "manifest.json").read_text())["outputs"]
     assert all(not f.startswith("/") for e in entries for f in e["reads"]["files"])  # relative to the project
 
 
-def test_a_worker_running_another_engine_is_refused_with_both_versions(campaign, cluster, tmp_path_factory):
+def test_a_worker_running_another_engine_is_refused_with_both_versions(full_copy, cluster, tmp_path_factory):
     """A worker whose engine code differs (here: a copy of the package with one comment added) is
     refused before any job runs, in one line naming both versions; nothing is written."""
     other = tmp_path_factory.mktemp("other-engine")
@@ -380,14 +380,14 @@ def test_a_worker_running_another_engine_is_refused_with_both_versions(campaign,
     ours = engine_version()
     assert their_version != ours and ours.startswith("0.1.0+")
     worker = cluster.worker("patched", env=env)
-    result = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "--scheduler", cluster.address, cwd=campaign)
+    result = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "--scheduler", cluster.address, cwd=full_copy)
     assert result.returncode == 3
     assert result.stderr.splitlines() == [
         f"error: worker {worker.address} runs poster-engine {their_version}, this client "
         f"{ours}; install the same poster-engine (and the same cairo and Python libraries) on "
         "every worker as on the client"
     ]
-    assert not (campaign / "build").exists() and not list(worker.cache.glob("*"))
+    assert not (full_copy / "build").exists() and not list(worker.cache.glob("*"))
 
 
 def free_port() -> int:
@@ -396,15 +396,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_an_unreachable_scheduler_is_one_line_and_the_outputs_written_before_are_kept(campaign):
-    first = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "-j", "1", cwd=campaign)
+def test_an_unreachable_scheduler_is_one_line_and_the_outputs_written_before_are_kept(full_copy):
+    first = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "-j", "1", cwd=full_copy)
     assert first.returncode == 0, first.stderr
-    before = {p: p.read_bytes() for p in (campaign / "build").rglob("*") if p.is_file()}
+    before = {p: p.read_bytes() for p in (full_copy / "build").rglob("*") if p.is_file()}
     address = f"tcp://127.0.0.1:{free_port()}"
     for out in ("build", "fresh"):
         result = subprocess.run(
             [sys.executable, "-m", "poster_engine", "build", "-f", "instagram", "--scheduler", address, "-o", out],
-            cwd=campaign,
+            cwd=full_copy,
             capture_output=True,
             text=True,
             env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"},
@@ -414,16 +414,16 @@ def test_an_unreachable_scheduler_is_one_line_and_the_outputs_written_before_are
         assert result.stderr.splitlines() == [
             f"error: cannot reach the Dask scheduler {address} within 2 s; start it (dask scheduler) or fix --scheduler"
         ]
-    assert {p: p.read_bytes() for p in (campaign / "build").rglob("*") if p.is_file()} == before
-    assert not (campaign / "fresh").exists()  # not even an empty manifest
+    assert {p: p.read_bytes() for p in (full_copy / "build").rglob("*") if p.is_file()} == before
+    assert not (full_copy / "fresh").exists()  # not even an empty manifest
 
 
-def test_a_scheduler_lost_mid_build_keeps_what_was_written_and_the_next_run_resumes(campaign, cluster):
+def test_a_scheduler_lost_mid_build_keeps_what_was_written_and_the_next_run_resumes(full_copy, cluster):
     worker = cluster.worker("w")
-    write_rows(campaign / "rows.csv", 10)
+    write_rows(full_copy / "rows.csv", 10)
     selection = ("-p", "seance", "-f", "instagram", "--data", "rows.csv")
     log = cluster.folder / "build.out"
-    build = popen_build(campaign, log, *selection, "--scheduler", cluster.address)
+    build = popen_build(full_copy, log, *selection, "--scheduler", cluster.address)
     wait_for(lambda: len(ok_lines(log)) >= 2 or build.poll() is not None, "two outputs")
     worker.proc.send_signal(signal.SIGSTOP)  # nothing more completes: the build is mid-way for sure
     cluster.scheduler.kill()
@@ -436,25 +436,25 @@ def test_a_scheduler_lost_mid_build_keeps_what_was_written_and_the_next_run_resu
         f"error: lost the Dask scheduler {cluster.address} after {len(written)} of 10 jobs; what was built is kept "
         "in manifest.json, run the same command again to build the rest"
     ]
-    assert listed(campaign / "build") == written
-    assert not list((campaign / "build").rglob("*.tmp"))
-    resumed = run_cli("build", *selection, "-j", "1", cwd=campaign)
+    assert listed(full_copy / "build") == written
+    assert not list((full_copy / "build").rglob("*.tmp"))
+    resumed = run_cli("build", *selection, "-j", "1", cwd=full_copy)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{10 - len(written)} built, {len(written)} up to date, 0 failed" in resumed.stdout
 
 
-def test_a_job_failing_on_a_worker_fails_alone_with_the_local_diagnostic(campaign, cluster):
+def test_a_job_failing_on_a_worker_fails_alone_with_the_local_diagnostic(full_copy, cluster):
     """A broken photo fails its poster's jobs, with the same line and exit code as locally; the
     other jobs (print PDFs with their previews included) are built and listed as locally."""
     problem = _isolation_problem()
-    cluster.worker("w", hide=None if problem else campaign.parent)
-    (campaign / "visuals" / "minerai.jpg").write_bytes(b"not a jpeg")
+    cluster.worker("w", hide=None if problem else full_copy.parent)
+    (full_copy / "visuals" / "minerai.jpg").write_bytes(b"not a jpeg")
     selection = ("-p", "film-sang-et-boue", "-p", "stat-cobalt", "-f", "instagram", "-f", "a4")
     # From another folder (-C): the client turns the workers' relative reads into its project's paths.
     remote = run_cli(
-        "build", *selection, "--scheduler", cluster.address, "-o", "remote", "-C", str(campaign), cwd=ROOT / "tests"
+        "build", *selection, "--scheduler", cluster.address, "-o", "remote", "-C", str(full_copy), cwd=ROOT / "tests"
     )
-    local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=campaign)
+    local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=full_copy)
     assert local.returncode == remote.returncode == 1, remote.stderr
     assert (
         remote.stderr.splitlines()
@@ -462,15 +462,15 @@ def test_a_job_failing_on_a_worker_fails_alone_with_the_local_diagnostic(campaig
         == ["error: visuals/minerai.jpg: not an image Pillow can read; use a valid JPEG or PNG"]
     )
     assert "2 built, 0 up to date, 2 failed" in remote.stdout
-    assert (campaign / "remote" / "manifest.json").read_bytes() == (campaign / "local" / "manifest.json").read_bytes()
+    assert (full_copy / "remote" / "manifest.json").read_bytes() == (full_copy / "local" / "manifest.json").read_bytes()
 
 
-def test_local_cluster_streams_a_bounded_window_and_uploads_the_bundle_once(campaign, tmp_path, monkeypatch):
+def test_local_cluster_streams_a_bounded_window_and_uploads_the_bundle_once(full_copy, tmp_path, monkeypatch):
     """On a LocalCluster (2 worker processes, 1 thread each): about 4 jobs per thread known to the
     scheduler at once, never all 16; the second build sends no bundle (every worker has it cached)."""
     distributed = pytest.importorskip("distributed")
     monkeypatch.setenv("POSTER_BUNDLE_CACHE", str(tmp_path / "cache"))  # the worker processes inherit it
-    write_rows(campaign / "rows.csv", 16)
+    write_rows(full_copy / "rows.csv", 16)
     selection = ("-p", "seance", "-f", "instagram", "--data", "rows.csv")
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
@@ -486,13 +486,13 @@ def test_local_cluster_streams_a_bounded_window_and_uploads_the_bundle_once(camp
         watcher.start()
         try:
             first = run_cli(
-                "build", *selection, "--scheduler", local_cluster.scheduler_address, "-o", "remote", cwd=campaign
+                "build", *selection, "--scheduler", local_cluster.scheduler_address, "-o", "remote", cwd=full_copy
             )
         finally:
             stop.set()
             watcher.join()
         one = ("-p", "choc-cobalt", "-f", "instagram")  # another selection, the same project: the same bundle
-        again = run_cli("build", *one, "--scheduler", local_cluster.scheduler_address, cwd=campaign)
+        again = run_cli("build", *one, "--scheduler", local_cluster.scheduler_address, cwd=full_copy)
     assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
     assert 0 < peak[0] <= 2 * 4 + 2  # the window (4 per thread), plus releases still on their way
     assert re.search(r"project bundle \w{12} \(\d+ files, [\d.]+ MB\) sent to 2 workers in", first.stdout)
@@ -500,14 +500,14 @@ def test_local_cluster_streams_a_bounded_window_and_uploads_the_bundle_once(camp
     assert "16 built, 0 up to date, 0 failed" in first.stdout
 
 
-def test_the_engine_runs_without_dask(campaign):
+def test_the_engine_runs_without_dask(full_copy):
     """Dask is optional: without it the engine imports and builds, and --scheduler says what to install."""
     hide_dask = "import sys; sys.modules['distributed'] = sys.modules['dask'] = None; from poster_engine.cli import main; main()"
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-c", hide_dask, "build", "-p", "choc-cobalt", "-f", "instagram", *args],
-            cwd=campaign,
+            cwd=full_copy,
             capture_output=True,
             text=True,
         )
