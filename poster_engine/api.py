@@ -18,7 +18,19 @@ from poster_engine.project.loader import Project, ProjectOptions, open_project
 from poster_engine.qa.proof import Proof, proof_sheets
 from poster_engine.render.job import render_job
 
-__all__ = ["Plan", "ProjectOptions", "open_project", "plan", "render_one", "shard_jobs", "write_proof"]
+__all__ = [
+    "Plan",
+    "ProjectOptions",
+    "new_campaign",
+    "open_project",
+    "plan",
+    "render_one",
+    "shard_jobs",
+    "write_proof",
+]
+
+# The languages `poster new` writes a starter campaign in (poster_engine/starter/messages.<lang>.yaml).
+STARTER_LANGS = ("en", "fr")
 
 
 @dataclass(frozen=True)
@@ -118,3 +130,42 @@ def write_proof(project: Project, jobs: list[Job], out_dir: Path) -> Proof:
     write_atomic(out_dir / "proof.pdf", proof.pdf)
     write_atomic(out_dir / "proof.png", proof.png)
     return proof
+
+
+def new_campaign(target: Path, lang: str = "en") -> list[Path]:
+    """A small new campaign in `target` (a new or empty folder): messages.yaml (one message, one
+    statistic, one film, in `lang`), one poster per starter layout, the layouts and their sidecars,
+    the fonts they use with their licences, project.yaml and a README for the team. Returns the
+    files written. The starter is package data: poster_engine/starter/."""
+    from importlib.resources import files
+
+    if lang not in STARTER_LANGS:
+        raise PosterError(Diagnostic(f"--lang {lang}: poster new writes a campaign in {' or '.join(STARTER_LANGS)}"))
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        what = "is not empty" if target.is_dir() else "is a file"
+        raise PosterError(Diagnostic(f"{target} {what}; poster new writes a campaign into a new or empty folder"))
+    starter = files("poster_engine") / "starter"
+    written: list[Path] = []
+
+    def copy(source, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(source.read_bytes())
+        written.append(dest)
+
+    def walk(folder, into: Path) -> None:
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.is_dir():
+                walk(item, into / item.name)
+            elif folder.name != "posters" or item.name.endswith(f".{lang}.yaml"):
+                name = item.name.replace(f".{lang}.yaml", ".yaml") if folder.name == "posters" else item.name
+                copy(item, into / name)
+
+    target.mkdir(parents=True, exist_ok=True)
+    for item in sorted(starter.iterdir(), key=lambda i: i.name):
+        if item.is_dir():
+            walk(item, target / item.name)
+        elif item.name == f"messages.{lang}.yaml":
+            copy(item, target / "messages.yaml")
+        elif item.name in ("README.md", "project.yaml"):
+            copy(item, target / item.name)
+    return written

@@ -332,10 +332,25 @@ def proof(
     _exit_status(rejected, report.errors)
 
 
+@app.command()
+def new(
+    folder: Path = typer.Argument(..., help="A new or empty folder for the campaign."),
+    lang: str = typer.Option("en", "--lang", "-l", help="The campaign's language: en or fr."),
+) -> None:
+    """Start a new campaign: content, two layouts, a poster for each, fonts, a README for the team."""
+    from poster_engine.api import new_campaign
+    from poster_engine.core.diagnostics import PosterError
+
+    try:
+        written = new_campaign(folder, lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    typer.echo(f"{len(written)} files written to {folder}; next: cd {folder} && poster build && poster check")
+
+
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
-    from poster_engine import LAYOUT_FAMILIES
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
     from poster_engine.project.settings import read_settings
@@ -346,9 +361,14 @@ def list_(project: Path = ProjectOpt) -> None:
         _bad_input(exc)
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
-    layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
+    # A family is layouts/<name>.svg; layouts/<name>.<shape>.svg are its variants for other shapes.
+    variants: dict[str, list[str]] = {}
+    for path in sorted((project / "layouts").glob("*.svg")):
+        family, _, shape = path.stem.partition(".")
+        variants.setdefault(family, []).extend([shape] if shape else [])
+    layouts = [f"{name} ({', '.join(shapes)})" if shapes else name for name, shapes in variants.items()]
     typer.echo("posters:  " + (", ".join(posters) or "(none)"))
-    typer.echo("layouts:  " + (", ".join(layouts) or "(none)") + f"   (families: {', '.join(LAYOUT_FAMILIES)})")
+    typer.echo("layouts:  " + (", ".join(layouts) or "(none)"))
     typer.echo("formats (groups: print, social):")
     for f in settings.formats.values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")

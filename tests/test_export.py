@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from poster_engine.compose.document import compose
 from poster_engine.export.images import stock_cairosvg
 from poster_engine.export.pdf import svg_to_pdf
@@ -48,8 +48,10 @@ def test_print_colours_unchanged_by_fast_path(demo, campaign, tmp_path):
     (job,) = plan_jobs(demo, ["film-sang-et-boue"], ["a3"])
     fmt = job.format
     svg = compose(demo, campaign.posters[job.poster_id], fmt).svg
-    finish = lambda raw: make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", demo.timestamp,
-                                        demo.print_settings)
+
+    def finish(raw):
+        return make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", demo.timestamp, demo.print_settings)
+
     fast_raw = svg_to_pdf(svg)
     with stock_cairosvg():
         plain_raw = svg_to_pdf(svg)
@@ -58,8 +60,12 @@ def test_print_colours_unchanged_by_fast_path(demo, campaign, tmp_path):
 
 
 def test_a3_photo_is_dct_cmyk_at_300_ppi(demo_build):
-    rows = subprocess.run(["pdfimages", "-list", str(demo_build / "film-sang-et-boue" / "a3.pdf")],
-                          capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    rows = subprocess.run(
+        ["pdfimages", "-list", str(demo_build / "film-sang-et-boue" / "a3.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
     (row,) = [r.split() for r in rows if r.split()[2] == "image"]
     assert (row[5], row[8]) == ("cmyk", "jpeg")
     assert abs(int(row[12]) - 300) <= 1 and abs(int(row[13]) - 300) <= 1

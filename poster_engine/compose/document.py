@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from html import escape
 
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
@@ -15,12 +15,13 @@ from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoe
 from poster_engine.compose.visuals import visual_svg
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import Format
-from poster_engine.core.geometry import MM_PER_INCH, Box
+from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix
 from poster_engine.core.languages import DEFAULT_LANG
 from poster_engine.project.content import Poster
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.loader import Project
 from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.project.slots import poster_key
 
 PALETTE_KEYS = ("background", "text", "accent")
 
@@ -28,7 +29,39 @@ PALETTE_KEYS = ("background", "text", "accent")
 @dataclass(frozen=True)
 class PlacedQr:
     code: QrCode
-    box: Box  # the light square including the quiet zone, layout units
+    box: Box  # the light square including the quiet zone, in the slot's own units
+    matrix: Matrix = Matrix()  # the slot's own units → layout units on the page
+
+    @property
+    def module(self) -> float:
+        """A module's side where it prints, in layout units: along the direction the transforms shrink most."""
+        return self.box[2] / self.code.total_modules * self.matrix.singular_values[1]
+
+
+SCRIM_MODES = ("none", "auto", "dark", "light")
+SCRIM_COLORS = {"dark": "#000000", "light": "#FFFFFF"}
+# A scrim covers the text's ink and this much around it, in ems of the fitted size.
+SCRIM_PAD_EM = 0.3
+
+
+@dataclass(frozen=True)
+class Scrim:
+    """A black or white rectangle behind a text, at the opacity that brings it to WCAG AA
+    (computed from the rendered page by render/contrast.py: compose cannot rasterise)."""
+
+    color: str  # "#000000" (dark) or "#FFFFFF" (light)
+    opacity: float  # 0..1
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of the document body: a decoration, QR or visual (`slot` None), or a text slot's
+    glyphs with what wraps them (its own transform), so the page can be drawn without a text."""
+
+    before: str
+    slot: str | None = None
+    text: str = ""
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,29 +75,84 @@ class Composition:
     svg: bytes
     blocks: dict[str, TextBlock]
     qrs: dict[str, PlacedQr]
+    parts: tuple[Part, ...] = field(default=(), repr=False, compare=False)
+    frame: tuple[str, str] = field(default=("", ""), repr=False, compare=False)  # the document around the body
+    scrims: dict[str, Scrim] = field(default_factory=dict)
+
+    @property
+    def scrim_slots(self) -> tuple[Slot, ...]:
+        """The text slots that ask for a scrim (`data-scrim` auto, dark or light) and show a text."""
+        return tuple(s for s in self.layout.slots if s.name in self.blocks and s.rules.get("scrim", "none") != "none")
+
+    def document(self, hide_text: Collection[str] = (), scrims: Mapping[str, Scrim] | None = None) -> bytes:
+        """The SVG document again, without the texts of `hide_text` (their scrims stay: they are
+        what the page paints beneath them) and with `scrims` (by default the composition's own)."""
+        scrims = self.scrims if scrims is None else scrims
+        body = []
+        for part in self.parts:
+            if part.slot is None:
+                body.append(part.before)
+                continue
+            scrim = scrims.get(part.slot)
+            under = draw_scrim(self.blocks[part.slot], scrim) if scrim else ""
+            body.append(part.before + under + ("" if part.slot in hide_text else part.text) + part.after)
+        return (self.frame[0] + "".join(body) + self.frame[1]).encode("utf-8")
+
+    def with_scrims(self, scrims: Mapping[str, Scrim]) -> Composition:
+        """The same composition with these scrims drawn behind their texts."""
+        kept = {k: v for k, v in scrims.items() if v.opacity > 0}
+        return replace(self, svg=self.document(scrims=kept), scrims=kept)
 
 
-def slot_error(layout: Layout, slot: Slot, message: str, check: str | None = None) -> PosterError:
-    """An error in a layout's slot, located at the slot's line in the template."""
-    return fail(f"slot '{slot.name}': {message}", layout.file, slot.line, check=check, slot=slot.name)
+def draw_scrim(block: TextBlock, scrim: Scrim) -> str:
+    """The scrim in the slot's own units: the text's ink box, padded, so it turns with a rotated slot."""
+    if not block.ink or scrim.opacity <= 0:
+        return ""
+    pad = SCRIM_PAD_EM * block.size
+    x0 = min(b[0] for b in block.ink) - pad
+    y0 = min(b[1] for b in block.ink) - pad
+    x1 = max(b[2] for b in block.ink) + pad
+    y1 = max(b[3] for b in block.ink) + pad
+    return (
+        f'<rect x="{x0:.3f}" y="{y0:.3f}" width="{x1 - x0:.3f}" height="{y1 - y0:.3f}" '
+        f'fill="{scrim.color}" fill-opacity="{scrim.opacity:.2f}"/>'
+    )
+
+
+def slot_error(
+    layout: Layout, slot: Slot, message: str, check: str | None = None, key: str | None = None
+) -> PosterError:
+    """An error in a layout's slot, located at the slot's line in the template, or where its rule
+    `key` was written (an attribute's line, or a sidecar's)."""
+    source = slot.sources.get(key) if key else None
+    file, line = (source.file, source.line) if source else (layout.file, slot.line)
+    return fail(f"slot '{slot.name}': {message}", file, line, check=check, slot=slot.name)
+
+
+def _spelled(slot: Slot, key: str) -> str:
+    """A rule as its author wrote it: data-size-min in the SVG, size-min in a sidecar."""
+    source = slot.sources.get(key)
+    return source.spelled if source else f"data-{key}"
 
 
 def _num(slot: Slot, key: str, layout: Layout, default: float | None = None) -> float:
     raw = slot.rules.get(key)
     if raw is None:
         if default is None:
-            raise slot_error(layout, slot, f"needs data-{key}")
+            raise slot_error(layout, slot, f"needs data-{key} (or '{key}:' in its sidecar)")
         return default
     try:
         return float(raw)
     except ValueError:
-        raise slot_error(layout, slot, f"data-{key} must be a number, not {raw!r}") from None
+        raise slot_error(layout, slot, f"{_spelled(slot, key)} must be a number, not {raw!r}", key=key) from None
 
 
 def _choice(slot: Slot, key: str, allowed: tuple[str, ...], layout: Layout) -> str:
     value = slot.rules.get(key, allowed[0])
     if value not in allowed:
-        raise slot_error(layout, slot, f"data-{key} must be one of {', '.join(allowed)}, not {value!r}")
+        raise slot_error(
+            layout, slot, f"{_spelled(slot, key)} must be one of {', '.join(allowed)}, not {value!r}", key=key
+        )
     return value
 
 
@@ -172,8 +260,7 @@ def _expand(template: str, fields: Mapping[str, str]) -> tuple[str, list[str]]:
 
 def _source_key(field_names: list[str]) -> str:
     """Which key of the poster file a field comes from (for the error's line number)."""
-    head = field_names[0].split(".")[0] if field_names else ""
-    return {"quote": "quote", "film": "film", "stat": "stat", "message": "message"}.get(head, "layout")
+    return (poster_key(field_names[0]) if field_names else None) or "layout"
 
 
 class _Composer:
@@ -228,6 +315,7 @@ class _Composer:
             raise self.error(f"slot '{slot.name}': {exc}", _source_key(names)) from None
         shown = _excerpt("".join(s.text for s in spans))
         rules = text_rules(slot, self.layout, self.project.fonts, self.lang)
+        _choice(slot, "scrim", SCRIM_MODES, self.layout)
         try:
             block = fit_text(spans, slot.box, rules)
         except TextDoesNotFit as exc:
@@ -251,9 +339,11 @@ class _Composer:
                 slot,
             ) from None
         sx, sy, sw, sh = self.layout.safe_box
+        # The ink's corners on the page: a rotated slot's glyphs are measured where they print.
         if any(
-            x0 < sx - 1e-6 or y0 < sy - 1e-6 or x1 > sx + sw + 1e-6 or y1 > sy + sh + 1e-6
+            x < sx - 1e-6 or y < sy - 1e-6 or x > sx + sw + 1e-6 or y > sy + sh + 1e-6
             for x0, y0, x1, y1 in block.ink
+            for x, y in slot.matrix.corners((x0, y0, x1 - x0, y1 - y0))
         ):
             # Printers trim within the margin; stories put their UI over the bands: never ship that.
             raise slot_error(
@@ -278,7 +368,9 @@ class _Composer:
         code = make_qr(url)
         x, y, w, h = slot.box
         side = min(w, h)
-        scale = self.layout.scale
+        # Format units per slot unit, in the direction the slot's transforms shrink most: what a
+        # module really measures in print (a QR in a group scaled by 0.5 prints at half its box).
+        scale = self.layout.scale * slot.matrix.singular_values[1]
         if self.fmt.medium == "social":
             # Whole-pixel modules: crisp edges, nothing for a scanner to guess.
             module_px = math.floor(side * scale / code.total_modules)
@@ -291,7 +383,9 @@ class _Composer:
                     "qr",
                 )
             side = module_px * code.total_modules / scale
-            x, y = round(x * scale) / scale, round(y * scale) / scale
+            if slot.matrix.is_translation:  # on the pixel grid; a rotated or scaled code cannot be
+                ex, ey = slot.matrix.e * scale, slot.matrix.f * scale
+                x, y = (round(x * scale + ex) - ex) / scale, (round(y * scale + ey) - ey) / scale
         else:
             # The slot's own minimum, or what the format's viewing distance needs, whichever is larger.
             min_mm = max(float(slot.rules.get("min-mm", 0)), self.fmt.qr_min_mm)
@@ -306,7 +400,7 @@ class _Composer:
                     "qr",
                 )
         module = side / code.total_modules
-        self.qrs[slot.name] = PlacedQr(code, (x, y, side, side))
+        self.qrs[slot.name] = PlacedQr(code, (x, y, side, side), slot.matrix)
         ox, oy = x + 4 * module, y + 4 * module
         return (
             f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF"/>'
@@ -317,28 +411,39 @@ class _Composer:
     def visual(self, slot: Slot) -> str:
         ref, _ = _expand(slot.rules.get("src", "{visual}"), {"visual": self.poster.spec.visual or ""})
         if not ref:
-            if slot.rules.get("optional") == "true" or self.poster.spec.layout == "stat":
+            if slot.rules.get("optional") == "true":
                 return ""
-            raise self.error(f"layout '{self.layout.family}' needs a visual", "visual")
-        path = self.project.root / ref
-        if self.raster_scale is not None:
-            px_per_unit = self.layout.scale * self.raster_scale
-        elif self.fmt.medium == "print":
-            px_per_unit = (
-                self.layout.scale * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
+            raise self.error(
+                f"layout '{self.layout.family}' slot '{slot.name}' shows a visual, which this poster does not "
+                "give; add visual: or make the slot optional",
+                "visual",
             )
+        path = self.project.root / ref
+        # Output px per slot unit along the direction the slot's transforms stretch most.
+        unit = self.layout.scale * slot.matrix.singular_values[0]
+        if self.raster_scale is not None:
+            px_per_unit = unit * self.raster_scale
+        elif self.fmt.medium == "print":
+            px_per_unit = unit * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
         else:
-            px_per_unit = self.layout.scale
+            px_per_unit = unit
         return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit)
 
-    def document(self) -> bytes:
+    def document(self) -> tuple[tuple[Part, ...], tuple[str, str]]:
+        """The body's parts and the document around them."""
         lay, fmt = self.layout, self.fmt
-        body = []
+        parts: list[Part] = []
         for layer in lay.layers:
             if isinstance(layer, Decoration):
-                body.append(layer.svg)
+                parts.append(Part(layer.svg))
+                continue
+            content = {"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer)
+            # In place of the slot element, in its own units: its ancestors' transforms apply around it.
+            before, after = ("", "") if layer.own.is_identity else (f'<g transform="{layer.own.svg()}">', "</g>")
+            if layer.kind == "text" and layer.name in self.blocks:
+                parts.append(Part(before, layer.name, content, after))
             else:
-                body.append({"text": self.text, "qr": self.qr, "visual": self.visual}[layer.kind](layer))
+                parts.append(Part(before + content + after))
         colors = self.poster.spec.colors
         css = "".join(
             f".fill-{k}{{fill:{getattr(colors, k)}}}.stroke-{k}{{stroke:{getattr(colors, k)}}}" for k in PALETTE_KEYS
@@ -346,13 +451,17 @@ class _Composer:
         b = fmt.bleed
         width, height = fmt.page
         unit = "mm" if fmt.medium == "print" else ""
-        doc = (
+        open_origin, close_origin = "", ""
+        if lay.origin != (0.0, 0.0):  # a viewBox not starting at 0 0
+            open_origin, close_origin = f'<g transform="translate({-lay.origin[0]:g} {-lay.origin[1]:g})">', "</g>"
+        # The template's own styles first: the poster's palette classes, after them, win.
+        head = (
             f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width:g}{unit}" height="{height:g}{unit}" '
             f'viewBox="0 0 {width:g} {height:g}">'
-            f"<title>{escape(self.fields['title'])}</title><style>{css}</style>{lay.defs}"
-            f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{"".join(body)}</g></svg>'
+            f"<title>{escape(self.fields['title'])}</title>{lay.styles}<style>{css}</style>{lay.defs}"
+            f'<g transform="translate({b:g} {b:g}) scale({lay.scale:.8g})">{open_origin}'
         )
-        return doc.encode("utf-8")
+        return tuple(parts), (head, f"{close_origin}</g></svg>")
 
 
 def compose(
@@ -369,5 +478,6 @@ def compose(
     screen preview; by default they get 300 ppi on print formats and 1 px per px on social ones.
     """
     c = _Composer(project, poster, fmt, lang, raster_scale, row)
-    svg = c.document()
-    return Composition(poster, c.layout, lang, c.fields["title"], svg, c.blocks, c.qrs)
+    parts, frame = c.document()
+    comp = Composition(poster, c.layout, lang, c.fields["title"], b"", c.blocks, c.qrs, parts, frame)
+    return replace(comp, svg=comp.document())

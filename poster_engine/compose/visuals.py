@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
 
-from poster_engine.compose.layout import parse_svg
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
 from poster_engine.project.files import record_file
+from poster_engine.project.svg import parse_svg
 
 
 def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:

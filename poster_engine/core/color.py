@@ -13,6 +13,11 @@ def parse_hex(color: str) -> RGB8:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
+def to_hex(rgb: RGB8) -> str:
+    """(r, g, b) → '#RRGGBB' (upper case, as brand swatches are keyed)."""
+    return "#{:02X}{:02X}{:02X}".format(*rgb)
+
+
 def as_rgb(color: str | RGB8) -> RGB8:
     return parse_hex(color) if isinstance(color, str) else color
 

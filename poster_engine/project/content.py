@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -24,12 +24,12 @@ from pydantic import (
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
+from poster_engine.project.layouts import families, needs, variant_files
 from poster_engine.project.markup import MarkupError, parse_markup
 from poster_engine.project.sources import Located, load_yaml
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-from poster_engine import LAYOUT_FAMILIES  # noqa: E402,F401  (re-exported: the families a poster names)
 
 
 class _Model(BaseModel):
@@ -200,7 +200,7 @@ class PosterSpec(_Model):
     """One posters/<id>.yaml file."""
 
     title: Name  # the PDF's title; {fr: …, en: …} when it differs by language
-    layout: Literal["choc", "stat", "film", "programme", "seance"]
+    layout: str  # a family: layouts/<layout>.svg
     message: str | None = None
     stat: str | None = None
     film: str | None = None
@@ -210,16 +210,6 @@ class PosterSpec(_Model):
     colors: Colors
     formats: tuple[str, ...] = ("a3", "instagram")
     data: str | None = None  # a CSV in the project: one poster per row (poster build --data overrides it)
-
-
-# What each layout family needs from a poster file.
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "choc": ("message", "stat", "film", "visual"),
-    "stat": ("stat",),
-    "film": ("film", "visual"),
-    "programme": (),
-    "seance": ("data",),
-}
 
 
 @dataclass(frozen=True)
@@ -353,18 +343,54 @@ def _parse(src: Located, model: type[_Model], lang: str) -> Any:
         raise PosterError(_validation_diagnostics(exc, src, model)) from None
 
 
+def _check_layout(spec: PosterSpec, src: Located, root: Path, known: list[str]) -> list[Diagnostic]:
+    """The poster's layout exists, and the poster gives every key its templates show a field of
+    (derived from the templates and their variants, never from a table of families)."""
+    line = src.line_of(("layout",))
+    if spec.layout not in known and variant_files(root, spec.layout)[1:]:
+        return [
+            Diagnostic(
+                f"layout '{spec.layout}' has variants but no layouts/{spec.layout}.svg; every layout needs its "
+                "portrait template layouts/<name>.svg",
+                src.file,
+                line,
+            )
+        ]
+    if spec.layout not in known:
+        return [
+            Diagnostic(
+                f"unknown layout '{spec.layout}'{did_you_mean(spec.layout, known)}; a layout is a file "
+                "layouts/<name>.svg",
+                src.file,
+                line,
+            )
+        ]
+    try:
+        needed = needs(root, spec.layout)
+    except PosterError:  # the template itself is broken: every job of it reports that, with its line
+        return []
+    return [
+        Diagnostic(
+            f"layout '{spec.layout}' shows {{{need.field}}} in slot '{need.slot}' ({need.file}:{need.line}), so "
+            f"this poster needs a '{need.key}' key; add it, or make the slot optional in the layout",
+            src.file,
+            line,
+        )
+        for need in needed
+        if getattr(spec, need.key) is None
+    ]
+
+
 def _check_references(
-    poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path
+    poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path, layouts: list[str]
 ) -> list[Diagnostic]:
-    """Cross-file checks: ids that must exist in messages.yaml, files that must exist."""
-    diags: list[Diagnostic] = []
+    """Cross-file checks: the layout and what it shows, ids that must exist in messages.yaml, files
+    that must exist."""
+    diags: list[Diagnostic] = _check_layout(spec, src, root, layouts)
 
     def bad(key: str, msg: str) -> None:
         diags.append(Diagnostic(msg, src.file, src.line_of((key,))))
 
-    for key in REQUIRED_FIELDS[spec.layout]:
-        if getattr(spec, key) is None:
-            bad("layout", f"layout '{spec.layout}' needs a '{key}' key")
     tables: dict[str, Mapping[str, object]] = {
         "message": messages.messages,
         "stat": messages.stats,
@@ -409,6 +435,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
     poster_dir = root / "posters"
+    layouts = families(root)
     # A poster's id is its file name, so ids are unique by construction; what can still collide
     # is a `.yml` twin (silently ignored otherwise) or a case variant (rejected by POSTER_ID).
     for path in sorted(poster_dir.glob("*.yml")) if poster_dir.is_dir() else []:
@@ -438,7 +465,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         except PosterError as exc:
             diags.extend(exc.diagnostics)
             continue
-        problems = _check_references(poster_id, spec, src, messages, root)
+        problems = _check_references(poster_id, spec, src, messages, root, layouts)
         if known_formats is not None:
             for i, name in enumerate(spec.formats):
                 if name not in known_formats:

@@ -10,11 +10,23 @@ from poster_engine.export.raster import TooLarge, encode, render_rgb, svg_to_png
 from poster_engine.plan import Job
 from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
+from poster_engine.render.contrast import backdrop_scale, scrims_for
 
 
 def compose_job(project: Project, job: Job, raster_scale: float | None = None) -> Composition:
-    """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
-    return compose(project, project.campaign.posters[job.poster_id], job.format, job.lang, raster_scale, job.row_fields)
+    """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from.
+
+    A layout with scrims (`data-scrim`) takes two passes: the page drawn without its texts at the
+    measuring resolution gives each scrim its opacity (render/contrast.py), whatever `raster_scale`
+    the caller draws at, so the build, the preview and `poster check` draw the same scrims. Every
+    other poster is composed once."""
+    poster = project.campaign.posters[job.poster_id]
+    comp = compose(project, poster, job.format, job.lang, raster_scale, job.row_fields)
+    if not comp.scrim_slots:
+        return comp
+    scale = backdrop_scale(job.format)
+    measured = comp if raster_scale == scale else compose(project, poster, job.format, job.lang, scale, job.row_fields)
+    return comp.with_scrims(scrims_for(measured))
 
 
 def export_job(project: Project, composition: Composition) -> bytes:

@@ -44,6 +44,7 @@ PIXEL_LIBRARIES = (
     "pyphen",
     "numpy",
     "defusedxml",
+    "svgelements",
 )
 
 

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import io
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
+from poster_engine.core.color import to_hex
 from poster_engine.project.print_profiles import CMYK, PrintSettings
 
 RGB8 = tuple[int, int, int]
+
+if TYPE_CHECKING:  # Pillow is imported by the methods that convert: start-up stays fast
+    from PIL import Image, ImageCms
 
 
 class ColorConverter:
@@ -31,9 +36,13 @@ class ColorConverter:
         self._cmyk_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_bytes))
         self._srgb = ImageCms.createProfile("sRGB")
         self._transform = ImageCms.buildTransform(
-            self._srgb, self._cmyk_profile, "RGB", "CMYK",
+            self._srgb,
+            self._cmyk_profile,
+            "RGB",
+            "CMYK",
             renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
-            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+        )
         self._cache: dict[tuple[RGB8, bool], CMYK] = {}
 
     @property
@@ -48,11 +57,15 @@ class ColorConverter:
         lab = ImageCms.createProfile("LAB")
         intent = ImageCms.Intent.RELATIVE_COLORIMETRIC
         k_ramp = Image.frombytes("CMYK", (256, 1), bytes(b for k in range(256) for b in (0, 0, 0, k)))
-        k_l = list(ImageCms.applyTransform(
-            k_ramp, ImageCms.buildTransform(self._cmyk_profile, lab, "CMYK", "LAB", renderingIntent=intent)).tobytes()[0::3])
+        k_l = list(
+            _apply(
+                k_ramp, ImageCms.buildTransform(self._cmyk_profile, lab, "CMYK", "LAB", renderingIntent=intent)
+            ).tobytes()[0::3]
+        )
         grey = Image.frombytes("RGB", (256, 1), bytes(b for v in range(256) for b in (v, v, v)))
-        grey_l = list(ImageCms.applyTransform(
-            grey, ImageCms.buildTransform(self._srgb, lab, "RGB", "LAB", renderingIntent=intent)).tobytes()[0::3])
+        grey_l = list(
+            _apply(grey, ImageCms.buildTransform(self._srgb, lab, "RGB", "LAB", renderingIntent=intent)).tobytes()[0::3]
+        )
         darkest = k_l[255]
         table = []
         for level in grey_l:
@@ -80,7 +93,7 @@ class ColorConverter:
         return hit
 
     def _convert(self, rgb: RGB8, large: bool) -> CMYK:
-        swatch = self.settings.swatches.get("#%02X%02X%02X" % rgb)
+        swatch = self.settings.swatches.get(to_hex(rgb))
         if swatch is not None:
             return swatch.large_area if large and swatch.large_area else swatch.cmyk
         if rgb == (0, 0, 0):
@@ -89,14 +102,14 @@ class ColorConverter:
             return (0.0, 0.0, 0.0, 0.0)
         if rgb[0] == rgb[1] == rgb[2]:
             return (0.0, 0.0, 0.0, self._gray_to_k[rgb[0]])
-        from PIL import Image, ImageCms
+        from PIL import Image
 
-        px = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), self._transform).getpixel((0, 0))
-        return self._limit_ink(tuple(v / 255 for v in px))  # type: ignore[arg-type]
+        c, m, y, k = _apply(Image.new("RGB", (1, 1), rgb), self._transform).tobytes()
+        return self._limit_ink((c / 255, m / 255, y / 255, k / 255))
 
     def has_large_variant(self, rgb: RGB8) -> bool:
         """Whether a large fill of this colour gets other values than a small one."""
-        swatch = self.settings.swatches.get("#%02X%02X%02X" % rgb)
+        swatch = self.settings.swatches.get(to_hex(rgb))
         if swatch is not None:
             return swatch.large_area is not None
         return rgb == (0, 0, 0)
@@ -109,7 +122,7 @@ class ColorConverter:
         """
         return image.convert("RGB").filter(self._image_lut(headroom))
 
-    @lru_cache(maxsize=4)
+    @lru_cache(maxsize=4)  # noqa: B019 - converters live as long as their settings (converter_for)
     def _image_lut(self, headroom: float):
         """The profile's transform with the ink limit baked in, as a 33³ RGB → CMYK lookup table.
 
@@ -118,19 +131,28 @@ class ColorConverter:
         the limit cannot exceed it (total ink is linear). Mean difference from littleCMS: 0.7/255.
         """
         import numpy as np
-        from PIL import Image, ImageCms, ImageFilter
+        from PIL import Image, ImageFilter
 
         n = 33
         levels = np.linspace(0, 255, n).round().astype(np.uint8)
         b, g, r = np.meshgrid(levels, levels, levels, indexing="ij")  # Color3DLUT: red varies fastest
         grid = Image.fromarray(np.stack([r, g, b], axis=-1).reshape(1, -1, 3), "RGB")
-        cmyk = np.asarray(ImageCms.applyTransform(grid, self._transform), dtype=np.float32).reshape(-1, 4) / 255
+        cmyk = np.asarray(_apply(grid, self._transform), dtype=np.float32).reshape(-1, 4) / 255
         limit = self.limit - headroom
         room = np.clip(limit - cmyk[:, 3], 0, None)
         cmy = cmyk[:, :3].sum(axis=1)
         over = cmy + cmyk[:, 3] > limit
         cmyk[:, :3] *= np.where(over, room / np.maximum(cmy, 1e-6), 1.0)[:, None]
         return ImageFilter.Color3DLUT(n, cmyk.flatten().tolist(), channels=4, target_mode="CMYK")
+
+
+def _apply(image: Image.Image, transform: ImageCms.ImageCmsTransform) -> Image.Image:
+    """littleCMS on a Pillow image, into a new image (never in place)."""
+    from PIL import ImageCms
+
+    out = ImageCms.applyTransform(image, transform)
+    assert out is not None  # only an in-place transform returns None
+    return out
 
 
 @lru_cache(maxsize=8)
