@@ -98,6 +98,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_speed.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_cluster.py
 
 clean:
 	rm -rf build

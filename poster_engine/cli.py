@@ -18,6 +18,7 @@ app = typer.Typer(
 
 EXIT_FAILED_JOBS = 1  # some posters could not be rendered; the others were
 EXIT_BAD_INPUT = 2  # the content or the command line is wrong; fix it and run again
+EXIT_CLUSTER = 3  # --scheduler: unreachable or lost, or workers that refuse; what was written is kept
 
 ProjectOpt = typer.Option(Path("."), "--project", "-C", help="Project folder (holds messages.yaml).")
 PrintProfileOpt = typer.Option(
@@ -109,6 +110,7 @@ def build(
     import os
 
     from poster_engine.batch.build import build as run_build
+    from poster_engine.batch.cluster import ClusterError
     from poster_engine.core.diagnostics import PosterError
 
     started = time.perf_counter()
@@ -126,7 +128,13 @@ def build(
             scheduler=scheduler,
             force=force,
             on_start=progress.start,
+            on_cluster=progress.cluster,
         )
+    except ClusterError as exc:  # one line; the outputs written before are kept and listed
+        progress.stop()
+        for d in exc.diagnostics:
+            _err(f"error: {d}")
+        raise typer.Exit(EXIT_CLUSTER) from None
     except PosterError as exc:
         progress.stop()
         _bad_input(exc)
@@ -142,11 +150,13 @@ def build(
 
 
 class _Progress:
-    """A progress bar (done/total, ETA) on a terminal; one line per output otherwise (logs, CI)."""
+    """A progress bar (done/total, ETA, and on a cluster its worker count) on a terminal; one line
+    per output otherwise (logs, CI)."""
 
     def __init__(self) -> None:
         self.bar: Any = None  # rich's Progress, imported only on a terminal (start-up stays fast)
         self.task: Any = None
+        self.workers: int | None = None
 
     def start(self, todo: int, up_to_date: int) -> None:
         if todo and sys.stderr.isatty():
@@ -157,13 +167,24 @@ class _Progress:
                 TextColumn("rendering"),
                 BarColumn(),
                 MofNCompleteColumn(),
+                TextColumn("{task.fields[cluster]}"),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task("build", total=todo)
+            self.task = self.bar.add_task("build", total=todo, cluster="")
+
+    def cluster(self, info) -> None:
+        """The cluster's size: once with the bundle's journey, then on every change."""
+        line = info.summary if self.workers is None else f"cluster: {info.size}"
+        self.workers = info.workers
+        if self.bar is not None:
+            self.bar.update(self.task, cluster=f"on {info.size.split(',')[0]}")
+            self.bar.console.print(line)
+        else:
+            typer.echo(line)
 
     def done(self, job, problem) -> None:
         if self.bar is not None:

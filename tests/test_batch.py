@@ -1,4 +1,4 @@
-"""Batch builds: incremental skips, kill-safety, determinism, isolated failures, data merge, Dask, shards."""
+"""Batch builds: incremental skips, kill-safety, determinism, isolated failures, data merge, shards (Dask: test_cluster.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from conftest import run_cli
 
 SMALL = ("-p", "choc-cobalt", "-p", "stat-cobalt", "-p", "film-sang-et-boue", "-f", "instagram")
@@ -139,15 +138,6 @@ def test_shards_split_the_build_exactly(project):
         assert result.returncode == 0, result.stderr
         outputs.append(rendered(result))
     assert sum(map(len, outputs)) == 6 and len(set().union(*outputs)) == 6
-
-
-def test_dask_cluster_gives_the_same_manifest(project):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
-        remote = run_cli("build", *SMALL, "--scheduler", cluster.scheduler_address, "-o", "remote", cwd=project)
-    assert remote.returncode == 0, remote.stderr
-    assert run_cli("build", *SMALL, "-o", "local", cwd=project).returncode == 0
-    assert (project / "remote" / "manifest.json").read_bytes() == (project / "local" / "manifest.json").read_bytes()
 
 
 def test_render_picks_a_data_row(project, tmp_path):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from poster_engine.batch.cluster import ClusterInfo, run_on_cluster
 from poster_engine.batch.executors import JobResult, execute
 from poster_engine.batch.gallery import gallery_html
 from poster_engine.batch.manifest import is_up_to_date, manifest_bytes, manifest_entry, preview_path, read_manifest
@@ -38,11 +39,15 @@ def build(
     force: bool = False,
     on_start: Callable[[int, int], None] | None = None,
     contact: bool = True,
+    on_cluster: Callable[[ClusterInfo], None] | None = None,
 ) -> BuildReport:
     """Render every job whose inputs changed (all with `force`); a failing job is reported and the
     others go on. `on_start(to_render, up_to_date)` is called once the keys are known, `on_done`
-    after each rendered job. Each rebuilt poster also gets <poster>/contact.png, its formats side by
-    side at screen size (unless `contact` is False)."""
+    after each rendered job, `on_cluster` with the cluster's size when it is known or changes. Each
+    rebuilt poster also gets <poster>/contact.png, its formats side by side at screen size (unless
+    `contact` is False). On a cluster (`scheduler`), a scheduler that cannot be reached or workers
+    that refuse raise ClusterError before anything is written; a scheduler lost mid-build raises
+    it after listing what was written."""
     report = BuildReport()
     clean_stale_temporaries(out_dir)
     manifest_path = out_dir / "manifest.json"
@@ -57,8 +62,12 @@ def build(
             todo.append(job)
     if on_start:
         on_start(len(todo), len(report.skipped))
+    if scheduler and todo:
+        results = run_on_cluster(project, todo, scheduler, on_cluster)  # connects now: nothing written if it cannot
+    else:
+        results = execute(project, todo, workers, start_method)
     try:
-        for result in execute(project, todo, workers, scheduler, start_method):
+        for result in results:
             if result.errors:
                 # One missing translation fails every format of a poster: say it once.
                 report.errors.extend(d for d in result.errors if d not in report.errors)

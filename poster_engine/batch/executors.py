@@ -1,4 +1,4 @@
-"""Jobs → results, wherever they run: in this process, in a pool of local processes, or on a Dask cluster.
+"""Jobs → results on this machine: in this process or in a pool of local processes (a Dask cluster's: cluster.py).
 
 Every executor yields a `JobResult` per job as it completes; the process that called `build` writes,
 hashes and lists them, so the manifest does not depend on where a job ran. Workers open the project
@@ -22,7 +22,8 @@ from poster_engine.render.job import compose_job, export_job, render_screen
 
 @dataclass(frozen=True)
 class JobResult:
-    """What a job sends back to the process that writes: picklable, for process pools and Dask."""
+    """What a job sends back to the process that writes: picklable, for process pools and Dask
+    (from a cluster, `reads` are relative to the project on the way and the client's paths again on arrival)."""
 
     job: Job
     data: bytes | None = None
@@ -107,42 +108,13 @@ def run_in_pool(
             raise
 
 
-def run_on_cluster(project: Project, jobs: list[Job], scheduler: str) -> Iterator[JobResult]:
-    """Jobs on a Dask cluster (`poster build --scheduler tcp://HOST:PORT`). Workers must see the
-    project at the same path (a shared or identical checkout) and have the engine installed
-    (`pip install 'poster-engine[distributed]'`). They return bytes; the client writes."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise PosterError(
-            Diagnostic("--scheduler needs Dask; install it with pip install 'poster-engine[distributed]'")
-        ) from None
-    try:
-        client = Client(scheduler, timeout=10, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        raise PosterError(
-            Diagnostic(
-                f"cannot reach the Dask scheduler {scheduler} ({exc}); start it (dask scheduler) or fix --scheduler"
-            )
-        ) from None
-    spec = project.spec()
-    with client:
-        # pure=False: the same job is rendered again if asked again (its inputs may have changed).
-        futures = client.map(run_in_worker, [spec] * len(jobs), jobs, pure=False)
-        # This client is not the process-wide default, so as_completed gets its loop explicitly
-        # and each future fetches its result through the client that made it.
-        for future in as_completed(futures, loop=client.loop):
-            yield future.result()
-
-
 def execute(
-    project: Project, jobs: list[Job], workers: int = 1, scheduler: str | None = None, start_method: str | None = None
+    project: Project, jobs: list[Job], workers: int = 1, start_method: str | None = None
 ) -> Iterator[JobResult]:
-    """Each job's result as it completes, from the executor the options choose."""
+    """Each job's result as it completes, from the local executor the options choose (a cluster's
+    is batch/cluster.py)."""
     if not jobs:
         return iter(())
-    if scheduler:
-        return run_on_cluster(project, jobs, scheduler)
     if workers <= 1 or len(jobs) == 1:
         return run_here(project, jobs)
     return run_in_pool(project, jobs, workers, start_method)
