@@ -189,3 +189,18 @@ def test_broken_yaml_is_a_located_error(tmp_path):
     with pytest.raises(PosterError) as err:
         load_for_edit(path, "bad.yaml")
     assert str(err.value).startswith("bad.yaml:")
+
+
+def test_a_number_is_written_plain_and_stays_a_number(tmp_path):
+    path = tmp_path / "messages.yaml"
+    path.write_text("stats:\n  cobalt:\n    value: 40000   # UNICEF\n    year: 2014\n    label: x\n", encoding="utf-8")
+    doc = load_for_edit(path)
+    assert doc.set_plain(("stats", "cobalt", "value"), 35000.5)
+    assert not doc.set_plain(("stats", "cobalt", "year"), 2014)  # the same number: nothing to write
+    doc.set_plain(("stats", "cobalt", "year"), 2015)
+    doc.save()
+    text = path.read_text(encoding="utf-8")
+    assert text == "stats:\n  cobalt:\n    value: 35000.5   # UNICEF\n    year: 2015\n    label: x\n"
+    assert yaml.safe_load(text)["stats"]["cobalt"] == {"value": 35000.5, "year": 2015, "label": "x"}
+    with pytest.raises(PosterError, match="is not a single value"):
+        load_for_edit(path).set_plain(("stats", "cobalt"), 1)

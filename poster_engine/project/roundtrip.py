@@ -190,6 +190,22 @@ class EditableYaml:
             return True
         raise fail(f"cannot write {_shown(keys)} back into the file", self.shown_as, self._line(node))
 
+    def set_plain(self, keys: Keys, value: int | float | None) -> bool:
+        """Set a number (or null) at an existing key, written plain (`40000`, `2.5`): a figure or a
+        year edited in the workbench stays a number in the file (`set` writes texts). Returns whether
+        the text changed."""
+        node = self._node(keys)
+        if not isinstance(node, ScalarNode):
+            raise fail(f"{_shown(keys)} is not a single value", self.shown_as, self._line(node))
+        current = self._value_at(keys)
+        if current == value and type(current) is type(value):
+            return False
+        rendered = "null" if value is None else json.dumps(value)
+        start, end = node.start_mark.index, node.end_mark.index
+        if self._try(self.text[:start] + rendered + self.text[end:], {keys: value}):
+            return True
+        raise fail(f"cannot write {_shown(keys)} back into the file", self.shown_as, self._line(node))
+
     def save(self) -> bool:
         """Write the edited text atomically; nothing is written when nothing changed. Returns whether written."""
         if not self.changed:
@@ -246,7 +262,7 @@ class EditableYaml:
                     return True
         raise fail(f"cannot add '{key}' to '{_shown(keys[:-1])}'", self.shown_as, self._line(parent))
 
-    def _try(self, text: str, expected: dict[Keys, str], replaced: Keys | None = None) -> bool:
+    def _try(self, text: str, expected: dict[Keys, Any], replaced: Keys | None = None) -> bool:
         """Adopt `text` if it parses to the current data with exactly `expected` changed."""
         try:
             root, data = self._parse(text)
