@@ -23,37 +23,9 @@ from poster_engine.preview.server import start_preview
 from poster_engine.project.loader import open_project
 from poster_engine.render.job import render_screen
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SAVE_TO_SCREEN_S = 5.0  # the issue asks for about a second; the margin absorbs a loaded CI machine
 
 LOADED = "[...document.querySelectorAll('img.shot')].filter(i => i.complete && i.naturalWidth > 0).length"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context.new_page()
-    context.close()
 
 
 def open_preview(page, server, images: int):
