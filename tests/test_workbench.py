@@ -6,6 +6,7 @@ token, a body too large, an upload that is not an image, a path outside the proj
 
 from __future__ import annotations
 
+import base64
 import difflib
 import http.client
 import io
@@ -26,6 +27,7 @@ from test_preview import LOADED, card
 
 from poster_engine.preview.guard import MAX_JSON_BYTES, inside, safe_file_name
 from poster_engine.preview.server import start_preview
+from poster_engine.preview.workbench import Workbench
 
 POSTER = "stat-cobalt"  # a3 + instagram; its message is also choc-cobalt's
 OLD = "passe par des *mains d'enfants*."
@@ -460,3 +462,65 @@ def test_the_workbench_script_is_plain_javascript_served_as_is():
     # No front-end build step: the page's script is the file in the package.
     path = Path(__file__).parent.parent / "poster_engine" / "preview" / "workbench.js"
     assert path.read_text(encoding="utf-8").startswith("// The workbench's editing")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fields and their validation (the workbench's model, without the browser)
+
+
+def _png(data_url: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
+
+
+def test_a_film_link_is_checked_and_its_qr_code_follows_it(project):
+    import zxingcpp
+
+    bench = Workbench(project)
+    bad = bench.draft("film-sang-et-boue", {"film.link.url": "ftp://example.org/film"}, "fr")
+    assert not bad["valid"] and not bad["formats"]
+    assert [(e["field"], e["error"]) for e in bad["errors"]] == [
+        (
+            "film.link.url",
+            f"messages.yaml:{_line(project, 'url: https://example.org/films/sang-et-boue')}: "
+            "'films.sang-et-boue.link.url': must be an http:// or https:// address",
+        )
+    ]
+    good = bench.draft("film-sang-et-boue", {"film.link.url": "https://example.org/films/le-sang"}, "fr")
+    assert good["valid"], good["errors"]
+    a3 = next(f for f in good["formats"] if f["format"] == "a3")
+    assert [r.text for r in zxingcpp.read_barcodes(_png(a3["src"]).convert("L"))] == [
+        "https://example.org/films/le-sang"
+    ]
+    # Every format shows the new link (the QR code, or the link written out): other pixels.
+    same = bench.draft("film-sang-et-boue", {}, "fr")
+    assert [f["src"] for f in same["formats"]] != [f["src"] for f in good["formats"]]
+    assert all(a["src"] != b["src"] for a, b in zip(same["formats"], good["formats"], strict=True))
+    empty = bench.draft("stat-cobalt", {"stat.source": "", "stat.year": "l'an dernier"}, "fr")
+    found = {(e["field"], e["error"].rsplit(": ", 1)[1]) for e in empty["errors"]}
+    assert found == {("stat.source", "must not be empty"), ("stat.year", "must be a whole number")}
+
+
+def _line(project: Path, text: str) -> int:
+    lines = (project / "messages.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def test_saving_in_another_language_splits_a_text_and_numbers_stay_numbers(project):
+    messages = project / "messages.yaml"
+    before = messages.read_text(encoding="utf-8")
+    bench = Workbench(project)
+    base = bench.fields("film-sang-et-boue", "en")["base"]
+    saved = bench.save("film-sang-et-boue", {"film.link.label": "The film's page"}, "en", base)
+    base = bench.fields("stat-cobalt", "fr")["base"]
+    assert saved["base"] == base
+    bench.save("stat-cobalt", {"stat.value": "35 000"}, "fr", base)
+    after = messages.read_text(encoding="utf-8")
+    changed = [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:2] in ("- ", "+ ")]
+    assert changed == [
+        "-       label: Page du film",
+        "+       label: {fr: Page du film, en: The film's page}",  # plain, as the French was
+        "-     value: 40000",
+        "+     value: 35000",  # a number still
+    ]
+    assert bench.undo()["undo"] == 1 and bench.undo()["undo"] == 0
+    assert messages.read_text(encoding="utf-8") == before

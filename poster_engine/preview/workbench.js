@@ -188,8 +188,14 @@
   function closeEditor() {
     if (!editor) return;
     editor.el.remove();
-    for (const frame of document.querySelectorAll(".frame.draft")) frame.classList.remove("draft");
     const poster = editor.poster;
+    // The live images again (the draft ones were never saved, or the saved ones are on their way).
+    const row = state && state.rows.find((r) => r.id === poster);
+    for (const frame of document.querySelectorAll(".frame.draft")) {
+      frame.classList.remove("draft");
+      const live = row && row.cards.find((c) => c.format === frame.closest(".card").dataset.format);
+      if (live && live.src) frame.querySelector("img.shot").src = live.src;
+    }
     editor = null;
     const btn = document.querySelector(`.row[data-row="${CSS.escape(poster)}"] .wb-edit`);
     if (btn) btn.focus();
