@@ -271,7 +271,8 @@
     if (!r.ok) return say(r.data.error, "bad");
     const list = el("ul", { class: "wb-findings", "aria-label": `findings of ${poster}` });
     for (const f of r.data.findings) {
-      const item = el("li", { class: f.severity }, `${f.severity}: ${f.text} `);
+      const said = f.text.includes(`${f.severity}:`) ? f.text : `${f.severity}: ${f.text}`;
+      const item = el("li", { class: f.severity }, `${said} `);
       if (f.field) item.append(el("button", { type: "button", text: "edit this text", onclick: () => openEditor(poster, [fieldShows(f.field)]) }));
       list.append(item);
     }

@@ -564,7 +564,17 @@ class Workbench:
 
         project, src, _ = self._open()
         poster = self._poster(project, poster_id)
-        findings = check_campaign(project, None, [poster.id])
+        entries = [
+            (table, getattr(poster.spec, key)) for key, table in POSTER_REFERENCES.items() if getattr(poster.spec, key)
+        ]
+        mine = {line for path, line in src.lines.items() if path[:1] == ("campaign",) or path[:2] in entries}
+        # This poster's own findings, and those on the entries of messages.yaml it shows and on the
+        # campaign's own (its link, its dates): the campaign's other entries have their own posters.
+        findings = [
+            d
+            for d in check_campaign(project, None, [poster.id])
+            if d.poster == poster.id or d.file == poster.file or (d.file == MESSAGES and d.line in mine)
+        ]
         return {
             "poster": poster_id,
             "findings": [
