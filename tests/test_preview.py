@@ -225,9 +225,13 @@ def test_server_refuses_paths_outside_what_it_serves(project):
         assert conn.getresponse().status == 403
 
 
-def test_cli_preview_serves_until_ctrl_c(project):
+@pytest.mark.parametrize(
+    "command, name",
+    [(["preview"], "preview"), (["workbench"], "workbench"), (["preview", "--edit"], "workbench")],
+)
+def test_cli_preview_serves_until_ctrl_c(project, command, name):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "poster_engine", "preview", "--port", "0", "-p", "stat-cobalt"],
+        [sys.executable, "-m", "poster_engine", *command, "--port", "0", "-p", "stat-cobalt"],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -236,15 +240,19 @@ def test_cli_preview_serves_until_ctrl_c(project):
     )
     try:
         line = proc.stdout.readline()
-        m = re.fullmatch(r"preview at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", line)
+        m = re.fullmatch(rf"{name} at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", line)
         assert m, line
-        assert b"<title>poster preview</title>" in urllib.request.urlopen(m.group(1), timeout=5).read()
+        html = urllib.request.urlopen(m.group(1), timeout=5).read().decode()
+        assert "<title>poster preview</title>" in html
+        # Only the workbench's page carries a session token and loads the editing script.
+        edits = 'name="workbench-token"' in html and '<script src="/workbench.js"' in html
+        assert edits == (name == "workbench")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     finally:
         proc.kill()
     assert proc.returncode == 0
-    assert out == "preview stopped\n" and err == ""
+    assert out == f"{name} stopped\n" and err == ""
 
 
 def test_cli_preview_rejects_unknown_names(project):

@@ -11,17 +11,17 @@ import difflib
 import http.client
 import io
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pikepdf
+import pytest
 from PIL import Image
 from test_preview import LOADED, card
 
@@ -190,6 +190,12 @@ def test_a_text_that_does_not_fit_shows_its_error_and_is_not_saved(page, project
         wait_status(page, "^not saved: ")
         assert "does not fit slot 'message'" in status(page)
         assert messages.read_bytes() == before
+
+        # Escape closes the editor: the focus goes back to its button, the live images come back.
+        message_box(page).press("Escape")
+        assert page.locator(".wb-editor").count() == 0
+        assert page.evaluate("document.activeElement.classList.contains('wb-edit')")
+        assert all(src.startswith("/img/") for src in srcs(page).values())
 
 
 def test_a_file_changed_on_disk_meanwhile_is_not_overwritten(page, project):
@@ -436,32 +442,16 @@ def test_an_upload_with_more_pixels_than_memory_should_hold_is_refused(project):
     assert not (project / "visuals" / name).exists()
 
 
-def test_cli_workbench_serves_with_a_token(project):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "poster_engine", "workbench", "--port", "0", "-p", POSTER],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = proc.stdout.readline()
-        m = re.fullmatch(r"workbench at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", line)
-        assert m, line
-        html = urllib.request.urlopen(m.group(1), timeout=5).read().decode()
-        assert 'name="workbench-token"' in html and '<script src="/workbench.js"' in html
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0 and out == "workbench stopped\n" and err == ""
-
-
-def test_the_workbench_script_is_plain_javascript_served_as_is():
-    # No front-end build step: the page's script is the file in the package.
-    path = Path(__file__).parent.parent / "poster_engine" / "preview" / "workbench.js"
-    assert path.read_text(encoding="utf-8").startswith("// The workbench's editing")
+def test_the_script_is_the_packaged_file_and_only_the_workbench_serves_it(project):
+    # No front-end build step: the page's script is the file in the package, served as is.
+    script = (Path(__file__).parent.parent / "poster_engine" / "preview" / "workbench.js").read_bytes()
+    with start_preview(project, posters=[POSTER], port=0, edit=True) as server:
+        resp = urllib.request.urlopen(server.url + "workbench.js", timeout=10)
+        assert resp.read() == script and resp.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    with start_preview(project, posters=[POSTER], port=0) as server:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(server.url + "workbench.js", timeout=10)
+        assert err.value.code == 404
 
 
 # ---------------------------------------------------------------------------------------------
