@@ -104,9 +104,13 @@ def _typed(editable: Editable, value: str) -> Any:
     if editable.kind in ("number", "year"):
         if text == "" and editable.kind == "year":
             return None
+        # Digits grouped with spaces (40 000) and a decimal comma (2,5) are how the French write them.
+        digits = text.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        if editable.kind == "number" and "." not in digits:
+            digits = digits.replace(",", ".")
         for cast in (int, float) if editable.kind == "number" else (int,):
             try:
-                return cast(text.replace("\u202f", "").replace("\u00a0", "").replace(" ", ""))
+                return cast(digits)
             except ValueError:
                 pass
     if editable.kind == "name" and text == "" and editable.key == ("unit",):
@@ -136,6 +140,9 @@ def edit_writes(data: dict, poster: Poster, edits: dict[str, str], lang: str, ca
         path = (editable.table, ref, *editable.key)
         typed = _typed(editable, value)
         current = _get(data, path)
+        if editable.kind in ("number", "year") and current is None and typed is not None:
+            key = ".".join(map(str, path))
+            raise Refused(422, f"'{key}' is not in messages.yaml yet; add it there once, then edit it here")
         if editable.kind in ("text", "name") and typed is not None:
             if isinstance(current, dict):
                 path, typed = (*path, lang), typed
