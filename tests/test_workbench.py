@@ -12,6 +12,7 @@ import http.client
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -514,3 +515,13 @@ def test_saving_in_another_language_splits_a_text_and_numbers_stay_numbers(proje
     ]
     assert bench.undo()["undo"] == 1 and bench.undo()["undo"] == 0
     assert messages.read_text(encoding="utf-8") == before
+
+
+def test_the_editor_opens_in_the_campaigns_own_language(tmp_path):
+    repair = tmp_path / "repair-cafe"
+    shutil.copytree(Path(__file__).parent.parent / "examples" / "repair-cafe", repair)
+    bench = Workbench(repair)
+    fields = bench.fields("tally-kettle", "")
+    assert fields["lang"] == "en" and fields["campaign_lang"] == "en"
+    assert fields["languages"] == ["fr", "en"]
+    assert bench.fields("tally-kettle", "fr")["lang"] == "fr"

@@ -100,9 +100,6 @@
   const picked = new Set();
   document.addEventListener("preview:render", (ev) => {
     state = ev.detail;
-    if (!langSelect.options.length && state) {
-      for (const f of ["fr", "en"]) langSelect.append(el("option", { value: f, text: f }));
-    }
     for (const row of state.rows) {
       if (row.kind !== "poster") continue;
       const section = document.querySelector(`.row[data-row="${CSS.escape(row.id)}"]`);
@@ -147,11 +144,14 @@
   }
 
   async function loadFields(poster) {
-    const lang = langSelect.value || (state && state.lang) || "";
+    const lang = langSelect.value;  // empty at first: the server answers in the campaign's language
     const r = await get(`/api/fields?poster=${encodeURIComponent(poster)}&lang=${encodeURIComponent(lang)}`);
     if (!r.ok) return say(r.data.error, "bad");
     const d = r.data;
-    if (!langSelect.value || langSelect.value !== d.lang) langSelect.value = d.lang;
+    if (!langSelect.options.length) {
+      for (const code of d.languages) langSelect.append(el("option", { value: code, text: code }));
+    }
+    langSelect.value = d.lang;
     showHistory(d);
     const section = document.querySelector(`.row[data-row="${CSS.escape(poster)}"]`);
     const form = el("form", { class: "wb-editor", "aria-label": `texts of ${poster}`, onsubmit: (e) => { e.preventDefault(); save(); } });

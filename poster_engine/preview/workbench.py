@@ -265,6 +265,9 @@ class Workbench:
 
     @staticmethod
     def _lang(lang: str, project: Project) -> str:
+        """The language asked for; none: the campaign's own."""
+        if not lang:
+            return project.campaign.lang
         if lang not in LANGUAGES:
             raise Refused(400, f"unknown language '{lang}'; one of {', '.join(LANGUAGES)}")
         return lang
