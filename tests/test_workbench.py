@@ -33,7 +33,7 @@ from poster_engine.preview.workbench import Workbench
 POSTER = "stat-cobalt"  # a3 + instagram; its message is also choc-cobalt's
 OLD = "passe par des *mains d'enfants*."
 NEW = "se paie en *vies d'enfants*."
-WAIT_MS = 30_000
+WAIT_MS = 90_000  # a loaded CI machine: the save renders every poster showing the text
 
 
 def open_bench(page, server, images: int = 2):
