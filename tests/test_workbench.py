@@ -129,6 +129,11 @@ def test_editing_a_message_redraws_every_format_and_saves_only_that_text(page, p
         )
         fit = page.locator('.wb-fit[data-field="message.text"]').inner_text()
         assert re.fullmatch(r"a3: [\d.]+ pt · \d/3 line\(s\) · instagram: [\d.]+ px · \d/3 line\(s\)", fit), fit
+        # The same size sits on the text in the draft image.
+        size = re.match(r"a3: ([\d.]+ pt)", fit).group(1)
+        labels = card(page, POSTER, "a3").locator(".ov-size .ov-label")
+        assert any(t.startswith(f"{size} · ") for t in labels.all_inner_texts())
+        assert labels.first.is_visible()
         assert messages.read_text(encoding="utf-8") == before  # nothing saved while typing
 
         message_box(page).press("Control+Enter")

@@ -39,6 +39,8 @@
     .wb-findings { margin: 8px 0 0; padding-left: 18px; max-width: 900px; font-size: 12px; }
     .wb-findings li.error { color: var(--bad); }
     .frame.draft { outline: 3px dashed #1a5fd0; outline-offset: 2px; }
+    /* While editing, each text's fitted size sits on the text in the draft images. */
+    body.wb-edit-mode .frame.draft .ov-size { display: flex !important; }
     .wb-edit-mode .frame { cursor: text; }
     dialog.wb-dialog { max-width: 640px; width: 90vw; }
     dialog.wb-dialog label { display: block; margin: 6px 0 2px; font-weight: 600; font-size: 12px; }
@@ -188,6 +190,7 @@
   function closeEditor() {
     if (!editor) return;
     editor.el.remove();
+    document.body.classList.remove("wb-edit-mode");
     const poster = editor.poster;
     // The live images again (the draft ones were never saved, or the saved ones are on their way).
     const row = state && state.rows.find((r) => r.id === poster);
@@ -195,6 +198,7 @@
       frame.classList.remove("draft");
       const live = row && row.cards.find((c) => c.format === frame.closest(".card").dataset.format);
       if (live && live.src) frame.querySelector("img.shot").src = live.src;
+      if (live) frame.querySelector(".overlay").replaceWith(overlay(live.overlay));
     }
     editor = null;
     const btn = document.querySelector(`.row[data-row="${CSS.escape(poster)}"] .wb-edit`);
@@ -240,6 +244,7 @@
       if (!frame) continue;
       frame.classList.add("draft");
       if (fmt.src) frame.querySelector("img.shot").src = fmt.src;
+      if (fmt.overlay) frame.querySelector(".overlay").replaceWith(overlay(fmt.overlay));  // page.html's
     }
     if (loose.length) say(loose.map((e) => e.error).join("\n"), "bad");
     else if (d.valid === false) say("Not saved: fix the text marked in red.", "bad");
