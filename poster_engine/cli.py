@@ -300,21 +300,39 @@ def preview(
         [], "--layout", "-l", help="Posters using this layout, plus it with sample content (repeatable)."
     ),
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    edit: bool = typer.Option(False, "--edit", help="The workbench: edit texts, save, new posters, check, build."),
     project: Path = ProjectOpt,
 ) -> None:
     """Live preview in the browser: every selected poster in every format, re-rendered on save."""
+    _serve(project, poster, layout, port, edit)
+
+
+@app.command()
+def workbench(
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
+    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """The preview plus editing, in the browser: click a text and edit it per language, every format
+    redrawn with its fit as you type; save (checked, undoable); new posters from a template; check
+    and build the selected posters. Same as `poster preview --edit`."""
+    _serve(project, poster, [], port, True)
+
+
+def _serve(project: Path, poster: list[str], layout: list[str], port: int, edit: bool) -> None:
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.preview.server import start_preview
 
+    name = "workbench" if edit else "preview"
     try:
-        server = start_preview(project, poster, layout, port)
+        server = start_preview(project, poster, layout, port, edit=edit)
     except PosterError as exc:
         _bad_input(exc)
-    typer.echo(f"preview at {server.url} (Ctrl-C to stop)")
+    typer.echo(f"{name} at {server.url} (Ctrl-C to stop)")
     try:
         server.wait()
     except KeyboardInterrupt:
-        typer.echo("preview stopped")
+        typer.echo(f"{name} stopped")
     finally:
         server.close()
 

@@ -23,37 +23,9 @@ from poster_engine.preview.server import start_preview
 from poster_engine.project.loader import open_project
 from poster_engine.render.job import render_screen
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SAVE_TO_SCREEN_S = 5.0  # the issue asks for about a second; the margin absorbs a loaded CI machine
 
 LOADED = "[...document.querySelectorAll('img.shot')].filter(i => i.complete && i.naturalWidth > 0).length"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context.new_page()
-    context.close()
 
 
 def open_preview(page, server, images: int):
@@ -253,9 +225,13 @@ def test_server_refuses_paths_outside_what_it_serves(project):
         assert conn.getresponse().status == 403
 
 
-def test_cli_preview_serves_until_ctrl_c(project):
+@pytest.mark.parametrize(
+    "command, name",
+    [(["preview"], "preview"), (["workbench"], "workbench"), (["preview", "--edit"], "workbench")],
+)
+def test_cli_preview_serves_until_ctrl_c(project, command, name):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "poster_engine", "preview", "--port", "0", "-p", "stat-cobalt"],
+        [sys.executable, "-m", "poster_engine", *command, "--port", "0", "-p", "stat-cobalt"],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -264,15 +240,19 @@ def test_cli_preview_serves_until_ctrl_c(project):
     )
     try:
         line = proc.stdout.readline()
-        m = re.fullmatch(r"preview at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", line)
+        m = re.fullmatch(rf"{name} at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", line)
         assert m, line
-        assert b"<title>poster preview</title>" in urllib.request.urlopen(m.group(1), timeout=5).read()
+        html = urllib.request.urlopen(m.group(1), timeout=5).read().decode()
+        assert "<title>poster preview</title>" in html
+        # Only the workbench's page carries a session token and loads the editing script.
+        edits = 'name="workbench-token"' in html and '<script src="/workbench.js"' in html
+        assert edits == (name == "workbench")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     finally:
         proc.kill()
     assert proc.returncode == 0
-    assert out == "preview stopped\n" and err == ""
+    assert out == f"{name} stopped\n" and err == ""
 
 
 def test_cli_preview_rejects_unknown_names(project):

@@ -22,6 +22,7 @@ from poster_engine.project.content import (
 from poster_engine.project.files import Reads, recording
 from poster_engine.project.fonts import library
 from poster_engine.project.loader import Project, open_project
+from poster_engine.project.slots import FIELD
 from poster_engine.render.job import render_screen
 from poster_engine.render.keys import job_key
 
@@ -71,6 +72,7 @@ def overlay_data(composition) -> dict:
             "kind": slot.kind,
             "box": [b + x * k, b + y * k, w * k, h * k],  # the page's box around the slot
             "points": [[b + px * k, b + py * k] for px, py in slot.polygon],  # its real corners, rotated or not
+            "fields": FIELD.findall(str(slot.rules.get("text", ""))),  # the workbench's click-to-edit
         }
         block = composition.blocks.get(slot.name)
         if block is not None:

@@ -19,7 +19,7 @@ SAMPLE_PREFIXES = ("sample:", "longest:")  # ':' can never occur in a poster id:
 # Sample posters: a layout shown before any poster uses it
 
 
-def _template_palette(layout_file: Path) -> dict[str, str]:
+def template_palette(layout_file: Path) -> dict[str, str]:
     """The template's own preview palette (`.fill-accent{fill:#…}`), so samples look as drawn."""
     try:
         text = layout_file.read_text(encoding="utf-8", errors="replace")
@@ -77,7 +77,7 @@ def sample_posters(campaign: Campaign, family: str, formats: dict[str, Format] =
             key=lambda k: len(m.films[k].title.shown(campaign.lang)) + len(m.films[k].synopsis.shown(campaign.lang)),
         ),
     )
-    palette = _template_palette(campaign.root / "layouts" / f"{family}.svg")
+    palette = template_palette(campaign.root / "layouts" / f"{family}.svg")
     visual = _sample_visual(campaign, family)
     out = []
     titles = (

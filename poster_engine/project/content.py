@@ -494,15 +494,11 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     """
     root = Path(root)
     messages_src = load_yaml(root / "messages.yaml", "messages.yaml")
-    head = messages_src.data.get("campaign") if isinstance(messages_src.data, dict) else None
-    declared = head.get("language") if isinstance(head, dict) else None
-    lang = declared if isinstance(declared, str) and declared in LANGUAGES else DEFAULT_LANG
-    messages: Messages = _parse(messages_src, Messages, lang)
+    messages = parse_messages(messages_src)
     sources = [root / "messages.yaml"]
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
     poster_dir = root / "posters"
-    layouts = families(root)
     # A poster's id is its file name, so ids are unique by construction; what can still collide
     # is a `.yml` twin (silently ignored otherwise) or a case variant (rejected by POSTER_ID).
     for path in sorted(poster_dir.glob("*.yml")) if poster_dir.is_dir() else []:
@@ -527,25 +523,34 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
             )
             continue
         try:
-            src = load_yaml(path, shown)
-            spec: PosterSpec = _parse(src, PosterSpec, lang)
+            posters[poster_id] = read_poster(poster_id, load_yaml(path, shown), messages, root, known_formats)
         except PosterError as exc:
             diags.extend(exc.diagnostics)
-            continue
-        problems = _check_references(poster_id, spec, src, messages, root, layouts)
-        if known_formats is not None:
-            for i, name in enumerate(spec.formats):
-                if name not in known_formats:
-                    problems.append(
-                        Diagnostic(
-                            f"unknown format '{name}'{did_you_mean(name, known_formats)}",
-                            shown,
-                            src.line_of(("formats", i)),
-                        )
-                    )
-        if problems:
-            diags.extend(problems)
-            continue
-        key_lines = {str(k[0]): line for k, line in src.lines.items() if len(k) == 1}
-        posters[poster_id] = Poster(poster_id, spec, shown, key_lines)
     return Campaign(root, messages, posters, tuple(diags), tuple(sources), messages_src.lines)
+
+
+def read_poster(
+    poster_id: str, src: Located, messages: Messages, root: Path, known_formats: set[str] | None = None
+) -> Poster:
+    """One parsed poster file → a `Poster` whose references all resolve, or a PosterError listing
+    every problem (also used by the workbench before it writes a new poster file)."""
+    spec: PosterSpec = _parse(src, PosterSpec, messages.campaign.language)
+    problems = _check_references(poster_id, spec, src, messages, root, families(root))
+    for i, name in enumerate(spec.formats):
+        if known_formats is not None and name not in known_formats:
+            problems.append(
+                Diagnostic(
+                    f"unknown format '{name}'{did_you_mean(name, known_formats)}", src.file, src.line_of(("formats", i))
+                )
+            )
+    if problems:
+        raise PosterError(problems)
+    key_lines = {str(k[0]): line for k, line in src.lines.items() if len(k) == 1}
+    return Poster(poster_id, spec, src.file, key_lines)
+
+
+def parse_messages(src: Located) -> Messages:
+    """messages.yaml's parsed data → validated `Messages` (the workbench validates edits with it)."""
+    head = src.data.get("campaign") if isinstance(src.data, dict) else None
+    declared = head.get("language") if isinstance(head, dict) else None
+    return _parse(src, Messages, declared if isinstance(declared, str) and declared in LANGUAGES else DEFAULT_LANG)

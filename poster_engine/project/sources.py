@@ -84,6 +84,11 @@ def load_yaml(path: Path, shown_as: str) -> Located:
         raise fail(
             "not valid UTF-8 text; save the file as UTF-8", shown_as, raw[: exc.start].count(b"\n") + 1
         ) from None
+    return parse_yaml(text, shown_as)
+
+
+def parse_yaml(text: str, shown_as: str) -> Located:
+    """Parse YAML text (a file's, or one the workbench is about to write); problems are located PosterErrors."""
     if _FastLoader is not None:
         # libyaml's parser (C) for the usual case, a valid file: 5x faster, same nodes and marks.
         # On any error the Python parser runs again for its messages, which the tests pin down.
