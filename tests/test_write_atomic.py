@@ -1,4 +1,4 @@
-"""Outputs are written atomically (batch/outputs.py): a reader sees the old file or the new one, never
+"""Outputs are written atomically (project/atomic.py, through batch/outputs.py): a reader sees the old file or the new one, never
 half of one. Deterministic: the failure is injected, not raced."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from poster_engine.batch import outputs
 from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
+from poster_engine.project import atomic
 
 OLD, NEW = b"old poster " * 1000, b"new poster " * 3000
 
@@ -145,7 +145,7 @@ def test_a_failed_rename_leaves_the_previous_file_and_no_partial_one(tmp_path, m
     def refused(src, dst):
         raise PermissionError(errno.EACCES, "Permission denied", str(dst))
 
-    monkeypatch.setattr(outputs.os, "replace", refused)
+    monkeypatch.setattr(atomic.os, "replace", refused)
     with pytest.raises(PermissionError):
         write_atomic(target, NEW)
     assert target.read_bytes() == OLD
@@ -162,7 +162,7 @@ def test_new_file_gets_the_usual_mode_and_missing_folders(tmp_path):
         os.umask(previous)
     assert target.read_bytes() == NEW
     # The module reads the umask once at import, as the process had it then.
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~outputs._UMASK
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~atomic._UMASK
 
 
 def test_stale_temporaries_are_removed_and_outputs_kept(tmp_path):
