@@ -40,7 +40,7 @@ def run_job(project: Project, job: Job) -> JobResult:
             composition = compose_job(project, job)
             data = export_job(project, composition)
             preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
-            alt = alt_text(project, job)
+            alt = alt_text(project, job, reads)
     except PosterError as exc:
         return JobResult(job, errors=exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on

@@ -10,6 +10,7 @@ from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 from poster_engine.render.keys import job_key
+from poster_engine.render.provenance import provenance
 
 PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
 PREVIEW_PX = 480  # long side of those previews
@@ -33,6 +34,7 @@ def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "alt": alt,
+        "provenance": provenance(project, job, reads).as_dict(),  # sources, visual credit, font licences
         "inputs": [i for i in inputs if i],
         "key": key,
         "reads": reads.as_dict(project.root),  # what its key hashes: the next build checks exactly these

@@ -17,7 +17,7 @@ from functools import partial
 from poster_engine.compose.typography import format_list, format_quantity, prose
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.core.languages import LANGUAGES, NBSP
-from poster_engine.project.content import Campaign, Film, Poster, Stat, Text, chosen
+from poster_engine.project.content import Campaign, Credit, Film, Poster, Stat, Text, chosen
 from poster_engine.project.data import is_url_column
 from poster_engine.project.files import record_field
 
@@ -132,6 +132,32 @@ def _credits(film: Film, say: _Translator) -> str:
 
 
 Makers = dict[str, Callable[[], str]]
+
+
+def credit_line(credit: Credit) -> str:
+    """'Author · Licence': the visual's credit as a layout shows it (`{visual.credit}`)."""
+    return f"{NBSP}· ".join(part for part in (credit.author, credit.licence) if part)
+
+
+def _visual_fields(campaign: Campaign, poster: Poster) -> Makers:
+    """`{visual.credit}`, `{visual.author}`, `{visual.licence}`, `{visual.source}` from messages.yaml `credits`."""
+    visual = poster.spec.visual or ""
+
+    def part(name: str) -> str:
+        credit = campaign.messages.credits.get(visual)
+        value = credit_line(credit) if credit and name == "credit" else getattr(credit, name, None)
+        if not value:
+            raise PosterError(
+                Diagnostic(
+                    f"visual '{visual}' has no {name} in messages.yaml; add credits: {{{visual}: {{author: …, "
+                    "licence: …, source: …}}",
+                    "messages.yaml",
+                    campaign.line_of(("credits", visual)) if credit else None,
+                )
+            )
+        return str(value)
+
+    return {f"visual.{name}": partial(part, name) for name in ("credit", "author", "licence", "source")}
 
 
 def _stat_fields(prefix: str, sid: str, stat: Stat, say: _Translator) -> Makers:
@@ -275,6 +301,8 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
             )
         else:
             f["film.excerpt"] = f["film.synopsis"]
+    if spec.visual:
+        f.update(_visual_fields(campaign, poster))
     items, item_urls = _lists(campaign, poster, say)
     f.update(items)
     urls.update(item_urls)
