@@ -29,9 +29,23 @@ class Fields(Mapping[str, str]):
     """Fields computed on first use: a text missing in the job's language is an error only when a
     slot shows it (an untranslated press quote nobody picked does not stop an English build)."""
 
-    def __init__(self, makers: dict[str, Callable[[], str]]):
+    def __init__(self, makers: dict[str, Callable[[], str]], say: _Translator | None = None):
         self._makers = makers
         self._values: dict[str, str] = {}
+        self._say = say
+
+    def paths_of(self, name: str) -> list[tuple]:
+        """The messages.yaml texts (their key paths) field `name` is made of: what a translator translates."""
+        if self._say is None or name not in self._makers:
+            return []
+        self._say.seen = []
+        try:
+            self._makers[name]()
+        except PosterError:
+            pass  # a text missing in this language still names its path
+        finally:
+            seen, self._say.seen = self._say.seen, None
+        return list(dict.fromkeys(seen))
 
     def items_of(self, key: str) -> tuple[str, ...]:
         """The keys of a list's items (`stats.enfants-cobalt`, …), in order; the list is read as a field."""
@@ -105,8 +119,11 @@ class _Translator:
 
     def __init__(self, campaign: Campaign, poster: Poster, lang: str):
         self.campaign, self.poster, self.lang = campaign, poster, lang
+        self.seen: list[tuple] | None = None  # while Fields.paths_of asks: the paths of the texts picked
 
     def __call__(self, text: Text, path: tuple) -> str:
+        if self.seen is not None:
+            self.seen.append(path)
         value = text.get(self.lang)
         if value is not None:
             return value
@@ -320,4 +337,4 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
     # Short links, written out where a QR code cannot be scanned (social images): no scheme, no www.
     typeset.update({f"{k[:-4]}.short_url": partial(short_url, url) for k, url in urls.items()})
     typeset["title"] = lambda: say(spec.title, ("poster", "title"))  # PDF metadata: as typed
-    return Fields(typeset)
+    return Fields(typeset, say)
