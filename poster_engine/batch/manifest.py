@@ -23,6 +23,11 @@ def preview_path(job: Job) -> str | None:
     return f"{PREVIEW_DIR}/{job.output.rsplit('.', 1)[0]}.png"
 
 
+def caption_path(job: Job) -> str:
+    """The caption file beside a social image: `choc-cobalt/instagram.caption.txt`."""
+    return f"{job.output.rsplit('.', 1)[0]}.caption.txt"
+
+
 def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt: str, reads: Reads) -> dict:
     poster = project.campaign.posters[job.poster_id]
     inputs = [poster.file, f"layouts/{poster.spec.layout}.svg", poster.spec.visual, poster.spec.data]
@@ -71,6 +76,8 @@ def is_up_to_date(project: Project, out_dir: Path, job: Job, old: dict | None) -
         if (out_dir / job.output).stat().st_size != old.get("bytes"):
             return False
     except OSError:
+        return False
+    if old.get("caption") and not (out_dir / old["caption"]).is_file():
         return False
     preview = preview_path(job)
     return preview is None or (out_dir / preview).is_file()
