@@ -342,6 +342,41 @@ def new(
     typer.echo(f"{len(written)} files written to {folder}; next: cd {folder} && poster build && poster check")
 
 
+@app.command()
+def tile(
+    poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
+    format: str = typer.Option("a1", "--format", "-f", help="The print format to assemble (see `poster list`)."),
+    sheet: str = typer.Option("a4", "--sheet", help="The sheets the office printer takes (a4, a3…)."),
+    overlap: str = typer.Option("10mm", "--overlap", help="Poster both neighbouring sheets show, to glue over."),
+    cmyk: bool = typer.Option(
+        False, "--cmyk", help="The CMYK print PDF cut up, marks in K (default: RGB, for office printers)."
+    ),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output PDF (default build/POSTER/FORMAT-tiles-SHEET.pdf)."
+    ),
+    print_profile: str = PrintProfileOpt,
+    project: Path = ProjectOpt,
+) -> None:
+    """A big poster on small sheets: one PDF with a page map, then one sheet per tile, with overlap,
+    crop marks, alignment ticks and tile numbers."""
+    from poster_engine.api import tile_one
+    from poster_engine.batch.outputs import write_atomic
+    from poster_engine.core.diagnostics import PosterError
+
+    opened = _open(project, print_profile)
+    try:
+        output, tiled = tile_one(opened, poster, format, sheet, overlap, cmyk, lang or opened.campaign.lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    target = out or opened.root / "build" / output
+    write_atomic(target, tiled.pdf)
+    grid = tiled.grid
+    turned = "landscape" if grid.sheet[0] > grid.sheet[1] else "portrait"
+    _err(f"{grid.cols} × {grid.rows} {sheet} sheets ({turned}) + the page map")
+    typer.echo(str(target))
+
+
 strings_app = typer.Typer(
     no_args_is_help=True, help="Texts for translators: export a PO catalogue, import its translations."
 )
