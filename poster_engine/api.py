@@ -19,6 +19,7 @@ from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
 from poster_engine.qa.proof import Proof, proof_sheets
 from poster_engine.render.job import render_job
+from poster_engine.render.tiles import TiledPoster
 
 __all__ = [
     "Plan",
@@ -95,6 +96,38 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
         raise PosterError(Diagnostic(f"--shard {shard}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/4"))
     ordered = sorted(jobs, key=lambda j: j.output)
     return ordered[int(k) - 1 :: int(n)]
+
+
+def parse_mm(value: str, option: str) -> float:
+    """'10mm', '10 mm', '1cm' or '10' → millimetres."""
+    text = value.strip().lower().replace(" ", "")
+    factor = 10.0 if text.endswith("cm") else 1.0
+    number = text.removesuffix("mm").removesuffix("cm")
+    try:
+        mm = float(number) * factor
+    except ValueError:
+        raise PosterError(Diagnostic(f"{option} {value}: give a length such as 10mm or 1cm")) from None
+    if mm < 0:
+        raise PosterError(Diagnostic(f"{option} {value}: must be 0 or more"))
+    return mm
+
+
+def tile_one(
+    project: Project, poster: str, format: str, sheet: str, overlap: str, cmyk: bool, lang: str
+) -> tuple[str, TiledPoster]:
+    """`poster tile`: one poster in one print format, cut onto `sheet`s; its output path and PDF."""
+    from poster_engine.core.formats import get_format
+    from poster_engine.render.tiles import tile_job, tile_output
+
+    sheet_format = get_format(sheet, project.formats)
+    own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+    if own:
+        raise PosterError(own)
+    jobs = plan_jobs(project, [poster], [format], [lang])
+    if len(jobs) != 1:
+        raise PosterError(Diagnostic(f"'{format}' names {len(jobs)} formats; poster tile takes one, e.g. -f a1"))
+    job = jobs[0]
+    return tile_output(job, sheet_format), tile_job(project, job, sheet_format, parse_mm(overlap, "--overlap"), cmyk)
 
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:

@@ -381,6 +381,96 @@ def new(
     typer.echo(f"{len(written)} files written to {folder}; next: cd {folder} && poster build && poster check")
 
 
+@app.command()
+def tile(
+    poster: str = typer.Argument(..., help="Poster id (file name in posters/ without .yaml)."),
+    format: str = typer.Option("a1", "--format", "-f", help="The print format to assemble (see `poster list`)."),
+    sheet: str = typer.Option("a4", "--sheet", help="The sheets the office printer takes (a4, a3…)."),
+    overlap: str = typer.Option("10mm", "--overlap", help="Poster both neighbouring sheets show, to glue over."),
+    cmyk: bool = typer.Option(
+        False, "--cmyk", help="The CMYK print PDF cut up, marks in K (default: RGB, for office printers)."
+    ),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output PDF (default build/POSTER/FORMAT-tiles-SHEET.pdf)."
+    ),
+    print_profile: str = PrintProfileOpt,
+    project: Path = ProjectOpt,
+) -> None:
+    """A big poster on small sheets: one PDF with a page map, then one sheet per tile, with overlap,
+    crop marks, alignment ticks and tile numbers."""
+    from poster_engine.api import tile_one
+    from poster_engine.batch.outputs import write_atomic
+    from poster_engine.core.diagnostics import PosterError
+
+    opened = _open(project, print_profile)
+    try:
+        output, tiled = tile_one(opened, poster, format, sheet, overlap, cmyk, lang or opened.campaign.lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    target = out or opened.root / "build" / output
+    write_atomic(target, tiled.pdf)
+    grid = tiled.grid
+    turned = "landscape" if grid.sheet[0] > grid.sheet[1] else "portrait"
+    _err(f"{grid.cols} × {grid.rows} {sheet} sheets ({turned}) + the page map")
+    typer.echo(str(target))
+
+
+strings_app = typer.Typer(
+    no_args_is_help=True, help="Texts for translators: export a PO catalogue, import its translations."
+)
+app.add_typer(strings_app, name="strings")
+
+
+@strings_app.command("export")
+def strings_export(
+    lang: str = typer.Option(..., "--lang", "-l", help="The language to translate into (e.g. en)."),
+    poster: list[str] = typer.Option([], "--poster", "-p", help="Only the texts of these posters (repeatable)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the PO file here (default: stdout)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Every text the selected posters show, as gettext PO: its id (msgctxt), posters and slots, and the
+    longest translation that still fits its tightest slot at the minimum size."""
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.project.atomic import write_atomic
+    from poster_engine.qa.strings import export_po
+
+    opened = _open(project)
+    try:
+        data = export_po(opened, poster or None, lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomic(out, data)
+        _err(f"wrote {out}")
+
+
+@strings_app.command("import")
+def strings_import(
+    file: Path = typer.Argument(..., help="A PO file made by `poster strings export` and translated."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="Its language (default: the file's Language)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Write the translations into messages.yaml (comments, order and quoting kept), then list every
+    imported text that does not fit its slot (exit 1 if any)."""
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.qa.strings import import_po, read_catalogue
+
+    opened = _open(project)
+    try:
+        report = import_po(opened, read_catalogue(file, str(file)), str(file), lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    state = "messages.yaml updated" if report.changed else "messages.yaml unchanged"
+    _err(f"{report.imported} translation(s) into '{report.lang}'; {state}")
+    for d in report.unfit:
+        typer.echo(f"does not fit: {d.where}: {d.text}")
+    if report.unfit:
+        raise typer.Exit(EXIT_FAILED_JOBS)
+
+
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""

@@ -150,7 +150,7 @@ def test_render_picks_a_data_row(project, tmp_path):
     ]
     group = run_cli("render", "choc-cobalt", "-f", "social", cwd=project)
     assert group.stderr.splitlines() == [
-        "error: 'social' is a group of 6 formats; render takes one (e.g. -f instagram), or use poster build -f social"
+        "error: 'social' is a group of 10 formats; render takes one (e.g. -f instagram), or use poster build -f social"
     ]
 
 

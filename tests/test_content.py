@@ -223,7 +223,18 @@ def test_output_paths_per_language(demo):
         "choc-cobalt/instagram-en.png",
     ]
     social = [j.format.name for j in plan_jobs(demo, ["choc-cobalt"], ["social"])]
-    assert social == ["instagram", "instagram-square", "story", "link-preview", "x", "linkedin"]
+    assert social == [
+        "instagram",
+        "instagram-3x4",
+        "instagram-square",
+        "story",
+        "reel",
+        "reel-cover",
+        "link-preview",
+        "x",
+        "x-card",
+        "linkedin",
+    ]
 
 
 def test_english_render_through_the_cli(project):

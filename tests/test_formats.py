@@ -57,6 +57,10 @@ def test_each_family_has_a_variant_for_each_shape(demo, campaign):
             ("linkedin", "landscape"),
             ("instagram-square", "square"),
             ("story", "story"),
+            ("reel", "reel"),  # drawn for reels alone (Format.variant)
+            ("reel-cover", "story"),  # a reel variant is never picked by shape
+            ("x-card", "landscape"),
+            ("instagram-3x4", None),
             ("instagram", None),
             ("a3", None),
             ("120x176", None),
@@ -100,3 +104,21 @@ def test_link_labels_carry_each_languages_colon(demo, campaign):
         texts[lang] = next(b.text for b in comp.blocks.values() if "example.org/films" in b.text)
     assert texts["en"].startswith("Watch the film: example.org/")
     assert texts["fr"].startswith("Voir le film\u00a0: example.org/")
+
+
+def test_new_social_formats_carry_todays_sizes_and_safe_zones():
+    """Instagram 3:4 (the grid's crop since 2025), Reels and their covers, X's 2:1 card (docs/social-formats.md)."""
+    f = FORMATS
+    assert (f["instagram-3x4"].width, f["instagram-3x4"].height) == (1080, 1440)
+    assert (f["x-card"].width, f["x-card"].height) == (1200, 600) and f["x-card"].max_bytes == 5_000_000
+    reel = f["reel"]
+    left, top, right, bottom = reel.safe_edges
+    assert (reel.width, reel.height) == (1080, 1920)
+    assert top / reel.height == pytest.approx(0.13, abs=0.01)  # ≈ 14 %: profile, progress bar
+    assert bottom / reel.height == pytest.approx(0.35, abs=0.001)  # caption, audio, buttons
+    assert left == right == 65  # the button column
+    story = f["story"].safe_edges
+    assert 0.17 <= story[3] / 1920 <= 0.2
+    # A reel cover shows on the profile grid cropped to its middle 3:4: what lies outside is not seen.
+    cover = f["reel-cover"]
+    assert cover.safe_edges[1] >= (1920 - 1440) / 2 and cover.safe_edges[3] >= (1920 - 1440) / 2

@@ -74,7 +74,7 @@ def test_jpeg_and_webp_on_request_tagged_srgb_under_the_limit(tmp_path, kind, ma
     (path,) = [
         p
         for p in (tmp_path / "film-sang-et-boue").iterdir()
-        if p.name.startswith("instagram.") and not p.name.endswith(".alt.txt")
+        if p.name.startswith("instagram.") and not p.name.endswith(".txt")  # not the alt text, not the caption
     ]
     data = path.read_bytes()
     assert data.startswith(magic) and len(data) <= FORMATS["instagram"].max_bytes

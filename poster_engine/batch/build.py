@@ -9,7 +9,14 @@ from pathlib import Path
 from poster_engine.batch.cluster import ClusterInfo, run_on_cluster
 from poster_engine.batch.executors import JobResult, execute
 from poster_engine.batch.gallery import gallery_html
-from poster_engine.batch.manifest import is_up_to_date, manifest_bytes, manifest_entry, preview_path, read_manifest
+from poster_engine.batch.manifest import (
+    caption_path,
+    is_up_to_date,
+    manifest_bytes,
+    manifest_entry,
+    preview_path,
+    read_manifest,
+)
 from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
 from poster_engine.core.diagnostics import Diagnostic
 from poster_engine.plan import Job
@@ -91,13 +98,18 @@ def _entry(project: Project, result: JobResult) -> dict:
 
     reads = result.reads or Reads()
     key = job_key(project, result.job, reads) if result.reads is not None else None
-    return manifest_entry(project, result.job, result.data or b"", key, result.alt, reads)
+    entry = manifest_entry(project, result.job, result.data or b"", key, result.alt, reads)
+    if result.caption is not None:
+        entry["caption"] = caption_path(result.job)
+    return entry
 
 
 def _write_result(out_dir: Path, result: JobResult) -> None:
     job = result.job
     write_atomic(out_dir / job.output, result.data or b"")
     write_atomic(out_dir / f"{job.output}.alt.txt", (result.alt + "\n").encode())
+    if result.caption is not None:
+        write_atomic(out_dir / caption_path(job), (result.caption + "\n").encode())
     preview = preview_path(job)
     if result.preview is not None and preview is not None:
         write_atomic(out_dir / preview, result.preview)

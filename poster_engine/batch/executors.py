@@ -17,6 +17,7 @@ from poster_engine.plan import Job
 from poster_engine.project.files import Reads, recording
 from poster_engine.project.loader import Project, ProjectSpec, open_spec
 from poster_engine.render.alt_text import alt_text
+from poster_engine.render.caption import caption
 from poster_engine.render.job import compose_job, export_job, render_screen
 
 
@@ -29,6 +30,7 @@ class JobResult:
     data: bytes | None = None
     preview: bytes | None = None
     alt: str = ""
+    caption: str | None = None  # social formats with a caption: the post's text
     errors: tuple[Diagnostic, ...] = ()
     reads: Reads | None = None  # what rendering it read: its cache key hashes exactly that
 
@@ -41,7 +43,8 @@ def run_job(project: Project, job: Job) -> JobResult:
             composition = compose_job(project, job)
             data = export_job(project, composition)
             preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
-            alt = alt_text(project, job)
+            alt = alt_text(project, job, reads)
+            posted = caption(project, job)
     except PosterError as exc:
         return JobResult(job, errors=exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - a bug in one job: reported with its poster, the build goes on
@@ -55,7 +58,7 @@ def run_job(project: Project, job: Job) -> JobResult:
                 ),
             ),
         )
-    return JobResult(job, data, preview, alt, reads=reads)
+    return JobResult(job, data, preview, alt, posted, reads=reads)
 
 
 # The project each worker process opened, by spec: a long-lived Dask worker keeps only the latest.

@@ -13,7 +13,37 @@ _STYLE = (
     "figure{margin:0;background:#fff;padding:.5rem;box-shadow:0 1px 3px #0002;width:220px}"
     "figure img{width:100%;height:260px;object-fit:contain;background:#ddd;display:block}"
     "figcaption{font-size:.8rem;margin-top:.4rem;word-break:break-all}"
+    ".credits{font-size:.8rem;color:#444;margin:.2rem 0 .6rem;max-width:60rem}"
 )
+
+
+def _credits_html(entries: list[dict]) -> str:
+    """What a poster's outputs show and use, from their manifest `provenance`: sources, visual credit, fonts."""
+    sources: list[str] = []
+    visuals: list[str] = []
+    fonts: list[str] = []
+    for e in entries:
+        prov = e.get("provenance") or {}
+        sources += [s for s in prov.get("sources", []) if s not in sources]
+        v = prov.get("visual")
+        if v:
+            extra = ", ".join(str(v[k]) for k in ("source", "year") if v.get(k))
+            line = f"{v['file']}: {v.get('author') or 'author unknown'} · {v.get('licence') or 'NO LICENCE'}"
+            line += f" ({extra})" if extra else ""
+            if line not in visuals:
+                visuals.append(line)
+        for f in prov.get("fonts", []):
+            line = f"{f['family']} ({f.get('licence') or 'licence unknown'})"
+            if line not in fonts:
+                fonts.append(line)
+    rows = [(label, items) for label, items in (("Sources", sources), ("Visual", visuals), ("Fonts", fonts)) if items]
+    if not rows:
+        return ""
+    return (
+        '<p class="credits">'
+        + "<br>".join(f"<b>{label}:</b> {escape('; '.join(items))}" for label, items in rows)
+        + "</p>"
+    )
 
 
 def gallery_html(outputs: list[dict], campaign: Campaign) -> bytes:
@@ -29,7 +59,7 @@ def gallery_html(outputs: list[dict], campaign: Campaign) -> bytes:
         f'<h1>{escape(name)}</h1><p>{len(outputs)} outputs · <a href="manifest.json">manifest.json</a></p>'
     ]
     for folder, entries in groups.items():
-        parts.append(f'<h2>{escape(folder)}</h2><div class="grid">')
+        parts.append(f'<h2>{escape(folder)}</h2>{_credits_html(entries)}<div class="grid">')
         for e in entries:
             file = escape(e["file"], quote=True)
             picture = escape(e.get("preview") or e["file"], quote=True)

@@ -10,6 +10,7 @@ from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 from poster_engine.render.keys import job_key
+from poster_engine.render.provenance import provenance
 
 PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
 PREVIEW_PX = 480  # long side of those previews
@@ -20,6 +21,11 @@ def preview_path(job: Job) -> str | None:
     if job.format.medium != "print":
         return None
     return f"{PREVIEW_DIR}/{job.output.rsplit('.', 1)[0]}.png"
+
+
+def caption_path(job: Job) -> str:
+    """The caption file beside a social image: `choc-cobalt/instagram.caption.txt`."""
+    return f"{job.output.rsplit('.', 1)[0]}.caption.txt"
 
 
 def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt: str, reads: Reads) -> dict:
@@ -33,6 +39,7 @@ def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "alt": alt,
+        "provenance": provenance(project, job, reads).as_dict(),  # sources, visual credit, font licences
         "inputs": [i for i in inputs if i],
         "key": key,
         "reads": reads.as_dict(project.root),  # what its key hashes: the next build checks exactly these
@@ -69,6 +76,8 @@ def is_up_to_date(project: Project, out_dir: Path, job: Job, old: dict | None) -
         if (out_dir / job.output).stat().st_size != old.get("bytes"):
             return False
     except OSError:
+        return False
+    if old.get("caption") and not (out_dir / old["caption"]).is_file():
         return False
     preview = preview_path(job)
     return preview is None or (out_dir / preview).is_file()

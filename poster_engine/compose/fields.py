@@ -17,7 +17,7 @@ from functools import partial
 from poster_engine.compose.typography import format_list, format_quantity, prose
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.core.languages import LANGUAGES, NBSP
-from poster_engine.project.content import Campaign, Film, Poster, Stat, Text, chosen
+from poster_engine.project.content import Campaign, Credit, Film, Poster, Stat, Text, chosen
 from poster_engine.project.data import is_url_column
 from poster_engine.project.files import record_field
 
@@ -29,9 +29,23 @@ class Fields(Mapping[str, str]):
     """Fields computed on first use: a text missing in the job's language is an error only when a
     slot shows it (an untranslated press quote nobody picked does not stop an English build)."""
 
-    def __init__(self, makers: dict[str, Callable[[], str]]):
+    def __init__(self, makers: dict[str, Callable[[], str]], say: _Translator | None = None):
         self._makers = makers
         self._values: dict[str, str] = {}
+        self._say = say
+
+    def paths_of(self, name: str) -> list[tuple]:
+        """The messages.yaml texts (their key paths) field `name` is made of: what a translator translates."""
+        if self._say is None or name not in self._makers:
+            return []
+        self._say.seen = []
+        try:
+            self._makers[name]()
+        except PosterError:
+            pass  # a text missing in this language still names its path
+        finally:
+            seen, self._say.seen = self._say.seen, None
+        return list(dict.fromkeys(seen))
 
     def items_of(self, key: str) -> tuple[str, ...]:
         """The keys of a list's items (`stats.enfants-cobalt`, …), in order; the list is read as a field."""
@@ -105,8 +119,11 @@ class _Translator:
 
     def __init__(self, campaign: Campaign, poster: Poster, lang: str):
         self.campaign, self.poster, self.lang = campaign, poster, lang
+        self.seen: list[tuple] | None = None  # while Fields.paths_of asks: the paths of the texts picked
 
     def __call__(self, text: Text, path: tuple) -> str:
+        if self.seen is not None:
+            self.seen.append(path)
         value = text.get(self.lang)
         if value is not None:
             return value
@@ -132,6 +149,32 @@ def _credits(film: Film, say: _Translator) -> str:
 
 
 Makers = dict[str, Callable[[], str]]
+
+
+def credit_line(credit: Credit) -> str:
+    """'Author · Licence': the visual's credit as a layout shows it (`{visual.credit}`)."""
+    return f"{NBSP}· ".join(part for part in (credit.author, credit.licence) if part)
+
+
+def _visual_fields(campaign: Campaign, poster: Poster) -> Makers:
+    """`{visual.credit}`, `{visual.author}`, `{visual.licence}`, `{visual.source}` from messages.yaml `credits`."""
+    visual = poster.spec.visual or ""
+
+    def part(name: str) -> str:
+        credit = campaign.messages.credits.get(visual)
+        value = credit_line(credit) if credit and name == "credit" else getattr(credit, name, None)
+        if not value:
+            raise PosterError(
+                Diagnostic(
+                    f"visual '{visual}' has no {name} in messages.yaml; add credits: {{{visual}: {{author: …, "
+                    "licence: …, source: …}}",
+                    "messages.yaml",
+                    campaign.line_of(("credits", visual)) if credit else None,
+                )
+            )
+        return str(value)
+
+    return {f"visual.{name}": partial(part, name) for name in ("credit", "author", "licence", "source")}
 
 
 def _stat_fields(prefix: str, sid: str, stat: Stat, say: _Translator) -> Makers:
@@ -275,6 +318,8 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
             )
         else:
             f["film.excerpt"] = f["film.synopsis"]
+    if spec.visual:
+        f.update(_visual_fields(campaign, poster))
     items, item_urls = _lists(campaign, poster, say)
     f.update(items)
     urls.update(item_urls)
@@ -292,4 +337,4 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
     # Short links, written out where a QR code cannot be scanned (social images): no scheme, no www.
     typeset.update({f"{k[:-4]}.short_url": partial(short_url, url) for k, url in urls.items()})
     typeset["title"] = lambda: say(spec.title, ("poster", "title"))  # PDF metadata: as typed
-    return Fields(typeset)
+    return Fields(typeset, say)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from poster_engine.core.diagnostics import PosterError, fail
-from poster_engine.core.formats import Format
+from poster_engine.core.formats import DEDICATED_VARIANTS, Format
 from poster_engine.core.geometry import Box, Matrix, Polygon
 from poster_engine.project.files import record_file, record_listing
 from poster_engine.project.layouts import (
@@ -160,9 +160,15 @@ def load_layout(root: Path, family: str, fmt: Format) -> Layout:
     if not files[0].is_file():
         record_file(files[0])
         raise fail("layout file not found; every layout family needs layouts/<family>.svg", f"layouts/{family}.svg")
+    own = files[0].with_name(f"{family}.{fmt.variant}.svg") if fmt.variant else None
+    if own is not None and own in files:
+        record_template(own)
+        return adapt(load_template(own), family, fmt)
+    # Nearest shape among the shape variants (not those drawn for one format); on a tie the portrait
+    # base wins (it comes first).
+    files = [p for p in files if p.name.removeprefix(f"{family}.").removesuffix(".svg") not in DEDICATED_VARIANTS]
     want = math.log(fmt.height / fmt.width)
     templates = [load_template(p) for p in files]
-    # Nearest shape; on a tie the portrait base wins (it comes first).
     chosen = min(range(len(templates)), key=lambda i: abs(math.log(templates[i].height / templates[i].width) - want))
     record_template(files[chosen])
     return adapt(templates[chosen], family, fmt)

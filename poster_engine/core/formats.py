@@ -56,9 +56,18 @@ class Format:
     display_mm: float = 0.0  # social: the width the image is seen at on a phone
     ui_top_px: float = 0.0  # social: band the platform's UI covers (stories: profile, progress bar)
     ui_bottom_px: float = 0.0  # social: same at the bottom (reply field, buttons)
+    ui_side_px: float = 0.0  # social: same on each side (Reels' like/comment/share column)
     max_bytes: int | None = None  # social: the platform's upload limit
     qr: Literal["code", "text"] = "code"  # a scannable code, or the short link as text
     image_format: str = "png"  # social: png, jpeg or webp
+    # A layout variant drawn for this format alone (`layouts/<family>.<variant>.svg`), used when the
+    # family has one; such variants are never picked by shape for other formats.
+    variant: str | None = None
+    # Social: the post's caption beside the image (render/caption.py): its length limit, how many
+    # hashtags the platform takes, and how many characters a link counts for (X counts 23 for any).
+    caption_chars: int | None = None
+    caption_hashtags: int | None = None
+    caption_link_chars: int | None = None
 
     @property
     def unit(self) -> str:
@@ -83,7 +92,8 @@ class Format:
     def safe_edges(self) -> tuple[float, float, float, float]:
         """Margins left, top, right, bottom (format units) that text and QR codes stay out of."""
         s = self.safe
-        return s, max(s, self.ui_top_px), s, max(s, self.ui_bottom_px)
+        side = max(s, self.ui_side_px)
+        return side, max(s, self.ui_top_px), side, max(s, self.ui_bottom_px)
 
     @property
     def page(self) -> tuple[float, float]:
@@ -156,6 +166,11 @@ def social_format(name: str, w: int, h: int, label: str, max_mb: float, **kw) ->
     )
 
 
+# Captions (docs/social-formats.md): Instagram 2,200 characters and, since December 2025, 5 hashtags;
+# X 280 characters, a link counting 23 whatever its length. Stories have no caption.
+INSTAGRAM_CAPTION: dict = {"caption_chars": 2200, "caption_hashtags": 5}
+X_CAPTION: dict = {"caption_chars": 280, "caption_link_chars": 23}
+
 BUILTIN: dict[str, Format] = {
     f.name: f
     for f in (
@@ -167,16 +182,40 @@ BUILTIN: dict[str, Format] = {
         print_format("40x60", 400, 600, "Poster 40 × 60 cm", 1.0),
         print_format("60x80", 600, 800, "Poster 60 × 80 cm", 1.5),
         print_format("120x176", 1200, 1760, "Bus shelter 120 × 176 cm", 3.0),
-        social_format("instagram", 1080, 1350, "Instagram portrait", 8),
-        social_format("instagram-square", 1080, 1080, "Instagram square", 8),
-        # Stories/reels: the top ~250 px (profile, progress bar) and bottom ~340 px (reply field) are UI.
-        social_format("story", 1080, 1920, "Story / reel", 8, ui_top_px=250, ui_bottom_px=340),
-        social_format("link-preview", 1200, 630, "Link preview (Open Graph)", 5),
-        social_format("x", 1600, 900, "X (Twitter) post", 5),
-        social_format("linkedin", 1200, 627, "LinkedIn post", 5),
+        # Sizes, safe zones and limits, with their sources: docs/social-formats.md.
+        social_format("instagram", 1080, 1350, "Instagram portrait", 8, **INSTAGRAM_CAPTION),
+        # 3:4, the profile grid's crop since January 2025: what the grid shows is the whole image.
+        social_format("instagram-3x4", 1080, 1440, "Instagram portrait 3:4 (profile grid)", 8, **INSTAGRAM_CAPTION),
+        social_format("instagram-square", 1080, 1080, "Instagram square", 8, **INSTAGRAM_CAPTION),
+        # Stories: Meta's 250 px at the top (profile, progress bar) and 340 px at the bottom (reply
+        # field), ≈ 13 % and 18 % of the height.
+        social_format("story", 1080, 1920, "Story", 8, ui_top_px=250, ui_bottom_px=340),
+        # Reels: the top 14 %, the bottom 35 % (caption, audio, buttons) and 6 % a side (the button column).
+        social_format(
+            "reel",
+            1080,
+            1920,
+            "Reel",
+            8,
+            ui_top_px=250,
+            ui_bottom_px=672,
+            ui_side_px=65,
+            variant="reel",
+            **INSTAGRAM_CAPTION,
+        ),
+        # A Reel's cover is shown on the profile grid cropped to its middle 3:4 (1080 × 1440): 240 px
+        # off the top and bottom; the top 14 % under the Reels UI besides.
+        social_format("reel-cover", 1080, 1920, "Reel cover (grid crop 3:4)", 8, ui_top_px=250, ui_bottom_px=250),
+        social_format("link-preview", 1200, 630, "Link preview (Open Graph)", 5, caption_chars=63206),
+        social_format("x", 1600, 900, "X (Twitter) post", 5, **X_CAPTION),
+        # summary_large_image: a 2:1 image (at least 300 × 157, at most 4096 × 4096), under 5 MB.
+        social_format("x-card", 1200, 600, "X card (summary large image, 2:1)", 5, **X_CAPTION),
+        social_format("linkedin", 1200, 627, "LinkedIn post", 5, caption_chars=3000),
     )
 }
 FORMATS = BUILTIN  # the built-in registry; a project adds its own (project/settings.py)
+# Variants drawn for one format only (`Format.variant`): never chosen by shape.
+DEDICATED_VARIANTS = frozenset(f.variant for f in BUILTIN.values() if f.variant)
 
 
 def expand(names: list[str] | tuple[str, ...], known: dict[str, Format]) -> list[str]:

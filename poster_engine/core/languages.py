@@ -69,12 +69,16 @@ class Language:
     percent_space: str  # between a number and '%': house style, not CLDR (fr CLDR says U+00A0)
     prose: Callable[[str], str]
     poster: str  # what an image is called in its alt text ("Affiche : …"); messages.yaml `labels: poster` overrides it
+    credits: tuple[str, str, str]  # provenance in alt texts and captions: the words for sources, visual, fonts
 
 
 LANGUAGES: dict[str, Language] = {
-    "fr": Language("fr", "fr_FR", "fr", ("«\u00a0", "\u00a0»"), NNBSP, french, "Affiche"),  # no-break inside « »
+    # no-break inside « »
+    "fr": Language(
+        "fr", "fr_FR", "fr", ("«\u00a0", "\u00a0»"), NNBSP, french, "Affiche", ("Sources", "Visuel", "Polices")
+    ),
     # British English: the campaign is European (programme, labour) and en_GB patterns hyphenate so.
-    "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english, "Poster"),
+    "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english, "Poster", ("Sources", "Visual", "Fonts")),
 }
 # A campaign's language unless messages.yaml says otherwise (`campaign: {language: en}`).
 DEFAULT_LANG = "fr"

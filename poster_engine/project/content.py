@@ -161,6 +161,18 @@ class Message(_Model):
     theme: str | None = None
 
 
+class Credit(_Model):
+    """Where a visual comes from (messages.yaml `credits: {visuals/x.jpg: {author, licence, source}}`).
+
+    Carried into the alt text, the manifest and the gallery, and shown by a layout's `{visual.credit}`;
+    `poster check` reports a visual without a licence (error) or an author (warning)."""
+
+    author: str | None = None
+    licence: str | None = None  # an SPDX id (CC0-1.0, CC-BY-4.0) or the licence's own words
+    source: str | None = None  # where it was found or made: an address, a book, "made for this campaign"
+    year: int | None = None
+
+
 class Venue(_Model):
     name: Name
     address: Name
@@ -196,6 +208,7 @@ class Messages(_Model):
     challenges: dict[str, Challenge] = {}
     messages: dict[str, Message]
     labels: dict[str, Prose] = {}  # the layouts' own words ("Voir le film"), as fields {label.<id>}
+    credits: dict[str, Credit] = {}  # by visual path as posters name it (visuals/mine.svg)
 
 
 class Colors(_Model):

@@ -6,6 +6,7 @@ renders identically and a printer never receives a substituted face.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -234,3 +235,43 @@ class FontLibrary:
 def library(fonts_dir: Path) -> FontLibrary:
     """One library per fonts folder per process: fonts are parsed once for a whole batch."""
     return FontLibrary(fonts_dir)
+
+
+# Licence texts shipped beside font files, and how their first words name the licence.
+_LICENCE_FILES = ("OFL.txt", "LICENSE.txt", "LICENSE", "LICENCE.txt", "UFL.txt")
+_LICENCE_NAMES = (
+    (re.compile(r"SIL OPEN FONT LICEN[CS]E,?\s*(?:Version\s*)?(\d+(?:\.\d+)*)?", re.I), "SIL Open Font License {}"),
+    (re.compile(r"Apache License,?\s*Version\s*(\d+(?:\.\d+)*)", re.I), "Apache License {}"),
+    (re.compile(r"UBUNTU FONT LICEN[CS]E\s*Version\s*(\d+(?:\.\d+)*)", re.I), "Ubuntu Font Licence {}"),
+)
+
+
+@dataclass(frozen=True)
+class FontLicence:
+    family: str  # the family's name as the font names it (name table ID 16, else 1)
+    licence: str | None  # "SIL Open Font License 1.1", or None when neither the font nor a file says
+
+
+@lru_cache(maxsize=256)
+def font_licence(path: Path) -> FontLicence:
+    """A font file's family and licence: from the licence file beside it (OFL.txt…), else the font's
+    own licence description (name ID 13). For provenance (alt text, manifest, gallery)."""
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(path, lazy=True)
+    names = tt["name"]
+    family = str(names.getDebugName(16) or names.getDebugName(1) or path.stem)
+    texts = []
+    for name in _LICENCE_FILES:
+        beside = path.parent / name
+        if beside.is_file():
+            record_file(beside)
+            texts.append(beside.read_text(encoding="utf-8", errors="replace")[:2000])
+    texts.append(str(names.getDebugName(13) or ""))
+    for text in texts:
+        for pattern, shown in _LICENCE_NAMES:
+            match = pattern.search(text)
+            if match:
+                return FontLicence(family, shown.format(match.group(1) or "").strip())
+    url = names.getDebugName(14)
+    return FontLicence(family, str(url) if url else None)

@@ -6,17 +6,20 @@ then apply). Each problem is one located diagnostic: `project.yaml:LINE: what; f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import BUILTIN, GROUPS, IMAGE_FORMATS, MB, Format, print_format, social_format
+from poster_engine.core.languages import LANGUAGES
 from poster_engine.project.print_profiles import CMYK, PDFX_VERSIONS, PRESETS, PrintProfile, Swatch
 from poster_engine.project.sources import Located, load_yaml
 
 SHOWN = "project.yaml"
-TOP_KEYS = ("print_profiles", "brand_colors", "formats")
+TOP_KEYS = ("print_profiles", "brand_colors", "formats", "hashtags")
+HASHTAG = re.compile(r"^#?\w+$")
 FORMAT_KEYS = {
     "based_on",
     "medium",
@@ -31,6 +34,7 @@ FORMAT_KEYS = {
     "safe_px",
     "ui_top_px",
     "ui_bottom_px",
+    "ui_side_px",
     "max_mb",
     "qr",
     "image_format",
@@ -44,6 +48,11 @@ class Settings:
     formats: dict[str, Format] = field(default_factory=lambda: dict(BUILTIN))
     print_profiles: dict[str, PrintProfile] = field(default_factory=lambda: dict(PRESETS))
     swatches: dict[str, Swatch] = field(default_factory=dict)  # '#RRGGBB' (upper case) → swatch
+    # Social captions' hashtags by language ("*": every language), each with its '#'.
+    hashtags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def hashtags_for(self, lang: str) -> tuple[str, ...]:
+        return self.hashtags.get(lang, self.hashtags.get("*", ()))
 
 
 def read_settings(root: Path) -> Settings:
@@ -66,7 +75,34 @@ def read_settings(root: Path) -> Settings:
         _formats(src, data.get("formats") or {}),
         _print_profiles(src, data.get("print_profiles") or {}),
         _swatches(src, data.get("brand_colors") or {}),
+        _hashtags(src, data.get("hashtags") or {}),
     )
+
+
+def _hashtags(src: Located, raw: Any) -> dict[str, tuple[str, ...]]:
+    """`hashtags: [a, b]` (every language) or `hashtags: {fr: [a], en: [b]}` → tags with their '#'."""
+    lists = {"*": raw} if isinstance(raw, list) else raw
+    if not isinstance(lists, dict):
+        raise fail(
+            "hashtags: must be a list, e.g. [numerique, sobriete], or one list per language",
+            SHOWN,
+            src.line_of(("hashtags",)),
+        )
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, tags in lists.items():
+        path = ("hashtags",) if lang == "*" else ("hashtags", lang)
+        if lang != "*" and lang not in LANGUAGES:
+            raise fail(
+                f"hashtags: unknown language '{lang}'{did_you_mean(str(lang), LANGUAGES)}", SHOWN, src.line_of(path)
+            )
+        if not isinstance(tags, list) or not all(isinstance(t, str) and HASHTAG.match(t) for t in tags):
+            raise fail(
+                "hashtags: must be a list of words (letters, digits, _), e.g. [numerique, sobriete]; no spaces",
+                SHOWN,
+                src.line_of(path),
+            )
+        out[str(lang)] = tuple("#" + t.lstrip("#") for t in tags)
+    return out
 
 
 def _formats(src: Located, specs: Any) -> dict[str, Format]:
@@ -110,7 +146,7 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
             if not isinstance(raw, (int, float)) or raw <= 0:
                 raise bad(f"needs a positive {dim}_{unit} ({medium} formats are in {unit})", f"{dim}_{unit}")
             values[dim] = float(raw)
-        for key in ("viewing_m", "bleed_mm", "safe_mm", "safe_px", "ui_top_px", "ui_bottom_px"):
+        for key in ("viewing_m", "bleed_mm", "safe_mm", "safe_px", "ui_top_px", "ui_bottom_px", "ui_side_px"):
             if key in spec:
                 if not isinstance(spec[key], (int, float)) or spec[key] < 0:
                     raise bad(f"{key} must be a number ≥ 0", key)

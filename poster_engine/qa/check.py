@@ -95,6 +95,7 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
                 f"campaign url {m.campaign.url} is a placeholder; put the real address before printing",
             )
         )
+    out.extend(_credit_findings(campaign))
     for fid in sorted({p.spec.film for p in campaign.posters.values() if p.spec.film}):
         link = m.films[fid].link
         if link.placeholder or _example(link.url):
@@ -103,6 +104,52 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
                     ("films", fid, "link", "url"),
                     "placeholder",
                     f"film '{fid}': link {link.url} is a placeholder; its QR code leads nowhere",
+                )
+            )
+    return out
+
+
+def _credit_findings(campaign: Campaign) -> list[Diagnostic]:
+    """Every visual a poster uses has a licence (else it may not be printed: error) and an author (warning)."""
+    out = []
+    fix = "add credits: {{{v}: {{author: …, licence: …, source: …}}}} to messages.yaml"
+    for visual in sorted({p.spec.visual for p in campaign.posters.values() if p.spec.visual}):
+        credit = campaign.messages.credits.get(visual)
+        users = [p for p in campaign.posters.values() if p.spec.visual == visual]
+        if credit is None:
+            first = min(users, key=lambda p: p.id)
+            out.append(
+                Diagnostic(
+                    f"visual '{visual}' has no licence: nobody may print it until its licence is known",
+                    first.file,
+                    first.line_of("visual"),
+                    "error",
+                    "credits",
+                    hint=fix.format(v=visual),
+                )
+            )
+            continue
+        line = campaign.line_of(("credits", visual))
+        if not credit.licence:
+            out.append(
+                Diagnostic(
+                    f"visual '{visual}' has no licence: nobody may print it until its licence is known",
+                    "messages.yaml",
+                    line,
+                    "error",
+                    "credits",
+                    hint="add licence: (an SPDX id such as CC-BY-4.0, or the licence's words)",
+                )
+            )
+        if not credit.author:
+            out.append(
+                Diagnostic(
+                    f"visual '{visual}' has no author; the credit line will name none",
+                    "messages.yaml",
+                    line,
+                    "warning",
+                    "credits",
+                    hint="add author:",
                 )
             )
     return out

@@ -8,12 +8,15 @@ from poster_engine.compose.fields import poster_fields
 from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.languages import LANGUAGES
 from poster_engine.plan import Job
+from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 from poster_engine.project.markup import parse_markup
+from poster_engine.render.provenance import provenance
 
 
-def alt_text(project: Project, job: Job) -> str:
-    """What the image says: the message (or film title), the figure, the film; a data row's values."""
+def alt_text(project: Project, job: Job, reads: Reads | None = None) -> str:
+    """What the image says: the message (or film title), the figure, the film; a data row's values;
+    then, given what the job read, where it comes from (sources and years, visual credit, fonts)."""
 
     campaign = project.campaign
     fields = poster_fields(campaign, campaign.posters[job.poster_id], job.lang, job.row_fields)
@@ -38,4 +41,6 @@ def alt_text(project: Project, job: Job) -> str:
     text = re.sub(r"[ \t\n]+", " ", f"{what} {' — '.join(p for p in parts if p)}").strip() + "."
     if job.row:
         text = text.rstrip(".") + " — " + " · ".join(v for k, v in job.row.values if v and k != "id") + "."
+    if reads is not None:
+        text = " ".join([text, *provenance(project, job, reads).sentences(job.lang)])
     return text
