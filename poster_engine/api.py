@@ -15,6 +15,7 @@ from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
+from poster_engine.project.paths import PathProblem, project_file, shown_name
 from poster_engine.qa.proof import Proof, proof_sheets
 from poster_engine.render.job import render_job
 
@@ -31,7 +32,11 @@ class Plan:
 
 def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[dict[str, list[Row]], list[Diagnostic]]:
     """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead), and
-    one diagnostic per bad row (the good rows still build)."""
+    one diagnostic per bad row (the good rows still build).
+
+    A poster's `data:` must name a file inside the project (checked when the poster is loaded, and
+    again here). `--data FILE` is the user's own argument, like `cat FILE`: it may be any regular
+    file they can read, relative to the current folder (README, "Security")."""
     readers = [
         p for pid, p in sorted(project.campaign.posters.items()) if p.spec.data and (not posters or pid in posters)
     ]
@@ -46,9 +51,21 @@ def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[
     rejected: list[Diagnostic] = []
     loaded: dict[Path, tuple[list[Row], list[Diagnostic]]] = {}
     for poster in readers:
-        path = data if data is not None else project.root / str(poster.spec.data)
+        if data is not None:
+            path = data
+        else:
+            found = project_file(project.root, str(poster.spec.data))
+            if isinstance(found, PathProblem):  # the loader already refused it: never read
+                raise PosterError(
+                    Diagnostic(
+                        f"data '{shown_name(str(poster.spec.data))}' {found.says}; {found.fix}",
+                        poster.file,
+                        poster.line_of("data"),
+                    )
+                )
+            path = project.root / str(poster.spec.data)
         if path not in loaded:
-            loaded[path] = load_rows(path, project.shown(path))
+            loaded[path] = load_rows(path, shown_name(project.shown(path)))
         rows[poster.id], problems = loaded[path]
         rejected += [d for d in problems if d not in rejected]
     return rows, rejected
