@@ -80,6 +80,10 @@ def plan(
     image_format: str | None = None,
 ) -> Plan:
     """The selected jobs; bad names raise PosterError, broken poster files and rows are `rejected`."""
+    # A poster named on the command line whose file was rejected: say why, not "unknown poster".
+    own = [d for p in posters or [] if p not in project.campaign.posters for d in _poster_diagnostics(project, p)]
+    if own:
+        raise PosterError(own)
     rows, rejected = data_rows(project, posters or [], data)
     jobs = plan_jobs(project, posters or None, formats or None, langs or None, rows=rows, image_format=image_format)
     return Plan(jobs, [*project.campaign.diagnostics, *rejected])
@@ -97,10 +101,15 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
     return ordered[int(k) - 1 :: int(n)]
 
 
+def _poster_diagnostics(project: Project, poster: str) -> list[Diagnostic]:
+    """Why posters/<poster>.yaml was left out of the campaign (empty if it was not)."""
+    return [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+
+
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
     """One poster in one format (and one data row): the job and the finished file's bytes."""
 
-    own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+    own = _poster_diagnostics(project, poster)
     if own:
         raise PosterError(own)
     rows, rejected = data_rows(project, [poster], None) if poster in project.campaign.posters else ({}, [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,8 +27,13 @@ PrintProfileOpt = typer.Option(
 LANG_HELP = "Language of the texts (default: the campaign's own, messages.yaml campaign.language); repeatable."
 
 
+# Control characters (a NUL, an escape sequence, a line break in a name typed on the command line)
+# are shown escaped: a diagnostic stays one line and cannot drive the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _err(line: str) -> None:
-    typer.echo(line, err=True)
+    typer.echo(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line), err=True)
 
 
 def _bad_input(exc) -> NoReturn:
@@ -93,7 +99,9 @@ def build(
     ),
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel processes (default: one per core; 1: this process)."),
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", min=0, max=1024, help="Parallel processes (default: one per core; 1: this process)."
+    ),
     data: Path | None = typer.Option(
         None, "--data", "-d", help="CSV of data rows for the posters that read rows (one poster per row)."
     ),
@@ -271,7 +279,7 @@ def preview(
     layout: list[str] = typer.Option(
         [], "--layout", "-l", help="Posters using this layout, plus it with sample content (repeatable)."
     ),
-    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Live preview in the browser: every selected poster in every format, re-rendered on save."""

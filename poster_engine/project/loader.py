@@ -95,7 +95,8 @@ def open_project(root: Path | str, options: ProjectOptions = ProjectOptions()) -
             Diagnostic(f"--project {shown_name(str(given))}: the folder's name holds a control character; rename it")
         )
     root = given.resolve()
-    if not (root / "messages.yaml").is_file():
+    messages = root / "messages.yaml"
+    if not messages.exists() and not messages.is_symlink():
         raise PosterError(
             Diagnostic("not found; run from a project folder or pass --project", str(given / "messages.yaml"))
         )

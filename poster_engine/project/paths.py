@@ -176,14 +176,19 @@ def read_file(path: Path, limit: int) -> bytes | PathProblem:
         return PathProblem("unreadable", f"cannot be read ({exc.strerror})")
     except ValueError:
         return PathProblem("control", "contains the control character U+0000")
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
+    try:
+        st = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        return PathProblem("unreadable", f"cannot be read ({exc.strerror})")
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        os.close(fd)
         if stat.S_ISDIR(st.st_mode):
             return PathProblem("folder", "is a folder, not a file")
         if not stat.S_ISREG(st.st_mode):
             return PathProblem("special", "is not a regular file (a pipe, socket or device)")
-        if st.st_size > limit:
-            return too_large(st.st_size, limit)
+        return too_large(st.st_size, limit)
+    with os.fdopen(fd, "rb") as f:
         try:
             data = f.read(limit + 1)
         except OSError as exc:

@@ -96,11 +96,8 @@ class PrintSettings:
                 continue
             found = contained(folder.parent, path)
             if isinstance(found, PathProblem):
-                raise PosterError(
-                    Diagnostic(
-                        f"ICC profile icc/{shown_name(self.profile.icc)} {found.says}; {found.fix}", "project.yaml"
-                    )
-                )
+                fix = "copy the profile into icc/" if found.kind == "link-outside" else found.fix
+                raise found.error(f"{folder.name}/{shown_name(self.profile.icc)}", fix)
             return path
         raise PosterError(
             Diagnostic(

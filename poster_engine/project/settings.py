@@ -182,7 +182,7 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
         sides = PRINT_SIDE_MM if medium == "print" else SOCIAL_SIDE_PX
         for dim in ("width", "height"):
             raw = spec.get(f"{dim}_{unit}", getattr(base, dim) if base_name else None)
-            if not isinstance(raw, (int, float)) or isinstance(raw, bool) or not raw > 0:
+            if not isinstance(raw, (int, float)) or isinstance(raw, bool) or (math.isfinite(raw) and raw <= 0):
                 raise bad(f"needs a positive {dim}_{unit} ({medium} formats are in {unit})", f"{dim}_{unit}")
             if not _in_range(raw, sides):
                 raise bad(
