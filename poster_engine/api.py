@@ -83,7 +83,7 @@ def plan(
     # A poster named on the command line whose file was rejected: say why, not "unknown poster".
     own = [d for p in posters or [] if p not in project.campaign.posters for d in _poster_diagnostics(project, p)]
     if own:
-        raise PosterError(own)
+        raise PosterError(dict.fromkeys(own))
     rows, rejected = data_rows(project, posters or [], data)
     jobs = plan_jobs(project, posters or None, formats or None, langs or None, rows=rows, image_format=image_format)
     return Plan(jobs, [*project.campaign.diagnostics, *rejected])
@@ -102,8 +102,9 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
 
 
 def _poster_diagnostics(project: Project, poster: str) -> list[Diagnostic]:
-    """Why posters/<poster>.yaml was left out of the campaign (empty if it was not)."""
-    return [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+    """Why posters/<poster>.yaml was left out of the campaign (empty if it was not), or the
+    posters/ folder itself."""
+    return [d for d in project.campaign.diagnostics if d.file in (f"posters/{poster}.yaml", "posters")]
 
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:

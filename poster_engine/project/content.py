@@ -325,6 +325,7 @@ _PLAIN = {
     "list_type": "must be a list, e.g. [a, b]",
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
     "float_parsing": "must be a number",
     "float_type": "must be a number",
     "string_type": "must be a text",
