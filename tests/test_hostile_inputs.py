@@ -637,3 +637,155 @@ def test_hostile_input(case, scratch, capsys):
     assert expected in err.splitlines(), err
     assert "SECRET-LINE" not in err  # an outside file's content is never echoed
     assert not (scratch / "build").exists()
+
+
+# --- what must keep working ---------------------------------------------------------------------
+
+
+def test_bom_and_crlf_files_still_build(scratch, capsys):
+    for name in ("messages.yaml", "project.yaml", CHOC):
+        path = scratch / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    code, err = run_inprocess(("render", "choc-cobalt", "-f", "instagram"), scratch, capsys)
+    assert code == 0, err
+    assert (scratch / "build" / "choc-cobalt" / "instagram.png").is_file()
+
+
+def test_crlf_files_keep_their_line_numbers(scratch, capsys):
+    path = scratch / CHOC
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n").replace(b"stat: enfants-cobalt", b"stat: enfant-cobalt"))
+    code, err = run_inprocess(("render", "choc-cobalt", "-f", "instagram"), scratch, capsys)
+    assert code == 2
+    assert err.splitlines() == [
+        "error: posters/choc-cobalt.yaml:4: stat 'enfant-cobalt' is not defined in messages.yaml (did you mean 'enfants-cobalt'?)"
+    ]
+
+
+def test_links_that_stay_inside_the_project_are_followed(scratch, capsys):
+    (scratch / "visuals" / "elsewhere").mkdir()
+    (scratch / "visuals" / "mine.svg").rename(scratch / "visuals" / "elsewhere" / "mine.svg")
+    (scratch / "visuals" / "mine.svg").symlink_to("elsewhere/mine.svg")
+    (scratch / "posters" / "choc-cobalt.yaml").rename(scratch / "posters" / "real.yml.txt")
+    (scratch / "posters" / "choc-cobalt.yaml").symlink_to(scratch / "posters" / "real.yml.txt")
+    code, err = run_inprocess(("render", "choc-cobalt", "-f", "instagram"), scratch, capsys)
+    assert code == 0, err
+
+
+def test_the_data_option_may_name_a_file_outside_the_project(scratch, tmp_path, capsys):
+    # `--data FILE` is the user's own argument (README, "Security"): like `cat FILE`, it may be
+    # anywhere they can read. A poster's `data:` may not (the PATHS cases).
+    shutil.copytree(ROOT / "data", scratch / "data")
+    rows = tmp_path / "elsewhere" / "rows.csv"
+    rows.parent.mkdir()
+    rows.write_text(HEADER + ROW, encoding="utf-8")
+    code, err = run_inprocess(
+        ("build", "-p", "seance", "-f", "instagram", "--data", str(rows), "-j", "1"), scratch, capsys
+    )
+    assert code == 0, err
+    assert (scratch / "build" / "seance" / "lilas" / "instagram.png").is_file()
+
+
+def test_unreadable_poster_file(scratch, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root reads files whatever their permissions (the pipe and folder cases cover the rest)")
+    (scratch / CHOC).chmod(0)
+    code, err = run_inprocess(("render", "choc-cobalt", "-f", "instagram"), scratch, capsys)
+    assert code == 2
+    assert err.splitlines() == [
+        "error: posters/choc-cobalt.yaml: cannot be read (Permission denied); check the file's permissions"
+    ]
+
+
+# --- CSV as written ------------------------------------------------------------------------------
+
+
+def test_multi_line_cells_are_kept_as_written(tmp_path):
+    from poster_engine.project.data import load_rows
+
+    path = tmp_path / "rows.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + (
+            HEADER
+            + 'a,"Maison\r\ndes associations",lundi,18 h,"Salle ""A""",https://example.org/a\r\n'
+            + "\r\n"
+            + "b,Centre,mardi,19 h,B,https://example.org/b\r\n"
+        ).encode()
+    )
+    rows, problems = load_rows(path, "rows.csv")
+    assert problems == []
+    assert [(r.id, r.line) for r in rows] == [("a", 2), ("b", 5)]
+    assert rows[0].as_dict()["host"] == "Maison\ndes associations"
+    assert rows[0].as_dict()["room"] == 'Salle "A"'
+
+
+def test_reading_a_table_leaves_the_csv_module_as_it_was(tmp_path):
+    import csv as csv_module
+
+    from poster_engine.project.data import load_rows
+
+    before = csv_module.field_size_limit()
+    path = tmp_path / "rows.csv"
+    path.write_text(HEADER + "a," + "x" * (limits.MAX_CSV_CELL_CHARS + 1) + ",d,t,r,https://example.org/a\n")
+    with pytest.raises(Exception):  # noqa: B017 - the PosterError is the corpus's business
+        load_rows(path, "rows.csv")
+    assert csv_module.field_size_limit() == before
+
+
+# --- the bounds ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lol: &a ["
+        + ", ".join(["lol"] * 9)
+        + "]\n"
+        + "".join(f"l{i}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(9)),
+        "x: " + "[" * 200_000 + "\n",
+        "x: " + "{a: " * 100_000 + "\n",
+        "- " * 50_000 + "x\n",
+        "x: &a [" + ", ".join(["*a"] * 1000) + "]\n",
+    ],
+    ids=["billion-laughs", "200000-open-brackets", "100000-open-braces", "50000-nested-items", "self-alias"],
+)
+def test_yaml_bombs_fail_in_under_a_second_with_a_line(tmp_path, text):
+    import time
+
+    from poster_engine.core.diagnostics import PosterError
+    from poster_engine.project.sources import load_yaml
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    started = time.perf_counter()
+    with pytest.raises(PosterError) as exc:
+        load_yaml(path, "bomb.yaml", tmp_path)
+    assert time.perf_counter() - started < 1.0
+    (diag,) = exc.value.diagnostics
+    assert diag.file == "bomb.yaml" and diag.line is not None
+
+
+def test_the_longest_link_a_qr_slot_names_fits_and_one_more_does_not():
+    from poster_engine.compose.qr import byte_capacity, largest_version, make_qr
+
+    for version in (1, 2, 5, 9, 10, 26, 27, 40):
+        room = 17 + 4 * version + 8  # modules, quiet zone included
+        assert largest_version(room) == version and largest_version(room - 1) == version - 1
+        n = byte_capacity(version)
+
+        def link(size: int) -> str:
+            return ("https://x.io/" + "a" * size)[:size]
+
+        assert make_qr(link(n)).version == version
+        if version < 40:
+            assert make_qr(link(n + 1)).version == version + 1
+    assert byte_capacity(40) == limits.MAX_QR_BYTES
+
+
+def test_the_readme_states_every_limit():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Limits") :]
+    section = section[: section.index("\n## ", 4)]
+    for name in dir(limits):
+        if name.startswith("MAX_") or name.endswith(("_LIMIT", "_RANGE", "_MIN")):
+            assert f"`{name}`" in section, name
