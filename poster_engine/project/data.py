@@ -103,6 +103,14 @@ def _which(row: int | None) -> str:
     return "the file " if row is None else "the header row " if row == 0 else f"row {row} "
 
 
+def _line_at(raw: bytes, offset: int) -> int:
+    """The line of byte `offset`, counting line ends as the csv module does (\r\n, \n or a lone \r)."""
+    return len(_LINE_END.findall(raw, 0, offset)) + 1
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
 def _decode(raw: bytes, shown: str) -> str:
     """UTF-8 text (a BOM, as spreadsheets write it, is dropped), or the line of the first bad byte."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -111,7 +119,7 @@ def _decode(raw: bytes, shown: str) -> str:
     loose = raw.decode("utf-8", "surrogateescape")  # bad bytes become U+DC80…U+DCFF, in place
     nul = raw.find(b"\0")
     if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
+        line = _line_at(raw, nul)
         raise PosterError(
             Diagnostic(
                 f"{_which(_row_at(loose, line))}holds a NUL byte (a binary or UTF-16 file?); {EXPORT}", shown, line
@@ -120,7 +128,7 @@ def _decode(raw: bytes, shown: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        line = _line_at(raw, exc.start)
         guess = ""
         try:
             raw.decode("cp1252")

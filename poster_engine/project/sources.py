@@ -237,9 +237,8 @@ def load_yaml(path: Path, shown_as: str, root: Path | None = None) -> Located:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise fail(
-            "not valid UTF-8 text; save the file as UTF-8", shown_as, raw[: exc.start].count(b"\n") + 1
-        ) from None
+        line = len(re.findall(rb"\r\n|\r|\n", raw[: exc.start])) + 1  # YAML's line ends
+        raise fail("not valid UTF-8 text; save the file as UTF-8", shown_as, line) from None
     if _FastLoader is not None and _CParser is not None:
         # libyaml's parser (C) for the usual case, a valid file: 5x faster, same nodes and marks. Its
         # events are checked first (3 ms for the demo's messages.yaml), then it builds the nodes.
