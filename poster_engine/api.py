@@ -115,11 +115,12 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
         raise PosterError(own)
     rows, rejected = data_rows(project, [poster], None) if poster in project.campaign.posters else ({}, [])
     jobs = plan_jobs(project, [poster], [format], [lang], rows=rows)
-    if len(jobs) > 1 and jobs[0].row is None:
+    names = list(dict.fromkeys(j.format.name for j in jobs))
+    if len(names) > 1:  # a group (print, social), for a data poster too
         raise PosterError(
             Diagnostic(
-                f"'{format}' is a group of {len(jobs)} formats; render takes one "
-                f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"
+                f"'{format}' is a group of {len(names)} formats; render takes one "
+                f"(e.g. -f {names[0]}), or use poster build -f {format}"
             )
         )
     if jobs and jobs[0].row is not None:
