@@ -309,12 +309,12 @@ BOMBS = [
     Case(
         "alias-bomb-in-a-poster",
         append(CHOC, BOMB),
-        "error: posters/choc-cobalt.yaml:18: alias '*e' makes the file expand to more than 100,000 values (each alias counts as a copy of what it names); write the values out or use fewer aliases",
+        "error: posters/choc-cobalt.yaml:17: alias '*d' makes the file expand to more than 50,000 values (each alias counts as a copy of what it names); write the values out or use fewer aliases",
     ),
     Case(
         "alias-bomb-in-messages",
         append("messages.yaml", BOMB),
-        "error: messages.yaml:{line:messages.yaml:lol4: &f}: alias '*e' makes the file expand to more than 100,000 values (each alias counts as a copy of what it names); write the values out or use fewer aliases",
+        "error: messages.yaml:{line:messages.yaml:lol3: &e}: alias '*d' makes the file expand to more than 50,000 values (each alias counts as a copy of what it names); write the values out or use fewer aliases",
     ),
     Case(
         "alias-inside-its-own-anchor",
@@ -337,14 +337,14 @@ BOMBS = [
         "error: posters/choc-cobalt.yaml:77: lists and mappings nested more than 64 deep; flatten the structure",
     ),
     Case(
-        "yaml-file-over-4-mib",
-        append(CHOC, "# " + "x" * limits.MAX_YAML_BYTES + "\n"),
-        "error: posters/choc-cobalt.yaml: is 4 MiB, more than the 4 MiB allowed (README, Limits); make it smaller",
+        "yaml-file-over-1-mib",
+        write(CHOC, "# " + "x" * limits.MAX_YAML_BYTES + "\n"),
+        "error: posters/choc-cobalt.yaml: is 1 048 579 bytes, more than the 1 MiB allowed (README, Limits); make it smaller",
     ),
     Case(
-        "yaml-100001-values",
+        "yaml-50001-values",
         append(CHOC, "many: [" + "1," * limits.MAX_YAML_VALUES + "1]\n"),
-        "error: posters/choc-cobalt.yaml:13: more than 100,000 values in one file; split it up",
+        "error: posters/choc-cobalt.yaml:13: more than 50,000 values in one file; split it up",
     ),
     Case(
         "text-over-20000-characters",
@@ -757,10 +757,10 @@ def test_yaml_bombs_fail_in_under_a_second_with_a_line(tmp_path, text):
 
     path = tmp_path / "bomb.yaml"
     path.write_text(text)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine is shared, wall time is not ours
     with pytest.raises(PosterError) as exc:
         load_yaml(path, "bomb.yaml", tmp_path)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     (diag,) = exc.value.diagnostics
     assert diag.file == "bomb.yaml" and diag.line is not None
 

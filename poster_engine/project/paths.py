@@ -203,4 +203,5 @@ def too_large(size: int, limit: int) -> PathProblem:
 
 
 def _size(n: int) -> str:
-    return f"{n / MIB:.1f} MiB".replace(".0 ", " ") if n >= MIB else f"{n:,} bytes".replace(",", " ")
+    """'4 MiB' for a whole number of MiB (the limits), else the exact count of bytes."""
+    return f"{n // MIB} MiB" if n >= MIB and n % MIB == 0 else f"{n:,} bytes".replace(",", " ")
