@@ -63,15 +63,16 @@ def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
 
 
 def link(file: str, target: str) -> Callable[[Path], None]:
-    """Replace `file` by a symbolic link to `target` ({outside}/… a sibling folder, or an absolute path);
-    a file the link replaces is moved to the outside folder first, so the link leads to real content."""
+    """Replace `file` by a symbolic link to `target` ({outside}/… a sibling folder, an absolute path, or
+    a path relative to the link's folder); a file an absolute link replaces is moved to where it
+    points first, so the link leads to real content."""
 
     def edit(project: Path) -> None:
         outside = _outside(project)
         path = project / file
         path.parent.mkdir(parents=True, exist_ok=True)
         to = Path(target.replace(OUTSIDE, str(outside)))
-        if path.exists() and not to.exists():
+        if to.is_absolute() and path.exists() and not to.exists():
             shutil.move(str(path), str(to))
         elif path.is_dir():
             shutil.rmtree(path)
