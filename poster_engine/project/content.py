@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
@@ -393,7 +394,12 @@ def _parse(src: Located, model: type[_Model], lang: str) -> Any:
 
 
 def _check_references(
-    poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path
+    poster_id: str,
+    spec: PosterSpec,
+    src: Located,
+    messages: Messages,
+    root: Path,
+    layouts: Callable[[str], list[str]],
 ) -> list[Diagnostic]:
     """Cross-file checks: ids that must exist in messages.yaml, files that must exist."""
     diags: list[Diagnostic] = []
@@ -427,7 +433,7 @@ def _check_references(
         rows = project_file(root, spec.data)
         if isinstance(rows, PathProblem):
             bad("data", _path_message("data", spec.data, rows, "data/"))
-    for problem in _layout_problems(root, spec.layout):
+    for problem in layouts(spec.layout):
         bad("layout", problem)
     if not all(0 <= f <= 1 for f in spec.focus):
         bad("focus", "focus must be two numbers between 0 and 1 (x, y of the point to keep in view)")
@@ -483,6 +489,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     sources = [root / "messages.yaml"]
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
+    layout_problems = lru_cache(maxsize=None)(partial(_layout_problems, root))  # once per family
     poster_dir = root / "posters"
     folder = project_folder(root, "posters")
     if isinstance(folder, PathProblem):  # a link leading outside is not even listed
@@ -522,7 +529,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         except PosterError as exc:
             diags.extend(exc.diagnostics)
             continue
-        problems = _check_references(poster_id, spec, src, messages, root)
+        problems = _check_references(poster_id, spec, src, messages, root, layout_problems)
         if known_formats is not None:
             for i, name in enumerate(spec.formats):
                 if name not in known_formats:

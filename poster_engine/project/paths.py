@@ -21,6 +21,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
@@ -94,7 +95,7 @@ def resolve_inside(root: Path, path: Path) -> Path | PathProblem:
     """`path` with its symbolic links followed, if that is still inside `root`."""
     try:
         real = path.resolve()
-        inside = real.is_relative_to(root.resolve())
+        inside = real.is_relative_to(_real(root) if root.is_absolute() else root.resolve())
     except RuntimeError:  # Python < 3.13 raises it for a loop of links
         return PathProblem("loop", "is a loop of symbolic links")
     except (OSError, ValueError) as exc:
@@ -102,6 +103,13 @@ def resolve_inside(root: Path, path: Path) -> Path | PathProblem:
     if not inside:
         return PathProblem("link-outside", "is a symbolic link leading outside the project (not followed)")
     return real
+
+
+@lru_cache(maxsize=32)
+def _real(root: Path) -> Path:
+    """An absolute project folder's real path, resolved once: every file of the project is checked
+    against it (a relative one depends on the current folder, so it is resolved each time)."""
+    return root.resolve()
 
 
 def kind_problem(path: Path) -> PathProblem | None:
