@@ -42,7 +42,8 @@ from poster_engine.core.diagnostics import Diagnostic, PosterError
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
 # What the README promises is under a second on the development machine; CI machines are shared
-# and slower, so the harness allows three.
+# and slower, so the harness allows three seconds of CPU time per input (CPU, not wall time: other
+# processes on the machine do not count against the engine).
 TIME_BOUND_S = 3.0
 
 # --- profiles -------------------------------------------------------------------------------------
@@ -52,7 +53,9 @@ _SCALE = {"ci": 1, "long": 50}.get(_PROFILE, 1)
 SAVE = os.environ.get("POSTER_FUZZ_SAVE") == "1"
 
 
-def profile(examples: int, deadline_s: float = TIME_BOUND_S) -> settings:
+def profile(examples: int, deadline_s: float = 10 * TIME_BOUND_S) -> settings:
+    """`examples` inputs (times 50 with POSTER_FUZZ=long); hypothesis's deadline, in wall time, is a
+    backstop against a hang — the time bound itself is checked in CPU time by the targets."""
     return settings(
         max_examples=examples * _SCALE,
         deadline=deadline_s * 1000,
@@ -132,13 +135,14 @@ def outcome_class(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic] | None)
         return "ok"
     text = re.sub(r"U\+[0-9A-F]{4,6}", "U+code", diagnostics[0].message)
     text = re.sub(r"'[^']*'|\"[^\"]*\"|\([^)]*\)", "", text)
+    text = re.split(r"['\"]| not ", text)[0]  # what is left of a quoted input, or the input after "not"
     text = re.sub(r"[0-9][0-9,.]*", "n", text).split(";")[0]
     slug = re.sub(r"[^a-z]+", "-", text.lower()).strip("-")
     return slug[:60] or "error"
 
 
 def _timed(what: str, started: float) -> None:
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started  # CPU time: on a shared machine, wall time is not ours
     if elapsed > TIME_BOUND_S:
         raise ContractBroken(f"{what}: took {elapsed:.2f} s, more than the {TIME_BOUND_S} s bound")
 
@@ -155,7 +159,7 @@ def yaml_target(ws: Workspace, which: str, data: bytes) -> str:
 
     file = YAML_FILES[which]
     with ws.replaced(file, data):
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             if which == "project":
                 read_settings(ws.root)
@@ -180,7 +184,7 @@ def csv_target(ws: Workspace, data: bytes) -> str:
     from poster_engine.project.data import ROW_ID, load_rows
 
     with ws.replaced("data/fuzz.csv", data) as path:
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             rows, problems = load_rows(path, "data/fuzz.csv")
         except PosterError as exc:

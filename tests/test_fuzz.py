@@ -50,7 +50,7 @@ def test_fuzz_csv_tables(ws, data):
     csv_target(ws, data)
 
 
-@profile(12, deadline_s=60)
+@profile(12, deadline_s=120)
 @given(call=cli_calls())
 def test_fuzz_command_line(ws, call):
     argv, file, data = call
