@@ -135,7 +135,7 @@ def outcome_class(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic] | None)
         return "ok"
     text = re.sub(r"U\+[0-9A-F]{4,6}", "U+code", diagnostics[0].message)
     text = re.sub(r"'[^']*'|\"[^\"]*\"|\([^)]*\)", "", text)
-    text = re.split(r"['\"]| not ", text)[0]  # what is left of a quoted input, or the input after "not"
+    text = re.split(r"['\"]|, not ", text)[0]  # what is left of a quoted input, or the input after ", not"
     text = re.sub(r"[0-9][0-9,.]*", "n", text).split(";")[0]
     slug = re.sub(r"[^a-z]+", "-", text.lower()).strip("-")
     return slug[:60] or "error"
