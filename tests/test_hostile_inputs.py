@@ -450,6 +450,16 @@ NUMBERS = [
         "error: messages.yaml:{line:messages.yaml:duration_min: -}: 'films.{first_film}.duration_min': must be a number of minutes between 1 and 10000, not -{first_duration}",
     ),
     Case(
+        "focus-with-three-numbers",
+        replace(CHOC, "focus: [0.5, 0.75]", "focus: [0.5, 0.75, 1]"),
+        "error: posters/choc-cobalt.yaml:12: 'focus': has 3 items, at most 2",
+    ),
+    Case(
+        "focus-with-one-number",
+        replace(CHOC, "focus: [0.5, 0.75]", "focus: [0.5]"),
+        "error: posters/choc-cobalt.yaml:12: 'focus': needs more items (item 2 is missing)",
+    ),
+    Case(
         "quote-index-fraction",
         replace("posters/film-ma-femme-a-du-credit.yaml", "quote: 8", "quote: 1.5"),
         "error: posters/film-ma-femme-a-du-credit.yaml:5: 'quote': must be a whole number",

@@ -307,8 +307,16 @@ def _describe(err: Any) -> tuple[tuple, str]:
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
         return loc, f"unknown key '{key}'"
+    if kind == "missing" and isinstance(key, int):  # a list (tuple) too short, e.g. focus: [0.5]
+        return loc[:-1], f"'{'.'.join(map(str, loc[:-1]))}': needs more items (item {key + 1} is missing)"
     if kind == "missing":
         return loc[:-1], f"missing key '{key}'"
+    if kind == "too_long":
+        ctx = err.get("ctx", {})
+        return (
+            loc,
+            f"'{'.'.join(map(str, loc))}': has {ctx.get('actual_length')} items, at most {ctx.get('max_length')}",
+        )
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"'{'.'.join(map(str, loc))}' must be one of {expected}, not {err['input']!r}"
