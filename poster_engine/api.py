@@ -7,11 +7,13 @@ and scripts call them directly. Every one takes an opened `Project` (open_projec
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from poster_engine.batch.outputs import write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.formats import Format
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
@@ -19,7 +21,22 @@ from poster_engine.project.paths import PathProblem, project_file, shown_name
 from poster_engine.qa.proof import Proof, proof_sheets
 from poster_engine.render.job import render_job
 
-__all__ = ["Plan", "ProjectOptions", "open_project", "plan", "render_one", "shard_jobs", "write_proof"]
+__all__ = [
+    "Plan",
+    "ProjectOptions",
+    "new_campaign",
+    "open_project",
+    "plan",
+    "render_as",
+    "render_one",
+    "shard_jobs",
+    "write_proof",
+]
+
+# The languages `poster new` writes a starter campaign in (poster_engine/starter/messages.<lang>.yaml).
+STARTER_LANGS = ("en", "fr")
+# `poster render -o FILE`: what each extension holds.
+EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
 
 
 @dataclass(frozen=True)
@@ -139,10 +156,102 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
     return job, render_job(project, job)
 
 
-def write_proof(project: Project, jobs: list[Job], out_dir: Path) -> Proof:
-    """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed)."""
+def output_kind(fmt: Format, target: Path) -> str:
+    """What `poster render -o TARGET` writes for `fmt` ('pdf', 'png', 'jpeg', 'webp'), checked before
+    anything is rendered: an unknown extension, or a social format into a PDF, is refused in one line."""
+    kind = EXTENSIONS.get(target.suffix.lower())
+    if kind is None:
+        own = ".pdf (or .png, .jpg, .webp for its soft proof)" if fmt.medium == "print" else f".{fmt.extension}"
+        raise PosterError(
+            Diagnostic(f"-o {target.name}: unknown extension '{target.suffix}'; write {fmt.name} to a {own} file")
+        )
+    if kind == "pdf" and fmt.medium != "print":
+        raise PosterError(
+            Diagnostic(
+                f"-o {target.name}: {fmt.name} is a social format ({fmt.image_format}), not a print file; "
+                f"write it to a .{fmt.extension} file, or render a print format (e.g. -f a3) for a PDF"
+            )
+        )
+    return kind
 
-    proof = proof_sheets(project, jobs)
+
+def render_as(project: Project, job: Job, data: bytes, target: Path) -> tuple[bytes, str]:
+    """The rendered `data` in the kind of file `target`'s extension names, and a note on what was
+    done ('' when nothing was converted). A print format written as an image is its soft proof
+    (the print PDF as the paper will show it, docs/print.md §6b); a social image converts to another
+    image type (under the format's size limit)."""
+    from poster_engine.export.raster import TooLarge, encode
+
+    fmt = job.format
+    kind = output_kind(fmt, target)
+    if kind == ("pdf" if fmt.medium == "print" else fmt.image_format):
+        return data, ""
+    if fmt.medium == "print":
+        from poster_engine.export.print.softproof import PROOF_PPI, soft_proof
+
+        image = soft_proof(data, project.print_settings, PROOF_PPI)
+        note = (
+            f"{fmt.name} is a print format: {target.name} is its soft proof through "
+            f"{project.print_settings.profile.output_condition_identifier} at {PROOF_PPI:g} ppi (the trim), "
+            "not a print file"
+        )
+    else:
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        note = f"{fmt.name} is a {fmt.image_format} format: converted to {kind}"
+    try:
+        return encode(image, kind, fmt.max_bytes if fmt.medium == "social" else None), note
+    except TooLarge as exc:
+        raise PosterError(
+            Diagnostic(f"-o {target.name}: {exc.size / 1e6:.1f} MB as {kind}, over {fmt.name}'s size limit")
+        ) from None
+
+
+def write_proof(project: Project, jobs: list[Job], out_dir: Path, softproof: bool = False) -> Proof:
+    """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed);
+    `softproof`: print formats through the print profile."""
+
+    proof = proof_sheets(project, jobs, softproof)
     write_atomic(out_dir / "proof.pdf", proof.pdf)
     write_atomic(out_dir / "proof.png", proof.png)
     return proof
+
+
+def new_campaign(target: Path, lang: str = "en") -> list[Path]:
+    """A small new campaign in `target` (a new or empty folder): messages.yaml (one message, one
+    statistic, one film, in `lang`), one poster per starter layout, the layouts and their sidecars,
+    the fonts they use with their licences, project.yaml and a README for the team. Returns the
+    files written. The starter is package data: poster_engine/starter/."""
+    from importlib.resources import files
+
+    if lang not in STARTER_LANGS:
+        raise PosterError(Diagnostic(f"--lang {lang}: poster new writes a campaign in {' or '.join(STARTER_LANGS)}"))
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        what = "is not empty" if target.is_dir() else "is a file"
+        raise PosterError(Diagnostic(f"{target} {what}; poster new writes a campaign into a new or empty folder"))
+    starter = files("poster_engine") / "starter"
+    written: list[Path] = []
+
+    def copy(source, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(source.read_bytes())
+        written.append(dest)
+
+    def walk(folder, into: Path) -> None:
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.is_dir():
+                walk(item, into / item.name)
+            elif folder.name != "posters" or item.name.endswith(f".{lang}.yaml"):
+                name = item.name.replace(f".{lang}.yaml", ".yaml") if folder.name == "posters" else item.name
+                copy(item, into / name)
+
+    target.mkdir(parents=True, exist_ok=True)
+    for item in sorted(starter.iterdir(), key=lambda i: i.name):
+        if item.is_dir():
+            walk(item, target / item.name)
+        elif item.name == f"messages.{lang}.yaml":
+            copy(item, target / "messages.yaml")
+        elif item.name in ("README.md", "project.yaml"):
+            copy(item, target / item.name)
+    return written

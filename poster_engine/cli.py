@@ -200,17 +200,22 @@ def render(
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
-    from poster_engine.api import render_one
+    from poster_engine.api import output_kind, render_as, render_one
     from poster_engine.batch.outputs import write_atomic
     from poster_engine.core.diagnostics import PosterError
 
     opened = _open(project, print_profile)
     try:
+        if out is not None and format in opened.formats:
+            output_kind(opened.formats[format], out)  # a wrong extension is refused before rendering
         job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
+        target = out or opened.root / "build" / job.output
+        data, note = render_as(opened, job, data, target)
     except PosterError as exc:
         _bad_input(exc)
-    target = out or opened.root / "build" / job.output
     write_atomic(target, data)
+    if note:
+        _err(note)
     typer.echo(str(target))
 
 
@@ -251,15 +256,17 @@ def check(
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1): for CI."),
     as_json: bool = typer.Option(False, "--json", help="Findings as JSON on stdout, for machines."),
+    print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
-    """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit.
+    """Lint the campaign before printing: sources, placeholders, contrast, type size, QR, photos, fit,
+    colours the print profile cannot print, small reversed type.
 
     Exit 0 when only warnings (without --strict), 1 on any error, 2 on bad input."""
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.qa.check import check_campaign, format_table, to_json
 
-    opened = _open(project)
+    opened = _open(project, print_profile)
     try:
         findings = check_campaign(opened, lang or None, poster or None)
     except PosterError as exc:
@@ -303,13 +310,21 @@ def preview(
 def proof(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
+    softproof: bool = typer.Option(
+        False, "--softproof", help="Show print formats through the print profile, as the paper will show them."
+    ),
+    print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Contact sheet of every poster in each of its formats, for sign-off: proof.pdf and proof.png."""
     from poster_engine.api import write_proof
+    from poster_engine.core.diagnostics import PosterError
 
-    opened, jobs, out_dir, rejected = _plan(project, poster, [], out)
-    report = write_proof(opened, jobs, out_dir)
+    opened, jobs, out_dir, rejected = _plan(project, poster, [], out, print_profile)
+    try:
+        report = write_proof(opened, jobs, out_dir, softproof)
+    except PosterError as exc:  # e.g. Ghostscript missing
+        _bad_input(exc)
     for d in report.errors:
         _err(f"error: {d}")
     typer.echo(
@@ -319,10 +334,25 @@ def proof(
     _exit_status(rejected, report.errors)
 
 
+@app.command()
+def new(
+    folder: Path = typer.Argument(..., help="A new or empty folder for the campaign."),
+    lang: str = typer.Option("en", "--lang", "-l", help="The campaign's language: en or fr."),
+) -> None:
+    """Start a new campaign: content, two layouts, a poster for each, fonts, a README for the team."""
+    from poster_engine.api import new_campaign
+    from poster_engine.core.diagnostics import PosterError
+
+    try:
+        written = new_campaign(folder, lang)
+    except PosterError as exc:
+        _bad_input(exc)
+    typer.echo(f"{len(written)} files written to {folder}; next: cd {folder} && poster build && poster check")
+
+
 @app.command("list")
 def list_(project: Path = ProjectOpt) -> None:
     """List posters, layouts, formats and print profiles."""
-    from poster_engine import LAYOUT_FAMILIES
     from poster_engine.core.diagnostics import PosterError
     from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
     from poster_engine.project.settings import read_settings
@@ -333,9 +363,14 @@ def list_(project: Path = ProjectOpt) -> None:
         _bad_input(exc)
 
     posters = sorted(p.stem for p in (project / "posters").glob("*.yaml"))
-    layouts = sorted(p.stem for p in (project / "layouts").glob("*.svg"))
+    # A family is layouts/<name>.svg; layouts/<name>.<shape>.svg are its variants for other shapes.
+    variants: dict[str, list[str]] = {}
+    for path in sorted((project / "layouts").glob("*.svg")):
+        family, _, shape = path.stem.partition(".")
+        variants.setdefault(family, []).extend([shape] if shape else [])
+    layouts = [f"{name} ({', '.join(shapes)})" if shapes else name for name, shapes in variants.items()]
     typer.echo("posters:  " + (", ".join(posters) or "(none)"))
-    typer.echo("layouts:  " + (", ".join(layouts) or "(none)") + f"   (families: {', '.join(LAYOUT_FAMILIES)})")
+    typer.echo("layouts:  " + (", ".join(layouts) or "(none)"))
     typer.echo("formats (groups: print, social):")
     for f in settings.formats.values():
         typer.echo(f"  {f.name:<10} {f.medium:<6} {f.label}")

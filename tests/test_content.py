@@ -12,7 +12,7 @@ from conftest import assert_clean_failure, run_cli
 def test_demo_campaign_loads_without_problems(campaign):
     assert campaign.diagnostics == ()
     families = {p.spec.layout for p in campaign.posters.values()}
-    assert families == {"choc", "stat", "film", "programme", "seance"}
+    assert families == {"choc", "stat", "film", "programme", "seance", "information"}
     assert len(campaign.posters) >= 10
 
 

@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from poster_engine.compose.document import compose
 from poster_engine.export.images import stock_cairosvg
 from poster_engine.export.pdf import svg_to_pdf
@@ -35,6 +35,39 @@ def test_fast_path_matches_plain_cairosvg(demo, campaign, poster):
     assert diff.mean() < 1.0, poster
 
 
+def test_every_path_the_engine_writes_takes_the_fast_path(compositions):
+    """Each marked path of every demo output (both languages, every format) is in the grammar its
+    mark names: a writer that drifted from it would silently send text to cairosvg's parser (right
+    pixels, twice the drawing time, docs/performance.md §5)."""
+    import cairocffi as cairo
+
+    from poster_engine.core.marks import PATH_MARK
+    from poster_engine.export import glyphs
+
+    ctx = cairo.Context(cairo.ImageSurface(cairo.FORMAT_A8, 1, 1))
+    seen = {"glyphs": 0, "qr": 0}
+    for output, comp in compositions.items():
+        svg = comp.svg.decode()
+        marked = re.findall(rf'<path {PATH_MARK}="(\w+)"[^>]* d="([^"]*)"', svg)
+        assert len(marked) == svg.count(PATH_MARK), output  # every mark read by the pattern above
+        for kind, d in marked:
+            assert glyphs._DRAW[kind](ctx, d), (output, kind, d[:80])
+            ctx.new_path()
+            seen[kind] += 1
+    assert seen["glyphs"] > 100 and seen["qr"] >= 11, seen
+
+
+def test_marked_path_outside_its_grammar_is_drawn_by_cairosvg():
+    """The mark selects the fast path, the grammar must still hold: anything else is cairosvg's."""
+    page = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><rect width="100" height="100" fill="#fff"/>'
+    )
+    for mark in ("glyphs", "qr", "other"):
+        svg = f'{page}<path data-pe-path="{mark}" d="M10 10l80 0 0 80z"/></svg>'.encode()
+        drawn = (np.asarray(render_rgb(svg, 100, 100)).max(axis=2) < 128).mean()
+        assert abs(drawn - 0.32) < 0.02, (mark, drawn)  # the triangle, half of 80 × 80
+
+
 def _vector_colours(pdf: bytes, tmp_path, name: str) -> list[str]:
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)
@@ -48,8 +81,10 @@ def test_print_colours_unchanged_by_fast_path(demo, campaign, tmp_path):
     (job,) = plan_jobs(demo, ["film-sang-et-boue"], ["a3"])
     fmt = job.format
     svg = compose(demo, campaign.posters[job.poster_id], fmt).svg
-    finish = lambda raw: make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", demo.timestamp,
-                                        demo.print_settings)
+
+    def finish(raw):
+        return make_print_pdf(raw, (fmt.width, fmt.height), fmt.bleed_mm, "t", demo.timestamp, demo.print_settings)
+
     fast_raw = svg_to_pdf(svg)
     with stock_cairosvg():
         plain_raw = svg_to_pdf(svg)
@@ -58,8 +93,12 @@ def test_print_colours_unchanged_by_fast_path(demo, campaign, tmp_path):
 
 
 def test_a3_photo_is_dct_cmyk_at_300_ppi(demo_build):
-    rows = subprocess.run(["pdfimages", "-list", str(demo_build / "film-sang-et-boue" / "a3.pdf")],
-                          capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    rows = subprocess.run(
+        ["pdfimages", "-list", str(demo_build / "film-sang-et-boue" / "a3.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
     (row,) = [r.split() for r in rows if r.split()[2] == "image"]
     assert (row[5], row[8]) == ("cmyk", "jpeg")
     assert abs(int(row[12]) - 300) <= 1 and abs(int(row[13]) - 300) <= 1

@@ -31,10 +31,15 @@ def test_every_poster_fits_every_format(demo, campaign, fmt, lang):
         assert comp.layout.family == poster.spec.layout, where
         safe = comp.layout.safe_box
         assert comp.blocks, where
+        matrices = {slot.name: slot.matrix for slot in comp.slots}
         for name, block in comp.blocks.items():
             for ink in block.ink:
                 assert _inside(ink, block.box), f"{where}: text of slot '{name}' overflows its slot"
-                assert _inside(ink, safe), f"{where}: text of slot '{name}' outside the safe area"
+                # On the page: a slot in an anchored layer or a repeated item is drawn through its matrix.
+                x0, y0, x1, y1 = ink
+                page = matrices[name].bounds((x0, y0, x1 - x0, y1 - y0))
+                on_page = (page[0], page[1], page[0] + page[2], page[1] + page[3])
+                assert _inside(on_page, safe), f"{where}: text of slot '{name}' outside the safe area"
         for name, qr in comp.qrs.items():
             assert _inside((qr.box[0], qr.box[1], qr.box[0] + qr.box[2], qr.box[1] + qr.box[3]), safe), (
                 f"{where}: QR '{name}' outside the safe area"
@@ -45,7 +50,7 @@ def test_each_family_has_a_variant_for_each_shape(demo, campaign):
     """Landscape, square and story formats pick a variant drawn for their shape, not the portrait."""
     from poster_engine.compose.layout import load_layout
 
-    for family in ("choc", "stat", "film", "programme"):
+    for family in ("choc", "stat", "film", "programme", "information"):
         for fmt, variant in (
             ("link-preview", "landscape"),
             ("x", "landscape"),
@@ -80,7 +85,8 @@ def test_a_family_without_a_variant_for_a_shape_is_refused_not_shipped(fmt, expe
     """seance has only its portrait template: landscape and story give a one-line error, no file."""
     from conftest import run_cli
 
-    result = run_cli("render", "seance", "-f", fmt, "-o", "/dev/null/never", cwd=ROOT)
+    never = f"/dev/null/never.{FORMATS[fmt].extension}"  # a path that cannot be written, of the right kind
+    result = run_cli("render", "seance", "-f", fmt, "-o", never, cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [expected]
 

@@ -94,3 +94,21 @@ def test_editing_the_engine_rebuilds_its_outputs(project, tmp_path):
         "choc-cobalt/instagram.png",
         "film-sang-et-boue/instagram.png",
     }
+
+
+def test_a_list_item_added_rebuilds_the_posters_that_list_it_and_only_them(project):
+    """The programme repeats over every film: a film added to messages.yaml is on it, so its key reads
+    the list's items (docs/layouts.md §6); a poster of one film did not read the list."""
+    posters = ("-p", "programme", "-p", "film-sang-et-boue", "-f", "instagram", "-j", "1")
+    assert run_cli("build", *posters, cwd=project).returncode == 0
+    assert "films[]" in _reads(project)["programme/instagram.png"]["fields"]
+    messages = project / "messages.yaml"
+    film = (
+        "  nouveau-film:\n    title: Nouveau film\n    year: 2025\n    synopsis: Un film.\n"
+        "    link: {label: Voir, url: https://example.org/films/nouveau}\n\n"
+    )
+    text = messages.read_text()
+    messages.write_text(text.replace("\nstats:\n", "\n" + film + "stats:\n", 1))
+    again = run_cli("build", *posters, cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert rendered(again) == {"programme/instagram.png"}

@@ -193,15 +193,15 @@ def test_a_layout_no_poster_uses_is_shown_with_sample_and_longest_texts(page, pr
     with start_preview(project, layouts=["choc-tight"], port=0) as server:
         page.goto(server.url)
         page.wait_for_function(
-            f"{LOADED} === 2 && document.getElementById('status').className === 'live'", timeout=30_000
+            f"{LOADED} === 3 && document.getElementById('status').className === 'live'", timeout=30_000
         )
         assert [r.get_attribute("data-row") for r in page.locator(".row").all()] == [
             "sample:choc-tight",
             "longest:choc-tight",
         ]
         assert (
-            page.locator('.row[data-row="sample:choc-tight"] img.shot').count() == 2
-        )  # a3 + instagram, the campaign's formats
+            page.locator('.row[data-row="sample:choc-tight"] img.shot').count() == 3
+        )  # a3, a2 (the information poster's) and instagram: the campaign's formats
         errors = card(page, "longest:choc-tight", "a3").locator(".error")
         assert errors.is_visible()
         assert re.match(

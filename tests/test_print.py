@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import ROOT, run_cli
+from PIL import Image
 
 MM = 72 / 25.4
 
@@ -29,8 +28,23 @@ def _run(*cmd: str) -> str:
 def _gs_cmyk(pdf: Path, tmp: Path, dpi: int, *extra: str) -> np.ndarray:
     """Ghostscript's CMYK raster (0..255 per plate) of the page."""
     out = tmp / f"{pdf.parent.name}-{dpi}.tif"
-    subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiff32nc", f"-r{dpi}", *extra,
-                    "-o", str(out), str(pdf)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-dSAFER",
+            "-dBATCH",
+            "-dNOPAUSE",
+            "-sDEVICE=tiff32nc",
+            f"-r{dpi}",
+            *extra,
+            "-o",
+            str(out),
+            str(pdf),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return np.asarray(Image.open(out), dtype=np.int32)
 
 
@@ -38,13 +52,19 @@ def test_qpdf_check_and_structure(demo_build):
     for pdf in _pdfs(demo_build):
         subprocess.run(["qpdf", "--check", str(pdf)], check=True, capture_output=True)
         objects = json.loads(_run("qpdf", "--json", "--json-key=qpdf", str(pdf)))["qpdf"][1]
-        pages = [o["value"] for o in objects.values()
-                 if isinstance(o.get("value"), dict) and o["value"].get("/Type") == "/Page"]
+        pages = [
+            o["value"]
+            for o in objects.values()
+            if isinstance(o.get("value"), dict) and o["value"].get("/Type") == "/Page"
+        ]
         assert len(pages) == 1
         for page in pages:
             assert "/TrimBox" in page and "/BleedBox" in page and "/ArtBox" not in page, pdf
-        catalog = next(o["value"] for o in objects.values()
-                       if isinstance(o.get("value"), dict) and o["value"].get("/Type") == "/Catalog")
+        catalog = next(
+            o["value"]
+            for o in objects.values()
+            if isinstance(o.get("value"), dict) and o["value"].get("/Type") == "/Catalog"
+        )
         intents = catalog["/OutputIntents"]
         if isinstance(intents, str):  # an indirect array: "n 0 R"
             intents = objects[f"obj:{intents}"]["value"]
@@ -99,21 +119,37 @@ def test_black_text_is_black_ink_only(demo_build, compositions, tmp_path):
     comp = compositions[output]
     assert comp.poster.spec.colors.text == "#111111"
     dpi = 150
-    raster = _gs_cmyk(demo_build / output, tmp_path, dpi, "-dUseBleedBox")
+    # Overprint off: what the text paints (it overprints the paper-coloured background, whose C, M
+    # and Y a composite raster would show under the glyphs; tests/test_black_overprint.py).
+    raster = _gs_cmyk(demo_build / output, tmp_path, dpi, "-dUseBleedBox", "-dOverprint=/disable")
     bleed_mm, scale = comp.layout.bleed * comp.layout.scale, comp.layout.scale
-    px = lambda v: int(round((v * scale + bleed_mm) / 25.4 * dpi))
+
+    def px(v):
+        return int(round((v * scale + bleed_mm) / 25.4 * dpi))
+
     inked = 0
     for slot in ("film-title", "screening"):
         for x0, y0, x1, y1 in comp.blocks[slot].ink:
-            region = raster[px(y0) + 1:px(y1) - 1, px(x0) + 1:px(x1) - 1]
+            region = raster[px(y0) + 1 : px(y1) - 1, px(x0) + 1 : px(x1) - 1]
             k_pixels = region[region[..., 3] > 128]
             assert (k_pixels[:, :3] == 0).all(), slot
             inked += len(k_pixels)
     assert inked > 1000
     # Ghostscript's text-only ink coverage: our text is outlined (vector paths), so this only proves
     # no text object of another colour slipped in.
-    cov = _run("gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=inkcov", "-dFILTERIMAGE",
-               "-dFILTERVECTOR", "-o", "-", str(demo_build / output))
+    cov = _run(
+        "gs",
+        "-q",
+        "-dSAFER",
+        "-dBATCH",
+        "-dNOPAUSE",
+        "-sDEVICE=inkcov",
+        "-dFILTERIMAGE",
+        "-dFILTERVECTOR",
+        "-o",
+        "-",
+        str(demo_build / output),
+    )
     c, m, y, k = (float(v) for v in cov.split()[:4])
     assert c == m == y == 0
 
@@ -129,8 +165,9 @@ def test_images_are_cmyk_jpeg_at_300_ppi(demo_build):
 
 
 def test_crop_marks_outside_bleed_in_registration_colour(project, tmp_path):
-    result = run_cli("render", "stat-cobalt", "-f", "a3", "-P", "fogra39-marks", "-o", str(tmp_path / "m.pdf"),
-                     cwd=project)
+    result = run_cli(
+        "render", "stat-cobalt", "-f", "a3", "-P", "fogra39-marks", "-o", str(tmp_path / "m.pdf"), cwd=project
+    )
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "m.pdf"
     boxes = _run("pdfinfo", "-box", str(pdf))
@@ -156,12 +193,17 @@ def test_preflight_passes_our_pdfs_and_fails_cairo_output(demo_build, tmp_path):
     from poster_engine.export.pdf import svg_to_pdf
 
     raw = tmp_path / "raw.pdf"
-    raw.write_bytes(svg_to_pdf(b'<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm">'
-                               b'<rect width="50" height="50" fill="#FF0000"/></svg>'))
+    raw.write_bytes(
+        svg_to_pdf(
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="100mm">'
+            b'<rect width="50" height="50" fill="#FF0000"/></svg>'
+        )
+    )
     result = run_cli("preflight", str(raw), cwd=ROOT)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert any(re.match(r"\s+no-rgb\s+FAIL\s+2 RGB use\(s\)", l) for l in lines), result.stdout
+    assert any(re.match(r"\s+no-rgb\s+FAIL\s+1 RGB use\(s\), first: 'rg' operator in page 1", l) for l in lines)
+    assert any(re.match(r"\s+blend-space\s+FAIL\s+1 transparency group\(s\) blend in RGB", l) for l in lines)
     assert any(re.match(r"\s+page-boxes\s+FAIL\s+page 1: no TrimBox", l) for l in lines)
     assert any(re.match(r"\s+output-intent\s+FAIL\s+0 GTS_PDFX output intents", l) for l in lines)
 
@@ -174,13 +216,14 @@ def test_cmyk_pdf_looks_like_its_rgb_source(demo, campaign, tmp_path):
     from poster_engine.render.job import render_job
 
     (job,) = plan_jobs(demo, ["choc-telephone"], ["a3"])
-    (tmp_path / "rgb.pdf").write_bytes(svg_to_pdf(compose(demo, campaign.posters[job.poster_id],
-                                                          job.format).svg))
+    (tmp_path / "rgb.pdf").write_bytes(svg_to_pdf(compose(demo, campaign.posters[job.poster_id], job.format).svg))
     (tmp_path / "cmyk.pdf").write_bytes(render_job(demo, job))
     images = []
     for name in ("rgb", "cmyk"):
-        subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"),
-                        str(tmp_path / name)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "20", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+            check=True,
+        )
         images.append(np.asarray(Image.open(tmp_path / f"{name}.png").convert("RGB"), dtype=np.int32))
     diff = np.abs(images[0] - images[1])
     assert diff.mean() < 20  # poppler converts CMYK naively; this catches inverted or missing plates
@@ -188,8 +231,8 @@ def test_cmyk_pdf_looks_like_its_rgb_source(demo, campaign, tmp_path):
 
 
 def test_print_pdf_is_reproducible(demo, campaign):
-    from poster_engine.render.job import render_job
     from poster_engine.plan import plan_jobs
+    from poster_engine.render.job import render_job
 
     (job,) = plan_jobs(demo, ["choc-cobalt"], ["a3"])
     assert render_job(demo, job) == render_job(demo, job)

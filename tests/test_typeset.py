@@ -73,9 +73,13 @@ def test_no_two_slots_collide(compositions):
     """Ink of different slots never overlaps (boxes may touch, letters may not)."""
     for name, comp in compositions.items():
         boxes = {}
-        for slot, block in comp.blocks.items():
-            xs0, ys0, xs1, ys1 = zip(*block.ink)
-            boxes[slot] = (min(xs0), min(ys0), max(xs1), max(ys1))
+        for slot in comp.slots:  # on the page: an item's slot is drawn through its own move
+            block = comp.blocks.get(slot.name)
+            if block is None:
+                continue
+            corners = [c for x0, y0, x1, y1 in block.ink for c in slot.matrix.corners((x0, y0, x1 - x0, y1 - y0))]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            boxes[slot.name] = (min(xs), min(ys), max(xs), max(ys))
         items = sorted(boxes.items())
         for i, (a, (ax0, ay0, ax1, ay1)) in enumerate(items):
             for b, (bx0, by0, bx1, by1) in items[i + 1 :]:
@@ -92,7 +96,7 @@ def test_demo_lines_never_end_badly(compositions):
             for line in block.lines:
                 if line.split(" ")[0] not in starts:  # a wrapped line, not a paragraph's first
                     assert line[:1] not in ":;!?»%–—·", (name, slot, line)
-            rules = [s for s in comp.layout.slots if s.name == slot][0].rules
+            rules = [s for s in comp.slots if s.name == slot][0].rules
             if len(block.lines) > 1 and "\n" not in block.text:
                 assert " " in block.lines[-1], (name, slot, block.lines)
                 if rules.get("fit") == "balance":

@@ -1,4 +1,12 @@
-"""`Campaign` + `Poster` + language → the named text fields a layout's slots can use, typographically set."""
+"""`Campaign` + `Poster` + language → the named text fields a layout's slots can use, typographically set.
+
+Besides the poster's own fields (`{message}`, `{stat.value}`, `{film.title}`…), every list of the
+content a group can repeat over (docs/layouts.md §6) is a field `<list>[]` — its items, one per
+line, as the poster selects them — and each item's texts are fields under the item's key:
+`stats.enfants-cobalt.value`, `challenges.portee.actions.1.job`. Slots name them `{item.value}`
+(`Fields.scoped`); being fields, they are recorded as read like any other (the cache key hashes
+the list's membership and each text shown).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ from functools import partial
 from poster_engine.compose.typography import format_list, format_quantity, prose
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.core.languages import LANGUAGES, NBSP
-from poster_engine.project.content import Campaign, Film, Poster, Text
+from poster_engine.project.content import Campaign, Film, Poster, Stat, Text, chosen
 from poster_engine.project.data import is_url_column
 from poster_engine.project.files import record_field
 
@@ -24,6 +32,15 @@ class Fields(Mapping[str, str]):
     def __init__(self, makers: dict[str, Callable[[], str]]):
         self._makers = makers
         self._values: dict[str, str] = {}
+
+    def items_of(self, key: str) -> tuple[str, ...]:
+        """The keys of a list's items (`stats.enfants-cobalt`, …), in order; the list is read as a field."""
+        value = self[f"{key}[]"]
+        return tuple(value.split("\n")) if value else ()
+
+    def scoped(self, item: str | None) -> Mapping[str, str]:
+        """These fields with `{item.x}` meaning the field `x` of the item `item` (a key of `items_of`)."""
+        return self if item is None else _Scoped(self, item)
 
     def __getitem__(self, name: str) -> str:
         record_field(name)  # the job's output depends on this text (its cache key hashes it)
@@ -41,6 +58,28 @@ class Fields(Mapping[str, str]):
         return len(self._makers)
 
 
+class _Scoped(Mapping[str, str]):
+    """The fields seen from inside one item of a list: `item.x` is the item's field `x`."""
+
+    def __init__(self, fields: Fields, item: str):
+        self.fields, self.item = fields, item
+
+    def key(self, name: str) -> str:
+        return self.item + name[4:] if name.startswith("item.") else name
+
+    def __getitem__(self, name: str) -> str:
+        return self.fields[self.key(name)]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.key(name) in self.fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
 def _describe(path: tuple) -> str:
     """('films', 'x', 'quotes', 8, 'text') → "film 'x' quote 8": how errors name a text of messages.yaml."""
     kind, *rest = path
@@ -54,8 +93,10 @@ def _describe(path: tuple) -> str:
         "films": "film",
         "labels": "label",
         "definitions": "definition",
+        "challenges": "challenge",
     }.get(kind, kind)
-    what = "".join(f" {'quote' if w == 'quotes' else w}" for w in rest[1:] if w != "text")
+    singular = {"quotes": "quote", "actions": "action"}
+    what = "".join(f" {singular.get(w, w)}" for w in rest[1:] if w != "text")
     return f"{name} '{rest[0]}'{what}"
 
 
@@ -90,12 +131,91 @@ def _credits(film: Film, say: _Translator) -> str:
     return f"{NBSP}· ".join(parts)
 
 
-def _programme(campaign: Campaign, say: _Translator) -> str:
-    lines = []
-    for fid, film in campaign.messages.films.items():
-        title, detail = say(film.title, ("films", fid, "title")), _credits(film, say)
-        lines.append(f"{title} — {detail}" if detail else title)
-    return "\n".join(lines)
+Makers = dict[str, Callable[[], str]]
+
+
+def _stat_fields(prefix: str, sid: str, stat: Stat, say: _Translator) -> Makers:
+    """A statistic's fields under `prefix` (`stat` for the poster's own, a list item's key in a list)."""
+
+    def source() -> str:
+        text = say(stat.source, ("stats", sid, "source"))
+        return f"{text}, {stat.year}" if stat.year else text
+
+    return {
+        f"{prefix}.value": lambda: format_quantity(
+            stat.value, say(stat.unit, ("stats", sid, "unit")) if stat.unit else "", say.lang
+        ),
+        f"{prefix}.label": lambda: say(stat.label, ("stats", sid, "label")),
+        f"{prefix}.source": source,
+    }
+
+
+def _film_fields(prefix: str, fid: str, film: Film, say: _Translator) -> Makers:
+    return {
+        f"{prefix}.title": lambda: say(film.title, ("films", fid, "title")),
+        f"{prefix}.directors": lambda: format_list(film.directors, say.lang),
+        f"{prefix}.year": lambda: str(film.year or ""),
+        f"{prefix}.credits": lambda: _credits(film, say),
+        f"{prefix}.synopsis": lambda: say(film.synopsis, ("films", fid, "synopsis")),
+        f"{prefix}.link_label": lambda: say(film.link.label, ("films", fid, "link", "label")),
+    }
+
+
+def _lists(campaign: Campaign, poster: Poster, say: _Translator) -> tuple[Makers, dict[str, str]]:
+    """Every list a group can repeat over (project/slots.py LISTS) as fields: `<list>[]` (its items'
+    keys) and each item's texts under its key. Returns the text fields and the links (QR codes)."""
+    m, spec, lang = campaign.messages, poster.spec, say.lang
+    quotes = LANGUAGES[lang].quotes
+    f: Makers = {}
+    urls: dict[str, str] = {}
+
+    def listing(key: str, ids: list[str]) -> None:
+        f[f"{key}[]"] = partial("\n".join, [f"{key}.{i}" for i in ids])
+        for n, i in enumerate(ids, 1):
+            f[f"{key}.{i}.number"] = partial(str, n)
+
+    ids = chosen(list(m.films), spec.films)
+    listing("films", ids)
+    for fid in ids:
+        film = m.films[fid]
+        f.update(_film_fields(f"films.{fid}", fid, film, say))
+        urls[f"films.{fid}.url"] = film.link.url
+        key = f"films.{fid}.quotes"
+        listing(key, [str(n) for n in range(1, len(film.quotes) + 1)])
+        for n, quote in enumerate(film.quotes):
+            f[f"{key}.{n + 1}.text"] = partial(
+                lambda q, n, fid: quotes[0] + say(q.text, ("films", fid, "quotes", n, "text")) + quotes[1],
+                quote,
+                n,
+                fid,
+            )
+            f[f"{key}.{n + 1}.source"] = partial(say, quote.source, ("films", fid, "quotes", n, "source"))
+    ids = chosen(list(m.stats), spec.stats)
+    listing("stats", ids)
+    for sid in ids:
+        f.update(_stat_fields(f"stats.{sid}", sid, m.stats[sid], say))
+    ids = chosen(list(m.definitions), spec.definitions)
+    listing("definitions", ids)
+    for did in ids:
+        d = m.definitions[did]
+        f[f"definitions.{did}.term"] = partial(say, d.term, ("definitions", did, "term"))
+        f[f"definitions.{did}.text"] = partial(say, d.text, ("definitions", did, "text"))
+    ids = chosen(list(m.challenges), spec.challenges)
+    listing("challenges", ids)
+    for cid in ids:
+        c = m.challenges[cid]
+        f[f"challenges.{cid}.title"] = partial(say, c.title, ("challenges", cid, "title"))
+        key = f"challenges.{cid}.actions"
+        listing(key, [str(n) for n in range(1, len(c.actions) + 1)])
+        for n, action in enumerate(c.actions):
+            f[f"{key}.{n + 1}.text"] = partial(say, action.text, ("challenges", cid, "actions", n, "text"))
+            if action.job is not None:
+                f[f"{key}.{n + 1}.job"] = partial(say, action.job, ("challenges", cid, "actions", n, "job"))
+    ids = chosen(list(m.messages), spec.messages)
+    listing("messages", ids)
+    for mid in ids:
+        f[f"messages.{mid}.text"] = partial(say, m.messages[mid].text, ("messages", mid, "text"))
+    return f, urls
 
 
 def _typeset(make: Callable[[], str], lang: str) -> str:
@@ -131,7 +251,6 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
         "campaign.venue_name": lambda: venue_part("name"),
         "campaign.address": lambda: f"{venue_part('address')}, {venue_part('city')}",
         "campaign.footer": lambda: say(info.footer, ("campaign", "footer")),
-        "programme": lambda: _programme(campaign, say),
     }
     for key, label in m.labels.items():
         f[f"label.{key}"] = partial(say, label, ("labels", key))
@@ -140,29 +259,10 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
         message = m.messages[spec.message]
         f["message"] = lambda: say(message.text, ("messages", spec.message, "text"))
     if spec.stat:
-        sid, stat = spec.stat, m.stats[spec.stat]
-
-        def source() -> str:
-            text = say(stat.source, ("stats", sid, "source"))
-            return f"{text}, {stat.year}" if stat.year else text
-
-        f["stat.value"] = lambda: format_quantity(
-            stat.value, say(stat.unit, ("stats", sid, "unit")) if stat.unit else "", lang
-        )
-        f["stat.label"] = lambda: say(stat.label, ("stats", sid, "label"))
-        f["stat.source"] = source
+        f.update(_stat_fields("stat", spec.stat, m.stats[spec.stat], say))
     if spec.film:
         fid, film = spec.film, m.films[spec.film]
-        f.update(
-            {
-                "film.title": lambda: say(film.title, ("films", fid, "title")),
-                "film.directors": lambda: format_list(film.directors, lang),
-                "film.year": lambda: str(film.year or ""),
-                "film.credits": lambda: _credits(film, say),
-                "film.synopsis": lambda: say(film.synopsis, ("films", fid, "synopsis")),
-                "film.link_label": lambda: say(film.link.label, ("films", fid, "link", "label")),
-            }
-        )
+        f.update(_film_fields("film", fid, film, say))
         urls["film.url"] = film.link.url
         # The excerpt is the chosen press quote if any, else the synopsis.
         if spec.quote is not None:
@@ -175,13 +275,19 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
             )
         else:
             f["film.excerpt"] = f["film.synopsis"]
+    items, item_urls = _lists(campaign, poster, say)
+    f.update(items)
+    urls.update(item_urls)
     # A data row (poster build --data): each column is a field {row.<column>}, typed as given.
     for key, value in (row or {}).items():
         if is_url_column(key):
             urls[f"row.{key}"] = value
         else:
             f[f"row.{key}"] = partial(str, value)
-    typeset: dict[str, Callable[[], str]] = {k: partial(_typeset, make, lang) for k, make in f.items()}
+    # Prose gets the language's typography; a list's item keys are not prose.
+    typeset: dict[str, Callable[[], str]] = {
+        k: make if k.endswith("[]") else partial(_typeset, make, lang) for k, make in f.items()
+    }
     typeset.update({k: partial(str, url) for k, url in urls.items()})
     # Short links, written out where a QR code cannot be scanned (social images): no scheme, no www.
     typeset.update({f"{k[:-4]}.short_url": partial(short_url, url) for k, url in urls.items()})

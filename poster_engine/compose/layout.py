@@ -1,82 +1,118 @@
-"""SVG template + `Format` → `Layout`: slots as boxes and decoration, adapted to the format's shape.
+"""`Template` + `Format` → `Layout`: the template's tree adapted to the format's shape, its slots in their real frames.
 
-A template is an ordinary SVG (Inkscape, a browser) drawn at one reference size, e.g. A3 in mm.
-Its direct children are the layers. A layer marked `data-slot` is filled by the engine; every
-other layer is decoration, kept as drawn. When a format has another aspect ratio, the template is
-scaled to the format's width and the height difference is absorbed by the `data-anchor` of each
-layer: `top` (default) stays, `bottom` moves with the bottom edge, `middle` moves half, `stretch`
-(rects and slots) grows. A rect with `data-bleed="true"` is extended into the bleed.
+A template is drawn at one reference size (its viewBox, e.g. A3 in mm). It is scaled to the format's
+width; the height difference is absorbed by anchors (`data-anchor`, or `anchor:` in the sidecar):
+`top` (default) stays, `bottom` moves with the bottom edge, `middle` moves half, `stretch` (rects
+and slots) grows. An anchor says how an element moves **on the page**, at any depth: an element
+without one moves with its parent (a layer anchored `bottom` carries everything in it), one with
+its own moves as it says whatever its parents do. A rect with `data-bleed="true"` is extended into
+the bleed on the page edges it touches. Stretching and bleeding need an unrotated, unskewed rect.
 
 A family may have variants for other shapes beside the portrait `layouts/<family>.svg`:
 `<family>.square.svg`, `<family>.landscape.svg`, `<family>.story.svg` (any `<family>.<name>.svg`).
 Each job uses the variant whose viewBox aspect ratio is nearest the format's (compared as
 logarithms, so 2:1 and 1:2 are equally far from 1:1), then anchors absorb the remaining difference.
-A layer with `data-qr="code"` is drawn only on formats that show links as QR codes (print), one
+An element with `data-qr="code"` is drawn only on formats that show links as QR codes (print), one
 with `data-qr="text"` only on formats that write the short link out (social images).
+
+The output keeps the template's tree: each slot element is replaced, in place, by its content drawn
+in the slot's own units, so every ancestor's transform applies as the editor showed it. A `Layout`
+is that tree as a flat list of SVG fragments and the slots between them; a repeating group is one
+`Repeat` holding its model item's parts, which the composer draws once per item (docs/layouts.md §6).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
-from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
+from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.formats import Format
-from poster_engine.core.geometry import Box
+from poster_engine.core.geometry import Box, Matrix, Polygon
 from poster_engine.project.files import record_file, record_listing
+from poster_engine.project.layouts import (
+    NOT_DRAWN,
+    Template,
+    TemplateRepeat,
+    TemplateSlot,
+    load_template,
+    record_template,
+    variant_files,
+)
+from poster_engine.project.slots import SlotKind, Source
+from poster_engine.project.svg import SVG_NS, XLINK_NS, hidden, is_svg, strip_foreign, tag, transform_of
 
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
+__all__ = ["SVG_NS", "XLINK_NS", "Decoration", "Layout", "Repeat", "Slot", "adapt", "load_layout", "variant_shapes"]
 
-SlotKind = Literal["text", "qr", "visual"]
-ANCHORS = ("top", "middle", "bottom", "stretch")
-QR_MODES = ("code", "text")
-
-# data-* attributes each slot kind understands (besides slot, anchor).
-SLOT_ATTRS: dict[str, set[str]] = {
-    "text": {
-        "text",
-        "font",
-        "size-min",
-        "size-max",
-        "line-height",
-        "align",
-        "valign",
-        "max-lines",
-        "fit",
-        "color",
-        "tracking",
-        "case",
-        "features",
-        "optional",
-        "indent-hanging",
-        "hyphenate",
-    },
-    "qr": {"url", "min-mm"},
-    "visual": {"src", "fit"},
-}
+# Read here, never written out.
+_ENGINE_ATTRS = ("data-anchor", "data-qr", "data-bleed", "data-repeat", "data-flow", "data-columns", "data-gap")
+_MARK = f"{{{SVG_NS}}}poster-engine-part"
 
 
 @dataclass(frozen=True)
 class Slot:
     name: str
     kind: SlotKind
-    box: Box  # layout units, after anchoring
-    rules: dict[str, str] = field(hash=False)  # data-* attributes without the prefix
+    box: Box  # the slot's own units (its x/y/width/height), after anchoring
+    rules: dict[str, str] = field(hash=False)  # data-* attributes (or sidecar keys) without the prefix
     line: int | None = None  # line of the element in the template, for error messages
+    matrix: Matrix = Matrix()  # the slot's own units → layout units on the adapted page
+    own: Matrix = Matrix()  # the part of `matrix` inside the slot element: wraps its content
+    sources: dict[str, Source] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    @property
+    def polygon(self) -> Polygon:
+        """The slot's corners on the page (layout units): a rotated or skewed slot is no box there."""
+        return self.matrix.corners(self.box)
+
+    @property
+    def bounds(self) -> Box:
+        """The page's axis-aligned box around the slot (layout units)."""
+        return self.matrix.bounds(self.box)
 
 
 @dataclass(frozen=True)
 class Decoration:
-    svg: str  # serialized SVG element, already moved/stretched for the format
+    svg: str  # serialized SVG: an element, or the opening or closing tags of a group holding slots
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A repeating group on the adapted page: its model item's parts, drawn once per item of its list
+    (docs/layouts.md §6). Boxes are in the group's own units; `frame` maps them to the page."""
+
+    name: str
+    list: str  # 'films', 'stats', … or 'item.actions'
+    line: int | None
+    cell: Box  # one item as drawn (the model's bounds)
+    area: Box  # the list's box, after anchoring (a stretched group's grows with the format)
+    frame: Matrix  # the group's units → layout units on the adapted page
+    flow: str
+    columns: int
+    gap: tuple[float, float]  # between rows, between columns
+    parts: tuple[Slot | Decoration | Repeat, ...]  # the model item, in the group's frame
+
+    @property
+    def polygon(self) -> Polygon:
+        return self.frame.corners(self.area)
+
+    @property
+    def bounds(self) -> Box:
+        return self.frame.bounds(self.area)
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """The model's slots, those of lists inside it included."""
+        out: list[Slot] = []
+        for p in self.parts:
+            if isinstance(p, Slot):
+                out.append(p)
+            elif isinstance(p, Repeat):
+                out += p.slots
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -92,11 +128,19 @@ class Layout:
     bleed: float  # layout units
     safe: float  # layout units
     defs: str
-    layers: tuple[Slot | Decoration, ...]
+    layers: tuple[Slot | Decoration | Repeat, ...]
+    styles: str = ""  # the template's own <style> elements (the poster's palette comes after them)
+    origin: tuple[float, float] = (0.0, 0.0)  # the viewBox's x, y
 
     @property
     def slots(self) -> tuple[Slot, ...]:
+        """The slots outside repeating groups (an item's slots exist once per item: `Composition.slots`)."""
         return tuple(x for x in self.layers if isinstance(x, Slot))
+
+    @property
+    def repeats(self) -> tuple[Repeat, ...]:
+        """The repeating groups outside other repeating groups."""
+        return tuple(x for x in self.layers if isinstance(x, Repeat))
 
     @property
     def safe_box(self) -> Box:
@@ -106,196 +150,21 @@ class Layout:
         return left, top, self.width - left - right, self.height - top - bottom
 
 
-@dataclass(frozen=True)
-class _Template:
-    file: str
-    width: float
-    height: float
-    defs: str
-    layers: tuple[ET.Element, ...]
-    lines: dict[str, int]  # element id → line in the file
-
-
-def _num(el: ET.Element, attr: str, file: str, default: float | None = None) -> float:
-    raw = el.get(attr)
-    if raw is None:
-        if default is not None:
-            return default
-        raise fail(f"element '{el.get('id', el.tag)}' needs a numeric '{attr}' attribute", file)
-    try:
-        return float(raw.removesuffix("px"))
-    except ValueError:
-        raise fail(
-            f"element '{el.get('id', el.tag)}': '{attr}' must be a number in user units, not {raw!r}", file
-        ) from None
-
-
-def _strip_foreign(el: ET.Element) -> None:
-    """Drop editor-only namespaces (sodipodi, inkscape) so outputs contain SVG only."""
-    for child in list(el):
-        if not child.tag.startswith("{" + SVG_NS + "}"):
-            el.remove(child)
-        else:
-            _strip_foreign(child)
-    for key in [k for k in el.attrib if k.startswith("{") and not k.startswith("{" + XLINK_NS)]:
-        del el.attrib[key]
-
-
-# An external reference is anything but a fragment (#id) or an embedded image (data:image/...):
-# files (relative, ../, absolute, file://) and the network (http://, //host) alike.
-_CSS_REF = re.compile(r"@import|url\(\s*['\"]?(?!#)", re.IGNORECASE)
-_FORBIDDEN_TAGS = ("script", "foreignObject")
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
-
-
-def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
-    """Parse an SVG file we did not write (a layout, a visual): entities and DTDs are refused
-    (billion laughs, XXE), and so is any reference outside the document (see README, Security)."""
-    import defusedxml
-    import defusedxml.ElementTree as DET
-
-    try:
-        root = DET.fromstring(raw)
-    except ET.ParseError as exc:
-        raise fail(f"invalid SVG/XML: {exc}", shown, exc.position[0]) from None
-    except defusedxml.DefusedXmlException as exc:
-        raise fail(
-            f"refused SVG: {type(exc).__name__} (DTDs and entities can expand or read files); "
-            "remove the <!DOCTYPE> and entities",
-            shown,
-        ) from None
-    text = raw.decode("utf-8", "replace")
-    for node in root.iter():
-        tag = node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
-        if tag in _FORBIDDEN_TAGS:
-            raise fail(f"<{tag}> is not allowed in {what}; remove it", shown, _line_of(text, f"<{tag}"))
-        for key, value in node.attrib.items():
-            name = key.split("}")[-1]
-            if name == "href" and not (value.startswith("#") or value.startswith("data:image/")):
-                raise fail(
-                    f"external reference '{value[:60]}' is not allowed in {what} (no files, no network); "
-                    "embed the content or remove it",
-                    shown,
-                    _line_of(text, value),
-                )
-            if _CSS_REF.search(value):
-                raise fail(
-                    f"attribute '{name}' references something outside the document ({value[:60]!r}); "
-                    f"only url(#id) is allowed in {what}",
-                    shown,
-                    _line_of(text, value),
-                )
-        found = _CSS_REF.search(node.text or "") if tag == "style" else None
-        if found:
-            raise fail(
-                f"<style> references something outside the document (url(...) or @import); only url(#id) "
-                f"is allowed in {what}",
-                shown,
-                _line_of(text, found.group(0)),
-            )
-    return root
-
-
-@lru_cache(maxsize=64)
-def _load_template(path: Path, mtime_ns: int, shown: str) -> _Template:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("layout file not found", shown) from None
-    root = parse_svg(raw, shown, "a layout")
-    text = raw.decode("utf-8", "replace")
-    lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'\bid="([^"]+)"', text)}
-    if root.tag != f"{{{SVG_NS}}}svg":
-        raise fail("the root element must be <svg> in the SVG namespace", shown, _line_of(text, "<"))
-    view_box = (root.get("viewBox") or "").replace(",", " ").split()
-    if len(view_box) != 4:
-        raise fail(
-            "the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)",
-            shown,
-            _line_of(text, "<svg"),
-        )
-    _, _, width, height = (float(v) for v in view_box)
-    _strip_foreign(root)
-    defs, layers, seen = "", [], set()
-    for child in root:
-        tag = child.tag.split("}")[1]
-        if tag == "defs":
-            defs += ET.tostring(child, encoding="unicode")
-        elif tag in ("style", "title", "desc", "metadata") or child.get("data-placeholder") is not None:
-            continue  # template-only: preview palette and placeholder content
-        else:
-            slot = child.get("data-slot")
-            if slot is not None:
-                name = child.get("id")
-                if not name:
-                    raise fail(f"a data-slot='{slot}' element has no id; give every slot a unique id", shown)
-                if name in seen:
-                    first = _line_of(text, f'id="{name}"')
-                    raise fail(
-                        f"slot id '{name}' is used twice (also on line {first}); slot ids must be unique",
-                        shown,
-                        lines.get(name),
-                    )
-                seen.add(name)
-                if child.get("data-qr") is not None and slot == "qr":
-                    raise fail(f"slot '{name}': a qr slot is always data-qr='code'; remove data-qr", shown)
-                if slot not in SLOT_ATTRS:
-                    raise fail(
-                        f"slot '{name}': data-slot must be text, qr or visual, not '{slot}'", shown, lines.get(name)
-                    )
-                for key in child.attrib:
-                    if key.startswith("data-") and key not in ("data-slot", "data-anchor", "data-qr"):
-                        short = key[5:]
-                        if short not in SLOT_ATTRS[slot]:
-                            raise fail(
-                                f"slot '{name}': unknown attribute '{key}'{did_you_mean(short, SLOT_ATTRS[slot])}",
-                                shown,
-                                lines.get(name),
-                            )
-            if child.get("data-qr", "code") not in QR_MODES:
-                raise fail(
-                    f"element '{child.get('id', tag)}': data-qr must be code or text",
-                    shown,
-                    lines.get(child.get("id", "")),
-                )
-            anchor = child.get("data-anchor", "top")
-            if anchor not in ANCHORS:
-                raise fail(
-                    f"element '{child.get('id', tag)}': data-anchor must be one of {', '.join(ANCHORS)}",
-                    shown,
-                    lines.get(child.get("id", "")),
-                )
-            layers.append(child)
-    if not seen:
-        raise fail("the layout has no slots (elements with data-slot); see README 'Adding a layout'", shown)
-    return _Template(shown, width, height, defs, tuple(layers), lines)
-
-
-def variant_files(root: Path, family: str) -> list[Path]:
-    """layouts/<family>.svg and its shape variants layouts/<family>.<variant>.svg."""
-    folder = Path(root) / "layouts"
-    return [folder / f"{family}.svg", *sorted(folder.glob(f"{family}.*.svg"))]
-
-
 def load_layout(root: Path, family: str, fmt: Format) -> Layout:
     """Read the variant of layouts/<family>.svg nearest the format's shape (cached by modification
     time) and adapt it to `fmt`."""
     # Which variant a format uses depends on every variant's shape: the job reads the family's
-    # listing (names and shapes, see variant_shapes) and the one template it uses.
+    # listing (names and shapes, see variant_shapes) and the one template it uses, with its sidecars.
     record_listing(f"layouts:{family}")
     files = variant_files(root, family)
     if not files[0].is_file():
         record_file(files[0])
         raise fail("layout file not found; every layout family needs layouts/<family>.svg", f"layouts/{family}.svg")
     want = math.log(fmt.height / fmt.width)
-    templates = [_load_template(p, p.stat().st_mtime_ns, f"layouts/{p.name}") for p in files]
+    templates = [load_template(p) for p in files]
     # Nearest shape; on a tie the portrait base wins (it comes first).
     chosen = min(range(len(templates)), key=lambda i: abs(math.log(templates[i].height / templates[i].width) - want))
-    record_file(files[chosen])
+    record_template(files[chosen])
     return adapt(templates[chosen], family, fmt)
 
 
@@ -305,86 +174,256 @@ def variant_shapes(root: Path, family: str) -> list[tuple[str, float]]:
     shapes: list[tuple[str, float | str]] = []
     for path in variant_files(root, family):
         try:
-            t = _load_template(path, path.stat().st_mtime_ns, f"layouts/{path.name}")
+            t = load_template(path)
             shapes.append((path.name, t.height / t.width))
         except (OSError, PosterError) as exc:
             shapes.append((path.name, str(exc)))
     return shapes  # type: ignore[return-value]
 
 
-def adapt(t: _Template, family: str, fmt: Format) -> Layout:
+def adapt(t: Template, family: str, fmt: Format) -> Layout:
     scale = fmt.width / t.width
     height = fmt.height / scale
-    dh = height - t.height
-    bleed = fmt.bleed / scale
-    layers: list[Slot | Decoration] = []
-    for el in t.layers:
-        mode = "code" if el.get("data-slot") == "qr" else el.get("data-qr")
-        if mode is not None and mode != fmt.qr:
-            continue  # the other medium's way of giving the link
-        anchor = el.get("data-anchor", "top")
-        dy = {"top": 0.0, "middle": dh / 2, "bottom": dh, "stretch": 0.0}[anchor]
-        if el.get("data-slot") is not None:
-            x, y = _num(el, "x", t.file, 0.0), _num(el, "y", t.file, 0.0)
-            w, h = _num(el, "width", t.file), _num(el, "height", t.file)
-            if anchor == "stretch":
-                h += dh
-                if h <= 0:
-                    raise fail(
-                        f"slot '{el.get('id')}' shrinks to nothing at format {fmt.name} "
-                        f"({fmt.width:g} × {fmt.height:g} {fmt.unit}); add a variant of this shape, "
-                        f"e.g. layouts/{family}.landscape.svg (README, 'Formats of another shape')",
-                        t.file,
-                        t.lines.get(el.get("id", "")),
-                    )
-            rules = {k[5:]: v for k, v in el.attrib.items() if k.startswith("data-")}
-            name = el.get("id", "")
-            layers.append(Slot(name, el.get("data-slot"), (x, y + dy, w, h), rules, t.lines.get(name)))  # type: ignore[arg-type]
-            continue
-        el = copy.deepcopy(el)
-        el.attrib.pop("data-anchor", None)
-        el.attrib.pop("data-qr", None)
-        bleeds = el.attrib.pop("data-bleed", None) == "true"
-        tag = el.tag.split("}")[1]
-        if tag == "rect":
-            _move_rect(el, t, dy, dh if anchor == "stretch" else 0.0, height, bleed if bleeds else 0.0)
-            svg = ET.tostring(el, encoding="unicode")
-        elif anchor == "stretch" or bleeds:
-            raise fail(f"element '{el.get('id', tag)}': only <rect> layers can stretch or bleed", t.file)
+    a = _Adapter(t, family, fmt, height)
+    root = Matrix.translate(-t.origin[0], -t.origin[1]) if t.origin != (0.0, 0.0) else Matrix()
+    defs, styles = "", ""
+    for el in t.tree.root:
+        name = tag(el)
+        if not is_svg(el):
+            continue  # sodipodi:namedview and other editors' own elements
+        if name == "defs":
+            defs += ET.tostring(_clean(el), encoding="unicode")
+        elif name == "style":
+            styles += ET.tostring(_clean(el), encoding="unicode")
+        elif name in ("title", "desc", "metadata") or el.get("data-placeholder") is not None or hidden(el):
+            continue  # template-only: placeholder content, hidden layers
         else:
-            svg = ET.tostring(el, encoding="unicode")
-            if dy:
-                svg = f'<g transform="translate(0 {dy:.4f})">{svg}</g>'
-        layers.append(Decoration(svg))
-    _check_adapted(t, family, fmt, [s for s in layers if isinstance(s, Slot)], height)
-    return Layout(family, t.file, fmt, t.width, height, scale, bleed, fmt.safe / scale, t.defs, tuple(layers))
+            a.parts += a.element(el, root, 0.0)
+    _check_adapted(t, family, fmt, [s for s in a.parts if isinstance(s, Slot | Repeat)], height)
+    bleed, safe = fmt.bleed / scale, fmt.safe / scale
+    return Layout(family, t.file, fmt, t.width, height, scale, bleed, safe, defs, tuple(a.parts), styles, t.origin)
 
 
-def _check_adapted(t: _Template, family: str, fmt: Format, slots: list[Slot], height: float) -> None:
-    """Anchoring must not push a slot off the page or into another one: that format needs a variant.
+def _clean(el: ET.Element) -> ET.Element:
+    """A copy with editors' own namespaces and the engine's attributes removed."""
+    out = copy.deepcopy(el)
+    strip_foreign(out)
+    for node in out.iter():
+        for key in _ENGINE_ATTRS:
+            node.attrib.pop(key, None)
+    return out
+
+
+class _Adapter:
+    def __init__(self, t: Template, family: str, fmt: Format, height: float):
+        self.t, self.family, self.fmt, self.height = t, family, fmt, height
+        self.dh = height - t.height
+        self.bleed = fmt.bleed * t.width / fmt.width
+        self.parts: list[Slot | Decoration | Repeat] = []
+
+    def element(self, el: ET.Element, frame: Matrix, parent_dy: float) -> list[Slot | Decoration | Repeat]:
+        """One drawn element in its parent's frame (template page ← parent units, with the
+        parent's anchoring) → its parts on the adapted page."""
+        t = self.t
+        slot = t.slot_of(el)
+        mode = "code" if slot is not None and slot.kind == "qr" else t.rule(el, "qr")
+        if mode is not None and mode != self.fmt.qr:
+            return []  # the other medium's way of giving the link
+        anchor = t.rule(el, "anchor")
+        dy = (
+            parent_dy
+            if anchor is None
+            else {"top": 0.0, "middle": self.dh / 2, "bottom": self.dh, "stretch": 0.0}[anchor]
+        )
+        rel = dy - parent_dy  # how far it moves on the page besides what its parents move
+        if slot is not None:
+            return [self._slot(slot, frame, parent_dy, rel, anchor == "stretch")]
+        repeat = t.repeat_of(el)
+        if repeat is not None:
+            return self._repeat(repeat, frame, dy, rel, anchor == "stretch")
+        if tag(el) in ("g", "a", "switch") and any(self._matters(d) for d in el.iter() if d is not el):
+            return self._group(el, frame, dy, rel)
+        out = _clean(el)
+        if tag(el) == "rect":
+            if not self._move_rect(out, el, frame, rel, anchor == "stretch", t.rule(el, "bleed") == "true"):
+                return [Decoration(self._shifted(ET.tostring(out, encoding="unicode"), frame, rel))]
+            return [Decoration(ET.tostring(out, encoding="unicode"))]
+        if anchor == "stretch" or t.rule(el, "bleed") == "true":
+            raise fail(
+                f"element '{el.get('id', tag(el))}': only <rect> layers can stretch or bleed", t.file, t.line(el)
+            )
+        return [Decoration(self._shifted(ET.tostring(out, encoding="unicode"), frame, rel))]
+
+    def _matters(self, el: ET.Element) -> bool:
+        """Whether an element inside a group needs the group walked: a slot, or an element adapting itself."""
+        return (
+            self.t.slot_of(el) is not None
+            or self.t.repeat_of(el) is not None
+            or any(self.t.rule(el, k) is not None for k in ("anchor", "qr", "bleed"))
+        )
+
+    def _shifted(self, svg: str, frame: Matrix, rel: float) -> str:
+        """Move an element by `rel` on the page: a translation in its parent's units."""
+        if not rel:
+            return svg
+        if frame.is_translation:
+            return f'<g transform="translate(0 {rel:.4f})">{svg}</g>'
+        vx, vy = frame.inverse().apply_vector(0.0, rel)
+        return f'<g transform="translate({vx:.4f} {vy:.4f})">{svg}</g>'
+
+    def _tags(self, el: ET.Element) -> tuple[str, str]:
+        """A group's own opening and closing tags, cleaned."""
+        shell = _clean(ET.Element(el.tag, el.attrib))
+        shell.text = el.text
+        shell.append(ET.Element(_MARK))
+        opening, closing = ET.tostring(shell, encoding="unicode").split("<poster-engine-part />")
+        return opening, closing
+
+    def _repeat(
+        self, r: TemplateRepeat, frame: Matrix, dy: float, rel: float, stretch: bool
+    ) -> list[Slot | Decoration | Repeat]:
+        """A repeating group: its tags around one `Repeat` holding its model's parts. Anchored
+        `stretch`, the list's box grows (or shrinks) with the format's height; the model stays."""
+        opening, closing = self._tags(r.element)
+        inner = frame @ transform_of(r.element)
+        parts = self.element(r.model, inner, dy)
+        x, y, w, h = r.area
+        if stretch:
+            if not (r.frame.is_axis_aligned and r.frame.d > 0):
+                raise fail(
+                    f"repeating group '{r.name}' cannot stretch: it is rotated, skewed or flipped; "
+                    "anchor it top, middle or bottom",
+                    self.t.file,
+                    r.line,
+                )
+            h += self.dh / r.frame.d
+        page = r.frame if not dy else Matrix.translate(0.0, dy) @ r.frame
+        before, after = self._shifted("\0", frame, rel).split("\0")
+        repeat = Repeat(r.name, r.list, r.line, r.cell, (x, y, w, h), page, r.flow, r.columns, r.gap, tuple(parts))
+        return [Decoration(before + opening), repeat, Decoration(closing + after)]
+
+    def _group(self, el: ET.Element, frame: Matrix, dy: float, rel: float) -> list[Slot | Decoration | Repeat]:
+        """A group holding slots or adapting elements: its own tags around its children's parts."""
+        opening, closing = self._tags(el)
+        inner = frame @ transform_of(el)  # the children's frame; anchors are page moves, kept apart in `dy`
+        parts: list[Slot | Decoration | Repeat] = []
+        for child in el:
+            if not is_svg(child) or child.get("data-placeholder") is not None:
+                continue
+            if tag(child) in NOT_DRAWN or hidden(child):
+                parts.append(Decoration(ET.tostring(_clean(child), encoding="unicode")))
+            else:
+                parts += self.element(child, inner, dy)
+        before, after = self._shifted("\0", frame, rel).split("\0")
+        return [Decoration(before + opening), *parts, Decoration(closing + after)]
+
+    def _slot(self, s: TemplateSlot, frame: Matrix, parent_dy: float, rel: float, stretch: bool) -> Slot:
+        """A slot on the adapted page: its box moved by `rel` (in its own units) and its matrix
+        carrying its parents' moves."""
+        x, y, w, h = s.box
+        matrix = s.matrix if not parent_dy else Matrix.translate(0.0, parent_dy) @ s.matrix
+        if rel:
+            dx, dyl = (0.0, rel) if s.matrix.is_translation else s.matrix.inverse().apply_vector(0.0, rel)
+            x, y = x + dx, y + dyl
+        if stretch:
+            if not (s.matrix.is_axis_aligned and s.matrix.d > 0):
+                raise fail(
+                    f"slot '{s.name}' cannot stretch: it is rotated, skewed or flipped; "
+                    "anchor it top, middle or bottom",
+                    self.t.file,
+                    s.line,
+                )
+            h += self.dh / s.matrix.d
+            if h <= 0:
+                raise fail(
+                    f"slot '{s.name}' shrinks to nothing at format {self.fmt.name} "
+                    f"({self.fmt.width:g} × {self.fmt.height:g} {self.fmt.unit}); add a variant of this shape, "
+                    f"e.g. layouts/{self.family}.landscape.svg (README, 'Formats of another shape')",
+                    self.t.file,
+                    s.line,
+                )
+        rules = {k: v for k, (v, _) in s.rules.items()}
+        sources = {k: src for k, (_, src) in s.rules.items()}
+        return Slot(s.name, s.kind, (x, y, w, h), rules, s.line, matrix, s.own, sources)
+
+    def _move_rect(
+        self, out: ET.Element, el: ET.Element, frame: Matrix, rel: float, stretch: bool, bleeds: bool
+    ) -> bool:
+        """Anchor a rect by its own coordinates; with bleed, every edge lying on the page edge is
+        pushed out into the bleed. False when it can only be moved as a whole (rotated, no stretch)."""
+        t = self.t
+        m = frame @ transform_of(el)
+        if not (m.is_axis_aligned and m.a > 0 and m.d > 0):
+            if stretch or bleeds:
+                raise fail(
+                    f"element '{el.get('id', 'rect')}': a rotated, skewed or flipped rect cannot stretch or bleed",
+                    t.file,
+                    t.line(el),
+                )
+            return False
+        x, y = _num(el, "x", t, 0.0), _num(el, "y", t, 0.0) + rel / m.d
+        w, h = _num(el, "width", t), _num(el, "height", t) + (self.dh / m.d if stretch else 0.0)
+        if bleeds:
+            eps = 1e-6
+            left, top = m.apply(x, y)
+            right, bottom = m.apply(x + w, y + h)
+            if left <= eps:
+                left -= self.bleed
+            if top <= eps:
+                top -= self.bleed
+            if right >= t.width - eps:
+                right += self.bleed
+            if bottom >= self.height - eps:
+                bottom += self.bleed
+            x, y = (left - m.e) / m.a, (top - m.f) / m.d
+            w, h = (right - left) / m.a, (bottom - top) / m.d
+        for key, value in (("x", x), ("y", y), ("width", w), ("height", h)):
+            out.set(key, f"{value:.4f}".rstrip("0").rstrip("."))
+        return True
+
+
+def _num(el: ET.Element, attr: str, t: Template, default: float | None = None) -> float:
+    raw = el.get(attr)
+    if raw is None:
+        if default is not None:
+            return default
+        raise fail(f"element '{el.get('id', el.tag)}' needs a numeric '{attr}' attribute", t.file, t.line(el))
+    try:
+        return float(raw.strip().removesuffix("px"))
+    except ValueError:
+        raise fail(
+            f"element '{el.get('id', el.tag)}': '{attr}' must be a number in user units, not {raw!r}",
+            t.file,
+            t.line(el),
+        ) from None
+
+
+def _check_adapted(t: Template, family: str, fmt: Format, slots: list[Slot | Repeat], height: float) -> None:
+    """Anchoring must not push a slot (or a list's box) off the page or into another one: that format
+    needs a variant.
 
     Slots that already overlap in the template (a caption over a visual) are the designer's choice.
     """
-    original = {}
-    for el in t.layers:
-        if el.get("data-slot") is not None:
-            original[el.get("id", "")] = (_num(el, "y", t.file, 0.0), _num(el, "height", t.file))
+    original = {s.name: s.matrix.bounds(s.box) for s in t.slots}
+    original.update({r.name: r.frame.bounds(r.area) for r in t.repeats})
     hint = f"add a variant of this shape, e.g. layouts/{family}.landscape.svg or .square.svg (README, 'Formats')"
     for slot in slots:
-        x, y, w, h = slot.box
+        _, y, _, h = slot.bounds
         if y < -1e-6 or y + h > height + 1e-6:
+            what = "slot" if isinstance(slot, Slot) else "repeating group"
             raise fail(
-                f"slot '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
+                f"{what} '{slot.name}' leaves the page at format {fmt.name} ({fmt.width:g} × {fmt.height:g} "
                 f"{fmt.unit}); {hint}",
                 t.file,
                 slot.line,
             )
     for i, a in enumerate(slots):
         for b in slots[i + 1 :]:
-            ax, ay, aw, ah = a.box
-            bx, by, bw, bh = b.box
+            ax, ay, aw, ah = a.bounds
+            bx, by, bw, bh = b.bounds
             if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
-                (oay, oah), (oby, obh) = original[a.name], original[b.name]
+                _, oay, _, oah = original[a.name]
+                _, oby, _, obh = original[b.name]
                 if not (oay < oby + obh and oby < oay + oah):  # apart in the template, together now
                     raise fail(
                         f"slots '{a.name}' and '{b.name}' collide at format {fmt.name} "
@@ -392,23 +431,3 @@ def _check_adapted(t: _Template, family: str, fmt: Format, slots: list[Slot], he
                         t.file,
                         b.line,
                     )
-
-
-def _move_rect(el: ET.Element, t: _Template, dy: float, dh: float, height: float, bleed: float) -> None:
-    """Anchor a rect; with bleed, every edge lying on the page edge is pushed out into the bleed."""
-    x, y = _num(el, "x", t.file, 0.0), _num(el, "y", t.file, 0.0) + dy
-    w, h = _num(el, "width", t.file), _num(el, "height", t.file) + dh
-    if bleed:
-        eps = 1e-6
-        right, bottom = x + w, y + h
-        if x <= eps:
-            x -= bleed
-        if y <= eps:
-            y -= bleed
-        if right >= t.width - eps:
-            right += bleed
-        if bottom >= height - eps:
-            bottom += bleed
-        w, h = right - x, bottom - y
-    for key, value in (("x", x), ("y", y), ("width", w), ("height", h)):
-        el.set(key, f"{value:.4f}".rstrip("0").rstrip("."))

@@ -7,11 +7,12 @@ import io
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
-from poster_engine.compose.layout import parse_svg
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
 from poster_engine.project.files import record_file
+from poster_engine.project.svg import parse_svg
 
 
 def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:
@@ -24,6 +25,13 @@ def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tu
     cx = min(max(focus[0] * src_w - cw / 2, 0.0), src_w - cw)
     cy = min(max(focus[1] * src_h - ch / 2, 0.0), src_h - ch)
     return cx, cy, cw, ch
+
+
+# Attributes of a visual's root <svg> that set up its viewport, which ours replaces (or that only
+# describe the document): everything else on the root is kept for its content.
+_VIEWPORT_ATTRS = frozenset(
+    ("x", "y", "width", "height", "viewBox", "preserveAspectRatio", "overflow", "clip", "version", "baseProfile")
+)
 
 
 def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> str:
@@ -44,6 +52,11 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
             raise fail("the visual needs a viewBox (or numeric width and height)", shown) from None
     cx, cy, cw, ch = cover_crop(vw, vh, box[2], box[3], focus)
     inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
+    # What the root says about its content (opacity, fill="none" as Figma exports, style, class…)
+    # applies to it still: on a group inside our viewport, which replaces the root's own.
+    kept = {k: v for k, v in root.attrib.items() if not k.startswith("{") and k not in _VIEWPORT_ATTRS}
+    if kept:
+        inner = "<g " + " ".join(f"{k}={quoteattr(v)}" for k, v in kept.items()) + f">{inner}</g>"
     x, y, w, h = box
     return (
         f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
@@ -65,8 +78,19 @@ def _to_srgb(im):
     return im.convert("RGB")
 
 
+def _alpha(im):
+    """The source's alpha as an L image (RGBA, LA, a palette or grey with tRNS, WebP with alpha), or
+    None when it has none or every pixel is opaque (an RGBA export of an opaque picture stays a photo)."""
+    if not im.has_transparency_data:
+        return None
+    alpha = im.convert("RGBA").getchannel("A")
+    return None if alpha.getextrema()[0] == 255 else alpha
+
+
 def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
-    """Crop and resample a photo to the pixels it will occupy, embedded as a JPEG data URI.
+    """Crop and resample a picture to the pixels it will occupy, embedded as a data URI: a JPEG when
+    it is opaque (the photo path: passed through to PDF, decoded at size for images,
+    docs/performance.md §3–§4), a PNG with its alpha when some of the crop is transparent.
 
     `px_per_unit` is output pixels per layout unit (300 ppi on print, the image scale on screen).
     Memoised per (file version, crop, size): rebuilds and other languages reuse the work.
@@ -84,17 +108,23 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
 
     try:
         with Image.open(path) as im:
-            cx, cy, cw, ch = cover_crop(im.width, im.height, box[2], box[3], focus)
+            # The crop is chosen on the picture as shown: an EXIF quarter turn (orientations 5-8)
+            # swaps its width and height.
+            turned = im.getexif().get(0x0112) in (5, 6, 7, 8)
+            width, height = (im.height, im.width) if turned else im.size
+            cx, cy, cw, ch = cover_crop(width, height, box[2], box[3], focus)
             target = (max(1, round(box[2] * px_per_unit)), max(1, round(box[3] * px_per_unit)))
             if target[0] > cw:  # never upsample: keep the source's pixels, the renderer scales them
                 target = (max(1, round(cw)), max(1, round(ch)))
             # libjpeg can decode at 1/2, 1/4, 1/8 scale: ask for the scale that still covers the crop.
-            reduce = min(im.width * target[0] / cw, im.height * target[1] / ch)
-            before = im.size
-            im.draft("RGB", (round(reduce), round(reduce * im.height / im.width)))
-            k = im.width / before[0]
+            reduce = min(width * target[0] / cw, height * target[1] / ch)
+            request = (round(reduce), round(reduce * height / width))
+            im.draft("RGB", request[::-1] if turned else request)
+            k = (im.height if turned else im.width) / width
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
-            im = _to_srgb(ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im)
+            picture = ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im
+            alpha = _alpha(picture)
+            picture = _to_srgb(picture if alpha is None else picture.convert("RGBA"))  # a palette's alpha is per entry
     except Image.DecompressionBombError as exc:  # the header claims more pixels than memory should hold
         raise fail(
             f"image refused: {str(exc).split(',')[0]} (a decompression bomb?); use a JPEG or PNG of normal size", shown
@@ -103,15 +133,31 @@ def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[fl
         raise fail("not an image Pillow can read; use a valid JPEG or PNG", shown) from None
     except OSError as exc:
         raise fail(f"cannot read image ({exc}); use a valid JPEG or PNG", shown) from None
-    # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
-    im = im.resize(target, Image.Resampling.BICUBIC, box=(cx, cy, cx + cw, cy + ch), reducing_gap=3.0)
+    crop = (cx, cy, cx + cw, cy + ch)
     buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=90)
+    if alpha is not None:
+        # Resampled premultiplied ("RGBa"): the colour of hidden pixels must not bleed into the edges.
+        picture.putalpha(alpha)
+        picture = (
+            picture.convert("RGBa").resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0).convert("RGBA")
+        )
+        if picture.getchannel("A").getextrema()[0] < 255:
+            # Level 1: this PNG is read once by cairo, in the same process (docs/performance.md §3).
+            picture.save(buf, "PNG", compress_level=1)
+            kind = "png"
+        else:  # transparent only outside the crop: an opaque picture, the photo path
+            picture.convert("RGB").save(buf, "JPEG", quality=90)
+            kind = "jpeg"
+    else:
+        # Bicubic (antialiased when reducing): a third of Lanczos's time on an 8 Mpx photo.
+        picture = picture.resize(target, Image.Resampling.BICUBIC, box=crop, reducing_gap=3.0)
+        picture.save(buf, "JPEG", quality=90)
+        kind = "jpeg"
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     x, y, w, h = box
     return (
         f'<image x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" preserveAspectRatio="none" '
-        f'xlink:href="data:image/jpeg;base64,{data}"/>'
+        f'xlink:href="data:image/{kind};base64,{data}"/>'
     )
 
 

@@ -32,6 +32,10 @@ LARGE_FORMAT_MIN_WIDTH_MM = 420.0
 # A social image is seen on a phone held at 30 cm, about 65 mm wide.
 PHONE_VIEWING_M = 0.3
 PHONE_DISPLAY_MM = 65.0
+# WCAG 2 defines sizes in CSS reference pixels, a visual angle: 1 px = 0.2646 mm seen from 71 cm
+# (28 inches). A poster's sizes are converted to those pixels through its viewing distance.
+CSS_PX_MM = 25.4 / 96
+CSS_PX_DISTANCE_M = 0.7112
 IMAGE_FORMATS = ("png", "jpeg", "webp")
 GROUPS = ("print", "social")
 
@@ -100,6 +104,11 @@ class Format:
     def mm_per_unit(self) -> float:
         """Millimetres one format unit measures where it is seen (print: 1; social: on the phone)."""
         return 1.0 if self.medium == "print" else self.display_mm / self.width
+
+    @property
+    def css_px_mm(self) -> float:
+        """A WCAG reference pixel as seen from the viewing distance, in mm where it is seen."""
+        return CSS_PX_MM * self.viewing_m / CSS_PX_DISTANCE_M
 
     @property
     def min_x_height_mm(self) -> float:

@@ -58,17 +58,23 @@ class Row:
 
 def overlay_data(composition) -> dict:
     """What the page draws over an image, in the units of the whole page (trim + bleed):
-    slot boxes and names, trim, safe area, and each text slot's fitted size (pt on print, px on screen)."""
+    slot outlines (a rotated or skewed slot's real corners) and names, trim, safe area, and each
+    text slot's fitted size as printed (pt on print, px on screen)."""
     lay = composition.layout
     fmt: Format = lay.format
     k, b = lay.scale, fmt.bleed
     slots = []
-    for slot in lay.slots:
-        x, y, w, h = slot.box
-        item = {"name": slot.name, "kind": slot.kind, "box": [b + x * k, b + y * k, w * k, h * k]}
+    for slot in composition.slots or lay.slots:  # a repeated group's items each in their own box
+        x, y, w, h = slot.bounds
+        item = {
+            "name": slot.name,
+            "kind": slot.kind,
+            "box": [b + x * k, b + y * k, w * k, h * k],  # the page's box around the slot
+            "points": [[b + px * k, b + py * k] for px, py in slot.polygon],  # its real corners, rotated or not
+        }
         block = composition.blocks.get(slot.name)
         if block is not None:
-            size = block.size * k * (PT_PER_MM if fmt.medium == "print" else 1)
+            size = block.size * slot.matrix.line_scale * k * (PT_PER_MM if fmt.medium == "print" else 1)
             size_min = float(slot.rules.get("size-min", block.size))
             max_lines = int(float(slot.rules.get("max-lines", 0)))
             item.update(
@@ -78,6 +84,15 @@ def overlay_data(composition) -> dict:
                 at_min=block.size <= size_min + 1e-6,
             )
         slots.append(item)
+    lists = [
+        {
+            "name": placed.name,
+            "items": placed.items,
+            "squeeze": round(placed.squeeze, 3),
+            "points": [[b + px * k, b + py * k] for px, py in placed.polygon],
+        }
+        for placed in composition.lists
+    ]
     return {
         "page": list(fmt.page),
         "trim": [b, b, fmt.width, fmt.height],
@@ -85,6 +100,7 @@ def overlay_data(composition) -> dict:
         "safe": fmt.safe,
         "unit": fmt.unit,
         "slots": slots,
+        "lists": lists,  # each repeating group's box (docs/layouts.md §6)
     }
 
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.formats import FORMATS, Format, expand
-from poster_engine.project.content import (
-    LAYOUT_FAMILIES,
-    Campaign,
-    Poster,
-    PosterSpec,
-)
+from poster_engine.project.content import Campaign, Poster, PosterSpec
+from poster_engine.project.layouts import needs
 from poster_engine.project.paths import contained, project_folder
 from poster_engine.project.sources import load_yaml
 
@@ -42,9 +39,19 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     files = sorted(
         p
         for p in ((campaign.root / "visuals").glob("*") if listed else [])
-        if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg") and isinstance(contained(campaign.root, p), Path)
+        if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg", ".webp")
+        and isinstance(contained(campaign.root, p), Path)
     )  # a visual that is a link leading outside the project (or not a file) is never a sample
     return f"visuals/{files[0].name}" if files else None
+
+
+def _wanted(campaign: Campaign, family: str) -> set[str]:
+    """The poster keys the template shows fields of (empty for a broken template: composing the
+    sample reports that, with its line)."""
+    try:
+        return {n.key for n in needs(campaign.root, family)}
+    except PosterError:
+        return set()
 
 
 def _campaign_formats(campaign: Campaign, formats: dict[str, Format]) -> list[str]:
@@ -80,20 +87,24 @@ def sample_posters(campaign: Campaign, family: str, formats: dict[str, Format] =
         "Sample: the campaign's first message, stat and film",
         "Stress test: the campaign's longest message, stat and film",
     )
+    wanted = _wanted(campaign, family)
+    data = sorted((campaign.root / "data").glob("*.csv")) if "data" in wanted else []
     for prefix, title, (message, stat, film) in zip(SAMPLE_PREFIXES, titles, (first, longest)):
         spec = PosterSpec.model_validate(
             {
                 "title": title,
-                # A template not yet registered as a family is composed all the same: its file is read by name.
-                "layout": family if family in LAYOUT_FAMILIES else LAYOUT_FAMILIES[0],
+                "layout": family,
                 "message": message,
                 "stat": stat,
                 "film": film,
                 "visual": visual,
                 "colors": palette,
                 "formats": _campaign_formats(campaign, formats),
+                # What else the template shows: the film's first press quote, the first data file.
+                "quote": 0 if "quote" in wanted and m.films[film].quotes else None,
+                "data": f"data/{data[0].name}" if data else None,
             }
-        ).model_copy(update={"layout": family})
+        )
         key_lines = {
             key: lines[(table, ref)]
             for key, table, ref in (("message", "messages", message), ("stat", "stats", stat), ("film", "films", film))

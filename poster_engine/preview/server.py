@@ -16,6 +16,7 @@ import json
 import queue
 import re
 import threading
+import time
 from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,7 @@ from poster_engine.core.diagnostics import fail
 from poster_engine.preview.renderer import Preview
 from poster_engine.preview.watcher import WATCHED_DIRS, watch_sources
 
+CLOSE_WAIT_S = 2.0  # how long close() waits for the threads, all together
 HEARTBEAT_S = 15.0  # an SSE comment this often lets the server notice a closed tab
 IMAGE_URL = re.compile(r"^/img/([a-z0-9][a-z0-9:-]*)/([a-z0-9][a-z0-9_-]*)\.png$")
 
@@ -172,8 +174,11 @@ class PreviewServer:
             self.preview.changed.notify_all()  # wake the event streams so they end
         self.http.shutdown()
         self.http.server_close()
+        # One bound for all threads together: a render in progress finishes on its own (the threads
+        # are daemons), and Ctrl-C must answer at once even on a machine that is busy.
+        deadline = time.monotonic() + CLOSE_WAIT_S
         for t in self._threads:
-            t.join(timeout=5)
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> PreviewServer:
         return self

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -27,13 +27,13 @@ from pydantic import (
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
 from poster_engine.core.limits import DURATION_RANGE_MIN, MAX_QR_BYTES, STAT_VALUE_LIMIT, YEAR_RANGE
+from poster_engine.project.layouts import families, needs, sidecar_files, variant_files
 from poster_engine.project.markup import MarkupError, parse_markup
 from poster_engine.project.paths import PathProblem, contained, project_file, project_folder, shown_name
 from poster_engine.project.sources import Located, load_yaml
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-from poster_engine import LAYOUT_FAMILIES  # noqa: E402,F401  (re-exported: the families a poster names)
 
 
 class _Model(BaseModel):
@@ -181,6 +181,20 @@ class Definition(_Model):
     text: Prose
 
 
+class Action(_Model):
+    """One action of a challenge, with an example of a job that does it."""
+
+    text: Prose
+    job: Prose | None = None
+
+
+class Challenge(_Model):
+    """A challenge of the information poster ("Les enjeux"): its title and its actions."""
+
+    title: Prose
+    actions: tuple[Action, ...] = ()
+
+
 class Message(_Model):
     text: Prose
     theme: str | None = None
@@ -218,6 +232,7 @@ class Messages(_Model):
     films: dict[str, Film]
     stats: dict[str, Stat]
     definitions: dict[str, Definition] = {}
+    challenges: dict[str, Challenge] = {}
     messages: dict[str, Message]
     labels: dict[str, Prose] = {}  # the layouts' own words ("Voir le film"), as fields {label.<id>}
 
@@ -235,11 +250,34 @@ class Colors(_Model):
         return v.upper()
 
 
+def _selection(value: Any) -> Any:
+    """A list's items a poster shows: the first N (a number), or these ids in this order."""
+    if isinstance(value, bool) or not isinstance(value, int | list | tuple):
+        raise ValueError("must be a number (the first N items) or a list of ids, e.g. [a, b]")
+    if isinstance(value, int) and value < 1:
+        raise ValueError("must be 1 or more (the first N items), or a list of ids")
+    if isinstance(value, list | tuple) and not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of ids, e.g. [a, b]")
+    return value
+
+
+# Which of a list's items a repeating group shows (docs/layouts.md §6): omitted, all of them in
+# messages.yaml's order; a number, the first N; a list of ids, those in that order.
+Selection = Annotated[int | tuple[str, ...], BeforeValidator(_selection)]
+
+
+def chosen(ids: list[str], choice: tuple[str, ...] | int | None) -> list[str]:
+    """A poster's choice of a list's items: all (None), the first N, or these ids in this order."""
+    if choice is None:
+        return ids
+    return ids[:choice] if isinstance(choice, int) else list(choice)
+
+
 class PosterSpec(_Model):
     """One posters/<id>.yaml file."""
 
     title: Name  # the PDF's title; {fr: …, en: …} when it differs by language
-    layout: Literal["choc", "stat", "film", "programme", "seance"]
+    layout: str  # a family: layouts/<layout>.svg
     message: str | None = None
     stat: str | None = None
     film: str | None = None
@@ -249,16 +287,12 @@ class PosterSpec(_Model):
     colors: Colors
     formats: tuple[str, ...] = ("a3", "instagram")
     data: str | None = None  # a CSV in the project: one poster per row (poster build --data overrides it)
-
-
-# What each layout family needs from a poster file.
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "choc": ("message", "stat", "film", "visual"),
-    "stat": ("stat",),
-    "film": ("film", "visual"),
-    "programme": (),
-    "seance": ("data",),
-}
+    # The items of each list a repeating group shows (project/slots.py LISTS); None: all of them.
+    films: Selection | None = None
+    stats: Selection | None = None
+    definitions: Selection | None = None
+    challenges: Selection | None = None
+    messages: Selection | None = None
 
 
 @dataclass(frozen=True)
@@ -401,23 +435,64 @@ def _parse(src: Located, model: type[_Model], lang: str) -> Any:
         raise PosterError(_validation_diagnostics(exc, src, model)) from None
 
 
+def _check_layout(spec: PosterSpec, src: Located, root: Path, known: list[str]) -> list[Diagnostic]:
+    """The poster's layout exists, and the poster gives every key its templates show a field of
+    (derived from the templates and their variants, never from a table of families)."""
+    line = src.line_of(("layout",))
+    if spec.layout not in known and variant_files(root, spec.layout)[1:]:
+        return [
+            Diagnostic(
+                f"layout '{spec.layout}' has variants but no layouts/{spec.layout}.svg; every layout needs its "
+                "portrait template layouts/<name>.svg",
+                src.file,
+                line,
+            )
+        ]
+    if spec.layout not in known:
+        return [
+            Diagnostic(
+                f"unknown layout '{spec.layout}'{did_you_mean(spec.layout, known)}; a layout is a file "
+                "layouts/<name>.svg",
+                src.file,
+                line,
+            )
+        ]
+    try:
+        needed = needs(root, spec.layout)
+    except PosterError:  # the template itself is broken: every job of it reports that, with its line
+        return []
+    return [
+        Diagnostic(
+            f"layout '{spec.layout}' shows {{{need.field}}} in slot '{need.slot}' ({need.file}:{need.line}), so "
+            f"this poster needs a '{need.key}' key; add it, or make the slot optional in the layout",
+            src.file,
+            line,
+        )
+        for need in needed
+        if getattr(spec, need.key) is None
+    ]
+
+
 def _check_references(
     poster_id: str,
     spec: PosterSpec,
     src: Located,
     messages: Messages,
     root: Path,
-    layouts: Callable[[str], list[str]],
+    layouts: list[str],
+    layout_problems: Callable[[str], list[str]],
 ) -> list[Diagnostic]:
-    """Cross-file checks: ids that must exist in messages.yaml, files that must exist."""
-    diags: list[Diagnostic] = []
+    """Cross-file checks: the layout and what it shows, ids that must exist in messages.yaml, files
+    that must exist."""
+    refused = layout_problems(spec.layout)
+    # The layout's files are read (for the keys it shows) only once none of them leads outside.
+    diags: list[Diagnostic] = [
+        Diagnostic(problem, src.file, src.line_of(("layout",))) for problem in refused
+    ] or _check_layout(spec, src, root, layouts)
 
     def bad(key: str, msg: str) -> None:
         diags.append(Diagnostic(msg, src.file, src.line_of((key,))))
 
-    for key in REQUIRED_FIELDS[spec.layout]:
-        if getattr(spec, key) is None:
-            bad("layout", f"layout '{spec.layout}' needs a '{key}' key")
     tables: dict[str, Mapping[str, object]] = {
         "message": messages.messages,
         "stat": messages.stats,
@@ -427,6 +502,29 @@ def _check_references(
         ref = getattr(spec, key)
         if ref is not None and ref not in table:
             bad(key, f"{key} '{ref}' is not defined in messages.yaml{did_you_mean(ref, table)}")
+    lists: dict[str, Mapping[str, object]] = {
+        "films": messages.films,
+        "stats": messages.stats,
+        "definitions": messages.definitions,
+        "challenges": messages.challenges,
+        "messages": messages.messages,
+    }
+    for key, table in lists.items():
+        choice = getattr(spec, key)
+        if isinstance(choice, int) and choice > len(table):
+            bad(key, f"{key}: {choice} asks for more items than messages.yaml's {len(table)} {key}")
+        elif isinstance(choice, tuple):
+            for i, ref in enumerate(choice):
+                if ref not in table:
+                    diags.append(
+                        Diagnostic(
+                            f"{key}: '{ref}' is not defined in messages.yaml{did_you_mean(ref, table)}",
+                            src.file,
+                            src.line_of((key, i)),
+                        )
+                    )
+                elif ref in choice[:i]:
+                    diags.append(Diagnostic(f"{key}: '{ref}' is listed twice", src.file, src.line_of((key, i))))
     if spec.quote is not None:
         film = messages.films.get(spec.film or "")
         if film is not None and not 0 <= spec.quote < len(film.quotes):
@@ -435,14 +533,12 @@ def _check_references(
         visual = project_file(root, spec.visual)
         if isinstance(visual, PathProblem):
             bad("visual", _path_message("visual", spec.visual, visual, "visuals/"))
-        elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
-            bad("visual", f"visual '{spec.visual}' must be .svg, .png or .jpg")
+        elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg", ".webp"):
+            bad("visual", f"visual '{spec.visual}' must be .svg, .png, .jpg or .webp")
     if spec.data is not None:
         rows = project_file(root, spec.data)
         if isinstance(rows, PathProblem):
             bad("data", _path_message("data", spec.data, rows, "data/"))
-    for problem in layouts(spec.layout):
-        bad("layout", problem)
     if not all(0 <= f <= 1 for f in spec.focus):
         bad("focus", "focus must be two numbers between 0 and 1 (x, y of the point to keep in view)")
     return diags
@@ -472,11 +568,13 @@ def _layout_problems(root: Path, family: str) -> list[str]:
         return []
     if isinstance(folder, PathProblem):
         return [f"layout folder layouts/ {folder.says}; make it a folder of the project"]
-    base = root / "layouts" / f"{family}.svg"
+    templates = variant_files(root, family)
+    sidecars = {car for path in templates for car in sidecar_files(path)}
     problems = []
-    for path in [base, *sorted((root / "layouts").glob(f"{family}.*.svg"))]:
+    for path in [*templates, *sorted(sidecars)]:
         found = contained(root, path)
-        if isinstance(found, PathProblem) and not (found.kind == "missing" and path == base):
+        # A missing base template is the composer's to say; a missing sidecar is simply none.
+        if isinstance(found, PathProblem) and not (found.kind == "missing" and path not in templates[1:]):
             fix = "copy the template into layouts/" if found.kind == "link-outside" else found.fix
             problems.append(f"layout file layouts/{shown_name(path.name)} {found.says}; {fix}")
     return problems
@@ -504,6 +602,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         diags.append(folder.diagnostic("posters", "make posters/ a folder of the project"))
         folder = None
     listed = folder is not None
+    layouts = families(root) if isinstance(project_folder(root, "layouts"), Path) else []
     # A poster's id is its file name, so ids are unique by construction; what can still collide
     # is a `.yml` twin (silently ignored otherwise) or a case variant (rejected by POSTER_ID).
     for path in sorted(poster_dir.glob("*.yml")) if listed else []:
@@ -537,7 +636,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         except PosterError as exc:
             diags.extend(exc.diagnostics)
             continue
-        problems = _check_references(poster_id, spec, src, messages, root, layout_problems)
+        problems = _check_references(poster_id, spec, src, messages, root, layouts, layout_problems)
         if known_formats is not None:
             for i, name in enumerate(spec.formats):
                 if name not in known_formats:

@@ -28,14 +28,26 @@ class PrintProfile:
     crop_marks: bool = False
     ink_limit: float = 300.0  # total area coverage, %
     rich_black: CMYK = (0.6, 0.4, 0.4, 1.0)  # 240 %, for large black areas only
-    pdf_flavour: str = "PDF/X-4"
+    pdfx: str = "4"  # "4" (live transparency), "1a" or "3" (flattened, PDF 1.4): docs/print.md §3a
+    spots: str = "keep"  # brand spot inks: "keep" (Separation colour spaces) or "convert" (their CMYK)
+    # small light type knocked out of a rich black: "keep", or "single-ink" (that background on K alone)
+    reversed_text: str = "keep"
     min_ppi: float = 300.0  # effective image resolution; min_ppi_large from A2 up
     min_ppi_large: float = 150.0
+
+    @property
+    def pdf_flavour(self) -> str:
+        """The identification written in the file (GTS_PDFXVersion) and expected by preflight."""
+        return PDFX_VERSIONS[self.pdfx]
 
     def min_ppi_for(self, large: bool) -> float:
         """The effective resolution photos need: `min_ppi`, or `min_ppi_large` on large formats."""
         return self.min_ppi_large if large else self.min_ppi
 
+
+# `pdfx:` → the GTS_PDFXVersion of the file. X-1a and X-3 are written in their 2003 editions (ISO
+# 15930-4 and -6, based on PDF 1.4); printers that ask for X-1a:2001 or X-3:2002 accept them.
+PDFX_VERSIONS = {"4": "PDF/X-4", "1a": "PDF/X-1a:2003", "3": "PDF/X-3:2003"}
 
 FOGRA39 = PrintProfile(
     name="fogra39",
@@ -59,6 +71,20 @@ PRESETS: dict[str, PrintProfile] = {
             bleed_mm=5.0,
             label="Coated offset (FOGRA39), 5 mm bleed, no marks (e.g. French printers asking for 5 mm)",
         ),
+        replace(
+            FOGRA39,
+            name="fogra39-x1a",
+            pdfx="1a",
+            label="Coated offset (FOGRA39), PDF/X-1a:2003 (transparency flattened), for printers that require "
+            "X-1a (e.g. druckscheune, bookprinteconomy, most French printers)",
+        ),
+        replace(
+            FOGRA39,
+            name="fogra39-x3",
+            pdfx="3",
+            label="Coated offset (FOGRA39), PDF/X-3:2003 (transparency flattened), for printers that require "
+            "X-3 (e.g. europrint24, flyer.de)",
+        ),
         PrintProfile(
             name="fogra29-uncoated",
             label="Uncoated offset (FOGRA29, profile built from FOGRA29L data), 3 mm bleed, 280 % ink",
@@ -77,8 +103,9 @@ PRESETS: dict[str, PrintProfile] = {
 class Swatch:
     """A brand colour with the CMYK values the brand book gives (used verbatim, no ICC conversion)."""
 
-    cmyk: CMYK
+    cmyk: CMYK  # process values; for a spot ink, its alternate (how a process-only press fakes it)
     large_area: CMYK | None = None  # e.g. a rich black for the same colour used as a background
+    spot: str | None = None  # a spot ink's name (e.g. "PANTONE 109 C"): printed as a Separation
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one ColorConverter per loaded settings

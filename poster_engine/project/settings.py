@@ -27,7 +27,7 @@ from poster_engine.core.limits import (
     VIEWING_M,
     shown_range,
 )
-from poster_engine.project.print_profiles import CMYK, PRESETS, PrintProfile, Swatch
+from poster_engine.project.print_profiles import CMYK, PDFX_VERSIONS, PRESETS, PrintProfile, Swatch
 from poster_engine.project.sources import Located, load_yaml
 
 SHOWN = "project.yaml"
@@ -247,14 +247,24 @@ def _print_profiles(src: Located, specs: Any) -> dict[str, PrintProfile]:
                 raise bad(f"{key} must be a text of at most {MAX_LABEL_CHARS} characters", key)
             if key == "crop_marks" and not isinstance(value, bool):
                 raise bad("crop_marks must be true or false", key)
-            if key == "pdf_flavour" and value != "PDF/X-4":
-                raise bad("pdf_flavour can only be PDF/X-4 (the one flavour the engine writes)", key)
             if key == "icc" and not (isinstance(value, str) and ICC_NAME.match(value)):
                 raise bad(
                     f"icc must be the file name of a profile in the project's icc/ folder (e.g. printer.icc), "
                     f"not '{_short(value)}'",
                     key,
                 )
+        if "pdfx" in fields:
+            fields["pdfx"] = str(fields["pdfx"]).lower()[:MAX_LABEL_CHARS]
+            if fields["pdfx"] not in PDFX_VERSIONS:
+                raise bad("pdfx must be 1a, 3 or 4 (PDF/X-1a:2003, PDF/X-3:2003, PDF/X-4)", "pdfx")
+        if "spots" in fields and fields["spots"] not in ("keep", "convert"):
+            raise bad("spots must be keep (spot inks as Separations) or convert (their CMYK values)", "spots")
+        if "reversed_text" in fields and fields["reversed_text"] not in ("keep", "single-ink"):
+            raise bad(
+                "reversed_text must be keep or single-ink (a rich black behind small reversed type printed in "
+                "black ink alone)",
+                "reversed_text",
+            )
         if "rich_black" in fields:
             fields["rich_black"] = _cmyk(
                 fields["rich_black"], f"print profile '{pname}'", src.line_of(("print_profiles", pname, "rich_black"))
@@ -276,17 +286,25 @@ def _swatches(src: Located, specs: Any) -> dict[str, Swatch]:
                 Diagnostic(f"brand colour '{_short(hexcode)}': must be a colour like '#1A2B3C' (quoted)", SHOWN, line)
             )
         spec = spec if isinstance(spec, dict) else {"cmyk": spec}
-        unknown = [k for k in spec if k not in ("cmyk", "large_area")]
+        unknown = [k for k in spec if k not in ("cmyk", "large_area", "spot")]
         if unknown:
             raise PosterError(
                 Diagnostic(
-                    f"brand colour {hexcode}: unknown key '{_short(unknown[0])}' (known: cmyk, large_area)",
+                    f"brand colour {hexcode}: unknown key '{_short(unknown[0])}' (known: cmyk, large_area, spot)",
                     SHOWN,
                     src.line_of(("brand_colors", hexcode, unknown[0])),
+                )
+            )
+        spot = spec.get("spot")
+        if spot is not None and not (_text(spot) and spot.strip() and spot.isprintable()):
+            raise PosterError(
+                Diagnostic(
+                    f'brand colour {hexcode}: spot must be the ink\'s name, e.g. spot: "PANTONE 109 C"', SHOWN, line
                 )
             )
         swatches[str(hexcode).upper()] = Swatch(
             _cmyk(spec.get("cmyk"), f"brand colour {hexcode}", line),
             _cmyk(spec["large_area"], f"brand colour {hexcode}", line) if "large_area" in spec else None,
+            spot.strip() if spot else None,
         )
     return swatches

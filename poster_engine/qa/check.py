@@ -1,6 +1,7 @@
 """`poster check`: lint a campaign before anyone prints it.
 
-Every poster is composed (not rendered) in each of its formats, and what was placed is checked:
+Every poster is composed in each of its formats, as the build composes it, and what was placed is
+checked — texts against the page drawn beneath them (render/contrast.py), the only drawing check does:
 statistics have a source and a year, links are not placeholders, text contrasts with its background
 (WCAG AA), type is large enough for the distance the format is read from, QR codes have modules a
 phone can resolve, photos have enough pixels, and every text fits its slot. Rules and the numbers
@@ -10,29 +11,28 @@ behind them are in README, "poster check".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from poster_engine.compose.document import compose
+from poster_engine.compose.document import Composition
+from poster_engine.compose.layout import Slot
 from poster_engine.compose.visuals import cover_crop
-from poster_engine.core.color import contrast_ratio
+from poster_engine.core.color import contrast_ratio, parse_hex, to_hex  # noqa: F401  (contrast_ratio: re-exported)
 from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
 from poster_engine.core.formats import Format
-from poster_engine.core.geometry import MM_PER_INCH, overlaps
+from poster_engine.core.geometry import MM_PER_INCH, bounds_of, overlaps
 from poster_engine.plan import plan_jobs
-from poster_engine.project.content import Campaign, Poster
+from poster_engine.project.content import Campaign, chosen
+from poster_engine.project.layouts import load_template, variant_files
 from poster_engine.project.loader import Project
+from poster_engine.render import contrast
+from poster_engine.render.job import compose_job
 
 # --- the rules (the format facts they read are in core/formats.py) -----------------------------
 
-# WCAG 2 defines sizes in CSS reference pixels, a visual angle: 1 px = 0.2646 mm seen from 71 cm.
-# Large text is 24 px (18 pt), or 18.66 px (14 pt) bold; a poster's text is converted to those
-# pixels through its viewing distance, so "large" means the same angle on A4 and on A0.
-CSS_PX_MM = MM_PER_INCH / 96
-CSS_PX_DISTANCE_M = 0.7112  # 28 inches
-LARGE_PX, LARGE_BOLD_PX = 24.0, 18.66
-AA_BODY, AA_LARGE = 4.5, 3.0
-BOLD_WEIGHTS = ("SemiBold", "Bold", "ExtraBold", "Black", "Heavy")
+# Contrast: WCAG AA, measured on the page as drawn beneath each text (render/contrast.py).
+AA_BODY, AA_LARGE = contrast.AA_BODY, contrast.AA_LARGE
 
 EXAMPLE_HOSTS = ("example.org", "example.com", "example.net")
 
@@ -42,12 +42,7 @@ EXAMPLE_HOSTS = ("example.org", "example.com", "example.net")
 
 def css_px(size_mm: float, fmt: Format) -> float:
     """A size seen at the format's viewing distance, in WCAG's CSS reference pixels."""
-    return size_mm / (CSS_PX_MM * fmt.viewing_m / CSS_PX_DISTANCE_M)
-
-
-def _color(spec: str | None, poster: Poster) -> str:
-    spec = spec or "text"
-    return getattr(poster.spec.colors, spec) if spec in ("background", "text", "accent") else spec.upper()
+    return size_mm / fmt.css_px_mm
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,11 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     def warning(path: tuple, check: str, message: str) -> Diagnostic:
         return Diagnostic(message, "messages.yaml", campaign.line_of(path), "warning", check)
 
-    used_stats = sorted({p.spec.stat for p in campaign.posters.values() if p.spec.stat})
+    used = {p.spec.stat for p in campaign.posters.values() if p.spec.stat}
+    for p in campaign.posters.values():  # the figures a poster shows through a repeating group
+        if p.spec.layout in _repeating(campaign, "stats"):
+            used.update(chosen(list(m.stats), p.spec.stats))
+    used_stats = sorted(used)
     for sid in used_stats:
         stat = m.stats[sid]
         if stat.source_placeholder:
@@ -109,26 +108,40 @@ def _content_findings(campaign: Campaign) -> list[Diagnostic]:
     return out
 
 
+def _repeating(campaign: Campaign, name: str) -> set[str]:
+    """The layout families any of whose templates repeats over the list `name`."""
+    out = set()
+    for family in {p.spec.layout for p in campaign.posters.values()}:
+        try:
+            templates = [load_template(path) for path in variant_files(campaign.root, family)]
+        except PosterError:
+            continue  # composing its posters reports the template's error
+        if any(r.list == name for t in templates for r in t.repeats):
+            out.add(family)
+    return out
+
+
 def _example(url: str) -> bool:
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
     return any(host == h or host.endswith("." + h) for h in EXAMPLE_HOSTS)
 
 
-def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
-    poster, layout = comp.poster, comp.layout
-    visuals = [s.box for s in layout.slots if s.kind == "visual"]
-    background = poster.spec.colors.background
+def _text_findings(comp: Composition, fmt: Format, out: Output) -> Iterable[Diagnostic]:
+    layout = comp.layout
+    # Every slot as filled: a repeated group's items each in their own place.
+    slots = comp.slots or layout.slots
     unit_mm = layout.scale * fmt.mm_per_unit  # mm, as seen, per layout unit
     floor_mm = fmt.min_x_height_mm
-    for slot in layout.slots:
+    for slot in slots:
         block = comp.blocks.get(slot.name)
         if block is None or not block.glyphs:
             continue
         font = block.glyphs[0].font
-        size_mm = block.size * unit_mm
+        # Type is set in the slot's own units: its size on the page is scaled by the slot's transforms.
+        size_mm = block.size * slot.matrix.line_scale * unit_mm
         x_mm = size_mm * font.x_height / font.upem
         if x_mm < floor_mm - 1e-9:
-            out_size = f"{block.size * layout.scale:.1f} {fmt.unit}"
+            out_size = f"{block.size * slot.matrix.line_scale * layout.scale:.1f} {fmt.unit}"
             # A print run cannot be zoomed: an error. A screen can (pinch): a warning.
             yield out.finding(
                 "error" if fmt.medium == "print" else "warning",
@@ -138,34 +151,50 @@ def _text_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
                 f"{floor_mm:.2f} mm for a viewing distance of {fmt.viewing_m:g} m; "
                 f"raise data-size-min in {layout.file} or shorten the text",
             )
-        # Simplification: the background is the poster's; a slot over a visual is not measured
-        # (a photo has no single colour), nor are decorations drawn under text.
-        if any(overlaps(slot.box, v) for v in visuals):
+
+
+def _ink_bounds(comp: Composition, slot: Slot) -> list[tuple[float, float, float, float]]:
+    boxes = contrast.glyph_boxes(comp.blocks[slot.name])
+    return [bounds_of(tuple(contrast.page_polygon(comp, slot, box))) for _, box in boxes]
+
+
+def _contrast_findings(comp: Composition, out: Output) -> Iterable[Diagnostic]:
+    """Each text against the page drawn without it, under its glyphs (render/contrast.py): its worst glyph."""
+    texts = [s for s in (comp.slots or comp.layout.slots) if s.name in comp.blocks and comp.blocks[s.name].glyphs]
+    if not texts:
+        return
+    # One drawing without any text serves every text whose ink no other text's ink box touches
+    # (the usual case); a text over another text is measured on the page without itself alone.
+    shared = contrast.draw_backdrop(comp, [s.name for s in texts])
+    ink = {s.name: _ink_bounds(comp, s) for s in texts}
+    for slot in texts:
+        others = [b for s in texts if s.name != slot.name for b in ink[s.name]]
+        alone = any(overlaps(a, b) for a in ink[slot.name] for b in others)
+        backdrop = contrast.draw_backdrop(comp, [slot.name]) if alone else shared
+        worst = contrast.measure(contrast.patches(comp, slot, backdrop))
+        limit = contrast.threshold(comp, slot, comp.blocks[slot.name])
+        if worst is None or worst.ratio >= limit.need - 1e-9:
             continue
-        px = css_px(size_mm, fmt)
-        large = px >= LARGE_PX or (px >= LARGE_BOLD_PX and font.name.rsplit("-", 1)[-1] in BOLD_WEIGHTS)
-        need = AA_LARGE if large else AA_BODY
-        spec = slot.rules.get("color") or "text"
-        colors = {spec}
-        if any(g.emphasis for g in block.glyphs):
-            colors.add("text" if spec == "accent" else "accent")
-        for c in sorted(colors):
-            fg = _color(c, poster)
-            ratio = contrast_ratio(fg, background)
-            if ratio < need - 1e-9:
-                kind = "large text" if large else "body text"
-                yield out.finding(
-                    "error",
-                    "contrast",
-                    slot.name,
-                    f"slot '{slot.name}': {fg} on {background} has contrast {ratio:.2f}:1, below "
-                    f"{need:g}:1 for {kind} (WCAG AA); change the poster's colors",
-                )
+        kind = "large text" if limit.large else "body text"
+        scrim = comp.scrims.get(slot.name)
+        fix = (
+            "even over its scrim; change the poster's colors"
+            if scrim is not None and scrim.opacity >= 1
+            else 'change the poster\'s colors, or give the slot a scrim (data-scrim="auto")'
+        )
+        yield out.finding(
+            "error",
+            "contrast",
+            slot.name,
+            f"slot '{slot.name}': {worst.color} on {worst.background} (the page beneath its worst glyph, "
+            f"line {worst.line}) has contrast {worst.ratio:.2f}:1, below {limit.need:g}:1 for {kind} "
+            f"(WCAG AA); {fix}",
+        )
 
 
 def _qr_findings(comp, fmt: Format, out: Output) -> Iterable[Diagnostic]:
     for name, qr in comp.qrs.items():
-        module = qr.box[2] / qr.code.total_modules * comp.layout.scale  # mm (print) or px (social)
+        module = qr.module * comp.layout.scale  # mm (print) or px (social), through the slot's transforms
         need = fmt.qr_min_module
         if module < need - 1e-9:
             yield out.finding(
@@ -186,13 +215,15 @@ def _resolution_findings(project: Project, comp, fmt: Format, out: Output) -> It
     try:
         with Image.open(project.root / ref) as im:  # reads the header only
             size = im.size
+            if im.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF orientations that turn it a quarter: as seen
+                size = size[::-1]
     except Exception:
         return  # compose already reported an unreadable image
-    for slot in comp.layout.slots:
+    for slot in comp.slots or comp.layout.slots:
         if slot.kind != "visual":
             continue
         _, _, crop_w, _ = cover_crop(*size, slot.box[2], slot.box[3], comp.poster.spec.focus)
-        out_w = slot.box[2] * comp.layout.scale  # mm or px
+        out_w = slot.box[2] * slot.matrix.singular_values[0] * comp.layout.scale  # mm or px, as printed
         if fmt.medium == "print":
             ppi = crop_w / (out_w / MM_PER_INCH)
             need = project.print_settings.profile.min_ppi_for(fmt.large)
@@ -219,19 +250,147 @@ def check_campaign(
     """Every finding for the selected posters, each in its own formats and the given languages."""
     campaign = project.campaign
     findings = [d.at(check="input") for d in campaign.diagnostics]
+    gamut = _Gamut(project)
+    seen_colours: set[tuple[str, str]] = set()  # (poster, colour): one finding for all its print formats
     findings += _content_findings(campaign)
     for job in plan_jobs(project, posters, None, langs):
         fmt = job.format
         out = Output(job.poster_id, job.format_label)
         try:
-            comp = compose(project, campaign.posters[job.poster_id], fmt, job.lang)
+            # Composed as the build composes (scrims included), photos resampled for the measuring
+            # resolution: what check reads is the page a reader sees.
+            comp = compose_job(project, job, contrast.backdrop_scale(fmt))
         except PosterError as exc:  # a text that does not fit, a missing glyph, a broken visual…
             findings += [d.at(poster=out.poster, format=out.format, check="compose") for d in exc.diagnostics]
             continue
         findings += _text_findings(comp, fmt, out)
+        findings += _contrast_findings(comp, out)
         findings += _qr_findings(comp, fmt, out)
         findings += _resolution_findings(project, comp, fmt, out)
+        if fmt.medium == "print":
+            findings += gamut.findings(comp, out, seen_colours)
+            findings += _reversed_findings(project, comp, out, gamut.rules)
     return findings
+
+
+def _reversed_findings(project: Project, comp, out: Output, conv) -> Iterable[Diagnostic]:
+    """Small light type knocked out of a background on two inks or more (docs/print.md §6c)."""
+    from poster_engine.render.reversed import REVERSED_TEXT_PT, small_reversed_text
+
+    fixes = project.print_settings.profile.reversed_text == "single-ink"
+    for r in small_reversed_text(comp, conv):
+        single = conv.has_large_variant(parse_hex(r.background))
+        if fixes and single:
+            continue  # printed on black ink alone by this profile
+        inks = "/".join(f"{v * 100:g}" for v in r.inks)
+        yield out.finding(
+            "warning",
+            "reversed-type",
+            r.slot,
+            f"slot '{r.slot}': {r.size_pt:.1f} pt {r.text} type knocked out of {r.background}, printed on "
+            f"{r.plates} inks ({inks}): every plate must register on its hairlines; set it at "
+            f"{REVERSED_TEXT_PT:g} pt or more"
+            + (
+                ", or print with a profile that has reversed_text: single-ink (this ground in black ink alone)"
+                if single and not fixes
+                else ""
+            ),
+        )
+
+
+# --- colours the paper cannot show (docs/print.md §6b) -------------------------------------------
+GAMUT_DE = 3.0  # ΔE2000 between the screen colour and its soft proof above which `poster check` warns
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
+
+
+class _Gamut:
+    """A colour's soft proof through the print profile: the print rules (swatches, solid K, the
+    profile's ICC) to CMYK, then the profile back to sRGB; and the nearest printable colour, the
+    profile's own round trip (rule 5 of docs/print.md §6: relative colorimetric maps a colour outside
+    the gamut to the nearest one it prints)."""
+
+    def __init__(self, project: Project):
+        from poster_engine.export.print.colors import ColorConverter
+
+        self.settings = project.print_settings
+        self.root = project.root
+        self.rules = ColorConverter(self.settings)
+        self._proofs: dict[tuple[str, bool, bool], str] = {}
+
+    def proof(self, colour: str, large: bool, rules: bool = True) -> str:
+        key = (colour, large, rules)
+        if key not in self._proofs:
+            from PIL import Image
+
+            from poster_engine.export.print.softproof import cmyk_to_srgb
+
+            rgb = parse_hex(colour)
+            cmyk = self.rules.convert(rgb, large) if rules else self.rules.convert_icc(rgb)
+            pixel = Image.frombytes("CMYK", (1, 1), bytes(round(v * 255) for v in cmyk))
+            self._proofs[key] = to_hex(cmyk_to_srgb(pixel, self.settings).getpixel((0, 0)))
+        return self._proofs[key]
+
+    def colours(self, comp) -> list[tuple[str, str, bool]]:
+        """(slot, colour, large) for what the poster paints: its background, each text slot's colours,
+        the colours written in its SVG visual."""
+        poster, layout = comp.poster, comp.layout
+        used = [("background", poster.spec.colors.background.upper(), True)]
+        for slot in comp.slots or layout.slots:
+            block = comp.blocks.get(slot.name)
+            if block is None or not block.glyphs:
+                continue
+            spec = slot.rules.get("color") or "text"
+            names = {spec} | (
+                {"text" if spec == "accent" else "accent"} if any(g.emphasis for g in block.glyphs) else set()
+            )
+            used += [(slot.name, contrast.palette_color(c, poster), False) for c in sorted(names)]
+        ref = poster.spec.visual or ""
+        if ref.lower().endswith(".svg"):
+            visual = next((s.name for s in layout.slots if s.kind == "visual"), "visual")
+            try:
+                text = (self.root / ref).read_text(errors="replace")
+            except OSError:
+                text = ""
+            used += [(visual, c.upper(), True) for c in dict.fromkeys(_HEX.findall(text))]
+        return used
+
+    def findings(self, comp, out: Output, seen: set) -> Iterable[Diagnostic]:
+        """One warning per colour of the poster outside the profile's gamut, naming its slots."""
+        from poster_engine.core.color import delta_e_2000, srgb_to_lab
+
+        ident = self.settings.profile.output_condition_identifier
+        slots: dict[str, list[str]] = {}
+        large_of: dict[str, bool] = {}
+        for slot, colour, large in self.colours(comp):
+            if slot not in slots.setdefault(colour, []):
+                slots[colour].append(slot)
+            large_of[colour] = large_of.get(colour, False) or large
+        for colour, names in slots.items():
+            if (out.poster, colour) in seen:
+                continue
+            seen.add((out.poster, colour))
+            nearest = self.proof(colour, large_of[colour], rules=False)
+            de = delta_e_2000(srgb_to_lab(colour), srgb_to_lab(nearest))
+            if de <= GAMUT_DE:
+                continue
+            swatch = self.settings.swatches.get(colour)
+            book = ""
+            if swatch is not None:
+                printed = self.proof(colour, large_of[colour])
+                values = "/".join(f"{v * 100:g}" for v in swatch.cmyk)
+                book = (
+                    f"; its brand swatch {values} prints as {printed} "
+                    f"(ΔE2000 {delta_e_2000(srgb_to_lab(colour), srgb_to_lab(printed)):.1f})"
+                )
+            where = ", ".join(f"'{n}'" for n in names)
+            yield out.finding(
+                "warning",
+                "gamut",
+                names[0],
+                f"slot{'s' if len(names) > 1 else ''} {where}: {colour} is outside {ident}'s gamut: the nearest "
+                f"colour it prints is {nearest} (ΔE2000 {de:.1f} > {GAMUT_DE:g}){book}; choose a printable "
+                "colour, or accept the shift (poster proof --softproof shows it)",
+            )
 
 
 # --- output -----------------------------------------------------------------------------------

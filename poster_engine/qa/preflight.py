@@ -27,6 +27,10 @@ class _Scan:
     """What walking every content stream found."""
 
     rgb: list[str] = field(default_factory=list)
+    rgb_groups: list[str] = field(default_factory=list)  # transparency groups blending in RGB
+    white_overprint: list[str] = field(default_factory=list)
+    spots: set[str] = field(default_factory=set)  # Separation / DeviceN colourant names
+    transparency: list[str] = field(default_factory=list)  # groups, soft masks, opacity, blend modes
     max_ink: float = 0.0  # fraction, 1.0 = 100 %
     ink_where: str = ""
     images: list[tuple[str, float]] = field(default_factory=list)  # (description, effective ppi)
@@ -68,7 +72,8 @@ def _image_ink(xobj) -> float:
     import numpy as np
     import pikepdf
 
-    image = pikepdf.PdfImage(xobj).as_pil_image()
+    # The colour image alone: with its soft mask applied, pikepdf turns a CMYK image into RGBA.
+    image = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False)
     if image.mode != "CMYK":
         return 0.0
     total = np.asarray(image).sum(axis=2, dtype=np.uint16)
@@ -82,16 +87,57 @@ def _image_ink(xobj) -> float:
     return float(total.max()) / 255
 
 
+PAINTS = {"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "Tj", "TJ", "'", '"', "sh", "Do"}
+STROKES = {"S", "s", "B", "B*", "b", "b*"}
+
+
+def _white(operands, name: str) -> bool:
+    """Whether a colour operator sets white (no ink)."""
+    if name not in ("k", "K", "g", "G", "rg", "RG"):
+        return False  # a pattern, a Separation tint (0 would be no ink, left aside), an initial colour
+    try:
+        values = [float(v) for v in operands]
+    except (TypeError, ValueError):
+        return False
+    if name in ("k", "K"):
+        return len(values) == 4 and not any(values)
+    if name in ("g", "G"):
+        return values == [1.0]
+    if name in ("rg", "RG"):
+        return values == [1.0, 1.0, 1.0]
+    return False
+
+
 def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
     import pikepdf
 
     stack = []
+    # overprint on (fill, stroke) and white colour (fill, stroke): white set to overprint disappears
+    op_state = [False, False, False, False]
     for operands, op in pikepdf.parse_content_stream(owner):  # type: ignore[misc]  # (operands, operator) pairs
         name = str(op)
+        if name in ("k", "g", "rg", "sc", "scn", "cs"):
+            op_state[2] = _white(operands, name)
+        elif name in ("K", "G", "RG", "SC", "SCN", "CS"):
+            op_state[3] = _white(operands, name)
+        elif name == "gs" and resources is not None:
+            gs = (resources.get("/ExtGState") or {}).get(operands[0])
+            if gs is not None:
+                stroke = gs.get("/OP")
+                fill = gs.get("/op", stroke)
+                if stroke is not None:
+                    op_state[1] = bool(stroke)
+                if fill is not None:
+                    op_state[0] = bool(fill)
+        elif name in PAINTS and name not in ("sh", "Do"):
+            fills = name not in ("S", "s")
+            strokes = name in STROKES
+            if (fills and op_state[0] and op_state[2]) or (strokes and op_state[1] and op_state[3]):
+                scan.white_overprint.append(f"'{name}' in {where}")
         if name == "q":
-            stack.append(ctm)
+            stack.append((ctm, list(op_state)))
         elif name == "Q":
-            ctm = stack.pop() if stack else ctm
+            ctm, op_state = stack.pop() if stack else (ctm, op_state)
         elif name == "cm":
             ctm = _mul(tuple(float(v) for v in operands), ctm)
         elif name in ("rg", "RG"):
@@ -109,6 +155,7 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
             )
             if _is_rgb(_space_name(space)):
                 scan.rgb.append(f"colour space {_space_name(space)} in {where}")
+            _spots(space, scan)
         elif name == "INLINE IMAGE":
             scan.problems.append(f"inline image in {where} (cannot be checked)")
         elif name == "Do" and resources is not None:
@@ -144,15 +191,41 @@ def _walk(owner, resources, ctm, scan: _Scan, seen: set, where: str) -> None:
                 seen.add(pat.objgen)
                 _walk(pat, pat.get("/Resources"), ctm, scan, seen, f"pattern {pname}")
         for gname, gs in (resources.get("/ExtGState") or {}).items():
+            if any(k in gs and float(gs[k]) < 1 for k in ("/ca", "/CA")):
+                scan.transparency.append(f"opacity in {gname} of {where}")
+            if isinstance(gs.get("/SMask"), pikepdf.Dictionary):
+                scan.transparency.append(f"soft mask in {gname} of {where}")
+            if gs.get("/BM") not in (None, "/Normal", "/Compatible"):
+                scan.transparency.append(f"blend mode {gs.get('/BM')} in {gname} of {where}")
             if "/TR" in gs or "/TR2" in gs and gs.TR2 != "/Default":
                 scan.problems.append(f"transfer function in {gname} (forbidden in PDF/X)")
             smask = gs.get("/SMask")
             if hasattr(smask, "get") and smask.get("/G") is not None and smask.G.objgen not in seen:
                 seen.add(smask.G.objgen)
                 _walk(smask.G, smask.G.get("/Resources"), ctm, scan, seen, f"soft mask of {gname}")
+        for cs in (resources.get("/ColorSpace") or {}).values():
+            _spots(cs, scan)
     group = owner.get("/Group")
+    if group is not None and group.get("/S") == "/Transparency":
+        scan.transparency.append(f"transparency group of {where}")
     if group is not None and _is_rgb(_space_name(group.get("/CS"))):
-        scan.rgb.append(f"transparency group colour space of {where}")
+        scan.rgb_groups.append(f"{where} ({_space_name(group.get('/CS'))})")
+
+
+def _spots(space, scan: _Scan) -> None:
+    """Colourant names of a Separation or DeviceN space (registration '/All' and '/None' excepted)."""
+    import pikepdf
+
+    if isinstance(space, pikepdf.Array) and len(space) > 1:
+        if space[0] == "/Separation":
+            names = [space[1]]
+        elif space[0] == "/DeviceN":
+            names = list(space[1])
+        else:
+            return
+        scan.spots.update(
+            str(n)[1:] for n in names if str(n) not in ("/All", "/None", "/Cyan", "/Magenta", "/Yellow", "/Black")
+        )
 
 
 def _boxes(pdf, profile: PrintProfile) -> list[Diagnostic]:
@@ -193,32 +266,59 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
 
     try:
         pdf = pikepdf.open(path)
+    except pikepdf.PasswordError:
+        return [
+            _check(
+                "encryption",
+                False,
+                "encrypted with a password needed to open it: no printer can read it; send it without a password",
+            )
+        ]
     except (pikepdf.PdfError, OSError) as exc:
         return [_check("readable", False, f"not a readable PDF ({exc})")]
     with pdf:
         checks = [_check("readable", True, f"{len(pdf.pages)} page(s)")]
         version = pdf.pdf_version
+        highest = (1, 6) if profile.pdfx == "4" else (1, 4)
         checks.append(
             _check(
                 "pdf-version",
-                tuple(map(int, version.split("."))) <= (1, 6),
-                f"PDF {version}" + ("" if version <= "1.6" else " (PDF/X-4 is based on PDF 1.6)"),
+                tuple(map(int, version.split("."))) <= highest,
+                f"PDF {version}"
+                + (
+                    ""
+                    if tuple(map(int, version.split("."))) <= highest
+                    else f" ({profile.pdf_flavour} is based on PDF {highest[0]}.{highest[1]})"
+                ),
             )
         )
-        checks.append(_check("encryption", not pdf.is_encrypted, "none" if not pdf.is_encrypted else "encrypted"))
-        try:
-            meta = pdf.open_metadata()
-            pdfx = meta.get("{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion", "")
-        except Exception:
-            pdfx = ""
-        want = profile.pdf_flavour
         checks.append(
             _check(
-                "pdfx-version",
-                str(pdfx).startswith(want),
-                f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})",
+                "encryption",
+                not pdf.is_encrypted,
+                "none"
+                if not pdf.is_encrypted
+                else "encrypted (an owner password restricts it; PDF/X forbids encryption): send it unencrypted",
             )
         )
+        want = profile.pdf_flavour
+        if profile.pdfx == "4":  # X-4 is identified in XMP
+            try:
+                pdfx = pdf.open_metadata().get("{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion", "")
+            except Exception:
+                pdfx = ""
+            said = f"XMP says {pdfx!r}" if pdfx else f"no GTS_PDFXVersion in XMP (need {want})"
+            ok = str(pdfx).startswith(want)
+        else:  # X-1a and X-3 in Info (and X-1a's conformance level)
+            pdfx = str(pdf.docinfo.get("/GTS_PDFXVersion", ""))
+            conformance = str(pdf.docinfo.get("/GTS_PDFXConformance", ""))
+            ok = pdfx == want and (profile.pdfx != "1a" or conformance == want)
+            said = (
+                f"Info says {pdfx!r}" + (f", conformance {conformance!r}" if profile.pdfx == "1a" else "")
+                if pdfx
+                else f"no GTS_PDFXVersion in Info (need {want})"
+            )
+        checks.append(_check("pdfx-version", ok, said))
         trapped = pdf.docinfo.get("/Trapped")
         checks.append(_check("trapped", str(trapped) in ("/True", "/False"), f"Trapped = {trapped}"))
         intents = [oi for oi in pdf.Root.get("/OutputIntents", []) if oi.get("/S") == "/GTS_PDFX"]
@@ -248,6 +348,16 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
             _walk(page.obj, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), scan, seen, f"page {i}")
         checks.append(
             _check(
+                "blend-space",
+                not scan.rgb_groups,
+                "no transparency group blends in RGB"
+                if not scan.rgb_groups
+                else f"{len(scan.rgb_groups)} transparency group(s) blend in RGB under a CMYK output intent "
+                f"(colours shift when the RIP flattens them), first: {scan.rgb_groups[0]}",
+            )
+        )
+        checks.append(
+            _check(
                 "no-rgb",
                 not scan.rgb,
                 "every painted colour is CMYK or grey"
@@ -264,6 +374,29 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
                 + (f" at {scan.ink_where}" if scan.max_ink * 100 > limit + 0.5 else ""),
             )
         )
+        if profile.pdfx != "4":
+            checks.append(
+                _check(
+                    "transparency",
+                    not scan.transparency,
+                    "none (flattened)"
+                    if not scan.transparency
+                    else f"{want} forbids transparency: {len(scan.transparency)} use(s), first: {scan.transparency[0]}",
+                )
+            )
+        checks.append(
+            _check(
+                "white-overprint",
+                not scan.white_overprint,
+                "no white object overprints"
+                if not scan.white_overprint
+                else f"white set to overprint disappears on press: {scan.white_overprint[0]}",
+            )
+        )
+        checks.extend(_actions(pdf))
+        checks.extend(_annotations(pdf))
+        if scan.spots:
+            checks.append(_check("spot-colours", True, "spot inks: " + ", ".join(sorted(scan.spots))))
         fonts = _fonts(pdf)
         checks.append(
             _check(
@@ -298,12 +431,86 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
 
 
 def _fonts(pdf) -> list[str]:
-    missing = []
+    """Fonts whose glyphs are not in the file, every kind: a simple font (Type 1, TrueType, MM) or a
+    CIDFont without a font program, and the standard 14 written without a descriptor (ps2pdf's
+    Helvetica), which the printer's RIP would substitute. Type 3 fonts are drawn by the file itself."""
+    import pikepdf
+
+    missing: set[str] = set()
     for obj in pdf.objects:
-        if hasattr(obj, "get") and obj.get("/Type") == "/FontDescriptor":
-            if not any(k in obj for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                missing.append(str(obj.get("/FontName", "?")))
-    return missing
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font":
+            continue
+        subtype = obj.get("/Subtype")
+        if subtype in ("/Type3", "/Type0"):
+            continue  # Type 0 fonts are checked through their descendant CIDFont (also a /Font)
+        descriptor = obj.get("/FontDescriptor")
+        embedded = isinstance(descriptor, pikepdf.Dictionary) and any(
+            k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+        )
+        if not embedded:
+            missing.add(str(obj.get("/BaseFont", "?")).lstrip("/"))
+    return sorted(missing)
+
+
+ACTION_KEYS = ("/OpenAction", "/AA", "/JavaScript")
+
+
+def _actions(pdf) -> list[Diagnostic]:
+    """JavaScript and actions (open actions, additional actions), forbidden in PDF/X [PF][KO]."""
+    import pikepdf
+
+    found = []
+    root = pdf.Root
+    opening = root.get("/OpenAction")
+    if isinstance(opening, pikepdf.Dictionary):  # an action; a destination array only opens a page
+        running = "running JavaScript " if opening.get("/S") == "/JavaScript" else ""
+        found.append(f"an open action {running}(/OpenAction)")
+    if "/AA" in root:
+        found.append("document actions (/AA)")
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
+        found.append("document JavaScript (/Names /JavaScript)")
+    for i, page in enumerate(pdf.pages, 1):
+        if "/AA" in page.obj:
+            found.append(f"page {i} actions (/AA)")
+        for annot in page.obj.get("/Annots") or []:
+            action = annot.get("/A")
+            if isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/JavaScript" or "/AA" in annot:
+                found.append(f"page {i}: an annotation with JavaScript or actions")
+    if not found and any(isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/JavaScript" for o in pdf.objects):
+        found.append("a JavaScript action")
+    found = list(dict.fromkeys(found))
+    return [
+        _check(
+            "actions",
+            not found,
+            "no JavaScript or actions" if not found else "forbidden in PDF/X: " + "; ".join(found),
+        )
+    ]
+
+
+def _annotations(pdf) -> list[Diagnostic]:
+    """Printable annotations inside the trim (the page's artwork) are forbidden in PDF/X [PF][KO];
+    printer's marks (/PrinterMark) are allowed, as are annotations outside the trim."""
+    out = []
+    for i, page in enumerate(pdf.pages, 1):
+        box = [float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox)]
+        for annot in page.obj.get("/Annots") or []:
+            subtype = str(annot.get("/Subtype", "?"))
+            rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
+            x0, x1 = sorted(rect[0::2])
+            y0, y1 = sorted(rect[1::2])
+            inside = x0 < box[2] and x1 > box[0] and y0 < box[3] and y1 > box[1]
+            printable = int(annot.get("/F", 0)) & 4
+            if inside and printable and subtype != "/PrinterMark":
+                out.append(f"page {i}: a printable {subtype[1:]} annotation inside the trim")
+    return [
+        _check(
+            "annotations",
+            not out,
+            "no printable annotation inside the trim" if not out else f"{len(out)}: {out[0]} (forbidden in PDF/X)",
+        )
+    ]
 
 
 def format_table(path: str, checks: list[Diagnostic]) -> str:

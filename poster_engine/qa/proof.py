@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
+from poster_engine.core.geometry import MM_PER_INCH
 from poster_engine.plan import Job
 from poster_engine.project.loader import Project
-from poster_engine.render.job import render_screen
+from poster_engine.render.job import render_job, render_screen
 
 if TYPE_CHECKING:  # Pillow is imported by the functions that draw: start-up stays fast
     from PIL import Image
@@ -55,11 +56,17 @@ def _font(project: Project, name: str, size: int):
     return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
 
 
-def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL):
+def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL, softproof: bool = False):
     from PIL import Image, ImageOps
 
     fmt = job.format
     px_per_unit = OVERSAMPLE * min(cell[0] / fmt.width, cell[1] / fmt.height)
+    if softproof and fmt.medium == "print":
+        # The finished print PDF as the paper will show it (docs/print.md §6b), cut to its trim.
+        from poster_engine.export.print.softproof import soft_proof
+
+        image = soft_proof(render_job(project, job), project.print_settings, px_per_unit * MM_PER_INCH, trim=True)
+        return ImageOps.contain(image.convert("RGB"), cell, Image.Resampling.LANCZOS)
     _, png = render_screen(project, job, round(max(fmt.page) * px_per_unit))
     image = Image.open(io.BytesIO(png)).convert("RGB")
     bleed = round(fmt.bleed * image.width / fmt.page[0])
@@ -105,10 +112,12 @@ def _sheet(project: Project, title: str, cells: list[_Cell], number: int, total:
     return sheet
 
 
-def proof_sheets(project: Project, jobs: list[Job]) -> Proof:
+def proof_sheets(project: Project, jobs: list[Job], softproof: bool = False) -> Proof:
     """Draw the contact sheet of `jobs` as a PDF (one page per sheet) and a PNG (the sheets stacked).
 
     A job that fails is drawn as a red cell with its error and reported; the others go on.
+    `softproof`: print formats are shown through the print profile (their finished PDF, rasterised by
+    Ghostscript and converted back to sRGB), as the paper will show them.
     """
     from PIL import Image
 
@@ -116,13 +125,15 @@ def proof_sheets(project: Project, jobs: list[Job]) -> Proof:
     cells = []
     for job in jobs:
         try:
-            cells.append(_Cell(job, _thumbnail(project, job)))
+            cells.append(_Cell(job, _thumbnail(project, job, softproof=softproof)))
         except PosterError as exc:
             report.errors.extend(exc.diagnostics)
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     per_sheet = COLUMNS * ROWS
     groups = [cells[i : i + per_sheet] for i in range(0, len(cells), per_sheet)] or [[]]
     title = project.campaign.messages.campaign.name.shown(project.campaign.lang)
+    if softproof:
+        title += f" — print formats soft-proofed ({project.print_settings.profile.output_condition_identifier})"
     sheets = [_sheet(project, title, group, n, len(groups)) for n, group in enumerate(groups, 1)]
     report.sheets = len(sheets)
 

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from poster_engine.compose.document import Composition, compose
+from poster_engine.core.color import parse_hex
 from poster_engine.core.diagnostics import fail
 from poster_engine.export.pdf import svg_to_pdf
+from poster_engine.export.print.colors import converter_for
 from poster_engine.export.print.prepress import make_print_pdf
 from poster_engine.export.raster import TooLarge, encode, render_rgb, svg_to_png
 from poster_engine.plan import Job
 from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
+from poster_engine.render.contrast import backdrop_scale, scrims_for
+from poster_engine.render.reversed import small_reversed_text
 
 
 def compose_job(project: Project, job: Job, raster_scale: float | None = None) -> Composition:
-    """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from."""
-    return compose(project, project.campaign.posters[job.poster_id], job.format, job.lang, raster_scale, job.row_fields)
+    """Layout, typesetting, QR codes and visuals of one job: what every output of it is drawn from.
+
+    A layout with scrims (`data-scrim`) takes two passes: the page drawn without its texts at the
+    measuring resolution gives each scrim its opacity (render/contrast.py), whatever `raster_scale`
+    the caller draws at, so the build, the preview and `poster check` draw the same scrims. Every
+    other poster is composed once."""
+    poster = project.campaign.posters[job.poster_id]
+    comp = compose(project, poster, job.format, job.lang, raster_scale, job.row_fields)
+    if not comp.scrim_slots:
+        return comp
+    scale = backdrop_scale(job.format)
+    measured = comp if raster_scale == scale else compose(project, poster, job.format, job.lang, scale, job.row_fields)
+    return comp.with_scrims(scrims_for(measured))
 
 
 def export_job(project: Project, composition: Composition) -> bytes:
@@ -32,6 +47,7 @@ def export_job(project: Project, composition: Composition) -> bytes:
             project.timestamp,
             project.print_settings,
             composition.poster.file,
+            single_ink_grounds(composition, project.print_settings),
         )
     image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
     try:
@@ -42,6 +58,17 @@ def export_job(project: Project, composition: Composition) -> bytes:
             f"{fmt.name}'s {(fmt.max_bytes or 0) / 1e6:g} MB limit; use --image-format jpeg or simplify the visual",
             composition.poster.file,
         ) from None
+
+
+def single_ink_grounds(composition: Composition, settings) -> frozenset[str]:
+    """With `reversed_text: single-ink`, the rich-black grounds behind small reversed type, which
+    then print in their small-area colour (100 % K): one plate to register (docs/print.md §6c)."""
+    if settings.profile.reversed_text != "single-ink":
+        return frozenset()
+    conv = converter_for(settings)
+    return frozenset(
+        r.background for r in small_reversed_text(composition, conv) if conv.has_large_variant(parse_hex(r.background))
+    )
 
 
 def render_job(project: Project, job: Job) -> bytes:

@@ -44,6 +44,7 @@ PIXEL_LIBRARIES = (
     "pyphen",
     "numpy",
     "defusedxml",
+    "svgelements",
 )
 
 
@@ -76,6 +77,22 @@ def _cairo_version() -> str:
         return "cairo=unknown"
 
 
+@lru_cache(maxsize=1)
+def _ghostscript_version() -> str:
+    """`gs --version`: PDF/X-1a and X-3 files hold pieces Ghostscript rasterised (docs/print.md §3a)."""
+    import shutil
+    import subprocess
+
+    found = shutil.which("gs")
+    if found is None:
+        return "gs=absent"
+    try:
+        run = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "gs=unknown"
+    return "gs=" + run.stdout.strip()
+
+
 @lru_cache(maxsize=64)  # per opened project: a build lists each folder once, a new open lists again
 def _listing(project: Project, kind: str) -> list:
     """A folder listing a job read, as it is now."""
@@ -104,6 +121,8 @@ def job_key(project: Project, job: Job, reads: Reads) -> str | None:
     if job.format.medium == "print":
         settings = project.print_settings
         printing = [repr(settings.profile), repr(sorted(settings.swatches.items()))]
+        if settings.profile.pdfx != "4":  # flattened pieces are Ghostscript's rasters
+            printing.append(_ghostscript_version())
     parts = {
         "engine": engine_fingerprint(),
         "job": [repr(job.format), job.lang, job.campaign_lang, job.row_fields, poster.spec.model_dump_json()],
