@@ -37,9 +37,14 @@ def _err(line: str) -> None:
 
 
 def _bad_input(exc) -> NoReturn:
+    """Bad input exits 2; an output that could not be written (full disk, read-only folder) exits 1:
+    the input was fine, the outputs were not written."""
+    from poster_engine.batch.outputs import OUTPUT_CHECK
+
     for d in exc.diagnostics:
         _err(f"error: {d}" if d.severity == "error" else str(d))
-    raise typer.Exit(EXIT_BAD_INPUT)
+    unwritten = all(d.check == OUTPUT_CHECK for d in exc.diagnostics)
+    raise typer.Exit(EXIT_FAILED_JOBS if unwritten else EXIT_BAD_INPUT)
 
 
 def _open(project: Path, print_profile: str = "fogra39"):
@@ -211,9 +216,9 @@ def render(
         job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
         target = out or opened.root / "build" / job.output
         data, note = render_as(opened, job, data, target)
+        write_atomic(target, data)
     except PosterError as exc:
         _bad_input(exc)
-    write_atomic(target, data)
     if note:
         _err(note)
     typer.echo(str(target))
