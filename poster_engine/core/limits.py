@@ -1,7 +1,7 @@
 """The bounds every input is held to, in one place: file sizes, YAML depth and expansion, CSV shape,
 numbers, links and paths. README "Limits" lists them with the reasons below; the readers that
 enforce them (project/sources.py, project/data.py, project/content.py, project/settings.py,
-project/paths.py, compose/qr.py) import them from here. No I/O.
+project/paths.py, project/svg.py, compose/qr.py) import them from here. No I/O.
 
 Each bound is far above what a real campaign needs (the demo's messages.yaml is 20 KB, depth 7,
 917 values; its CSV 7 rows) and low enough that the worst input within it is read in about a second
@@ -37,6 +37,23 @@ MAX_CSV_BYTES = 16 * MIB
 MAX_CSV_ROWS = 10_000  # one poster per row and format: 10 000 rows are hours of rendering already
 MAX_CSV_COLUMNS = 100
 MAX_CSV_CELL_CHARS = MAX_TEXT_CHARS  # also given to csv.field_size_limit while a table is read
+
+# --- SVG (layouts/*.svg, SVG visuals) ------------------------------------------------------------
+# Measured (2 shared cores): cairosvg draws ~10 000 elements a second, so a file at the element
+# bound takes ~5 s of CPU per output; parsing and checking it, 0.4 s. Inkscape and Illustrator
+# illustrations have a few thousand; a layout a few hundred.
+MAX_SVG_BYTES = 16 * MIB
+MAX_SVG_ELEMENTS = 50_000  # each <use> counting as a copy of what it refers to
+# Elements inside each other, and through <use>: every renderer (cairosvg, the engine's own walk of
+# a layout) recurses per level; editors nest a dozen deep.
+MAX_SVG_DEPTH = 100
+MAX_SVG_USE_CHAIN = 20  # a <use> of an element holding a <use> of…: chains of more are refused
+# A viewBox value, a slot's x, y, width or height, a transform's entry: finite and at most this big.
+# cairo draws with 24.8 fixed-point device coordinates (±8 million); no real drawing comes near.
+MAX_SVG_COORDINATE = 10_000_000
+# An image embedded in an SVG as a data: URI: its declared width × height, read from its header
+# before anything is decoded (Pillow's own warning threshold, 256 MiB of RGBA pixels).
+MAX_EMBEDDED_PIXELS = 89_478_485
 
 # --- other project files -----------------------------------------------------------------------
 MAX_FONT_BYTES = 64 * MIB  # large CJK fonts are 20-30 MB

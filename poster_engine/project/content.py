@@ -559,7 +559,7 @@ def _path_message(what: str, name: str, problem: PathProblem, folder: str) -> st
     return f"{what} '{shown}' {problem.says}; {fix}"
 
 
-def _layout_problems(root: Path, family: str) -> list[str]:
+def layout_problems(root: Path, family: str) -> list[str]:
     """Why the files of layout `family` cannot be read (a link leading outside, a folder or a pipe
     in their place), checked before any is opened. A missing layouts/<family>.svg is left to the
     composer, which says so with the file."""
@@ -595,7 +595,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     sources = [root / "messages.yaml"]
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
-    layout_problems = lru_cache(maxsize=None)(partial(_layout_problems, root))  # once per family
+    refused_layout = lru_cache(maxsize=None)(partial(layout_problems, root))  # once per family
     poster_dir = root / "posters"
     folder = project_folder(root, "posters")
     if isinstance(folder, PathProblem):  # a link leading outside is not even listed
@@ -636,7 +636,7 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
         except PosterError as exc:
             diags.extend(exc.diagnostics)
             continue
-        problems = _check_references(poster_id, spec, src, messages, root, layouts, layout_problems)
+        problems = _check_references(poster_id, spec, src, messages, root, layouts, refused_layout)
         if known_formats is not None:
             for i, name in enumerate(spec.formats):
                 if name not in known_formats:
