@@ -632,11 +632,320 @@ CSVS = [
     ),
 ]
 
-CASES = PATHS + BOMBS + ENCODINGS + NUMBERS + LINKS + CSVS
+# --- SVG: size and depth bombs, references, embedded images (layouts and visuals) ----------------
+
+SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+VISUAL = "visuals/mine.svg"
+LAYOUT = "layouts/choc.svg"
+
+
+def visual(body: str, view: str = 'viewBox="0 0 100 100"') -> Callable[[Path], None]:
+    """The poster's SVG visual replaced: the root on line 1, `body` from line 2."""
+    return write(VISUAL, f"{SVG_HEAD} {view}>\n{body}\n</svg>\n")
+
+
+def in_layout(body: str) -> Callable[[Path], None]:
+    """`body` added to the choc layout, just before its closing tag."""
+    return replace(LAYOUT, "</svg>", body + "\n</svg>")
+
+
+def layout_attr(old: str, new: str) -> Callable[[Path], None]:
+    return replace(LAYOUT, old, new)
+
+
+def _png(width: int, height: int) -> str:
+    """A PNG whose header declares width × height, as base64 (its pixels are never there)."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+    return base64.b64encode(png).decode()
+
+
+def _use_laughs(levels: int, copies: int) -> str:
+    """<use> bomb: each level a group of `copies` uses of the level below."""
+    body = '<defs><rect id="l0" width="1" height="1"/>'
+    for i in range(1, levels + 1):
+        body += f'<g id="l{i}">' + f'<use xlink:href="#l{i - 1}"/>' * copies + "</g>"
+    return body + f'</defs><use id="top" xlink:href="#l{levels}"/>'
+
+
+def _use_chain(length: int) -> str:
+    body = '<defs><rect id="c0" width="1" height="1"/>'
+    body += "".join(f'<use id="c{i}" xlink:href="#c{i - 1}"/>' for i in range(1, length + 1))
+    return body + f'</defs><use xlink:href="#c{length}"/>'
+
+
+CYCLE = "which leads back to it (a cycle of references); remove the reference"
+TOO_MANY = f"more than {limits.MAX_SVG_ELEMENTS:,} elements; simplify the drawing (fewer paths, or a PNG or JPEG for a picture this detailed)"
+TOO_DEEP = f"elements nested more than {limits.MAX_SVG_DEPTH} deep (<g> (no id)); ungroup what the groups do not need"
+BOMB_IMAGE = "the embedded image declares {n} pixels, more than the 89,478,485 allowed (a decompression bomb?); embed a smaller image"
+NESTED = "<g>" * (limits.MAX_SVG_DEPTH + 1) + "</g>" * (limits.MAX_SVG_DEPTH + 1)
+MANY = '<rect width="1" height="1"/>' * (limits.MAX_SVG_ELEMENTS + 1)
+BIG_COMMENT = "<!--" + "x" * limits.MAX_SVG_BYTES + "-->"
+BIG_SVG = SVG_HEAD + ' viewBox="0 0 100 100">\n' + BIG_COMMENT + "\n</svg>\n"  # what visual() writes
+BIG_SVG_BYTES = f"{len(BIG_SVG):,}".replace(",", " ")
+
+SVGS = [
+    Case(
+        "visual-use-of-its-own-group",
+        visual('<g id="a"><use id="u" xlink:href="#a"/></g>'),
+        f"error: visuals/mine.svg:2: <use id='u'> refers to '#a', {CYCLE}",
+    ),
+    Case(
+        "visual-use-of-itself",
+        visual('<use id="self" xlink:href="#self"/>'),
+        f"error: visuals/mine.svg:2: <use id='self'> refers to '#self', {CYCLE}",
+    ),
+    Case(
+        "visual-use-cycle-of-two",
+        visual('<g id="a"><use id="ua" href="#b"/></g>\n<g id="b"><use id="ub" href="#a"/></g>'),
+        f"error: visuals/mine.svg:2: <use id='ua'> refers to '#b', {CYCLE}",
+    ),
+    Case(
+        "visual-pattern-filled-with-itself",
+        visual(
+            '<defs><pattern id="p" width="5" height="5">\n<rect id="tile" width="5" height="5" fill="url(#p)"/>'
+            '</pattern></defs><rect width="50" height="50" fill="url(#p)"/>'
+        ),
+        f"error: visuals/mine.svg:3: <rect id='tile'> refers to '#p', {CYCLE}",
+    ),
+    Case(
+        "visual-gradients-inheriting-each-other",
+        visual('<linearGradient id="g1" xlink:href="#g2"/>\n<linearGradient id="g2" xlink:href="#g1"/>'),
+        f"error: visuals/mine.svg:2: <linearGradient id='g1'> refers to '#g2', {CYCLE}",
+    ),
+    Case(
+        "visual-clip-path-clipped-by-itself",
+        visual('<clipPath id="c"><rect id="r" width="5" height="5" clip-path="url(#c)"/></clipPath>'),
+        f"error: visuals/mine.svg:2: <rect id='r'> refers to '#c', {CYCLE}",
+    ),
+    Case(
+        "visual-use-billion-laughs",
+        visual(_use_laughs(6, 10)),
+        f"error: visuals/mine.svg:2: <g id='l5'> makes the file draw more than {limits.MAX_SVG_ELEMENTS:,} elements (each <use> counts as a copy of what it refers to); use fewer copies or simplify the drawing",
+    ),
+    Case(
+        "visual-use-chain",
+        visual(_use_chain(limits.MAX_SVG_USE_CHAIN + 5)),
+        f"error: visuals/mine.svg:2: <use id='c{limits.MAX_SVG_USE_CHAIN + 1}'> starts a chain of more than {limits.MAX_SVG_USE_CHAIN} <use> elements, each a copy of the next; copy the drawing itself instead",
+    ),
+    Case("visual-nested-too-deep", visual(NESTED), f"error: visuals/mine.svg:2: {TOO_DEEP}"),
+    Case("visual-too-many-elements", visual(MANY), f"error: visuals/mine.svg:2: {TOO_MANY}"),
+    Case(
+        "visual-file-too-large",
+        visual(BIG_COMMENT),
+        f"error: visuals/mine.svg: is {BIG_SVG_BYTES} bytes, more than the 16 MiB allowed (README, Limits); simplify it, or use a PNG or JPEG",
+    ),
+    Case(
+        "visual-embedded-png-bomb",
+        visual(
+            f'<image id="photo" width="100" height="100" xlink:href="data:image/png;base64,{_png(50_000, 50_000)}"/>'
+        ),
+        "error: visuals/mine.svg:2: <image id='photo'>: " + BOMB_IMAGE.format(n="2,500,000,000"),
+    ),
+    Case(
+        "visual-embedded-png-one-row-over",
+        visual(f'<image id="photo" width="100" height="100" xlink:href="data:image/png;base64,{_png(9460, 9459)}"/>'),
+        "error: visuals/mine.svg:2: <image id='photo'>: " + BOMB_IMAGE.format(n="89,482,140"),
+    ),
+    Case(
+        "visual-embedded-svg",
+        visual('<image id="inner" width="9" height="9" xlink:href="data:image/svg+xml;base64,PHN2Zy8+"/>'),
+        "error: visuals/mine.svg:2: <image id='inner'>: an SVG embedded in an SVG is not allowed (it would be read unchecked); paste its elements in instead",
+    ),
+    Case(
+        "visual-embedded-junk",
+        visual('<image id="junk" width="9" height="9" xlink:href="data:image/png;base64,aGVsbG8gd29ybGQ="/>'),
+        "error: visuals/mine.svg:2: <image id='junk'>: the embedded data is not an image that can be read; embed a PNG or JPEG",
+    ),
+    Case(
+        "visual-embedded-broken-base64",
+        visual('<image id="cut" width="9" height="9" xlink:href="data:image/png;base64,iVBORw0K@@"/>'),
+        "error: visuals/mine.svg:2: <image id='cut'>: the embedded image's base64 data is damaged; embed the image again",
+    ),
+    Case(
+        "visual-embedded-without-comma",
+        visual('<image width="9" height="9" xlink:href="data:image/png;base64"/>'),
+        "error: visuals/mine.svg:2: <image> (no id): the data: URI has no ',' before its data; embed the image again",
+    ),
+    Case(
+        "layout-use-of-its-own-group",
+        in_layout('<g id="loop"><use id="again" href="#loop"/></g>'),
+        f"error: layouts/choc.svg:{{line:layouts/choc.svg:id=\"again\"}}: <use id='again'> refers to '#loop', {CYCLE}",
+    ),
+    Case(
+        "layout-nested-too-deep",
+        in_layout(NESTED),
+        f"error: layouts/choc.svg:{{line:layouts/choc.svg:<g><g>}}: {TOO_DEEP}",
+    ),
+    Case(
+        "layout-too-many-elements",
+        in_layout(MANY),
+        f'error: layouts/choc.svg:{{line:layouts/choc.svg:<rect width="1"}}: {TOO_MANY}',
+    ),
+    Case(
+        "layout-embedded-png-bomb",
+        in_layout(f'<image id="texture" width="9" height="9" href="data:image/png;base64,{_png(40_000, 40_000)}"/>'),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:id=\"texture\"}: <image id='texture'>: "
+        + BOMB_IMAGE.format(n="1,600,000,000"),
+    ),
+]
+
+# --- degenerate geometry --------------------------------------------------------------------------
+
+VIEWBOX_NEEDED = "the visual needs a viewBox of four numbers with a positive width and height, e.g. viewBox='0 0 800 600' (or numeric width and height)"
+LAYOUT_VIEWBOX = "the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)"
+A3_VIEWBOX = 'viewBox="0 0 297 420"'
+MESSAGE_SLOT = 'id="message" class="slot-frame" x="16" y="216" width="265" height="88"'
+UNUSABLE = "is not a usable transform (NaN, infinite, or beyond 10,000,000); reset it in the editor"
+
+GEOMETRY = [
+    Case(
+        "visual-zero-viewbox",
+        visual("<rect width='5' height='5'/>", 'viewBox="0 0 0 100"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-nan-viewbox",
+        visual("<rect width='5' height='5'/>", 'viewBox="0 0 NaN 100"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-infinite-viewbox",
+        visual("<rect width='5' height='5'/>", 'viewBox="0 0 1e999 100"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-negative-viewbox",
+        visual("<rect width='5' height='5'/>", 'viewBox="0 0 100 -100"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-viewbox-of-words",
+        visual("<rect width='5' height='5'/>", 'viewBox="a b c d"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-huge-viewbox",
+        visual("<rect width='5' height='5'/>", 'viewBox="0 0 1e300 1e300"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-percent-size-only",
+        visual("<rect width='5' height='5'/>", 'width="100%" height="100%"'),
+        f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
+    ),
+    Case(
+        "visual-nan-transform",
+        visual('<rect id="r" transform="matrix(nan 0 0 1 0 0)" width="5" height="5"/>'),
+        f"error: visuals/mine.svg:2: <rect id='r'>: transform 'matrix(nan 0 0 1 0 0)' {UNUSABLE}",
+    ),
+    Case(
+        "layout-zero-viewbox",
+        layout_attr(A3_VIEWBOX, 'viewBox="0 0 0 0"'),
+        f"error: layouts/choc.svg:5: {LAYOUT_VIEWBOX}",
+    ),
+    Case(
+        "layout-nan-viewbox",
+        layout_attr(A3_VIEWBOX, 'viewBox="0 0 NaN 420"'),
+        f"error: layouts/choc.svg:5: {LAYOUT_VIEWBOX}",
+    ),
+    Case(
+        "layout-huge-viewbox",
+        layout_attr(A3_VIEWBOX, 'viewBox="0 0 1e300 1e300"'),
+        f"error: layouts/choc.svg:5: {LAYOUT_VIEWBOX}",
+    ),
+    Case(
+        "layout-slot-zero-width",
+        layout_attr(MESSAGE_SLOT, MESSAGE_SLOT.replace('width="265"', 'width="0"')),
+        "error: layouts/choc.svg:32: element 'message': 'width' must be a positive number in user units (at most 10,000,000), not '0'",
+    ),
+    Case(
+        "layout-slot-negative-width",
+        layout_attr(MESSAGE_SLOT, MESSAGE_SLOT.replace('width="265"', 'width="-265"')),
+        "error: layouts/choc.svg:32: element 'message': 'width' must be a positive number in user units (at most 10,000,000), not '-265'",
+    ),
+    Case(
+        "layout-slot-nan-height",
+        layout_attr(MESSAGE_SLOT, MESSAGE_SLOT.replace('height="88"', 'height="nan"')),
+        "error: layouts/choc.svg:32: element 'message': 'height' must be a positive number in user units (at most 10,000,000), not 'nan'",
+    ),
+    Case(
+        "layout-slot-infinite-x",
+        layout_attr(MESSAGE_SLOT, MESSAGE_SLOT.replace('x="16"', 'x="inf"')),
+        "error: layouts/choc.svg:32: element 'message': 'x' must be a number in user units (at most 10,000,000), not 'inf'",
+    ),
+    Case(
+        "layout-nan-transform",
+        layout_attr('id="message" class', 'id="message" transform="rotate(nan)" class'),
+        f"error: layouts/choc.svg:32: <rect id='message'>: transform 'rotate(nan)' {UNUSABLE}",
+    ),
+    Case(
+        "layout-huge-scale",
+        layout_attr('id="message" class', 'id="message" transform="scale(1e300)" class'),
+        f"error: layouts/choc.svg:32: <rect id='message'>: transform 'scale(1e300)' {UNUSABLE}",
+    ),
+    Case(
+        "layout-zero-scale",
+        layout_attr('id="message" class', 'id="message" transform="scale(0)" class'),
+        "error: layouts/choc.svg:32: slot 'message' is drawn through a transform that flattens it (zero scale) on element 'message'; reset that element's scale in the editor",
+    ),
+]
+
+# --- the preview's --layout names a layout of the project, never a path -----------------------------
+
+NOT_A_NAME = (
+    "is not a layout's name (a layout is a file layouts/<name>.svg of the project); name one, e.g. --layout choc"
+)
+
+PREVIEWS = [
+    Case(
+        "preview-layout-parent-folder",
+        lambda p: None,
+        f"error: layout '../x' {NOT_A_NAME}",
+        ("preview", "--layout", "../x"),
+    ),
+    Case(
+        "preview-layout-absolute-path",
+        lambda p: None,
+        f"error: layout '/etc/passwd' {NOT_A_NAME}",
+        ("preview", "--layout", "/etc/passwd"),
+    ),
+    Case(
+        "preview-layout-variant",
+        lambda p: None,
+        f"error: layout 'choc.story' {NOT_A_NAME}",
+        ("preview", "--layout", "choc.story"),
+    ),
+    Case(
+        "preview-layout-links-outside",
+        link("layouts/evil.svg", "/etc/passwd"),
+        f"error: layout file layouts/evil.svg {LINK_OUT}; copy the template into layouts/",
+        ("preview", "--layout", "evil"),
+    ),
+    Case(
+        "preview-layouts-folder-links-outside",
+        link("layouts", f"{OUTSIDE}/layouts"),
+        f"error: layout folder layouts/ {LINK_OUT}; make it a folder of the project",
+        ("preview", "--layout", "choc"),
+    ),
+]
+
+CASES = PATHS + BOMBS + ENCODINGS + NUMBERS + LINKS + CSVS + SVGS + GEOMETRY + PREVIEWS
 
 
 def test_corpus_grew_by_forty_cases_at_least():
-    assert len(CASES) >= 40 and len({c.id for c in CASES}) == len(CASES)
+    assert len(CASES) >= 120 and len({c.id for c in CASES}) == len(CASES)
     from test_bad_inputs import CASES as FIRST
 
     assert not {c.id for c in CASES} & {c.id for c in FIRST}

@@ -81,6 +81,17 @@ def test_a_build_where_every_row_is_rejected_leaves_no_build_folder(demo, capsys
     assert not (demo / "build").exists(), _files(demo / "build")
 
 
+def test_a_file_where_the_build_folder_goes_is_one_line_exit_1(demo, capsys):
+    (demo / "build").write_text("not a folder\n")
+    code, err = run_inprocess(("build", "-p", "stat-cobalt", "-f", "instagram", "-j", "1"), demo, capsys)
+    assert code == 1, err
+    assert err.splitlines() == [
+        f"error: {demo}/build/stat-cobalt/instagram.png: cannot write this file: a file stands where a folder is "
+        "needed; remove it or build into another folder with --out"
+    ]
+    assert (demo / "build").read_text() == "not a folder\n"
+
+
 # --- durable writes -----------------------------------------------------------------------------------
 
 

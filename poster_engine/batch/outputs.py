@@ -28,6 +28,7 @@ _WHY = {
     errno.EACCES: ("permission denied", "make the folder writable or build into another folder with --out"),
     errno.EPERM: ("permission denied", "make the folder writable or build into another folder with --out"),
     errno.ENOTDIR: ("a file stands where a folder is needed", "remove it or build into another folder with --out"),
+    errno.EEXIST: ("a file stands where a folder is needed", "remove it or build into another folder with --out"),
     errno.EISDIR: ("a folder stands where the file goes", "remove it or build into another folder with --out"),
 }
 

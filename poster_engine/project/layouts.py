@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from poster_engine.core.diagnostics import did_you_mean, fail
+from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
 from poster_engine.core.geometry import Box, Matrix
 from poster_engine.core.limits import MAX_SVG_BYTES, MAX_SVG_COORDINATE
 from poster_engine.project.files import record_file
@@ -196,8 +196,24 @@ def record_template(path: Path) -> None:
         record_file(p)
 
 
-@lru_cache(maxsize=128)
 def _parse(path: Path, mtime_ns: int) -> SvgTree:
+    found = _parsed(path, mtime_ns)
+    if isinstance(found, PosterError):
+        raise PosterError(found.diagnostics)
+    return found
+
+
+@lru_cache(maxsize=128)
+def _parsed(path: Path, mtime_ns: int) -> SvgTree | PosterError:
+    """The tree, or why it cannot be had: a refused file is refused once per change, not once per
+    poster that uses it (a file at the element bound takes 0.4 s to refuse)."""
+    try:
+        return _read_and_parse(path)
+    except PosterError as exc:
+        return exc.with_traceback(None)  # kept without the frames that raised it
+
+
+def _read_and_parse(path: Path) -> SvgTree:
     raw = read_file(path, MAX_SVG_BYTES)  # never more than the bound is read
     if isinstance(raw, PathProblem):
         if raw.kind == "missing":
