@@ -7,6 +7,8 @@ longer than TIME_BOUND_S. Targets:
 
 - `yaml_target`: bytes as messages.yaml, a poster file or project.yaml, read by the one loader;
 - `csv_target`: bytes as a data table, read by project/data.py;
+- `svg_target`: bytes as a layout (read as a template) or as a poster's SVG visual (nested into a
+  slot), through the one hardened SVG parser (project/svg.py);
 - `cli_target`: an argv for the real `poster` entry point (in this process), on a project where one
   file may have been replaced.
 
@@ -209,6 +211,35 @@ def csv_target(ws: Workspace, data: bytes) -> str:
     return outcome_class(problems)
 
 
+SVG_FILES = {"layout": "layouts/choc.svg", "visual": "visuals/mine.svg"}
+
+
+def svg_target(ws: Workspace, which: str, data: bytes) -> str:
+    """`data` as the choc layout (read into a template) or as an SVG visual (cropped into a slot):
+    a result, or diagnostics naming the file (and the line, or the element), within the bound."""
+    from poster_engine.compose.visuals import svg_visual
+    from poster_engine.project.layouts import load_template
+
+    file = SVG_FILES[which]
+    with ws.replaced(file, data) as path:
+        started = time.process_time()
+        try:
+            if which == "layout":
+                load_template(path)
+            else:
+                svg_visual(path, file, (0.0, 0.0, 265.0, 170.0), (0.5, 0.5))
+            found: tuple[Diagnostic, ...] = ()
+        except PosterError as exc:
+            found = exc.diagnostics
+        except Exception as exc:  # the one thing that must never happen
+            raise ContractBroken(f"{file}: {type(exc).__name__}: {exc}") from exc
+        _timed(file, started)
+    if found:
+        _check(found, False, file)  # a file-wide problem (no viewBox, too large) has no element line
+    _save(which, data, found, "svg")
+    return outcome_class(found)
+
+
 def cli_target(ws: Workspace, argv: list[str], file: str | None = None, data: bytes | None = None) -> int:
     """The real entry point on `argv` (+ --project), with `file` replaced by `data`: exit 0, 1 or 2,
     no traceback, no internal error, every error on one line, nothing written outside build/."""
@@ -395,6 +426,86 @@ YAML_TOKENS = [
     "data: ",
     "value: ",
 ]
+
+
+# SVG that editors never write: references between elements (cycles, chains, copies of copies),
+# numbers at and past every bound, embedded images that lie about their size, deep nesting.
+SVG_NUMBERS = ["0", "-1", "1", "297", "nan", "NaN", "inf", "-inf", "1e999", "1e300", "1e7", "10000001", "", "a", "1,2"]
+SVG_IDS = ["a", "b", "c", "message", "visual", "qr"]
+
+
+@st.composite
+def svg_elements(draw, depth: int = 0) -> str:
+    """One element (and, below depth 6, its children) with hostile references and numbers."""
+    name = draw(
+        st.sampled_from(["g", "use", "rect", "pattern", "linearGradient", "clipPath", "image", "svg", "symbol"])
+    )
+    attrs = {}
+    if draw(st.booleans()):
+        attrs["id"] = draw(st.sampled_from(SVG_IDS))
+    for key in draw(st.lists(st.sampled_from(["x", "y", "width", "height"]), max_size=4, unique=True)):
+        attrs[key] = draw(st.sampled_from(SVG_NUMBERS))
+    if draw(st.booleans()):
+        attrs["xlink:href"] = draw(
+            st.one_of(
+                st.sampled_from(SVG_IDS).map(lambda i: "#" + i),
+                st.sampled_from(["data:image/png;base64,", "data:image/svg+xml,<svg/>", "data:image/png;base64,@@"]),
+                st.builds(
+                    lambda w, h: "data:image/png;base64," + _png_b64(w, h), st.integers(0, 10**5), st.integers(0, 10**5)
+                ),
+            )
+        )
+    if draw(st.booleans()):
+        attrs[draw(st.sampled_from(["fill", "clip-path", "mask", "filter"]))] = (
+            f"url(#{draw(st.sampled_from(SVG_IDS))})"
+        )
+    if draw(st.booleans()):
+        kind = draw(st.sampled_from(["scale", "translate", "rotate", "matrix"]))
+        attrs["transform"] = f"{kind}({' '.join(draw(st.lists(st.sampled_from(SVG_NUMBERS), min_size=1, max_size=6)))})"
+    if depth == 0 and draw(st.booleans()):
+        attrs["data-slot"] = draw(st.sampled_from(["text", "visual", "qr", "x"]))
+    children = draw(st.lists(svg_elements(depth + 1), max_size=3)) if depth < 6 else []
+    shown = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+    return f"<{name} {shown}>{''.join(children)}</{name}>"
+
+
+def _png_b64(width: int, height: int) -> str:
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return base64.b64encode(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")).decode()
+
+
+def svg_documents(which: str) -> st.SearchStrategy[bytes]:
+    """Bytes for `which` (layout, visual): the demo file mutated, or generated hostile trees under a
+    root whose viewBox may be degenerate, or deep nesting, a <use> laugh, a <use> chain."""
+    original = (ROOT / SVG_FILES[which]).read_bytes()
+    head = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+    view = st.lists(st.sampled_from(SVG_NUMBERS), min_size=0, max_size=5).map(lambda v: f'viewBox="{" ".join(v)}"')
+    trees = st.tuples(view, st.lists(svg_elements(), max_size=6)).map(
+        lambda t: f"{head} {t[0]}>{''.join(t[1])}</svg>".encode()
+    )
+    bombs = st.integers(1, 400).flatmap(
+        lambda n: st.sampled_from(
+            [
+                f'{head} viewBox="0 0 9 9">' + "<g>" * n + "</g>" * n + "</svg>",
+                f'{head} viewBox="0 0 9 9"><defs><rect id="c0" width="1" height="1"/>'
+                + "".join(f'<use id="c{i}" xlink:href="#c{i - 1}"/>' for i in range(1, n))
+                + f'</defs><use xlink:href="#c{n - 1}"/></svg>',
+                f'{head} viewBox="0 0 9 9"><defs><rect id="l0" width="1" height="1"/>'
+                + "".join(
+                    f'<g id="l{i}">' + f'<use xlink:href="#l{i - 1}"/>' * 10 + "</g>" for i in range(1, n % 9 + 2)
+                )
+                + "</defs></svg>",
+            ]
+        ).map(str.encode)
+    )
+    return st.one_of(mutated(original), trees, bombs)
 
 
 def yaml_documents(which: str) -> st.SearchStrategy[bytes]:

@@ -1,4 +1,5 @@
-"""Fuzzing in `make test` (tests/fuzzing.py): the YAML loader, the CSV reader and the command line
+"""Fuzzing in `make test` (tests/fuzzing.py): the YAML loader, the CSV reader, the SVG parser (layouts
+and visuals) and the command line
 take generated hostile inputs for a bounded time and must answer each with a result or located
 one-line diagnostics, within the time bound; then every input of tests/corpus/ is replayed."""
 
@@ -15,6 +16,8 @@ from fuzzing import (
     csv_tables,
     csv_target,
     profile,
+    svg_documents,
+    svg_target,
     yaml_documents,
     yaml_target,
 )
@@ -50,6 +53,18 @@ def test_fuzz_csv_tables(ws, data):
     csv_target(ws, data)
 
 
+@profile(15)
+@given(data=svg_documents("visual"))
+def test_fuzz_svg_visuals(ws, data):
+    svg_target(ws, "visual", data)
+
+
+@profile(15)
+@given(data=svg_documents("layout"))
+def test_fuzz_svg_layouts(ws, data):
+    svg_target(ws, "layout", data)
+
+
 @profile(12, deadline_s=120)
 @given(call=cli_calls())
 def test_fuzz_command_line(ws, call):
@@ -72,6 +87,14 @@ def test_csv_corpus(ws, path):
     csv_target(ws, path.read_bytes())
 
 
+SVG_CORPUS = [(kind, p) for kind in ("layout", "visual") for p in corpus(kind)]
+
+
+@pytest.mark.parametrize("kind, path", SVG_CORPUS, ids=[f"{k}/{p.name}" for k, p in SVG_CORPUS])
+def test_svg_corpus(ws, kind, path):
+    svg_target(ws, kind, path.read_bytes())
+
+
 @pytest.mark.parametrize("path", corpus("cli"), ids=[p.name for p in corpus("cli")])
 def test_cli_corpus(ws, path):
     argv, file, data = ast.literal_eval(path.read_text(encoding="utf-8"))
@@ -79,4 +102,4 @@ def test_cli_corpus(ws, path):
 
 
 def test_the_corpus_is_not_empty():
-    assert len(YAML_CORPUS) >= 10 and len(corpus("csv")) >= 5 and len(corpus("cli")) >= 3
+    assert len(YAML_CORPUS) >= 10 and len(corpus("csv")) >= 5 and len(corpus("cli")) >= 3 and len(SVG_CORPUS) >= 10
