@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_bad_inputs import CHOC, Case, _expand_lines, run_inprocess, write
+from test_bad_inputs import CHOC, Case, _expand_lines, _png_header, run_inprocess, write
 from test_bad_inputs import replace as _replace
 
 from poster_engine.core import limits
@@ -656,19 +656,8 @@ def layout_attr(old: str, new: str) -> Callable[[Path], None]:
 def _png(width: int, height: int) -> str:
     """A PNG whose header declares width × height, as base64 (its pixels are never there)."""
     import base64
-    import struct
-    import zlib
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
-    return base64.b64encode(png).decode()
+    return base64.b64encode(_png_header(width, height)).decode()
 
 
 def _use_laughs(levels: int, copies: int) -> str:
