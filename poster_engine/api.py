@@ -17,6 +17,7 @@ from poster_engine.core.formats import Format
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
+from poster_engine.project.paths import PathProblem, project_file, shown_name
 from poster_engine.qa.proof import Proof, proof_sheets
 from poster_engine.render.job import render_job
 from poster_engine.render.tiles import TiledPoster
@@ -49,7 +50,11 @@ class Plan:
 
 def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[dict[str, list[Row]], list[Diagnostic]]:
     """Rows of each selected poster that reads data (`data:` in its file, or `--data` instead), and
-    one diagnostic per bad row (the good rows still build)."""
+    one diagnostic per bad row (the good rows still build).
+
+    A poster's `data:` must name a file inside the project (checked when the poster is loaded, and
+    again here). `--data FILE` is the user's own argument, like `cat FILE`: it may be any regular
+    file they can read, relative to the current folder (README, "Security")."""
     readers = [
         p for pid, p in sorted(project.campaign.posters.items()) if p.spec.data and (not posters or pid in posters)
     ]
@@ -64,9 +69,21 @@ def data_rows(project: Project, posters: list[str], data: Path | None) -> tuple[
     rejected: list[Diagnostic] = []
     loaded: dict[Path, tuple[list[Row], list[Diagnostic]]] = {}
     for poster in readers:
-        path = data if data is not None else project.root / str(poster.spec.data)
+        if data is not None:
+            path = data
+        else:
+            found = project_file(project.root, str(poster.spec.data))
+            if isinstance(found, PathProblem):  # the loader already refused it: never read
+                raise PosterError(
+                    Diagnostic(
+                        f"data '{shown_name(str(poster.spec.data))}' {found.says}; {found.fix}",
+                        poster.file,
+                        poster.line_of("data"),
+                    )
+                )
+            path = project.root / str(poster.spec.data)
         if path not in loaded:
-            loaded[path] = load_rows(path, project.shown(path))
+            loaded[path] = load_rows(path, shown_name(project.shown(path)))
         rows[poster.id], problems = loaded[path]
         rejected += [d for d in problems if d not in rejected]
     return rows, rejected
@@ -81,6 +98,10 @@ def plan(
     image_format: str | None = None,
 ) -> Plan:
     """The selected jobs; bad names raise PosterError, broken poster files and rows are `rejected`."""
+    # A poster named on the command line whose file was rejected: say why, not "unknown poster".
+    own = [d for p in posters or [] if p not in project.campaign.posters for d in _poster_diagnostics(project, p)]
+    if own:
+        raise PosterError(dict.fromkeys(own))
     rows, rejected = data_rows(project, posters or [], data)
     jobs = plan_jobs(project, posters or None, formats or None, langs or None, rows=rows, image_format=image_format)
     return Plan(jobs, [*project.campaign.diagnostics, *rejected])
@@ -96,6 +117,12 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
         raise PosterError(Diagnostic(f"--shard {shard}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/4"))
     ordered = sorted(jobs, key=lambda j: j.output)
     return ordered[int(k) - 1 :: int(n)]
+
+
+def _poster_diagnostics(project: Project, poster: str) -> list[Diagnostic]:
+    """Why posters/<poster>.yaml was left out of the campaign (empty if it was not), or the
+    posters/ folder itself."""
+    return [d for d in project.campaign.diagnostics if d.file in (f"posters/{poster}.yaml", "posters")]
 
 
 def parse_mm(value: str, option: str) -> float:
@@ -120,7 +147,7 @@ def tile_one(
     from poster_engine.render.tiles import tile_job, tile_output
 
     sheet_format = get_format(sheet, project.formats)
-    own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+    own = _poster_diagnostics(project, poster)
     if own:
         raise PosterError(own)
     jobs = plan_jobs(project, [poster], [format], [lang])
@@ -133,16 +160,17 @@ def tile_one(
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
     """One poster in one format (and one data row): the job and the finished file's bytes."""
 
-    own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
+    own = _poster_diagnostics(project, poster)
     if own:
         raise PosterError(own)
     rows, rejected = data_rows(project, [poster], None) if poster in project.campaign.posters else ({}, [])
     jobs = plan_jobs(project, [poster], [format], [lang], rows=rows)
-    if len(jobs) > 1 and jobs[0].row is None:
+    names = list(dict.fromkeys(j.format.name for j in jobs))
+    if len(names) > 1:  # a group (print, social), for a data poster too
         raise PosterError(
             Diagnostic(
-                f"'{format}' is a group of {len(jobs)} formats; render takes one "
-                f"(e.g. -f {jobs[0].format.name}), or use poster build -f {format}"
+                f"'{format}' is a group of {len(names)} formats; render takes one "
+                f"(e.g. -f {names[0]}), or use poster build -f {format}"
             )
         )
     if jobs and jobs[0].row is not None:

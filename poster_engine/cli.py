@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -27,14 +28,24 @@ PrintProfileOpt = typer.Option(
 LANG_HELP = "Language of the texts (default: the campaign's own, messages.yaml campaign.language); repeatable."
 
 
+# Control characters (a NUL, an escape sequence, a line break in a name typed on the command line)
+# are shown escaped: a diagnostic stays one line and cannot drive the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _err(line: str) -> None:
-    typer.echo(line, err=True)
+    typer.echo(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line), err=True)
 
 
 def _bad_input(exc) -> NoReturn:
+    """Bad input exits 2; an output that could not be written (full disk, read-only folder) exits 1:
+    the input was fine, the outputs were not written."""
+    from poster_engine.batch.outputs import OUTPUT_CHECK
+
     for d in exc.diagnostics:
         _err(f"error: {d}" if d.severity == "error" else str(d))
-    raise typer.Exit(EXIT_BAD_INPUT)
+    unwritten = all(d.check == OUTPUT_CHECK for d in exc.diagnostics)
+    raise typer.Exit(EXIT_FAILED_JOBS if unwritten else EXIT_BAD_INPUT)
 
 
 def _open(project: Path, print_profile: str = "fogra39"):
@@ -94,7 +105,9 @@ def build(
     ),
     lang: list[str] = typer.Option([], "--lang", "-l", help=LANG_HELP),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder, relative to the project."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel processes (default: one per core; 1: this process)."),
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", min=0, max=1024, help="Parallel processes (default: one per core; 1: this process)."
+    ),
     data: Path | None = typer.Option(
         None, "--data", "-d", help="CSV of data rows for the posters that read rows (one poster per row)."
     ),
@@ -224,9 +237,9 @@ def render(
         job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
         target = out or opened.root / "build" / job.output
         data, note = render_as(opened, job, data, target)
+        write_atomic(target, data)
     except PosterError as exc:
         _bad_input(exc)
-    write_atomic(target, data)
     if note:
         _err(note)
     typer.echo(str(target))
@@ -299,7 +312,7 @@ def preview(
     layout: list[str] = typer.Option(
         [], "--layout", "-l", help="Posters using this layout, plus it with sample content (repeatable)."
     ),
-    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."),
     edit: bool = typer.Option(False, "--edit", help="The workbench: edit texts, save, new posters, check, build."),
     project: Path = ProjectOpt,
 ) -> None:
@@ -310,7 +323,7 @@ def preview(
 @app.command()
 def workbench(
     poster: list[str] = typer.Option([], "--poster", "-p", help="Only these posters (repeatable)."),
-    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."),
     project: Path = ProjectOpt,
 ) -> None:
     """The preview plus editing, in the browser: click a text and edit it per language, every format

@@ -211,4 +211,4 @@ def test_unreadable_files(tmp_path):
     assert str(exc.value) == "posters/missing.yaml: file not found"
     with pytest.raises(PosterError) as exc:
         load_yaml(tmp_path, "posters/folder.yaml")
-    assert str(exc.value) == "posters/folder.yaml: cannot read file (Is a directory)"
+    assert str(exc.value) == "posters/folder.yaml: is a folder, not a file; replace it with a file"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
+from poster_engine.core.diagnostics import PosterError
 from poster_engine.project import atomic
 
 OLD, NEW = b"old poster " * 1000, b"new poster " * 3000
@@ -131,9 +132,9 @@ def test_a_failed_write_leaves_the_previous_file_and_no_partial_one(tmp_path, fu
     target_fd = os.open(target, os.O_WRONLY | os.O_CREAT, 0o644)  # os.open: the disk is "full" for open()
     os.write(target_fd, OLD)
     os.close(target_fd)
-    with pytest.raises(OSError) as exc:
+    with pytest.raises(PosterError) as exc:  # one located line (batch/outputs.py), exit 1 in the CLI
         write_atomic(target, NEW)
-    assert exc.value.errno == errno.ENOSPC
+    assert "no space left on the device" in str(exc.value)
     assert target.read_bytes() == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a3.pdf"]  # no half-written temporary left
 
@@ -146,7 +147,7 @@ def test_a_failed_rename_leaves_the_previous_file_and_no_partial_one(tmp_path, m
         raise PermissionError(errno.EACCES, "Permission denied", str(dst))
 
     monkeypatch.setattr(atomic.os, "replace", refused)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PosterError, match="permission denied"):
         write_atomic(target, NEW)
     assert target.read_bytes() == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a3.pdf"]

@@ -18,7 +18,7 @@ from poster_engine.batch.manifest import (
     read_manifest,
 )
 from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
-from poster_engine.core.diagnostics import Diagnostic
+from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
@@ -52,9 +52,11 @@ def build(
     others go on. `on_start(to_render, up_to_date)` is called once the keys are known, `on_done`
     after each rendered job, `on_cluster` with the cluster's size when it is known or changes. Each
     rebuilt poster also gets <poster>/contact.png, its formats side by side at screen size (unless
-    `contact` is False). On a cluster (`scheduler`), a scheduler that cannot be reached or workers
-    that refuse raise ClusterError before anything is written; a scheduler lost mid-build raises
-    it after listing what was written."""
+    `contact` is False); a poster with a failed job gets nothing new. A file that cannot be written
+    (full disk, read-only folder) stops the build with a PosterError (check `output`); what was
+    written before it is listed in the manifest. On a cluster (`scheduler`), a scheduler that cannot
+    be reached or workers that refuse raise ClusterError before anything is written; a scheduler
+    lost mid-build raises it after listing what was written."""
     report = BuildReport()
     clean_stale_temporaries(out_dir)
     manifest_path = out_dir / "manifest.json"
@@ -73,12 +75,15 @@ def build(
         results = run_on_cluster(project, todo, scheduler, on_cluster)  # connects now: nothing written if it cannot
     else:
         results = execute(project, todo, workers, start_method)
+    broken: set[str] = set()  # posters with a failed job: no contact sheet for them
+    stopped = False
     try:
         for result in results:
             if result.errors:
                 # One missing translation fails every format of a poster: say it once.
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
+                broken.add(result.job.poster_id)
             else:
                 _write_result(out_dir, result)
                 entries[result.job.output] = _entry(project, result)
@@ -86,11 +91,19 @@ def build(
             if on_done:
                 on_done(result.job, result.errors[0] if result.errors else None)
         if contact:
-            _write_contact_sheets(project, jobs, set(todo), out_dir)
+            _write_contact_sheets(project, [j for j in jobs if j.poster_id not in broken], set(todo), out_dir)
+    except BaseException:
+        stopped = True
+        raise
     finally:
-        # Also on Ctrl-C: what was written is listed, so the next build skips it.
-        if report.built or not manifest_path.exists():
-            _write_manifest(project, out_dir, {**old, **entries})  # outputs not selected this time stay listed
+        # Also on Ctrl-C or a full disk: what was written is listed, so the next build skips it. A
+        # build that wrote nothing leaves the folder as it was (no empty build/ for rejected rows).
+        if report.built:
+            try:
+                _write_manifest(project, out_dir, {**old, **entries})  # outputs not selected now stay listed
+            except PosterError:
+                if not stopped:  # else the error that stopped the build is the one to say
+                    raise
     return report
 
 

@@ -8,6 +8,11 @@ transforms and photos are then cached for every job they are handed.
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -72,7 +77,50 @@ def _project(spec: ProjectSpec) -> Project:
     return _OPENED[spec]
 
 
-def _open_in_worker(spec: ProjectSpec) -> None:
+WATCH_S = 0.5  # how often a worker checks that its build is still there (the portable fallback)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with(build_pid: int) -> None:
+    """Workers die with their build. When the process that started the pool disappears (any
+    signal, SIGKILL included: a CI time-out, the out-of-memory killer), nothing would tell its
+    workers; re-parented to init, they would render on for nobody. On Linux the kernel sends this
+    worker SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG); everywhere, a daemon thread
+    checks every WATCH_S that the parent it was started by, and the build, are still there. Workers
+    write nothing (the build process does), so dying abruptly loses only work nobody will collect."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl in this libc: the watchdog alone
+            pass
+    started_by = os.getppid()  # the build itself (fork, spawn) or the forkserver, which dies with it
+
+    def orphaned() -> bool:
+        if os.getppid() != started_by:
+            return True
+        try:
+            os.kill(build_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, under another user (cannot happen for our own parent)
+            pass
+        return False
+
+    if orphaned():  # the build died before this worker was ready: the signal came too late
+        os._exit(1)
+
+    def watch() -> None:
+        while not orphaned():
+            time.sleep(WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="poster-worker-watchdog", daemon=True).start()
+
+
+def _open_in_worker(spec: ProjectSpec, build_pid: int) -> None:
+    _die_with(build_pid)
     _project(spec)
 
 
@@ -99,7 +147,7 @@ def run_in_pool(
     _OPENED[spec] = project
     context = multiprocessing.get_context(start_method)
     with ProcessPoolExecutor(
-        min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker, initargs=(spec,)
+        min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker, initargs=(spec, os.getpid())
     ) as pool:
         futures = [pool.submit(run_in_worker, spec, job) for job in jobs]
         try:

@@ -10,7 +10,7 @@ from html import escape
 
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
 from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, Repeat, Slot, load_layout
-from poster_engine.compose.qr import QrCode, make_qr
+from poster_engine.compose.qr import LinkTooLong, QrCode, byte_capacity, largest_version, make_qr
 from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
 from poster_engine.compose.visuals import visual_svg
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
@@ -624,12 +624,12 @@ class _Composer:
                 f"({slot.rules.get('url', '{film.url}')}), which this poster does not define",
                 "film",
             )
-        code = make_qr(url)
         x, y, w, h = slot.box
         side = min(w, h)
         # Format units per slot unit, in the direction the slot's transforms shrink most: what a
         # module really measures in print (a QR in a group scaled by 0.5 prints at half its box).
         scale = self.layout.scale * slot.matrix.singular_values[1]
+        code = self._fitting_qr(url, slot, side * scale)
         if self.fmt.medium == "social":
             # Whole-pixel modules: crisp edges, nothing for a scanner to guess.
             module_px = math.floor(side * scale / code.total_modules)
@@ -666,6 +666,41 @@ class _Composer:
             f'<path {PATH_MARK}="{QR}" transform="translate({ox:.4f} {oy:.4f}) scale({module:.6f})" fill="#000000" '
             f'd="{code.path}"/>'
         )
+
+    def _fitting_qr(self, url: str, slot: Slot, side: float) -> QrCode:
+        """The code for `url` if it fits a `side`-wide slot (format units) with modules a phone
+        resolves (Format.qr_min_module); else an error naming the longest link that would fit."""
+        fits = largest_version(side / self.fmt.qr_min_module + 1e-9)
+        try:
+            code = make_qr(url)
+        except LinkTooLong:
+            code = None
+        if code is not None and (fits == 0 or code.version <= fits):
+            return code  # fits == 0: too small for any code, which the size checks below say
+        if fits == 0:
+            raise slot_error(
+                self.layout,
+                slot,
+                f"too small for a scannable QR code at format {self.fmt.name}; make the slot larger",
+                "qr",
+            )
+        size = len(url.encode("utf-8"))
+        length = f"{size:,} characters" if size == len(url) else f"{size:,} bytes in UTF-8"
+        shown = url if len(url) <= 50 else url[:49] + "…"
+        names = FIELD.findall(slot.rules.get("url", "{film.url}"))
+        message = (
+            f"link '{shown}' is {length} long; the QR code of slot '{slot.name}' in {self.layout.file} holds at most "
+            f"{byte_capacity(fits):,} characters at format {self.fmt.name} ({side:.0f} {self.fmt.unit} wide, "
+            f"modules of at least {self.fmt.qr_min_module:g} {self.fmt.unit}); shorten the link (a redirect) "
+            "or make the slot larger"
+        )
+        source = {"film.url": ("films", self.poster.spec.film, "link", "url"), "campaign.url": ("campaign", "url")}
+        where = source.get(names[0]) if names else None
+        if where is not None:
+            raise PosterError(
+                Diagnostic(message, "messages.yaml", self.project.campaign.line_of(where), check="qr", slot=slot.name)
+            )
+        raise self.error(message, "data" if names and names[0].startswith("row.") else "layout", "qr", slot)
 
     def visual(self, slot: Slot) -> str:
         ref, _ = _expand(slot.rules.get("src", "{visual}"), {"visual": self.poster.spec.visual or ""})

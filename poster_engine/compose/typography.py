@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
 from poster_engine.core.languages import LANGUAGES, NBSP
+from poster_engine.core.limits import STAT_VALUE_LIMIT
 
 HYPHEN = "-"  # added at a hyphenated line end (U+002D: every bundled font has it)
 
@@ -24,6 +26,9 @@ def format_number(value: int | float, locale: str = "fr_FR") -> str:
     from babel import Locale
     from babel.numbers import format_decimal
 
+    if not math.isfinite(value) or abs(value) >= STAT_VALUE_LIMIT:
+        # The loader refuses such values with their line (project/content.py); never guess here.
+        raise ValueError(f"number {value!r} is outside what can be written out (finite, below 10^15)")
     if abs(value) < 1_000_000:
         return format_decimal(value, locale=locale)
     # Babel's format_compact_decimal picks the plural from the unscaled number ('1 milliards'),

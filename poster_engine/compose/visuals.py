@@ -11,8 +11,10 @@ from xml.sax.saxutils import quoteattr
 
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
+from poster_engine.core.limits import MAX_SVG_BYTES
 from poster_engine.project.files import record_file
-from poster_engine.project.svg import parse_svg
+from poster_engine.project.paths import PathProblem, read_file
+from poster_engine.project.svg import parse_svg_tree, view_box
 
 
 def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:
@@ -36,20 +38,20 @@ _VIEWPORT_ATTRS = frozenset(
 
 def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> str:
     """Nest the visual's SVG, its viewBox narrowed to the cover crop (so nothing is distorted)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise fail(f"cannot read visual ({exc.strerror})", shown) from None
-    root = parse_svg(raw, shown, "a visual")
-    vb = (root.get("viewBox") or "").replace(",", " ").split()
-    if len(vb) == 4:
-        vx, vy, vw, vh = (float(v) for v in vb)
-    else:
-        try:
-            vx, vy = 0.0, 0.0
-            vw, vh = float(root.get("width", "").removesuffix("px")), float(root.get("height", "").removesuffix("px"))
-        except ValueError:
-            raise fail("the visual needs a viewBox (or numeric width and height)", shown) from None
+    raw = read_file(path, MAX_SVG_BYTES)  # never more than the bound is read
+    if isinstance(raw, PathProblem):
+        raise raw.error(shown, "simplify it, or use a PNG or JPEG" if raw.kind == "too-large" else None)
+    tree = parse_svg_tree(raw, shown, "a visual")
+    root = tree.root
+    found = view_box(root)
+    if found is None:
+        raise fail(
+            "the visual needs a viewBox of four numbers with a positive width and height, e.g. "
+            "viewBox='0 0 800 600' (or numeric width and height)",
+            shown,
+            tree.line(root),
+        )
+    vx, vy, vw, vh = found
     cx, cy, cw, ch = cover_crop(vw, vh, box[2], box[3], focus)
     inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
     # What the root says about its content (opacity, fill="none" as Figma exports, style, class…)

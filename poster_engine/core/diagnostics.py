@@ -9,10 +9,18 @@ poster, a format, a slot). `check` is the stable id of the rule that produced it
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
 
 # "info" is a passed check worth listing (preflight's PASS rows); it never fails anything.
 Severity = Literal["error", "warning", "info"]
@@ -31,6 +39,14 @@ class Diagnostic:
     format: str | None = None
     slot: str | None = None
     hint: str | None = None  # how to fix it, when kept apart from the message
+
+    def __post_init__(self) -> None:
+        # One line, whatever an input put in a name it echoes (a NUL, a line break in a CSV cell, a
+        # terminal escape): control characters are shown escaped, `\n` as the two characters.
+        for name in ("message", "file", "hint"):
+            value = getattr(self, name)
+            if value is not None and _CONTROL.search(value):
+                object.__setattr__(self, name, _CONTROL.sub(_escape, value))
 
     @property
     def location(self) -> str:

@@ -18,10 +18,13 @@ from poster_engine.project.content import (
     POSTER_ID,
     Campaign,
     Poster,
+    layout_problems,
 )
 from poster_engine.project.files import Reads, recording
 from poster_engine.project.fonts import library
+from poster_engine.project.layouts import FAMILY_NAME, families
 from poster_engine.project.loader import Project, open_project
+from poster_engine.project.paths import PathProblem, project_folder, shown_name
 from poster_engine.project.slots import FIELD
 from poster_engine.render.job import render_screen
 from poster_engine.render.keys import job_key
@@ -133,14 +136,25 @@ class Preview:
     def _check_selection(self) -> None:
         if not (self.root / "messages.yaml").is_file():
             raise fail("not found; run from a project folder or pass --project", self.root / "messages.yaml")
-        known = {p.stem for p in (self.root / "posters").glob("*.yaml")}
-        layouts = {p.stem for p in (self.root / "layouts").glob("*.svg")}
+        # Folders are listed, and a layout's files read, only when they are the project's own
+        # (project/paths.py): `--layout ../x` or a layout linked from elsewhere is refused like a
+        # poster's `layout:` is.
+        posters, layouts = project_folder(self.root, "posters"), project_folder(self.root, "layouts")
+        known = {p.stem for p in (self.root / "posters").glob("*.yaml")} if isinstance(posters, Path) else set()
+        families_ = set(families(self.root)) if isinstance(layouts, Path) else set()
         problems = [f"unknown poster '{p}'{did_you_mean(p, known)}" for p in self.posters if p not in known]
-        problems += [
-            f"unknown layout '{name}'{did_you_mean(name, layouts)}; layouts are layouts/*.svg"
-            for name in self.layouts
-            if name not in layouts
-        ]
+        for name in self.layouts:
+            if isinstance(layouts, PathProblem):
+                problems.append(f"layout folder layouts/ {layouts.says}; make it a folder of the project")
+            elif name not in families_ and not FAMILY_NAME.match(name):
+                problems.append(
+                    f"layout '{shown_name(name)}' is not a layout's name (a layout is a file layouts/<name>.svg "
+                    "of the project); name one, e.g. --layout " + (sorted(families_)[0] if families_ else "choc")
+                )
+            elif name not in families_:
+                problems.append(f"unknown layout '{name}'{did_you_mean(name, families_)}; layouts are layouts/*.svg")
+            else:
+                problems += layout_problems(self.root, name)
         if problems:
             raise PosterError(Diagnostic(p) for p in problems)
 

@@ -9,6 +9,7 @@ from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.formats import FORMATS, Format, expand
 from poster_engine.project.content import Campaign, Poster, PosterSpec
 from poster_engine.project.layouts import needs
+from poster_engine.project.paths import contained, project_folder
 from poster_engine.project.sources import load_yaml
 
 DEFAULT_PALETTE = {"background": "#111418", "text": "#FFFFFF", "accent": "#FFD400"}
@@ -34,11 +35,13 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     used = [p.spec.visual for p in campaign.posters.values() if p.spec.layout == family and p.spec.visual]
     if used:
         return sorted(used)[0]
+    listed = isinstance(project_folder(campaign.root, "visuals"), Path)  # a linked folder is not listed
     files = sorted(
         p
-        for p in (campaign.root / "visuals").glob("*")
+        for p in ((campaign.root / "visuals").glob("*") if listed else [])
         if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg", ".webp")
-    )
+        and isinstance(contained(campaign.root, p), Path)
+    )  # a visual that is a link leading outside the project (or not a file) is never a sample
     return f"visuals/{files[0].name}" if files else None
 
 

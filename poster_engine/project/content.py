@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
@@ -24,8 +26,10 @@ from pydantic import (
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
-from poster_engine.project.layouts import families, needs, variant_files
+from poster_engine.core.limits import DURATION_RANGE_MIN, MAX_QR_BYTES, STAT_VALUE_LIMIT, YEAR_RANGE
+from poster_engine.project.layouts import families, needs, sidecar_files, variant_files
 from poster_engine.project.markup import MarkupError, parse_markup
+from poster_engine.project.paths import PathProblem, contained, project_file, project_folder, shown_name
 from poster_engine.project.sources import Located, load_yaml
 
 HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -39,10 +43,45 @@ class _Model(BaseModel):
 def _http_url(value: str) -> str:
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
         raise ValueError("must be an http:// or https:// address")
+    size = len(value.encode("utf-8"))
+    if size > MAX_QR_BYTES:
+        raise ValueError(
+            f"the link is {size:,} bytes long, more than the {MAX_QR_BYTES:,} a QR code can hold (version 40, "
+            "level M); use a shorter link (a redirect)"
+        )
     return value
 
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+# Numbers are bounded (core/limits.py): a value the engine cannot write out, or one no poster means,
+# is a located error here rather than a crash when it is formatted.
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+def _stat_value(value: int | float) -> int | float:
+    if not math.isfinite(value) or abs(value) >= STAT_VALUE_LIMIT:
+        raise ValueError(f"must be a finite number between -10^15 and 10^15 (exclusive), not {value}")
+    return value
+
+
+def _whole_in(bounds: tuple[int, int], what: str) -> Any:
+    def check(value: int) -> int:
+        if not bounds[0] <= value <= bounds[1]:
+            raise ValueError(f"must be {what} between {bounds[0]} and {bounds[1]}, not {value}")
+        return value
+
+    return AfterValidator(check)
+
+
+StatValue = Annotated[int | float, BeforeValidator(_no_bool), AfterValidator(_stat_value)]
+Year = Annotated[int, BeforeValidator(_no_bool), _whole_in(YEAR_RANGE, "a year")]
+Minutes = Annotated[int, BeforeValidator(_no_bool), _whole_in(DURATION_RANGE_MIN, "a number of minutes")]
+Index = Annotated[int, BeforeValidator(_no_bool)]
 
 
 class _TextBase(_Model):
@@ -120,21 +159,21 @@ class Quote(_Model):
 class Film(_Model):
     title: Name
     directors: tuple[str, ...] = ()
-    year: int | None = None
-    duration_min: int | None = None
-    duration_alt_min: int | None = None
+    year: Year | None = None
+    duration_min: Minutes | None = None
+    duration_alt_min: Minutes | None = None
     synopsis: Prose
     link: Link
     quotes: tuple[Quote, ...] = ()
 
 
 class Stat(_Model):
-    value: int | float
+    value: StatValue
     unit: Name | None = None
     label: Prose
     source: Name
     source_placeholder: bool = False
-    year: int | None = None
+    year: Year | None = None
 
 
 class Definition(_Model):
@@ -255,7 +294,7 @@ class PosterSpec(_Model):
     message: str | None = None
     stat: str | None = None
     film: str | None = None
-    quote: int | None = None
+    quote: Index | None = None
     visual: str | None = None
     focus: tuple[float, float] = (0.5, 0.5)
     colors: Colors
@@ -315,8 +354,16 @@ def _describe(err: Any) -> tuple[tuple, str]:
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
         return loc, f"unknown key '{key}'"
+    if kind == "missing" and isinstance(key, int):  # a list (tuple) too short, e.g. focus: [0.5]
+        return loc[:-1], f"'{'.'.join(map(str, loc[:-1]))}': needs more items (item {key + 1} is missing)"
     if kind == "missing":
         return loc[:-1], f"missing key '{key}'"
+    if kind == "too_long":
+        ctx = err.get("ctx", {})
+        return (
+            loc,
+            f"'{'.'.join(map(str, loc))}': has {ctx.get('actual_length')} items, at most {ctx.get('max_length')}",
+        )
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"'{'.'.join(map(str, loc))}' must be one of {expected}, not {err['input']!r}"
@@ -334,6 +381,7 @@ _PLAIN = {
     "list_type": "must be a list, e.g. [a, b]",
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
     "float_parsing": "must be a number",
     "float_type": "must be a number",
     "string_type": "must be a text",
@@ -439,11 +487,21 @@ def _check_layout(spec: PosterSpec, src: Located, root: Path, known: list[str]) 
 
 
 def _check_references(
-    poster_id: str, spec: PosterSpec, src: Located, messages: Messages, root: Path, layouts: list[str]
+    poster_id: str,
+    spec: PosterSpec,
+    src: Located,
+    messages: Messages,
+    root: Path,
+    layouts: list[str],
+    layout_problems: Callable[[str], list[str]],
 ) -> list[Diagnostic]:
     """Cross-file checks: the layout and what it shows, ids that must exist in messages.yaml, files
     that must exist."""
-    diags: list[Diagnostic] = _check_layout(spec, src, root, layouts)
+    refused = layout_problems(spec.layout)
+    # The layout's files are read (for the keys it shows) only once none of them leads outside.
+    diags: list[Diagnostic] = [
+        Diagnostic(problem, src.file, src.line_of(("layout",))) for problem in refused
+    ] or _check_layout(spec, src, root, layouts)
 
     def bad(key: str, msg: str) -> None:
         diags.append(Diagnostic(msg, src.file, src.line_of((key,))))
@@ -485,18 +543,54 @@ def _check_references(
         if film is not None and not 0 <= spec.quote < len(film.quotes):
             bad("quote", f"quote {spec.quote} does not exist: film '{spec.film}' has {len(film.quotes)} quote(s)")
     if spec.visual is not None:
-        visual = (root / spec.visual).resolve()
-        if not visual.is_relative_to(root.resolve()):
-            bad("visual", f"visual '{spec.visual}' is outside the project; put it in visuals/")
-        elif not visual.is_file():
-            bad("visual", f"visual file '{spec.visual}' not found")
+        visual = project_file(root, spec.visual)
+        if isinstance(visual, PathProblem):
+            bad("visual", _path_message("visual", spec.visual, visual, "visuals/"))
         elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg", ".webp"):
             bad("visual", f"visual '{spec.visual}' must be .svg, .png, .jpg or .webp")
-    if spec.data is not None and not (root / spec.data).is_file():
-        bad("data", f"data file '{spec.data}' not found; put the CSV in data/")
+    if spec.data is not None:
+        rows = project_file(root, spec.data)
+        if isinstance(rows, PathProblem):
+            bad("data", _path_message("data", spec.data, rows, "data/"))
     if not all(0 <= f <= 1 for f in spec.focus):
         bad("focus", "focus must be two numbers between 0 and 1 (x, y of the point to keep in view)")
     return diags
+
+
+def _path_message(what: str, name: str, problem: PathProblem, folder: str) -> str:
+    """`visual 'x' is outside the project; put it in visuals/`: a poster's file reference refused."""
+    shown = shown_name(name)
+    if problem.kind == "missing":
+        return f"{what} file '{shown}' not found" + ("; put the CSV in data/" if what == "data" else "")
+    fix = {
+        "link-outside": f"copy the file into {folder}",
+        "folder": "name a file inside it",
+        "special": problem.fix,
+        "loop": problem.fix,
+        "unreadable": problem.fix,
+    }.get(problem.kind, f"put it in {folder}")
+    return f"{what} '{shown}' {problem.says}; {fix}"
+
+
+def layout_problems(root: Path, family: str) -> list[str]:
+    """Why the files of layout `family` cannot be read (a link leading outside, a folder or a pipe
+    in their place), checked before any is opened. A missing layouts/<family>.svg is left to the
+    composer, which says so with the file."""
+    folder = project_folder(root, "layouts")
+    if folder is None:
+        return []
+    if isinstance(folder, PathProblem):
+        return [f"layout folder layouts/ {folder.says}; make it a folder of the project"]
+    templates = variant_files(root, family)
+    sidecars = {car for path in templates for car in sidecar_files(path)}
+    problems = []
+    for path in [*templates, *sorted(sidecars)]:
+        found = contained(root, path)
+        # A missing base template is the composer's to say; a missing sidecar is simply none.
+        if isinstance(found, PathProblem) and not (found.kind == "missing" and path not in templates[1:]):
+            fix = "copy the template into layouts/" if found.kind == "link-outside" else found.fix
+            problems.append(f"layout file layouts/{shown_name(path.name)} {found.says}; {fix}")
+    return problems
 
 
 def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign:
@@ -505,16 +599,23 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
     Raises PosterError if messages.yaml is unusable (every poster depends on it). A broken poster
     file only removes that poster: its diagnostics are returned with the campaign.
     """
-    root = Path(root)
-    messages_src = load_yaml(root / "messages.yaml", "messages.yaml")
+    root = Path(root).resolve()
+    messages_src = load_yaml(root / "messages.yaml", "messages.yaml", root)
     messages = parse_messages(messages_src)
     sources = [root / "messages.yaml"]
     posters: dict[str, Poster] = {}
     diags: list[Diagnostic] = []
+    refused_layout = lru_cache(maxsize=None)(partial(layout_problems, root))  # once per family
     poster_dir = root / "posters"
+    folder = project_folder(root, "posters")
+    if isinstance(folder, PathProblem):  # a link leading outside is not even listed
+        diags.append(folder.diagnostic("posters", "make posters/ a folder of the project"))
+        folder = None
+    listed = folder is not None
+    layouts = families(root) if isinstance(project_folder(root, "layouts"), Path) else []
     # A poster's id is its file name, so ids are unique by construction; what can still collide
     # is a `.yml` twin (silently ignored otherwise) or a case variant (rejected by POSTER_ID).
-    for path in sorted(poster_dir.glob("*.yml")) if poster_dir.is_dir() else []:
+    for path in sorted(poster_dir.glob("*.yml")) if listed else []:
         diags.append(
             Diagnostic(
                 f"poster files end in .yaml; rename it to {path.stem}.yaml"
@@ -522,8 +623,12 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
                 f"posters/{path.name}",
             )
         )
-    for path in sorted(poster_dir.glob("*.yaml")) if poster_dir.is_dir() else []:
-        shown = f"posters/{path.name}"
+    for path in sorted(poster_dir.glob("*.yaml")) if listed else []:
+        shown = f"posters/{shown_name(path.name)}"
+        refused = contained(root, path)
+        if isinstance(refused, PathProblem):  # never opened: not a source either
+            diags.append(refused.diagnostic(shown))
+            continue
         sources.append(path)
         poster_id = path.stem
         if not POSTER_ID.match(poster_id):
@@ -536,19 +641,30 @@ def load_campaign(root: Path, known_formats: set[str] | None = None) -> Campaign
             )
             continue
         try:
-            posters[poster_id] = read_poster(poster_id, load_yaml(path, shown), messages, root, known_formats)
+            src = load_yaml(path, shown, root)
+            posters[poster_id] = read_poster(poster_id, src, messages, root, known_formats, layouts, refused_layout)
         except PosterError as exc:
             diags.extend(exc.diagnostics)
     return Campaign(root, messages, posters, tuple(diags), tuple(sources), messages_src.lines)
 
 
 def read_poster(
-    poster_id: str, src: Located, messages: Messages, root: Path, known_formats: set[str] | None = None
+    poster_id: str,
+    src: Located,
+    messages: Messages,
+    root: Path,
+    known_formats: set[str] | None = None,
+    layouts: list[str] | None = None,
+    refused_layout: Callable[[str], list[str]] | None = None,
 ) -> Poster:
     """One parsed poster file → a `Poster` whose references all resolve, or a PosterError listing
-    every problem (also used by the workbench before it writes a new poster file)."""
+    every problem (also used by the workbench before it writes a new poster file). `layouts` and
+    `refused_layout` are the loader's, computed once for all posters; alone, they are computed here."""
     spec: PosterSpec = _parse(src, PosterSpec, messages.campaign.language)
-    problems = _check_references(poster_id, spec, src, messages, root, families(root))
+    if layouts is None:
+        layouts = families(root) if isinstance(project_folder(root, "layouts"), Path) else []
+    refused = refused_layout or partial(layout_problems, root)
+    problems = _check_references(poster_id, spec, src, messages, root, layouts, refused)
     for i, name in enumerate(spec.formats):
         if known_formats is not None and name not in known_formats:
             problems.append(

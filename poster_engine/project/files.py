@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,9 +18,9 @@ def file_digest(path: Path | None) -> str | None:
     changed. None for no path or a file that cannot be read."""
     try:
         st = path.stat() if path else None
-    except OSError:
+    except (OSError, ValueError):
         return None
-    if st is None or path is None:
+    if st is None or path is None or not stat.S_ISREG(st.st_mode):  # a pipe would block the read
         return None
     memo = (str(path), st.st_mtime_ns, st.st_size)
     if memo not in _digests:

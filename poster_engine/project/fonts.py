@@ -6,13 +6,16 @@ renders identically and a printer never receives a substituted face.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.limits import MAX_FONT_BYTES
 from poster_engine.project.files import record_file, record_listing
+from poster_engine.project.paths import PathProblem, contained, project_folder, too_large
 
 FONT_SUFFIXES = (".otf", ".ttf")
 # Weight names as they end font file names (`Inter-SemiBold`), lightest first.
@@ -168,13 +171,34 @@ def _relative_path_pen(glyph_set, scale: float):
 
 
 class FontLibrary:
-    """The project's fonts/ folder, indexed by file name without extension (e.g. 'Inter-Bold')."""
+    """The project's fonts/ folder, indexed by file name without extension (e.g. 'Inter-Bold').
+
+    Only fonts that stay inside the project are listed: a font file (or a folder of fonts/) that is
+    a symbolic link leading outside, a pipe in place of a font, or a file over MAX_FONT_BYTES is
+    `refused` — never opened — and naming it is an error that says why.
+    """
 
     def __init__(self, fonts_dir: Path):
         self.dir = Path(fonts_dir)
-        self.files: dict[str, Path] = {
-            p.stem: p for p in sorted(self.dir.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES
-        }
+        self.files: dict[str, Path] = {}
+        self.refused: dict[str, tuple[Path, PathProblem]] = {}
+        root = self.dir.parent
+        folder = project_folder(root, self.dir.name)
+        if isinstance(folder, PathProblem):
+            self.refused["*"] = (self.dir, folder)
+            folder = None
+        for path in sorted(_walk(self.dir)) if folder is not None else []:
+            if path.suffix.lower() not in FONT_SUFFIXES:
+                continue
+            found = contained(root, path)
+            if isinstance(found, Path) and found.stat().st_size > MAX_FONT_BYTES:
+                found = too_large(found.stat().st_size, MAX_FONT_BYTES)
+            if isinstance(found, PathProblem):
+                self.refused[path.stem] = (path, found)
+            else:
+                self.files[path.stem] = path
+        for name in self.files:
+            self.refused.pop(name, None)
         self._loaded: dict[str, Font] = {}
 
     def get(self, name: str, used_by: str, line: int | None = None) -> Font:
@@ -187,6 +211,10 @@ class FontLibrary:
         font = self._loaded.get(name)
         if font is not None:
             return font
+        if path is None and (name in self.refused or "*" in self.refused):
+            where, problem = self.refused.get(name) or self.refused["*"]
+            fix = "copy the font into fonts/" if problem.kind == "link-outside" else problem.fix
+            raise problem.error(str(where.relative_to(self.dir.parent)), fix)
         if path is None:
             raise PosterError(
                 Diagnostic(
@@ -229,6 +257,23 @@ class FontLibrary:
             if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self.files:
                 return f"{family}-{WEIGHTS[rank + step]}"
         return None
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every entry under `folder`, without entering linked folders (iterative: any depth)."""
+    found, todo = [], [folder]
+    while todo:
+        current = todo.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    path = current / entry.name
+                    found.append(path)
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(path)
+        except OSError:
+            continue  # an unreadable folder holds no font we can use
+    return found
 
 
 @lru_cache(maxsize=8)

@@ -11,14 +11,18 @@ one item and the box of the whole list (docs/layouts.md §6); its other children
 
 from __future__ import annotations
 
+import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from poster_engine.core.diagnostics import did_you_mean, fail
+from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
 from poster_engine.core.geometry import Box, Matrix
+from poster_engine.core.limits import MAX_SVG_BYTES, MAX_SVG_COORDINATE
 from poster_engine.project.files import record_file
+from poster_engine.project.paths import PathProblem, read_file
 from poster_engine.project.slots import (
     ANCHORS,
     FIELD,
@@ -42,7 +46,17 @@ from poster_engine.project.slots import (
     read_sidecar,
     require_rules,
 )
-from poster_engine.project.svg import SVG_NS, SvgTree, hidden, is_svg, parse_svg_tree, tag, transform_of
+from poster_engine.project.svg import (
+    SVG_NS,
+    SvgTree,
+    hidden,
+    is_svg,
+    parse_svg_tree,
+    tag,
+    transform_of,
+    usable,
+    view_box,
+)
 
 # Elements that draw nothing by themselves: not walked for slots, kept as they are.
 NOT_DRAWN = frozenset(
@@ -140,6 +154,11 @@ class Template:
         return {s.element: s for s in self.slots}
 
 
+# What can be a family's name: a file name without a dot (the dot starts a variant's shape), never
+# a path. A name given on the command line that is not one is refused before anything is looked up.
+FAMILY_NAME = re.compile(r"^[^./\\\x00-\x1f\x7f]{1,100}$")
+
+
 def families(root: Path) -> list[str]:
     """Every layout family of the project: layouts/<name>.svg without a dot in <name>."""
     folder = Path(root) / "layouts"
@@ -177,12 +196,29 @@ def record_template(path: Path) -> None:
         record_file(p)
 
 
-@lru_cache(maxsize=128)
 def _parse(path: Path, mtime_ns: int) -> SvgTree:
+    found = _parsed(path, mtime_ns)
+    if isinstance(found, PosterError):
+        raise PosterError(found.diagnostics)
+    return found
+
+
+@lru_cache(maxsize=128)
+def _parsed(path: Path, mtime_ns: int) -> SvgTree | PosterError:
+    """The tree, or why it cannot be had: a refused file is refused once per change, not once per
+    poster that uses it (a file at the element bound takes 0.4 s to refuse)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("layout file not found", f"layouts/{path.name}") from None
+        return _read_and_parse(path)
+    except PosterError as exc:
+        return exc.with_traceback(None)  # kept without the frames that raised it
+
+
+def _read_and_parse(path: Path) -> SvgTree:
+    raw = read_file(path, MAX_SVG_BYTES)  # never more than the bound is read
+    if isinstance(raw, PathProblem):
+        if raw.kind == "missing":
+            raise fail("layout file not found", f"layouts/{path.name}")
+        raise raw.error(f"layouts/{path.name}", "simplify it" if raw.kind == "too-large" else None)
     return parse_svg_tree(raw, f"layouts/{path.name}", "a layout")
 
 
@@ -209,19 +245,13 @@ def _load(path: Path, mtime_ns: int, sidecars: tuple[tuple[Path, int | None], ..
 
 def _view_box(root: ET.Element, shown: str, line: int | None) -> tuple[float, float, float, float]:
     """The viewBox: the template's reference size. Without one, plain numeric width and height are
-    the size in user units, as SVG says."""
-    parts = (root.get("viewBox") or "").replace(",", " ").split()
-    if not parts:
-        parts = ["0", "0", *(root.get(k, "").strip().removesuffix("px") for k in ("width", "height"))]
-    try:
-        vx, vy, w, h = (float(v) for v in parts)
-    except ValueError:
-        w = h = 0.0
-    if w <= 0 or h <= 0:
+    the size in user units, as SVG says. Zero, negative, NaN or infinite sizes are refused."""
+    found = view_box(root)
+    if found is None:
         raise fail(
             "the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)", shown, line
         )
-    return vx, vy, w, h
+    return found
 
 
 class _Walk:
@@ -516,7 +546,18 @@ def _drawn_bounds(el: ET.Element, shown: str, name: str, line: int | None) -> Bo
     box = SVG.parse(io.StringIO(doc)).bbox()
     if box is None or box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
         return None
+    return _measured(box, shown, name, line)
+
+
+def _measured(box: tuple[float, float, float, float], shown: str, name: str, line: int | None) -> Box:
+    """svgelements' bounds (x0, y0, x1, y1) → a Box, if a renderer can draw with its numbers."""
     x0, y0, x1, y1 = box
+    if not usable(x0, y0, x1, y1):
+        raise fail(
+            f"slot '{name}' measures NaN, infinite, or beyond {MAX_SVG_COORDINATE:,} user units; redraw it",
+            shown,
+            line,
+        )
     return x0, y0, x1 - x0, y1 - y0
 
 
@@ -551,9 +592,18 @@ def _boxed(el: ET.Element, shown: str, name: str, line: int | None) -> Box:
             values.append(default)
             continue
         try:
-            values.append(float(raw.strip().removesuffix("px")))
+            value = float(raw.strip().removesuffix("px"))
         except ValueError:
-            raise fail(f"element '{name}': '{attr}' must be a number in user units, not {raw!r}", shown, line) from None
+            value = math.nan
+        if not usable(value) or (default is None and value <= 0):
+            kind = "a positive number" if default is None else "a number"
+            raise fail(
+                f"element '{name}': '{attr}' must be {kind} in user units (at most {MAX_SVG_COORDINATE:,}), "
+                f"not {raw[:40]!r}",
+                shown,
+                line,
+            )
+        values.append(value)
     return values[0], values[1], values[2], values[3]
 
 
@@ -574,8 +624,7 @@ def _bounds(el: ET.Element, shown: str, name: str, line: int | None) -> Box:
             shown,
             line,
         )
-    x0, y0, x1, y1 = box
-    return x0, y0, x1 - x0, y1 - y0
+    return _measured(box, shown, name, line)
 
 
 # --- what a poster must give -------------------------------------------------------------------

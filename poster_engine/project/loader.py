@@ -18,6 +18,7 @@ from poster_engine.core.formats import GROUPS, Format
 from poster_engine.project.content import Campaign, load_campaign
 from poster_engine.project.files import file_digest
 from poster_engine.project.fonts import FontLibrary, library
+from poster_engine.project.paths import shown_name
 from poster_engine.project.print_profiles import PrintProfile, PrintSettings, select_print_settings
 from poster_engine.project.settings import Settings, read_settings
 
@@ -89,8 +90,13 @@ def open_project(root: Path | str, options: ProjectOptions = ProjectOptions()) -
     project.yaml, an unknown print profile) raises PosterError; a broken poster file only removes
     that poster, its diagnostics listed in `campaign.diagnostics`."""
     given = Path(root)
+    if not str(given).isprintable():
+        raise PosterError(
+            Diagnostic(f"--project {shown_name(str(given))}: the folder's name holds a control character; rename it")
+        )
     root = given.resolve()
-    if not (root / "messages.yaml").is_file():
+    messages = root / "messages.yaml"
+    if not messages.exists() and not messages.is_symlink():
         raise PosterError(
             Diagnostic("not found; run from a project folder or pass --project", str(given / "messages.yaml"))
         )

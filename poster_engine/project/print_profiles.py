@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.project.paths import PathProblem, contained, shown_name
 
 # The ICC profiles shipped with the engine (data beside the converter that uses them).
 PACKAGE_ICC = Path(__file__).resolve().parents[1] / "export" / "print" / "icc"
@@ -114,10 +115,17 @@ class PrintSettings:
     icc_dirs: tuple[Path, ...] = (PACKAGE_ICC,)
 
     def icc_path(self) -> Path:
+        """The profile's ICC file: the project's icc/ folder first, then the engine's. The file must
+        stay inside the folder's parent (the project, for icc/): a link leading out is refused."""
         for folder in self.icc_dirs:
             path = folder / self.profile.icc
-            if path.is_file():
-                return path
+            if not path.exists() and not path.is_symlink():
+                continue
+            found = contained(folder.parent, path)
+            if isinstance(found, PathProblem):
+                fix = "copy the profile into icc/" if found.kind == "link-outside" else found.fix
+                raise found.error(f"{folder.name}/{shown_name(self.profile.icc)}", fix)
+            return path
         raise PosterError(
             Diagnostic(
                 f"ICC profile '{self.profile.icc}' not found in icc/; add it or fix the "

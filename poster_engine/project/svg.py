@@ -1,19 +1,35 @@
 """SVG bytes we did not write (a layout, a visual) → a hardened element tree with the line of every element.
 
 Refused: DTDs and entities (billion laughs, XXE), `<script>`, `<foreignObject>` and any reference
-outside the document (README, Security). Kept: everything an editor writes that draws or names —
-Inkscape's and Sodipodi's attributes are read (labels, layers) and only dropped when an output is
-written (`strip_foreign`).
+outside the document (README, Security). Bounded (core/limits.py, README "Limits"): the file's size,
+its elements (each `<use>` counting as a copy of what it refers to), their nesting and chains of
+`<use>`; references that lead back to themselves (a `<use>` of its own group, a pattern filled with
+itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
+checked from its header (declared size) before anything decodes it.
+Kept: everything an editor writes that draws or names — Inkscape's and Sodipodi's attributes are
+read (labels, layers) and only dropped when an output is written (`strip_foreign`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
-from poster_engine.core.diagnostics import fail
+from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import Matrix
+from poster_engine.core.limits import (
+    MAX_EMBEDDED_PIXELS,
+    MAX_SVG_BYTES,
+    MAX_SVG_COORDINATE,
+    MAX_SVG_DEPTH,
+    MAX_SVG_ELEMENTS,
+    MAX_SVG_USE_CHAIN,
+)
 from poster_engine.core.marks import strip_reserved
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -27,6 +43,7 @@ ET.register_namespace("xlink", XLINK_NS)
 # An external reference is anything but a fragment (#id) or an embedded image (data:image/...):
 # files (relative, ../, absolute, file://) and the network (http://, //host) alike.
 _CSS_REF = re.compile(r"@import|url\(\s*['\"]?(?!#)", re.IGNORECASE)
+_LOCAL_REF = re.compile(r"url\(\s*['\"]?#([^'\")\s]+)")  # url(#id) in a paint, clip, mask, filter…
 _FORBIDDEN_TAGS = ("script", "foreignObject")
 
 
@@ -57,18 +74,49 @@ def line_of(text: str, needle: str) -> int | None:
 
 
 class _LineBuilder(ET.TreeBuilder):
-    """A tree builder that notes the line each element starts on (expat reports it in the handler)."""
+    """A tree builder that notes the line each element starts on (expat reports it in the handler),
+    and stops the parse as soon as the file has too many elements or nests them too deep (a million
+    elements are refused after 50 000, not parsed, walked and drawn)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shown: str) -> None:
         super().__init__()
         self.parser: ET.XMLParser | None = None
         self.lines: dict[ET.Element, int] = {}
+        self.shown = shown
+        self.count = 0
+        self.depth = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
         el = super().start(tag, attrs)
-        if self.parser is not None:
-            self.lines[el] = self.parser.parser.CurrentLineNumber
+        line = self.parser.parser.CurrentLineNumber if self.parser is not None else None
+        if line is not None:
+            self.lines[el] = line
+        self.count += 1
+        self.depth += 1
+        if self.count > MAX_SVG_ELEMENTS:
+            raise fail(
+                f"more than {MAX_SVG_ELEMENTS:,} elements; simplify the drawing (fewer paths, or a PNG or JPEG "
+                "for a picture this detailed)",
+                self.shown,
+                line,
+            )
+        if self.depth > MAX_SVG_DEPTH:
+            raise fail(
+                f"elements nested more than {MAX_SVG_DEPTH} deep ({_named(el)}); ungroup what the groups do not need",
+                self.shown,
+                line,
+            )
         return el
+
+    def end(self, tag: str) -> ET.Element:
+        self.depth -= 1
+        return super().end(tag)
+
+
+def _named(el: ET.Element) -> str:
+    """<use id='logo'> or <g> (no id): how an element is named in a message."""
+    ident = el.get("id")
+    return f"<{tag(el)} id='{ident[:40]}'>" if ident else f"<{tag(el)}> (no id)"
 
 
 def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
@@ -76,7 +124,13 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     import defusedxml
     import defusedxml.ElementTree as DET
 
-    builder = _LineBuilder()
+    if len(raw) > MAX_SVG_BYTES:
+        raise fail(
+            f"is {len(raw):,} bytes, more than the {MAX_SVG_BYTES // 2**20} MiB allowed for {what} (README, Limits); "
+            "simplify it, or use a PNG or JPEG",
+            shown,
+        )
+    builder = _LineBuilder(shown)
     parser = DET.DefusedXMLParser(target=builder)
     builder.parser = parser
     try:
@@ -96,9 +150,13 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
             raise fail(f"<{name}> is not allowed in {what}; remove it", shown, builder.lines.get(node))
+        if "transform" in node.attrib:
+            _check_transform(node, shown, builder.lines.get(node))
         for key, value in node.attrib.items():
             attr = key.split("}")[-1]
-            if attr == "href" and not (value.startswith("#") or value.startswith("data:image/")):
+            if attr == "href" and value.startswith("data:image/"):
+                _check_embedded(node, value, shown, builder.lines.get(node))
+            elif attr == "href" and not value.startswith("#"):
                 raise fail(
                     f"external reference '{value[:60]}' is not allowed in {what} (no files, no network); "
                     "embed the content or remove it",
@@ -120,12 +178,197 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
                 shown,
                 line_of(text, found.group(0)),
             )
+    _check_references(root, builder.lines, shown)
     return SvgTree(root, builder.lines, text)
 
 
-def parse_svg(raw: bytes, shown: str, what: str) -> ET.Element:
-    """The root of a hardened parse (see `parse_svg_tree`)."""
-    return parse_svg_tree(raw, shown, what).root
+def usable(*values: float) -> bool:
+    """Finite numbers within ±MAX_SVG_COORDINATE: what a renderer can draw with."""
+    return all(math.isfinite(v) and abs(v) <= MAX_SVG_COORDINATE for v in values)
+
+
+_NON_FINITE = re.compile(r"nan|inf", re.IGNORECASE)
+
+
+def _check_transform(el: ET.Element, shown: str, line: int | None) -> None:
+    """A transform the renderers can apply: no NaN or infinity, entries within MAX_SVG_COORDINATE
+    (cairo refuses an invalid matrix mid-drawing; a scale of 1e300 overflows)."""
+    raw = el.get("transform", "")
+    m = None if _NON_FINITE.search(raw) else transform_of(el)
+    if m is None or not usable(m.a, m.b, m.c, m.d, m.e, m.f):
+        raise fail(
+            f"{_named(el)}: transform '{raw[:60]}' is not a usable transform (NaN, infinite, or beyond "
+            f"{MAX_SVG_COORDINATE:,}); reset it in the editor",
+            shown,
+            line,
+        )
+
+
+# --- embedded images -----------------------------------------------------------------------------
+
+_DATA_URI = re.compile(r"data:([^,;]*)((?:;[^,;]*)*),", re.IGNORECASE)
+
+
+def _check_embedded(el: ET.Element, uri: str, shown: str, line: int | None) -> None:
+    """An image embedded as a data: URI: a raster format Pillow identifies from its header, whose
+    declared size is within MAX_EMBEDDED_PIXELS; checked before the renderer decodes any pixel.
+    An SVG inside an SVG is refused (the renderer would parse it without these checks)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    head = _DATA_URI.match(uri)
+    mime = head.group(1).strip().lower() if head else ""
+    where = _named(el)
+    if head is None:
+        raise fail(f"{where}: the data: URI has no ',' before its data; embed the image again", shown, line)
+    if mime == "image/svg+xml":
+        raise fail(
+            f"{where}: an SVG embedded in an SVG is not allowed (it would be read unchecked); paste its elements "
+            "in instead",
+            shown,
+            line,
+        )
+    payload = uri[head.end() :]
+    try:
+        if ";base64" in head.group(2).lower():
+            data = base64.b64decode("".join(payload.split()), validate=True)
+        else:
+            data = unquote_to_bytes(payload)
+    except (binascii.Error, ValueError):
+        raise fail(
+            f"{where}: the embedded image's base64 data is damaged; embed the image again", shown, line
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the check is ours, below
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only
+                pixels = im.width * im.height
+    except Image.DecompressionBombError as exc:  # over twice Pillow's threshold: its message has the count
+        said = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(said.group(1)) if said else MAX_EMBEDDED_PIXELS + 1
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise fail(
+            f"{where}: the embedded data is not an image that can be read; embed a PNG or JPEG", shown, line
+        ) from None
+    if pixels > MAX_EMBEDDED_PIXELS:
+        raise fail(
+            f"{where}: the embedded image declares {pixels:,} pixels, more than the {MAX_EMBEDDED_PIXELS:,} "
+            "allowed (a decompression bomb?); embed a smaller image",
+            shown,
+            line,
+        )
+
+
+# --- references between elements ----------------------------------------------------------------
+
+
+def _href(el: ET.Element) -> str | None:
+    """The id an element's href="#id" names (xlink:href or SVG 2's plain href)."""
+    for key, value in el.attrib.items():
+        if key.rsplit("}", 1)[-1] == "href" and value.startswith("#"):
+            return value[1:]
+    return None
+
+
+def _refs(el: ET.Element) -> list[str]:
+    """The ids `el` refers to: its href="#id" and every url(#id) in its attributes."""
+    found = []
+    for key, value in el.attrib.items():
+        if key.rsplit("}", 1)[-1] == "href" and value.startswith("#"):
+            found.append(value[1:])
+        elif "url(" in value:
+            found.extend(_LOCAL_REF.findall(value))
+    return found
+
+
+def _check_references(root: ET.Element, lines: dict[ET.Element, int], shown: str) -> None:
+    """No reference leads back to the element it starts from (a <use> of its own group, a pattern
+    filled with itself): renderers would recurse until they crash. And what the <use> elements draw,
+    each a copy of what it refers to, stays within MAX_SVG_ELEMENTS, MAX_SVG_DEPTH and
+    MAX_SVG_USE_CHAIN. One pass over the elements and their references, iterative (no recursion
+    for a hostile file to exhaust), each element measured once."""
+    ids: dict[str, ET.Element] = {}
+    for el in root.iter():
+        ident = el.get("id")
+        if ident and ident not in ids:
+            ids[ident] = el
+
+    def error(el: ET.Element, message: str) -> PosterError:
+        return fail(f"{_named(el)} {message}", shown, lines.get(el))
+
+    # Post-order walk of the graph (children, then what an element refers to); for each element,
+    # what drawing it costs: elements drawn, levels deep, <use> hops. Grey: on the current path.
+    size: dict[ET.Element, tuple[int, int, int]] = {}
+    grey: set[ET.Element] = set()
+    stack: list[tuple[ET.Element, list[tuple[ET.Element, bool]]]] = []
+
+    def push(el: ET.Element) -> None:
+        refs = [(ids[r], True) for r in _refs(el) if r in ids]
+        stack.append((el, [(c, False) for c in el] + refs))
+        grey.add(el)
+
+    push(root)
+    while stack:
+        el, todo = stack[-1]
+        if todo:
+            nxt, by_ref = todo.pop()
+            if nxt in grey:
+                referrer = el if by_ref else next(e for e, _ in reversed(stack) if _refs(e))
+                target = nxt.get("id") if by_ref else next(r for r in _refs(referrer) if r in ids)
+                raise error(
+                    referrer,
+                    f"refers to '#{target}', which leads back to it (a cycle of references); remove the reference",
+                )
+            if nxt not in size:
+                push(nxt)
+            continue
+        stack.pop()
+        grey.discard(el)
+        count, depth, hops = 1, 0, 0
+        use = tag(el) == "use"
+        for child in el:
+            c, d, h = size[child]
+            count, depth, hops = count + c, max(depth, d + 1), max(hops, h)
+        copied = ids.get(_href(el) or "") if use else None  # paints, clips, masks… are drawn once
+        if copied is not None:
+            c, d, h = size[copied]
+            count, depth, hops = count + c, max(depth, d + 1), max(hops, h + 1)
+        if count > MAX_SVG_ELEMENTS:
+            raise error(
+                el,
+                f"makes the file draw more than {MAX_SVG_ELEMENTS:,} elements (each <use> counts as a copy of what "
+                "it refers to); use fewer copies or simplify the drawing",
+            )
+        if hops > MAX_SVG_USE_CHAIN:
+            raise error(
+                el,
+                f"starts a chain of more than {MAX_SVG_USE_CHAIN} <use> elements, each a copy of the next; "
+                "copy the drawing itself instead",
+            )
+        if depth > MAX_SVG_DEPTH:
+            raise error(
+                el,
+                f"nests what it draws more than {MAX_SVG_DEPTH} deep (groups and <use> copies inside each other); "
+                "ungroup what the groups do not need",
+            )
+        size[el] = (count, depth, hops)
+
+
+def view_box(root: ET.Element) -> tuple[float, float, float, float] | None:
+    """The root's viewBox (or, without one, 0 0 and its plain numeric width and height, as SVG
+    says), or None unless it is four finite numbers with a positive width and height."""
+    parts = (root.get("viewBox") or "").replace(",", " ").split()
+    if not parts:
+        parts = ["0", "0", *(root.get(k, "").strip().removesuffix("px") for k in ("width", "height"))]
+    try:
+        vx, vy, w, h = (float(v) for v in parts)
+    except ValueError:
+        return None
+    if not usable(vx, vy, w, h) or w <= 0 or h <= 0:
+        return None
+    return vx, vy, w, h
 
 
 def strip_foreign(el: ET.Element) -> None:
@@ -158,5 +401,8 @@ def transform_of(el: ET.Element) -> Matrix:
         return Matrix()
     from svgelements import Matrix as SvgMatrix  # 40 ms to import: only templates with transforms pay
 
-    m = SvgMatrix(raw)
+    try:
+        m = SvgMatrix(raw)
+    except (ValueError, IndexError, TypeError, ArithmeticError):
+        return Matrix()
     return Matrix(float(m.a), float(m.b), float(m.c), float(m.d), float(m.e), float(m.f))
