@@ -18,12 +18,14 @@ from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
 from poster_engine.qa.proof import Proof, proof_sheets
-from poster_engine.render.job import render_job
+from poster_engine.render.job import compose_job, render_job
 
 __all__ = [
     "Plan",
     "ProjectOptions",
+    "composed_svg",
     "new_campaign",
+    "one_job",
     "open_project",
     "plan",
     "render_as",
@@ -35,7 +37,9 @@ __all__ = [
 # The languages `poster new` writes a starter campaign in (poster_engine/starter/messages.<lang>.yaml).
 STARTER_LANGS = ("en", "fr")
 # `poster render -o FILE`: what each extension holds.
-EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
+# .svg is the composed SVG that export draws (before prepress for print): to debug a layout, or to
+# time other renderers on exactly the engine's input.
+EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".svg": "svg"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,18 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
     """One poster in one format (and one data row): the job and the finished file's bytes."""
+    job = one_job(project, poster, format, lang, row)
+    return job, render_job(project, job)
+
+
+def composed_svg(project: Project, job: Job) -> bytes:
+    """The composed SVG export draws for `job` (`poster render -o FILE.svg`): fonts as outlines,
+    photos cropped and resampled as JPEG data URIs, scrims measured; RGB, before prepress."""
+    return compose_job(project, job).svg
+
+
+def one_job(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> Job:
+    """The one job of a poster in one format (and one data row); bad names raise PosterError."""
 
     own = [d for d in project.campaign.diagnostics if d.file == f"posters/{poster}.yaml"]
     if own:
@@ -125,7 +141,7 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
     if not jobs:
         raise PosterError(rejected or Diagnostic(f"poster '{poster}' has no row to render; check its data file"))
     (job,) = jobs
-    return job, render_job(project, job)
+    return job
 
 
 def output_kind(fmt: Format, target: Path) -> str:
@@ -133,7 +149,11 @@ def output_kind(fmt: Format, target: Path) -> str:
     anything is rendered: an unknown extension, or a social format into a PDF, is refused in one line."""
     kind = EXTENSIONS.get(target.suffix.lower())
     if kind is None:
-        own = ".pdf (or .png, .jpg, .webp for its soft proof)" if fmt.medium == "print" else f".{fmt.extension}"
+        own = (
+            ".pdf (or .png, .jpg, .webp for its soft proof, .svg for the composed SVG)"
+            if fmt.medium == "print"
+            else f".{fmt.extension} (or .svg for the composed SVG)"
+        )
         raise PosterError(
             Diagnostic(f"-o {target.name}: unknown extension '{target.suffix}'; write {fmt.name} to a {own} file")
         )

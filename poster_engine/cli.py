@@ -185,24 +185,32 @@ def render(
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
     lang: str | None = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."
+        None,
+        "--out",
+        "-o",
+        help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en); its extension says what to "
+        "write: the format's own file, another image type, or .svg for the composed SVG that export draws.",
     ),
     row: str | None = typer.Option(None, "--row", help="For a poster of data rows: the row id (default: the first)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
-    from poster_engine.api import output_kind, render_as, render_one
+    from poster_engine.api import composed_svg, one_job, output_kind, render_as
     from poster_engine.batch.outputs import write_atomic
     from poster_engine.core.diagnostics import PosterError
+    from poster_engine.render.job import render_job
 
     opened = _open(project, print_profile)
     try:
         if out is not None and format in opened.formats:
             output_kind(opened.formats[format], out)  # a wrong extension is refused before rendering
-        job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
+        job = one_job(opened, poster, format, lang or opened.campaign.lang, row)
         target = out or opened.root / "build" / job.output
-        data, note = render_as(opened, job, data, target)
+        if output_kind(job.format, target) == "svg":
+            data, note = composed_svg(opened, job), ""
+        else:
+            data, note = render_as(opened, job, render_job(opened, job), target)
     except PosterError as exc:
         _bad_input(exc)
     write_atomic(target, data)
