@@ -78,7 +78,7 @@ lock: | system-deps-build
 	rm -rf $(VENV)-lock
 	$(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install -q --upgrade pip
-	$(VENV)-lock/bin/python -m pip install -q -e '.[test,distributed]'
+	$(VENV)-lock/bin/python -m pip install -q -e '.[test,distributed,bench]'
 	{ echo "# Exact versions of every Python package the engine, its tests and the distributed extra use."; \
 	  echo "# Written by \`make lock\`; make build and make test install with -c $(CONSTRAINTS)."; \
 	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable \
@@ -94,6 +94,7 @@ fresh-check-worker:
 	bash scripts/fresh-check.sh worker
 
 bench: $(VENV)/.test-installed
+	$(PIP) install -q -c $(CONSTRAINTS) -e '.[bench]'
 	command -v rsvg-convert >/dev/null 2>&1 || PYTHON=$(PYTHON) sh scripts/install-system-deps.sh test librsvg2-bin
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_speed.py

@@ -193,7 +193,7 @@ def render_as(project: Project, job: Job, data: bytes, target: Path) -> tuple[by
         image = Image.open(io.BytesIO(data)).convert("RGB")
         note = f"{fmt.name} is a {fmt.image_format} format: converted to {kind}"
     try:
-        return encode(image, kind, fmt.max_bytes if fmt.medium == "social" else None), note
+        return encode(image, kind, fmt.max_bytes if fmt.medium == "social" else None, fmt.png), note
     except TooLarge as exc:
         raise PosterError(
             Diagnostic(f"-o {target.name}: {exc.size / 1e6:.1f} MB as {kind}, over {fmt.name}'s size limit")

@@ -37,6 +37,7 @@ PHONE_DISPLAY_MM = 65.0
 CSS_PX_MM = 25.4 / 96
 CSS_PX_DISTANCE_M = 0.7112
 IMAGE_FORMATS = ("png", "jpeg", "webp")
+PNG_ENCODERS = ("fast", "compact")  # `png:` of a social format (export/raster.py says what each is)
 GROUPS = ("print", "social")
 
 
@@ -59,6 +60,7 @@ class Format:
     max_bytes: int | None = None  # social: the platform's upload limit
     qr: Literal["code", "text"] = "code"  # a scannable code, or the short link as text
     image_format: str = "png"  # social: png, jpeg or webp
+    png: str = "fast"  # social PNG encoder: fast (fpng) or compact (smallest lossless file; export/raster.py)
 
     @property
     def unit(self) -> str:

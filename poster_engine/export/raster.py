@@ -44,23 +44,58 @@ def svg_to_png(svg: bytes, width: int, height: int) -> bytes:
 
 # Lossy qualities tried in turn until the file is under the platform's limit.
 QUALITIES = (90, 85, 80, 70, 60, 50)
+# PNG encoders by the format's `png:` setting. fast: fpng (one pass, its own deflate tuned for
+# images): 0.45x Pillow level 1's time on the demo photo poster, files ~1.3x larger
+# (docs/performance.md §13). compact: Pillow at zlib level 9, the smallest lossless file, for
+# platforms' size limits; taken too whenever a fast PNG is over the format's limit.
 
 
-def encode(image, kind: str = "png", max_bytes: int | None = None) -> bytes:
+def encode(image, kind: str = "png", max_bytes: int | None = None, png: str = "fast") -> bytes:
     """An RGB image → PNG, JPEG or WebP bytes, sRGB ICC-tagged, under `max_bytes` if given.
-    PNG is lossless: when it is too large, the caller is told (None is never returned silently)."""
-    for quality in QUALITIES if kind != "png" else (None,):
+    PNG is lossless: when it is too large even compact, the caller is told (None is never
+    returned silently)."""
+    if kind == "png":
+        data = fast_png(image) if png == "fast" else b""
+        if not data or (max_bytes is not None and len(data) > max_bytes):
+            buf = io.BytesIO()
+            image.save(buf, "PNG", compress_level=9, icc_profile=srgb_profile())
+            data = buf.getvalue()
+        if max_bytes is not None and len(data) > max_bytes:
+            raise TooLarge(len(data))
+        return data
+    for quality in QUALITIES:
         buf = io.BytesIO()
-        if kind == "png":
-            # Level 1: 4x faster than the default for ~10 % more bytes (measured in docs/performance.md §2).
-            image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
-        elif kind == "jpeg":
+        if kind == "jpeg":
             image.save(buf, "JPEG", quality=quality, optimize=True, icc_profile=srgb_profile())
         else:
             image.save(buf, "WEBP", quality=quality, method=4, icc_profile=srgb_profile())
         if max_bytes is None or buf.tell() <= max_bytes:
             return buf.getvalue()
     raise TooLarge(buf.tell())
+
+
+def fast_png(image) -> bytes:
+    """An RGB image → PNG by fpng, with the sRGB profile as an iCCP chunk right after IHDR (where
+    PNG wants it: before the image data). fpng is deterministic: same pixels, same bytes."""
+    import fpng  # its import runs fpng's CPU detection once (SSE4.1/PCLMUL checksums; same bytes either way)
+
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    png = fpng.from_bytes(image.tobytes(), image.width, image.height, 3)
+    end_of_ihdr = 8 + 8 + 13 + 4  # signature, then IHDR: length, type, 13 bytes of data, CRC
+    if png[12:16] != b"IHDR":
+        raise ValueError("fpng wrote no IHDR first")
+    return png[:end_of_ihdr] + _iccp_chunk() + png[end_of_ihdr:]
+
+
+@lru_cache(maxsize=1)
+def _iccp_chunk() -> bytes:
+    """The iCCP chunk of srgb_profile(), compressed once per process (PNG 1.2 §4.2.2.4)."""
+    import struct
+    import zlib
+
+    body = b"ICC Profile\0\0" + zlib.compress(srgb_profile(), 9)  # name, NUL, compression method 0
+    return struct.pack(">I", len(body)) + b"iCCP" + body + struct.pack(">I", zlib.crc32(b"iCCP" + body))
 
 
 class TooLarge(Exception):

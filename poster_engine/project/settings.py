@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
-from poster_engine.core.formats import BUILTIN, GROUPS, IMAGE_FORMATS, MB, Format, print_format, social_format
+from poster_engine.core.formats import (
+    BUILTIN,
+    GROUPS,
+    IMAGE_FORMATS,
+    MB,
+    PNG_ENCODERS,
+    Format,
+    print_format,
+    social_format,
+)
 from poster_engine.project.print_profiles import CMYK, PDFX_VERSIONS, PRESETS, PrintProfile, Swatch
 from poster_engine.project.sources import Located, load_yaml
 
@@ -34,6 +43,7 @@ FORMAT_KEYS = {
     "max_mb",
     "qr",
     "image_format",
+    "png",
 }
 
 
@@ -125,6 +135,12 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
             if spec["image_format"] not in IMAGE_FORMATS:
                 raise bad(f"image_format must be one of {', '.join(IMAGE_FORMATS)}", "image_format")
             values["image_format"] = spec["image_format"]
+        if "png" in spec:
+            if spec["png"] not in PNG_ENCODERS:
+                raise bad(
+                    "png must be 'fast' (quick to write, ~1.3x larger) or 'compact' (the smallest lossless file)", "png"
+                )
+            values["png"] = spec["png"]
         size = f"{values['width']:g} × {values['height']:g} {unit}"
         values["label"] = str(spec.get("label", f"{name}, {size} (project.yaml)"))
         formats[str(name)] = replace(base, name=str(name), medium=medium, **values)

@@ -51,7 +51,7 @@ def export_job(project: Project, composition: Composition) -> bytes:
         )
     image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
     try:
-        return encode(image, fmt.image_format, fmt.max_bytes)
+        return encode(image, fmt.image_format, fmt.max_bytes, fmt.png)
     except TooLarge as exc:
         raise fail(
             f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
