@@ -4,6 +4,11 @@ Every executor yields a `JobResult` per job as it completes; the process that ca
 hashes and lists them, so the manifest does not depend on where a job ran. Workers open the project
 themselves from a `ProjectSpec` (open_project, the one loader), once per process: fonts, ICC
 transforms and photos are then cached for every job they are handed.
+
+A local pool starts warm: the parent loads the drawing libraries, fonts and ICC work once
+(render/job.py, warm_up) and forks; a forkserver preloads the same modules. Only a bounded window
+of jobs is in flight, and a result is dropped as soon as it has been handed on: memory stays flat
+however many jobs a build has (docs/performance.md §14).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from poster_engine.plan import Job
 from poster_engine.project.files import Reads, recording
 from poster_engine.project.loader import Project, ProjectSpec, open_spec
 from poster_engine.render.alt_text import alt_text
-from poster_engine.render.job import compose_job, export_job, render_screen
+from poster_engine.render.job import compose_job, export_job, screen_png, warm_up
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def run_job(project: Project, job: Job) -> JobResult:
         with recording() as reads:
             composition = compose_job(project, job)
             data = export_job(project, composition)
-            preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
+            preview = screen_png(composition, PREVIEW_PX) if preview_path(job) else None
             alt = alt_text(project, job)
     except PosterError as exc:
         return JobResult(job, errors=exc.diagnostics)
@@ -68,8 +73,8 @@ def _project(spec: ProjectSpec) -> Project:
     return _OPENED[spec]
 
 
-def _open_in_worker(spec: ProjectSpec) -> None:
-    _project(spec)
+def _open_in_worker(spec: ProjectSpec, jobs: list[Job]) -> None:
+    warm_up(_project(spec), jobs)  # a forked worker finds it all done already
 
 
 def run_in_worker(spec: ProjectSpec, job: Job) -> JobResult:
@@ -82,27 +87,51 @@ def run_here(project: Project, jobs: list[Job]) -> Iterator[JobResult]:
         yield run_job(project, job)
 
 
+# With fewer jobs than this, a pool costs more than it saves: they run in this process.
+MIN_POOL_JOBS = 3
+# Jobs submitted ahead per worker: enough to keep every worker busy, few enough that pending
+# futures (and their results' bytes) do not grow with the build.
+IN_FLIGHT_PER_WORKER = 4
+# Modules a forkserver loads once, before forking each worker (what `warm_up` imports).
+PRELOAD = ["poster_engine.render.job", "cairosvg.surface", "poster_engine.export.glyphs", "poster_engine.export.images"]
+
+
 def run_in_pool(
     project: Project, jobs: list[Job], workers: int, start_method: str | None = None
 ) -> Iterator[JobResult]:
-    """Jobs on `workers` local processes. Forked workers inherit the opened project; spawned and
-    forkserver ones open it from the spec (the same loader, so they see the same formats)."""
+    """Jobs on `workers` local processes. Forked workers inherit the opened, warmed project; spawned
+    and forkserver ones open it from the spec (the same loader, so they see the same formats)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     spec = project.spec()
     _OPENED.clear()
     _OPENED[spec] = project
     context = multiprocessing.get_context(start_method)
-    with ProcessPoolExecutor(
-        min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker, initargs=(spec,)
-    ) as pool:
-        futures = [pool.submit(run_in_worker, spec, job) for job in jobs]
+    if context.get_start_method() == "fork":
+        warm_up(project, jobs)
+    elif context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    workers = min(workers, len(jobs))
+    # The initializer gets the kinds of jobs only (one of each medium), not the whole list.
+    kinds = list({job.format.medium: job for job in jobs}.values())
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_open_in_worker, initargs=(spec, kinds)) as pool:
+        todo = iter(jobs)
+        pending: set[Future] = set()
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while True:
+                for job in todo:
+                    pending.add(pool.submit(run_in_worker, spec, job))
+                    if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                        break
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                del done, future  # the results' bytes go as soon as the caller has written them
         except BaseException:
-            for future in futures:
+            for future in pending:
                 future.cancel()
             raise
 
@@ -143,6 +172,6 @@ def execute(
         return iter(())
     if scheduler:
         return run_on_cluster(project, jobs, scheduler)
-    if workers <= 1 or len(jobs) == 1:
+    if workers <= 1 or len(jobs) < MIN_POOL_JOBS:
         return run_here(project, jobs)
     return run_in_pool(project, jobs, workers, start_method)

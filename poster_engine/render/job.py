@@ -76,6 +76,33 @@ def render_job(project: Project, job: Job) -> bytes:
     return export_job(project, compose_job(project, job))
 
 
+def screen_png(composition: Composition, long_side_px: int) -> bytes:
+    """A composition already made, drawn as a PNG of `long_side_px` on its long side (the whole
+    page, trim + bleed): the build's gallery preview of a print job, from the composition its PDF
+    was drawn from, instead of composing again (photos are decoded at the size they cover)."""
+    width, height = composition.layout.format.page
+    px_per_unit = long_side_px / max(width, height)
+    return svg_to_png(composition.svg, max(1, round(width * px_per_unit)), max(1, round(height * px_per_unit)))
+
+
+def warm_up(project: Project, jobs: list[Job]) -> None:
+    """Load once what every job of `jobs` needs and no job's result depends on: the drawing
+    libraries, the project's fonts, the print profile's ICC transform and its compressed copy. A
+    process pool forked afterwards inherits it all (docs/performance.md §14), instead of every
+    worker paying it on its first job."""
+    import cairosvg.surface  # noqa: F401  (cairocffi building its C interface: ~0.4 s per process)
+    import fpng  # noqa: F401
+
+    from poster_engine.export import glyphs, images  # noqa: F401  (installing the fast handlers)
+
+    for name in project.fonts.files:
+        project.fonts.get(name, "fonts/")
+    if any(job.format.medium == "print" for job in jobs):
+        from poster_engine.export.print.prepress import warm_up as warm_prepress
+
+        warm_prepress(project.print_settings)
+
+
 def render_screen(project: Project, job: Job, long_side_px: int) -> tuple[Composition, bytes]:
     """The same composition as `render_job`, drawn as a PNG of `long_side_px` on its long side.
 

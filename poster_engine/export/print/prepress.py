@@ -1044,3 +1044,14 @@ def make_print_pdf(
             else pikepdf.ObjectStreamMode.disable,
         )
         return out.getvalue()
+
+
+def warm_up(settings: PrintSettings) -> None:
+    """What every print job of `settings` builds first and then shares: pikepdf, the ICC transform,
+    the photo lookup table and the profile compressed for the OutputIntent. Called before a pool is
+    forked, so workers inherit them (render/job.py, warm_up)."""
+    import pikepdf  # noqa: F401
+
+    conv = converter_for(settings)
+    conv.warm_up()
+    _compressed(conv.icc_bytes)
