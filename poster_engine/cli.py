@@ -14,6 +14,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Render a campaign's posters to print PDFs and social images.",
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: typer's rich formatting imports rich, markdown-it and pygments,
+    # 43 % of `poster --help`'s imports (docs/performance.md §16).
+    rich_markup_mode=None,
 )
 
 EXIT_FAILED_JOBS = 1  # some posters could not be rendered; the others were
