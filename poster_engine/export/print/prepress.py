@@ -32,6 +32,7 @@ from typing import Any
 from poster_engine.core.color import to_hex
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
+from poster_engine.core.workcache import cached, source_digest
 from poster_engine.export.print import flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
@@ -753,14 +754,36 @@ def _cmyk_jpeg(conv: ColorConverter, xobj) -> bytes:
     key = (digest.digest(), id(conv))
     jpeg = _CMYK_JPEGS.get(key)
     if jpeg is None:
-        rgb = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False).convert("RGB")
-        if smask is not None:
-            rgb = _fill_hidden(rgb, pikepdf.PdfImage(smask).as_pil_image().convert("L"))
-        jpeg = jpeg_within_limit(conv.convert_image(rgb), conv.limit)
+
+        def convert() -> bytes:
+            rgb = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False).convert("RGB")
+            if smask is not None:
+                rgb = _fill_hidden(rgb, pikepdf.PdfImage(smask).as_pil_image().convert("L"))
+            return jpeg_within_limit(conv.convert_image(rgb), conv.limit)
+
+        # On disk too, for other processes and runs: keyed by the image, the profile, its settings,
+        # and the code and Pillow that convert (core/workcache.py).
+        jpeg = cached("cmyk-jpeg", (digest.hexdigest(), *_converter_key(conv)), convert)
         if len(_CMYK_JPEGS) >= 16:
             _CMYK_JPEGS.pop(next(iter(_CMYK_JPEGS)))
         _CMYK_JPEGS[key] = jpeg
     return jpeg
+
+
+@lru_cache(maxsize=4)
+def _converter_key(conv: ColorConverter) -> tuple[str, ...]:
+    import PIL
+    from PIL import ImageCms
+
+    from poster_engine.export.print import colors
+
+    return (
+        hashlib.sha256(conv.icc_bytes).hexdigest(),
+        repr(conv.profile),
+        PIL.__version__,
+        ImageCms.core.littlecms_version or "",
+        source_digest(__file__, colors.__file__),
+    )
 
 
 def _fill_hidden(rgb, alpha):
