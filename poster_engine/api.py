@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poster_engine.batch.outputs import write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
@@ -17,8 +18,9 @@ from poster_engine.core.formats import Format
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
-from poster_engine.qa.proof import Proof, proof_sheets
-from poster_engine.render.job import compose_job, render_job
+
+if TYPE_CHECKING:  # the drawing code is imported by the functions that draw: a no-op rebuild never loads it
+    from poster_engine.qa.proof import Proof
 
 __all__ = [
     "Plan",
@@ -103,6 +105,8 @@ def shard_jobs(jobs: list[Job], shard: str | None) -> list[Job]:
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
     """One poster in one format (and one data row): the job and the finished file's bytes."""
+    from poster_engine.render.job import render_job
+
     job = one_job(project, poster, format, lang, row)
     return job, render_job(project, job)
 
@@ -110,6 +114,8 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
 def composed_svg(project: Project, job: Job) -> bytes:
     """The composed SVG export draws for `job` (`poster render -o FILE.svg`): fonts as outlines,
     photos cropped and resampled as JPEG data URIs, scrims measured; RGB, before prepress."""
+    from poster_engine.render.job import compose_job
+
     return compose_job(project, job).svg
 
 
@@ -203,6 +209,8 @@ def render_as(project: Project, job: Job, data: bytes, target: Path) -> tuple[by
 def write_proof(project: Project, jobs: list[Job], out_dir: Path, softproof: bool = False) -> Proof:
     """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed);
     `softproof`: print formats through the print profile."""
+
+    from poster_engine.qa.proof import proof_sheets
 
     proof = proof_sheets(project, jobs, softproof)
     write_atomic(out_dir / "proof.pdf", proof.pdf)

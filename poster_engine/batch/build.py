@@ -14,7 +14,6 @@ from poster_engine.core.diagnostics import Diagnostic
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
-from poster_engine.qa.proof import contact_sheet
 from poster_engine.render.keys import job_key
 
 
@@ -110,6 +109,10 @@ def _write_contact_sheets(
         for job in jobs
         if job.row is None and (job in rendered or not (out_dir / job.poster_id / "contact.png").is_file())
     )
+    if not posters:
+        return  # a no-op rebuild never loads the drawing code
+    from poster_engine.qa.proof import contact_sheet
+
     for pid in posters:
         own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
         write_atomic(out_dir / pid / "contact.png", contact_sheet(project, own, picture))

@@ -22,7 +22,6 @@ from poster_engine.plan import Job
 from poster_engine.project.files import Reads, recording
 from poster_engine.project.loader import Project, ProjectSpec, open_spec
 from poster_engine.render.alt_text import alt_text
-from poster_engine.render.job import compose_job, export_job, screen_png, warm_up
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,9 @@ class JobResult:
 
 def run_job(project: Project, job: Job) -> JobResult:
     """Render one job; any failure becomes diagnostics, so one broken poster never stops the others."""
+    # Imported here: a no-op rebuild plans and checks keys without loading the drawing code.
+    from poster_engine.render.job import compose_job, export_job, screen_png
+
     poster = project.campaign.posters[job.poster_id]
     try:
         with recording() as reads:
@@ -74,6 +76,8 @@ def _project(spec: ProjectSpec) -> Project:
 
 
 def _open_in_worker(spec: ProjectSpec, jobs: list[Job]) -> None:
+    from poster_engine.render.job import warm_up
+
     warm_up(_project(spec), jobs)  # a forked worker finds it all done already
 
 
@@ -103,6 +107,8 @@ def run_in_pool(
     and forkserver ones open it from the spec (the same loader, so they see the same formats)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    from poster_engine.render.job import warm_up
 
     spec = project.spec()
     _OPENED.clear()
