@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -18,11 +19,26 @@ def srgb_profile() -> bytes:
     return bytes(profile)
 
 
-def render_rgb(svg: bytes, width: int, height: int):
-    """Draw the SVG with cairo and hand the pixels to Pillow as an opaque RGB image."""
+@dataclass(frozen=True)
+class Frame:
+    """Drawn pixels as packed RGB rows: what fpng takes as they are; Pillow gets them on demand.
+    (Pillow's own `tobytes` of a 1080 × 1350 image cost as much CPU as fpng's encoding.)"""
+
+    width: int
+    height: int
+    rgb: bytes
+
+    def image(self):
+        from PIL import Image
+
+        return Image.frombuffer("RGB", (self.width, self.height), self.rgb, "raw", "RGB", 0, 1)
+
+
+def draw(svg: bytes, width: int, height: int) -> Frame:
+    """Draw the SVG with cairo at an exact pixel size; the pixels as an opaque RGB frame."""
     import cairosvg.parser
     import cairosvg.surface
-    from PIL import Image
+    import numpy as np
 
     from . import glyphs, images  # noqa: F401  (importing them installs the fast handlers, once)
 
@@ -32,14 +48,19 @@ def render_rgb(svg: bytes, width: int, height: int):
     cairo_surface = surface.cairo
     cairo_surface.flush()
     w, h = cairo_surface.get_width(), cairo_surface.get_height()
-    stride = cairo_surface.get_stride()
-    # cairo ARGB32 is premultiplied BGRA in memory on little-endian machines; posters are opaque.
-    image = Image.frombuffer("RGBA", (w, h), bytes(cairo_surface.get_data()), "raw", "BGRA", stride, 1)
-    return image.convert("RGB")
+    # cairo ARGB32 is premultiplied BGRA in memory on little-endian machines; posters are opaque,
+    # so the colour bytes are the pixel's: reversed to RGB, alpha dropped.
+    bgra = np.frombuffer(cairo_surface.get_data(), np.uint8).reshape(h, cairo_surface.get_stride() // 4, 4)
+    return Frame(w, h, np.ascontiguousarray(bgra[:, :w, 2::-1]).tobytes())
+
+
+def render_rgb(svg: bytes, width: int, height: int):
+    """Draw the SVG with cairo and hand the pixels to Pillow as an opaque RGB image."""
+    return draw(svg, width, height).image()
 
 
 def svg_to_png(svg: bytes, width: int, height: int) -> bytes:
-    return encode(render_rgb(svg, width, height), "png")
+    return encode(draw(svg, width, height), "png")
 
 
 # Lossy qualities tried in turn until the file is under the platform's limit.
@@ -50,19 +71,21 @@ QUALITIES = (90, 85, 80, 70, 60, 50)
 # platforms' size limits; taken too whenever a fast PNG is over the format's limit.
 
 
-def encode(image, kind: str = "png", max_bytes: int | None = None, png: str = "fast") -> bytes:
-    """An RGB image → PNG, JPEG or WebP bytes, sRGB ICC-tagged, under `max_bytes` if given.
-    PNG is lossless: when it is too large even compact, the caller is told (None is never
-    returned silently)."""
-    if kind == "png":
-        data = fast_png(image) if png == "fast" else b""
-        if not data or (max_bytes is not None and len(data) > max_bytes):
-            buf = io.BytesIO()
-            image.save(buf, "PNG", compress_level=9, icc_profile=srgb_profile())
-            data = buf.getvalue()
-        if max_bytes is not None and len(data) > max_bytes:
-            raise TooLarge(len(data))
-        return data
+def encode(picture, kind: str = "png", max_bytes: int | None = None, png: str = "fast") -> bytes:
+    """An RGB frame or Pillow image → PNG, JPEG or WebP bytes, sRGB ICC-tagged, under `max_bytes`
+    if given. PNG is lossless: when it is too large even compact, the caller is told (None is
+    never returned silently)."""
+    if kind == "png" and png == "fast":
+        data = fast_png(picture)
+        if max_bytes is None or len(data) <= max_bytes:
+            return data
+    image = picture.image() if isinstance(picture, Frame) else picture
+    if kind == "png":  # compact, asked for or because the fast file is over the limit
+        buf = io.BytesIO()
+        image.save(buf, "PNG", compress_level=9, icc_profile=srgb_profile())
+        if max_bytes is not None and buf.tell() > max_bytes:
+            raise TooLarge(buf.tell())
+        return buf.getvalue()
     for quality in QUALITIES:
         buf = io.BytesIO()
         if kind == "jpeg":
@@ -74,14 +97,15 @@ def encode(image, kind: str = "png", max_bytes: int | None = None, png: str = "f
     raise TooLarge(buf.tell())
 
 
-def fast_png(image) -> bytes:
-    """An RGB image → PNG by fpng, with the sRGB profile as an iCCP chunk right after IHDR (where
-    PNG wants it: before the image data). fpng is deterministic: same pixels, same bytes."""
+def fast_png(picture) -> bytes:
+    """An RGB frame or image → PNG by fpng, with the sRGB profile as an iCCP chunk right after IHDR
+    (where PNG wants it: before the image data). fpng is deterministic: same pixels, same bytes."""
     import fpng  # its import runs fpng's CPU detection once (SSE4.1/PCLMUL checksums; same bytes either way)
 
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    png = fpng.from_bytes(image.tobytes(), image.width, image.height, 3)
+    if not isinstance(picture, Frame):
+        image = picture.convert("RGB")
+        picture = Frame(image.width, image.height, image.tobytes())
+    png = fpng.from_bytes(picture.rgb, picture.width, picture.height, 3)
     end_of_ihdr = 8 + 8 + 13 + 4  # signature, then IHDR: length, type, 13 bytes of data, CRC
     if png[12:16] != b"IHDR":
         raise ValueError("fpng wrote no IHDR first")

@@ -8,7 +8,7 @@ from poster_engine.core.diagnostics import fail
 from poster_engine.export.pdf import svg_to_pdf
 from poster_engine.export.print.colors import converter_for
 from poster_engine.export.print.prepress import make_print_pdf
-from poster_engine.export.raster import TooLarge, encode, render_rgb, svg_to_png
+from poster_engine.export.raster import TooLarge, draw, encode, svg_to_png
 from poster_engine.plan import Job
 from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
@@ -49,9 +49,9 @@ def export_job(project: Project, composition: Composition) -> bytes:
             composition.poster.file,
             single_ink_grounds(composition, project.print_settings),
         )
-    image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
+    frame = draw(composition.svg, int(fmt.width), int(fmt.height))
     try:
-        return encode(image, fmt.image_format, fmt.max_bytes, fmt.png)
+        return encode(frame, fmt.image_format, fmt.max_bytes, fmt.png)
     except TooLarge as exc:
         raise fail(
             f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
