@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-# The photo work cache (core/workcache.py) of this run, in and out of process: the user's own
+# The photo work cache (project/workcache.py) of this run, in and out of process: the user's own
 # cache is never read or written by the tests.
 os.environ["POSTER_CACHE_DIR"] = tempfile.mkdtemp(prefix="poster-work-cache-")
 

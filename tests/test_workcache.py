@@ -1,4 +1,4 @@
-"""The photo work cache (core/workcache.py): shared by processes and runs, same bytes, bounded."""
+"""The photo work cache (project/workcache.py): shared by processes and runs, same bytes, bounded."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from conftest import ROOT
 
-from poster_engine.core import workcache
+from poster_engine.project import workcache
 
 
 def _render(tmp_path, name: str, cache: str) -> bytes:

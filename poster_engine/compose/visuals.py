@@ -11,9 +11,9 @@ from xml.sax.saxutils import quoteattr
 
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
-from poster_engine.core.workcache import cached, source_digest
 from poster_engine.project.files import file_digest, record_file
 from poster_engine.project.svg import parse_svg
+from poster_engine.project.workcache import cached, source_digest
 
 
 def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:

@@ -32,10 +32,10 @@ from typing import Any
 from poster_engine.core.color import to_hex
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
-from poster_engine.core.workcache import cached, source_digest
 from poster_engine.export.print import flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
+from poster_engine.project.workcache import cached, source_digest
 
 # A fill counts as a large area when one of its subpaths is at least this wide and tall (both). Per
 # subpath, not per path: cairo draws a text run (several lines of glyphs) or a QR code (one subpath
@@ -762,7 +762,7 @@ def _cmyk_jpeg(conv: ColorConverter, xobj) -> bytes:
             return jpeg_within_limit(conv.convert_image(rgb), conv.limit)
 
         # On disk too, for other processes and runs: keyed by the image, the profile, its settings,
-        # and the code and Pillow that convert (core/workcache.py).
+        # and the code and Pillow that convert (project/workcache.py).
         jpeg = cached("cmyk-jpeg", (digest.hexdigest(), *_converter_key(conv)), convert)
         if len(_CMYK_JPEGS) >= 16:
             _CMYK_JPEGS.pop(next(iter(_CMYK_JPEGS)))
