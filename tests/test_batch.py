@@ -239,3 +239,12 @@ def test_contact_sheets_are_made_from_the_pictures_just_rendered(demo, tmp_path,
     want = Image.open(io.BytesIO(composed)).convert("RGB")
     assert made.size == want.size
     assert np.abs(np.asarray(made, float) - np.asarray(want, float)).mean() < 2
+
+
+def test_a_broken_font_no_poster_uses_does_not_stop_a_warm_pool(project):
+    """The pool's warm-up loads every font of fonts/; one that cannot be read is left to the jobs
+    that use it (none here), as a build in one process does."""
+    (project / "fonts" / "Broken-Regular.ttf").write_bytes(b"not a font")
+    result = run_cli("build", *SMALL, "-j", "2", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert len(rendered(result)) == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from poster_engine.compose.document import Composition, compose
 from poster_engine.core.color import parse_hex
-from poster_engine.core.diagnostics import fail
+from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.export.pdf import svg_to_pdf
 from poster_engine.export.print.colors import converter_for
 from poster_engine.export.print.prepress import make_print_pdf
@@ -96,7 +96,10 @@ def warm_up(project: Project, jobs: list[Job]) -> None:
     from poster_engine.export import glyphs, images  # noqa: F401  (installing the fast handlers)
 
     for name in project.fonts.files:
-        project.fonts.get(name, "fonts/")
+        try:
+            project.fonts.get(name, "fonts/")
+        except PosterError:  # a broken font file is reported by the jobs that use it, if any
+            continue
     if any(job.format.medium == "print" for job in jobs):
         from poster_engine.export.print.prepress import warm_up as warm_prepress
 
