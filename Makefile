@@ -17,7 +17,8 @@
 #   make fresh-check-worker  the worker part alone
 #   make lint                ruff (style), ruff format --check, mypy (types), lint-imports (the
 #                            package tree's one-way imports); CI runs it before the tests
-#   make bench, make clean
+#   make bench               issue 16's targets as measured / target (benchmarks/bench_targets.py), then
+#                            the per-stage, reference and batch benchmarks; make clean
 PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
@@ -78,7 +79,7 @@ lock: | system-deps-build
 	rm -rf $(VENV)-lock
 	$(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install -q --upgrade pip
-	$(VENV)-lock/bin/python -m pip install -q -e '.[test,distributed]'
+	$(VENV)-lock/bin/python -m pip install -q -e '.[test,distributed,bench]'
 	{ echo "# Exact versions of every Python package the engine, its tests and the distributed extra use."; \
 	  echo "# Written by \`make lock\`; make build and make test install with -c $(CONSTRAINTS)."; \
 	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable \
@@ -94,7 +95,9 @@ fresh-check-worker:
 	bash scripts/fresh-check.sh worker
 
 bench: $(VENV)/.test-installed
+	$(PIP) install -q -c $(CONSTRAINTS) -e '.[bench]'
 	command -v rsvg-convert >/dev/null 2>&1 || PYTHON=$(PYTHON) sh scripts/install-system-deps.sh test librsvg2-bin
+	$(BIN)/python benchmarks/bench_targets.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_speed.py
 	$(BIN)/python benchmarks/bench_batch.py

@@ -6,7 +6,7 @@ Cases (medians of N interleaved runs, ratios taken within the same run):
 1. Social image 1080 × 1350 of the demo poster with a photo, from composed poster to encoded PNG:
    - engine: poster_engine.export.raster.svg_to_png on the composed SVG;
    - floor: the same poster drawn directly on a cairo surface from the composition (rects, glyph
-     outlines, QR, photo) + the same encoder (Pillow PNG, level 1);
+     outlines, QR, photo) + the same encoder (fpng, export/raster.py);
    - plain cairosvg (its own image handling) + the same encoder; rsvg-convert on the same SVG file.
 2. A3 print PDF with the photo, CMYK prepress included: cold (photo work not memoised) and warm
    (memoised, as in a rebuild or another language), file size against the photo's JPEG + vectors.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io
 import re
 import statistics
 import subprocess
@@ -121,11 +120,10 @@ def floor_render(comp, width: int, height: int):
 
 
 def encode_png(image) -> bytes:
-    from poster_engine.export.raster import srgb_profile
+    """The engine's own PNG encoder (fpng, sRGB-tagged): the floor pays what the engine pays."""
+    from poster_engine.export.raster import encode
 
-    buf = io.BytesIO()
-    image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
-    return buf.getvalue()
+    return encode(image, "png")
 
 
 def timed(fn, samples: list[float]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poster_engine.batch.outputs import write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
@@ -18,14 +19,17 @@ from poster_engine.plan import Job, plan_jobs
 from poster_engine.project.data import Row, load_rows
 from poster_engine.project.loader import Project, ProjectOptions, open_project
 from poster_engine.project.paths import PathProblem, project_file, shown_name
-from poster_engine.qa.proof import Proof, proof_sheets
-from poster_engine.render.job import render_job
-from poster_engine.render.tiles import TiledPoster
+
+if TYPE_CHECKING:  # the drawing code is imported by the functions that draw: a no-op rebuild never loads it
+    from poster_engine.qa.proof import Proof
+    from poster_engine.render.tiles import TiledPoster
 
 __all__ = [
     "Plan",
     "ProjectOptions",
+    "composed_svg",
     "new_campaign",
+    "one_job",
     "open_project",
     "plan",
     "render_as",
@@ -37,7 +41,9 @@ __all__ = [
 # The languages `poster new` writes a starter campaign in (poster_engine/starter/messages.<lang>.yaml).
 STARTER_LANGS = ("en", "fr")
 # `poster render -o FILE`: what each extension holds.
-EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
+# .svg is the composed SVG that export draws (before prepress for print): to debug a layout, or to
+# time other renderers on exactly the engine's input.
+EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".svg": "svg"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,22 @@ def tile_one(
 
 def render_one(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> tuple[Job, bytes]:
     """One poster in one format (and one data row): the job and the finished file's bytes."""
+    from poster_engine.render.job import render_job
+
+    job = one_job(project, poster, format, lang, row)
+    return job, render_job(project, job)
+
+
+def composed_svg(project: Project, job: Job) -> bytes:
+    """The composed SVG export draws for `job` (`poster render -o FILE.svg`): fonts as outlines,
+    photos cropped and resampled as JPEG data URIs, scrims measured; RGB, before prepress."""
+    from poster_engine.render.job import compose_job
+
+    return compose_job(project, job).svg
+
+
+def one_job(project: Project, poster: str, format: str, lang: str, row: str | None = None) -> Job:
+    """The one job of a poster in one format (and one data row); bad names raise PosterError."""
 
     own = _poster_diagnostics(project, poster)
     if own:
@@ -186,7 +208,7 @@ def render_one(project: Project, poster: str, format: str, lang: str, row: str |
     if not jobs:
         raise PosterError(rejected or Diagnostic(f"poster '{poster}' has no row to render; check its data file"))
     (job,) = jobs
-    return job, render_job(project, job)
+    return job
 
 
 def output_kind(fmt: Format, target: Path) -> str:
@@ -194,7 +216,11 @@ def output_kind(fmt: Format, target: Path) -> str:
     anything is rendered: an unknown extension, or a social format into a PDF, is refused in one line."""
     kind = EXTENSIONS.get(target.suffix.lower())
     if kind is None:
-        own = ".pdf (or .png, .jpg, .webp for its soft proof)" if fmt.medium == "print" else f".{fmt.extension}"
+        own = (
+            ".pdf (or .png, .jpg, .webp for its soft proof, .svg for the composed SVG)"
+            if fmt.medium == "print"
+            else f".{fmt.extension} (or .svg for the composed SVG)"
+        )
         raise PosterError(
             Diagnostic(f"-o {target.name}: unknown extension '{target.suffix}'; write {fmt.name} to a {own} file")
         )
@@ -234,7 +260,7 @@ def render_as(project: Project, job: Job, data: bytes, target: Path) -> tuple[by
         image = Image.open(io.BytesIO(data)).convert("RGB")
         note = f"{fmt.name} is a {fmt.image_format} format: converted to {kind}"
     try:
-        return encode(image, kind, fmt.max_bytes if fmt.medium == "social" else None), note
+        return encode(image, kind, fmt.max_bytes if fmt.medium == "social" else None, fmt.png), note
     except TooLarge as exc:
         raise PosterError(
             Diagnostic(f"-o {target.name}: {exc.size / 1e6:.1f} MB as {kind}, over {fmt.name}'s size limit")
@@ -244,6 +270,8 @@ def render_as(project: Project, job: Job, data: bytes, target: Path) -> tuple[by
 def write_proof(project: Project, jobs: list[Job], out_dir: Path, softproof: bool = False) -> Proof:
     """The contact sheet of `jobs` into out_dir/proof.pdf and proof.png (its errors: the jobs that failed);
     `softproof`: print formats through the print profile."""
+
+    from poster_engine.qa.proof import proof_sheets
 
     proof = proof_sheets(project, jobs, softproof)
     write_atomic(out_dir / "proof.pdf", proof.pdf)

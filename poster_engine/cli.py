@@ -15,6 +15,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Render a campaign's posters to print PDFs and social images.",
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: typer's rich formatting imports rich, markdown-it and pygments,
+    # 43 % of `poster --help`'s imports (docs/performance.md §16).
+    rich_markup_mode=None,
 )
 
 EXIT_FAILED_JOBS = 1  # some posters could not be rendered; the others were
@@ -219,24 +222,32 @@ def render(
     format: str = typer.Option("a3", "--format", "-f", help="Format name (see `poster list`)."),
     lang: str | None = typer.Option(None, "--lang", "-l", help="Language of the texts (default: the campaign's)."),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en)."
+        None,
+        "--out",
+        "-o",
+        help="Output file (default build/POSTER/FORMAT.EXT, FORMAT-LANG.EXT for en); its extension says what to "
+        "write: the format's own file, another image type, or .svg for the composed SVG that export draws.",
     ),
     row: str | None = typer.Option(None, "--row", help="For a poster of data rows: the row id (default: the first)."),
     print_profile: str = PrintProfileOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Render one poster in one format."""
-    from poster_engine.api import output_kind, render_as, render_one
+    from poster_engine.api import composed_svg, one_job, output_kind, render_as
     from poster_engine.batch.outputs import write_atomic
     from poster_engine.core.diagnostics import PosterError
+    from poster_engine.render.job import render_job
 
     opened = _open(project, print_profile)
     try:
         if out is not None and format in opened.formats:
             output_kind(opened.formats[format], out)  # a wrong extension is refused before rendering
-        job, data = render_one(opened, poster, format, lang or opened.campaign.lang, row)
+        job = one_job(opened, poster, format, lang or opened.campaign.lang, row)
         target = out or opened.root / "build" / job.output
-        data, note = render_as(opened, job, data, target)
+        if output_kind(job.format, target) == "svg":
+            data, note = composed_svg(opened, job), ""
+        else:
+            data, note = render_as(opened, job, render_job(opened, job), target)
         write_atomic(target, data)
     except PosterError as exc:
         _bad_input(exc)

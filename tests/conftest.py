@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The photo work cache (project/workcache.py) of this run, in and out of process: the user's own
+# cache is never read or written by the tests.
+os.environ["POSTER_CACHE_DIR"] = tempfile.mkdtemp(prefix="poster-work-cache-")
 
 from poster_engine.batch.build import build
 from poster_engine.compose.document import compose

@@ -174,3 +174,67 @@ def test_data_poster_on_social_writes_its_link(project, tmp_path):
     out = tmp_path / "s.png"
     assert run_cli("render", "seance", "-f", "instagram", "-o", str(out), cwd=project).returncode == 0
     assert not zxingcpp.read_barcodes(Image.open(out))
+
+
+def test_pool_keeps_a_bounded_window_of_jobs_in_flight(demo, monkeypatch):
+    """However many jobs, only `IN_FLIGHT_PER_WORKER` per worker are submitted ahead of the results
+    handed on: pending futures (and their PNG bytes) do not grow with the build."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from poster_engine.batch import executors
+
+    jobs = [j for j in demo_jobs(demo) if j.format.medium == "social"] * 3
+    submitted, yielded, most_ahead = [0], [0], [0]
+    real_submit = ProcessPoolExecutor.submit
+
+    def submit(self, fn, *args):
+        submitted[0] += 1
+        most_ahead[0] = max(most_ahead[0], submitted[0] - yielded[0])
+        return real_submit(self, executors.JobResult, args[-1])  # no rendering: the window is what is tested
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    for _ in executors.run_in_pool(demo, jobs, 2, "fork"):
+        yielded[0] += 1
+    assert yielded[0] == submitted[0] == len(jobs) > 2 * executors.IN_FLIGHT_PER_WORKER
+    assert most_ahead[0] <= 2 * executors.IN_FLIGHT_PER_WORKER
+
+
+def demo_jobs(demo):
+    from poster_engine.api import plan
+
+    return plan(demo, ["choc-cobalt", "stat-cobalt", "film-sang-et-boue"]).jobs
+
+
+def test_contact_sheets_are_made_from_the_pictures_just_rendered(demo, tmp_path, monkeypatch):
+    """The build's contact sheet composes nothing again: it cuts the social images and the print
+    previews it has just written, and shows what composing would show."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from poster_engine.batch.build import build
+    from poster_engine.qa import proof
+
+    jobs = [j for j in demo_jobs(demo) if j.poster_id == "film-sang-et-boue" and j.lang == "fr"]
+    composed = proof.contact_sheet(demo, jobs)
+
+    def no_composing(*args, **kwargs):
+        raise AssertionError("composed again")
+
+    monkeypatch.setattr(proof, "_thumbnail", no_composing)
+    report = build(demo, jobs, tmp_path, workers=1)
+    assert not report.errors
+    made = Image.open(tmp_path / "film-sang-et-boue" / "contact.png").convert("RGB")
+    want = Image.open(io.BytesIO(composed)).convert("RGB")
+    assert made.size == want.size
+    assert np.abs(np.asarray(made, float) - np.asarray(want, float)).mean() < 2
+
+
+def test_a_broken_font_no_poster_uses_does_not_stop_a_warm_pool(project):
+    """The pool's warm-up loads every font of fonts/; one that cannot be read is left to the jobs
+    that use it (none here), as a build in one process does."""
+    (project / "fonts" / "Broken-Regular.ttf").write_bytes(b"not a font")
+    result = run_cli("build", *SMALL, "-j", "2", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert len(rendered(result)) == 3

@@ -84,9 +84,13 @@ def test_social_image_converts_to_another_image_type(demo, tmp_path):
             "a4",
             "x.tif",
             "error: -o x.tif: unknown extension '.tif'; write a4 to a .pdf (or .png, .jpg, .webp for its soft "
-            "proof) file",
+            "proof, .svg for the composed SVG) file",
         ),
-        ("instagram", "y", "error: -o y: unknown extension ''; write instagram to a .png file"),
+        (
+            "instagram",
+            "y",
+            "error: -o y: unknown extension ''; write instagram to a .png (or .svg for the composed SVG) file",
+        ),
     ],
 )
 def test_wrong_extension_is_refused_in_one_line(fmt, name, line, tmp_path):
@@ -110,3 +114,33 @@ def test_soft_proof_without_ghostscript_says_how_to_install_it(demo, tmp_path, m
         "Ghostscript (gs) is needed for the soft proof but was not found; install Ghostscript "
         "(Debian/Ubuntu: apt-get install ghostscript; scripts/install-system-deps.sh does it)"
     )
+
+
+@pytest.mark.parametrize("fmt", ["instagram", "a4"])
+def test_svg_is_the_composed_svg_export_draws(fmt, tmp_path):
+    """`-o x.svg` writes the composition itself: another renderer (rsvg-convert) draws it as the
+    engine's own image of the same format (the social PNG; for print, the page before prepress)."""
+    import subprocess
+    from xml.etree import ElementTree
+
+    from poster_engine.api import composed_svg, one_job, open_project
+    from poster_engine.export.raster import render_rgb
+
+    out = tmp_path / "x.svg"
+    result = run_cli("render", "stat-cobalt", "-f", fmt, "-o", str(out), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and result.stdout.strip() == str(out)
+    svg = out.read_bytes()
+    assert ElementTree.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+    project = open_project(ROOT)
+    job = one_job(project, "stat-cobalt", fmt, "fr")
+    assert svg == composed_svg(project, job)
+    width, height = 540, round(540 * job.format.page[1] / job.format.page[0])
+    theirs = subprocess.run(
+        ["rsvg-convert", "-w", str(width), "-h", str(height), "-b", "white", str(out)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    theirs_px = np.asarray(Image.open(io.BytesIO(theirs)).convert("RGB"), dtype=float)
+    ours_px = np.asarray(render_rgb(svg, width, height), dtype=float)
+    assert np.abs(theirs_px - ours_px).mean() < 3, np.abs(theirs_px - ours_px).mean()

@@ -487,3 +487,26 @@ def test_message_too_long_gives_one_line_error(project):
         "4 allowed; shorten the text or lower the slot's data-size-min",
         alone=True,
     )
+
+
+def test_texts_the_same_on_every_row_are_fitted_once(demo):
+    """A data merge fits a row-invariant text once (the cache key is text, box and rules, fonts
+    included); every block equals what fitting it afresh gives."""
+    from poster_engine.api import plan
+    from poster_engine.compose import typeset
+    from poster_engine.render.job import compose_job
+
+    jobs = [j for j in plan(demo, ["seance"], ["instagram"]).jobs if j.lang == demo.campaign.lang][:3]
+    assert len({j.row.id for j in jobs if j.row}) == 3
+    typeset._fit_text.cache_clear()
+    first = compose_job(demo, jobs[0])
+    fitted_once = typeset._fit_text.cache_info().misses
+    comps = [first] + [compose_job(demo, job) for job in jobs[1:]]
+    info = typeset._fit_text.cache_info()
+    shared = [n for n in first.blocks if all(c.blocks[n] is first.blocks[n] for c in comps)]
+    varying = [n for n in first.blocks if n not in shared]
+    assert shared and varying, (shared, varying)
+    assert info.hits >= 2 * len(shared) and info.misses <= fitted_once + 2 * len(varying)
+    typeset._fit_text.cache_clear()
+    fresh = compose_job(demo, jobs[2])  # fitted afresh: the same blocks, the same SVG
+    assert fresh.blocks == comps[2].blocks and fresh.svg == comps[2].svg

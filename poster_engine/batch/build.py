@@ -22,7 +22,6 @@ from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
-from poster_engine.qa.proof import contact_sheet
 from poster_engine.render.keys import job_key
 
 
@@ -91,7 +90,9 @@ def build(
             if on_done:
                 on_done(result.job, result.errors[0] if result.errors else None)
         if contact:
-            _write_contact_sheets(project, [j for j in jobs if j.poster_id not in broken], set(todo), out_dir)
+            _write_contact_sheets(
+                project, [j for j in jobs if j.poster_id not in broken], set(todo), set(report.failed), out_dir
+            )
     except BaseException:
         stopped = True
         raise
@@ -128,17 +129,29 @@ def _write_result(out_dir: Path, result: JobResult) -> None:
         write_atomic(out_dir / preview, result.preview)
 
 
-def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
-    """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it)."""
+def _write_contact_sheets(
+    project: Project, jobs: list[Job], rendered: set[Job], failed: set[str], out_dir: Path
+) -> None:
+    """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it),
+    made from the pictures on disk (social images, print previews) rather than composing again; a
+    job that failed now, or whose picture is missing, is composed (its cell then says why it fails)."""
+
+    def picture(job: Job) -> bytes | None:
+        path = out_dir / (preview_path(job) or job.output)
+        return path.read_bytes() if job.output not in failed and path.is_file() else None
 
     posters = dict.fromkeys(
         job.poster_id
         for job in jobs
         if job.row is None and (job in rendered or not (out_dir / job.poster_id / "contact.png").is_file())
     )
+    if not posters:
+        return  # a no-op rebuild never loads the drawing code
+    from poster_engine.qa.proof import contact_sheet
+
     for pid in posters:
         own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
-        write_atomic(out_dir / pid / "contact.png", contact_sheet(project, own))
+        write_atomic(out_dir / pid / "contact.png", contact_sheet(project, own, picture))
 
 
 def _write_manifest(project: Project, out_dir: Path, entries: dict[str, dict]) -> None:

@@ -4,6 +4,11 @@ Every executor yields a `JobResult` per job as it completes; the process that ca
 hashes and lists them, so the manifest does not depend on where a job ran. Workers open the project
 themselves from a `ProjectSpec` (open_project, the one loader), once per process: fonts, ICC
 transforms and photos are then cached for every job they are handed.
+
+A local pool starts warm: the parent loads the drawing libraries, fonts and ICC work once
+(render/job.py, warm_up) and forks; a forkserver preloads the same modules. Only a bounded window
+of jobs is in flight, and a result is dropped as soon as it has been handed on: memory stays flat
+however many jobs a build has (docs/performance.md §14).
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from poster_engine.project.files import Reads, recording
 from poster_engine.project.loader import Project, ProjectSpec, open_spec
 from poster_engine.render.alt_text import alt_text
 from poster_engine.render.caption import caption
-from poster_engine.render.job import compose_job, export_job, render_screen
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,15 @@ class JobResult:
 
 def run_job(project: Project, job: Job) -> JobResult:
     """Render one job; any failure becomes diagnostics, so one broken poster never stops the others."""
+    # Imported here: a no-op rebuild plans and checks keys without loading the drawing code.
+    from poster_engine.render.job import compose_job, export_job, screen_png
+
     poster = project.campaign.posters[job.poster_id]
     try:
         with recording() as reads:
             composition = compose_job(project, job)
             data = export_job(project, composition)
-            preview = render_screen(project, job, PREVIEW_PX)[1] if preview_path(job) else None
+            preview = screen_png(composition, PREVIEW_PX) if preview_path(job) else None
             alt = alt_text(project, job, reads)
             posted = caption(project, job)
     except PosterError as exc:
@@ -119,9 +126,11 @@ def _die_with(build_pid: int) -> None:
     threading.Thread(target=watch, name="poster-worker-watchdog", daemon=True).start()
 
 
-def _open_in_worker(spec: ProjectSpec, build_pid: int) -> None:
+def _open_in_worker(spec: ProjectSpec, build_pid: int, jobs: list[Job]) -> None:
+    from poster_engine.render.job import warm_up
+
     _die_with(build_pid)
-    _project(spec)
+    warm_up(_project(spec), jobs)  # a forked worker finds it all done already
 
 
 def run_in_worker(spec: ProjectSpec, job: Job) -> JobResult:
@@ -134,27 +143,55 @@ def run_here(project: Project, jobs: list[Job]) -> Iterator[JobResult]:
         yield run_job(project, job)
 
 
+# With fewer jobs than this, a pool costs more than it saves: they run in this process.
+MIN_POOL_JOBS = 3
+# Jobs submitted ahead per worker: enough to keep every worker busy, few enough that pending
+# futures (and their results' bytes) do not grow with the build.
+IN_FLIGHT_PER_WORKER = 4
+# Modules a forkserver loads once, before forking each worker (what `warm_up` imports).
+PRELOAD = ["poster_engine.render.job", "cairosvg.surface", "poster_engine.export.glyphs", "poster_engine.export.images"]
+
+
 def run_in_pool(
     project: Project, jobs: list[Job], workers: int, start_method: str | None = None
 ) -> Iterator[JobResult]:
-    """Jobs on `workers` local processes. Forked workers inherit the opened project; spawned and
-    forkserver ones open it from the spec (the same loader, so they see the same formats)."""
+    """Jobs on `workers` local processes. Forked workers inherit the opened, warmed project; spawned
+    and forkserver ones open it from the spec (the same loader, so they see the same formats)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    from poster_engine.render.job import warm_up
 
     spec = project.spec()
     _OPENED.clear()
     _OPENED[spec] = project
     context = multiprocessing.get_context(start_method)
+    if context.get_start_method() == "fork":
+        warm_up(project, jobs)
+    elif context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    workers = min(workers, len(jobs))
+    # The initializer gets the kinds of jobs only (one of each medium), not the whole list.
+    kinds = list({job.format.medium: job for job in jobs}.values())
     with ProcessPoolExecutor(
-        min(workers, len(jobs)), mp_context=context, initializer=_open_in_worker, initargs=(spec, os.getpid())
+        workers, mp_context=context, initializer=_open_in_worker, initargs=(spec, os.getpid(), kinds)
     ) as pool:
-        futures = [pool.submit(run_in_worker, spec, job) for job in jobs]
+        todo = iter(jobs)
+        pending: set[Future] = set()
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while True:
+                for job in todo:
+                    pending.add(pool.submit(run_in_worker, spec, job))
+                    if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                        break
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                del done, future  # the results' bytes go as soon as the caller has written them
         except BaseException:
-            for future in futures:
+            for future in pending:
                 future.cancel()
             raise
 
@@ -166,6 +203,6 @@ def execute(
     is batch/cluster.py)."""
     if not jobs:
         return iter(())
-    if workers <= 1 or len(jobs) == 1:
+    if workers <= 1 or len(jobs) < MIN_POOL_JOBS:
         return run_here(project, jobs)
     return run_in_pool(project, jobs, workers, start_method)

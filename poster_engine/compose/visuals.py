@@ -12,9 +12,10 @@ from xml.sax.saxutils import quoteattr
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
 from poster_engine.core.limits import MAX_SVG_BYTES
-from poster_engine.project.files import record_file
+from poster_engine.project.files import file_digest, record_file
 from poster_engine.project.paths import PathProblem, read_file
 from poster_engine.project.svg import parse_svg_tree, view_box
+from poster_engine.project.workcache import cached, source_digest
 
 
 def cover_crop(src_w: float, src_h: float, box_w: float, box_h: float, focus: tuple[float, float]) -> Box:
@@ -106,6 +107,17 @@ def raster_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], 
 
 @lru_cache(maxsize=32)
 def _raster_visual(path: Path, mtime: int, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
+    """The placed picture, from the work cache when any process or run made it already (keyed by
+    the file's bytes, the placement and the code and Pillow that make it)."""
+    import PIL
+
+    key = (file_digest(path), box, focus, px_per_unit, PIL.__version__, source_digest(__file__))
+    if key[0] is None:  # unreadable: the error comes from making it
+        return _place_raster(path, shown, box, focus, px_per_unit)
+    return cached("visual", key, lambda: _place_raster(path, shown, box, focus, px_per_unit).encode()).decode()
+
+
+def _place_raster(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:

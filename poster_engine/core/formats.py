@@ -37,6 +37,7 @@ PHONE_DISPLAY_MM = 65.0
 CSS_PX_MM = 25.4 / 96
 CSS_PX_DISTANCE_M = 0.7112
 IMAGE_FORMATS = ("png", "jpeg", "webp")
+PNG_ENCODERS = ("fast", "compact")  # `png:` of a social format (export/raster.py says what each is)
 GROUPS = ("print", "social")
 
 
@@ -68,6 +69,7 @@ class Format:
     caption_chars: int | None = None
     caption_hashtags: int | None = None
     caption_link_chars: int | None = None
+    png: str = "fast"  # social PNG encoder: fast (fpng) or compact (smallest lossless file; export/raster.py)
 
     @property
     def unit(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -18,11 +19,26 @@ def srgb_profile() -> bytes:
     return bytes(profile)
 
 
-def render_rgb(svg: bytes, width: int, height: int):
-    """Draw the SVG with cairo and hand the pixels to Pillow as an opaque RGB image."""
+@dataclass(frozen=True)
+class Frame:
+    """Drawn pixels as packed RGB rows: what fpng takes as they are; Pillow gets them on demand.
+    (Pillow's own `tobytes` of a 1080 × 1350 image cost as much CPU as fpng's encoding.)"""
+
+    width: int
+    height: int
+    rgb: bytes
+
+    def image(self):
+        from PIL import Image
+
+        return Image.frombuffer("RGB", (self.width, self.height), self.rgb, "raw", "RGB", 0, 1)
+
+
+def draw(svg: bytes, width: int, height: int) -> Frame:
+    """Draw the SVG with cairo at an exact pixel size; the pixels as an opaque RGB frame."""
     import cairosvg.parser
     import cairosvg.surface
-    from PIL import Image
+    import numpy as np
 
     from . import glyphs, images  # noqa: F401  (importing them installs the fast handlers, once)
 
@@ -32,35 +48,78 @@ def render_rgb(svg: bytes, width: int, height: int):
     cairo_surface = surface.cairo
     cairo_surface.flush()
     w, h = cairo_surface.get_width(), cairo_surface.get_height()
-    stride = cairo_surface.get_stride()
-    # cairo ARGB32 is premultiplied BGRA in memory on little-endian machines; posters are opaque.
-    image = Image.frombuffer("RGBA", (w, h), bytes(cairo_surface.get_data()), "raw", "BGRA", stride, 1)
-    return image.convert("RGB")
+    # cairo ARGB32 is premultiplied BGRA in memory on little-endian machines; posters are opaque,
+    # so the colour bytes are the pixel's: reversed to RGB, alpha dropped.
+    bgra = np.frombuffer(cairo_surface.get_data(), np.uint8).reshape(h, cairo_surface.get_stride() // 4, 4)
+    return Frame(w, h, np.ascontiguousarray(bgra[:, :w, 2::-1]).tobytes())
+
+
+def render_rgb(svg: bytes, width: int, height: int):
+    """Draw the SVG with cairo and hand the pixels to Pillow as an opaque RGB image."""
+    return draw(svg, width, height).image()
 
 
 def svg_to_png(svg: bytes, width: int, height: int) -> bytes:
-    return encode(render_rgb(svg, width, height), "png")
+    return encode(draw(svg, width, height), "png")
 
 
 # Lossy qualities tried in turn until the file is under the platform's limit.
 QUALITIES = (90, 85, 80, 70, 60, 50)
+# PNG encoders by the format's `png:` setting. fast: fpng (one pass, its own deflate tuned for
+# images): 0.45x Pillow level 1's time on the demo photo poster, files ~1.3x larger
+# (docs/performance.md §13). compact: Pillow at zlib level 9, the smallest lossless file, for
+# platforms' size limits; taken too whenever a fast PNG is over the format's limit.
 
 
-def encode(image, kind: str = "png", max_bytes: int | None = None) -> bytes:
-    """An RGB image → PNG, JPEG or WebP bytes, sRGB ICC-tagged, under `max_bytes` if given.
-    PNG is lossless: when it is too large, the caller is told (None is never returned silently)."""
-    for quality in QUALITIES if kind != "png" else (None,):
+def encode(picture, kind: str = "png", max_bytes: int | None = None, png: str = "fast") -> bytes:
+    """An RGB frame or Pillow image → PNG, JPEG or WebP bytes, sRGB ICC-tagged, under `max_bytes`
+    if given. PNG is lossless: when it is too large even compact, the caller is told (None is
+    never returned silently)."""
+    if kind == "png" and png == "fast":
+        data = fast_png(picture)
+        if max_bytes is None or len(data) <= max_bytes:
+            return data
+    image = picture.image() if isinstance(picture, Frame) else picture
+    if kind == "png":  # compact, asked for or because the fast file is over the limit
         buf = io.BytesIO()
-        if kind == "png":
-            # Level 1: 4x faster than the default for ~10 % more bytes (measured in docs/performance.md §2).
-            image.save(buf, "PNG", compress_level=1, icc_profile=srgb_profile())
-        elif kind == "jpeg":
+        image.save(buf, "PNG", compress_level=9, icc_profile=srgb_profile())
+        if max_bytes is not None and buf.tell() > max_bytes:
+            raise TooLarge(buf.tell())
+        return buf.getvalue()
+    for quality in QUALITIES:
+        buf = io.BytesIO()
+        if kind == "jpeg":
             image.save(buf, "JPEG", quality=quality, optimize=True, icc_profile=srgb_profile())
         else:
             image.save(buf, "WEBP", quality=quality, method=4, icc_profile=srgb_profile())
         if max_bytes is None or buf.tell() <= max_bytes:
             return buf.getvalue()
     raise TooLarge(buf.tell())
+
+
+def fast_png(picture) -> bytes:
+    """An RGB frame or image → PNG by fpng, with the sRGB profile as an iCCP chunk right after IHDR
+    (where PNG wants it: before the image data). fpng is deterministic: same pixels, same bytes."""
+    import fpng  # its import runs fpng's CPU detection once (SSE4.1/PCLMUL checksums; same bytes either way)
+
+    if not isinstance(picture, Frame):
+        image = picture.convert("RGB")
+        picture = Frame(image.width, image.height, image.tobytes())
+    png = fpng.from_bytes(picture.rgb, picture.width, picture.height, 3)
+    end_of_ihdr = 8 + 8 + 13 + 4  # signature, then IHDR: length, type, 13 bytes of data, CRC
+    if png[12:16] != b"IHDR":
+        raise ValueError("fpng wrote no IHDR first")
+    return png[:end_of_ihdr] + _iccp_chunk() + png[end_of_ihdr:]
+
+
+@lru_cache(maxsize=1)
+def _iccp_chunk() -> bytes:
+    """The iCCP chunk of srgb_profile(), compressed once per process (PNG 1.2 §4.2.2.4)."""
+    import struct
+    import zlib
+
+    body = b"ICC Profile\0\0" + zlib.compress(srgb_profile(), 9)  # name, NUL, compression method 0
+    return struct.pack(">I", len(body)) + b"iCCP" + body + struct.pack(">I", zlib.crc32(b"iCCP" + body))
 
 
 class TooLarge(Exception):

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
-from poster_engine.core.formats import BUILTIN, GROUPS, IMAGE_FORMATS, MB, Format, print_format, social_format
+from poster_engine.core.formats import (
+    BUILTIN,
+    GROUPS,
+    IMAGE_FORMATS,
+    MB,
+    PNG_ENCODERS,
+    Format,
+    print_format,
+    social_format,
+)
 from poster_engine.core.languages import LANGUAGES
 from poster_engine.core.limits import (
     BLEED_MM,
@@ -52,6 +61,7 @@ FORMAT_KEYS = {
     "max_mb",
     "qr",
     "image_format",
+    "png",
 }
 # A format's name is part of output file names (build/<poster>/<format>.pdf): no '/', no '..'.
 FORMAT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -241,6 +251,12 @@ def _formats(src: Located, specs: Any) -> dict[str, Format]:
             if spec["image_format"] not in IMAGE_FORMATS:
                 raise bad(f"image_format must be one of {', '.join(IMAGE_FORMATS)}", "image_format")
             values["image_format"] = spec["image_format"]
+        if "png" in spec:
+            if spec["png"] not in PNG_ENCODERS:
+                raise bad(
+                    "png must be 'fast' (quick to write, ~1.3x larger) or 'compact' (the smallest lossless file)", "png"
+                )
+            values["png"] = spec["png"]
         size = f"{values['width']:g} × {values['height']:g} {unit}"
         if "label" in spec and not _text(spec["label"]):
             raise bad(f"label must be a text of at most {MAX_LABEL_CHARS} characters", "label")

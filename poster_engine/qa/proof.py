@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,14 @@ def _thumbnail(project: Project, job: Job, cell: tuple[int, int] = CELL, softpro
         image = soft_proof(render_job(project, job), project.print_settings, px_per_unit * MM_PER_INCH, trim=True)
         return ImageOps.contain(image.convert("RGB"), cell, Image.Resampling.LANCZOS)
     _, png = render_screen(project, job, round(max(fmt.page) * px_per_unit))
-    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return _fitted(png, fmt, cell)
+
+
+def _fitted(picture: bytes, fmt, cell: tuple[int, int]):
+    """A picture of the whole page (PNG, JPEG or WebP bytes) cut to the trim and fitted to `cell`."""
+    from PIL import Image, ImageOps
+
+    image = Image.open(io.BytesIO(picture)).convert("RGB")
     bleed = round(fmt.bleed * image.width / fmt.page[0])
     if bleed:
         image = image.crop((bleed, bleed, image.width - bleed, image.height - bleed))
@@ -163,8 +171,11 @@ def proof_sheets(project: Project, jobs: list[Job], softproof: bool = False) -> 
 CONTACT_HEIGHT, CONTACT_WIDTH = 420, 2400
 
 
-def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
-    """One poster's formats (`jobs`) on one PNG, each cut to its trim and captioned with its format."""
+def contact_sheet(project: Project, jobs: list[Job], picture: Callable[[Job], bytes | None] | None = None) -> bytes:
+    """One poster's formats (`jobs`) on one PNG, each cut to its trim and captioned with its format.
+
+    `picture(job)`: a picture of the whole page already made (the build's social image itself, or a
+    print job's gallery preview), used instead of composing the job again; None: compose it."""
     from PIL import Image, ImageDraw
 
     cells: list[_Cell] = []
@@ -172,7 +183,8 @@ def contact_sheet(project: Project, jobs: list[Job]) -> bytes:
         fmt = job.format
         size = (round(CONTACT_HEIGHT * fmt.width / fmt.height), CONTACT_HEIGHT)
         try:
-            cells.append(_Cell(job, _thumbnail(project, job, size)))
+            made = picture(job) if picture else None
+            cells.append(_Cell(job, _fitted(made, fmt, size) if made else _thumbnail(project, job, size)))
         except PosterError as exc:
             cells.append(_Cell(job, None, str(exc.diagnostics[0])))
     rows: list[list[_Cell]] = [[]]

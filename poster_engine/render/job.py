@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from poster_engine.compose.document import Composition, compose
 from poster_engine.core.color import parse_hex
-from poster_engine.core.diagnostics import fail
+from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.export.pdf import svg_to_pdf
 from poster_engine.export.print.colors import converter_for
 from poster_engine.export.print.prepress import make_print_pdf
-from poster_engine.export.raster import TooLarge, encode, render_rgb, svg_to_png
+from poster_engine.export.raster import TooLarge, draw, encode, svg_to_png
 from poster_engine.plan import Job
 from poster_engine.project.files import record_file
 from poster_engine.project.loader import Project
@@ -49,9 +49,9 @@ def export_job(project: Project, composition: Composition) -> bytes:
             composition.poster.file,
             single_ink_grounds(composition, project.print_settings),
         )
-    image = render_rgb(composition.svg, int(fmt.width), int(fmt.height))
+    frame = draw(composition.svg, int(fmt.width), int(fmt.height))
     try:
-        return encode(image, fmt.image_format, fmt.max_bytes)
+        return encode(frame, fmt.image_format, fmt.max_bytes, fmt.png)
     except TooLarge as exc:
         raise fail(
             f"the {fmt.image_format} image is {exc.size / 1e6:.1f} MB at its lowest quality, over "
@@ -74,6 +74,36 @@ def single_ink_grounds(composition: Composition, settings) -> frozenset[str]:
 def render_job(project: Project, job: Job) -> bytes:
     """One job from content to the finished file's bytes."""
     return export_job(project, compose_job(project, job))
+
+
+def screen_png(composition: Composition, long_side_px: int) -> bytes:
+    """A composition already made, drawn as a PNG of `long_side_px` on its long side (the whole
+    page, trim + bleed): the build's gallery preview of a print job, from the composition its PDF
+    was drawn from, instead of composing again (photos are decoded at the size they cover)."""
+    width, height = composition.layout.format.page
+    px_per_unit = long_side_px / max(width, height)
+    return svg_to_png(composition.svg, max(1, round(width * px_per_unit)), max(1, round(height * px_per_unit)))
+
+
+def warm_up(project: Project, jobs: list[Job]) -> None:
+    """Load once what every job of `jobs` needs and no job's result depends on: the drawing
+    libraries, the project's fonts, the print profile's ICC transform and its compressed copy. A
+    process pool forked afterwards inherits it all (docs/performance.md §14), instead of every
+    worker paying it on its first job."""
+    import cairosvg.surface  # noqa: F401  (cairocffi building its C interface: ~0.4 s per process)
+    import fpng  # noqa: F401
+
+    from poster_engine.export import glyphs, images  # noqa: F401  (installing the fast handlers)
+
+    for name in project.fonts.files:
+        try:
+            project.fonts.get(name, "fonts/")
+        except PosterError:  # a broken font file is reported by the jobs that use it, if any
+            continue
+    if any(job.format.medium == "print" for job in jobs):
+        from poster_engine.export.print.prepress import warm_up as warm_prepress
+
+        warm_prepress(project.print_settings)
 
 
 def render_screen(project: Project, job: Job, long_side_px: int) -> tuple[Composition, bytes]:

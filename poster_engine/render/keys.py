@@ -36,6 +36,7 @@ PIXEL_LIBRARIES = (
     "cairosvg",
     "cairocffi",
     "Pillow",
+    "fpng",
     "fonttools",
     "uharfbuzz",
     "qrcode",

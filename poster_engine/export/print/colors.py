@@ -156,6 +156,10 @@ class ColorConverter:
         """
         return image.convert("RGB").filter(self._image_lut(headroom))
 
+    def warm_up(self) -> None:
+        """Build the photo lookup table now (before a process pool forks: workers inherit it)."""
+        self._image_lut(0.0)
+
     @lru_cache(maxsize=4)  # noqa: B019 - converters live as long as their settings (converter_for)
     def _image_lut(self, headroom: float):
         """The profile's transform with the ink limit baked in, as a 33³ RGB → CMYK lookup table.

@@ -35,6 +35,7 @@ from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.export.print import flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.project.print_profiles import PrintSettings
+from poster_engine.project.workcache import cached, source_digest
 
 # A fill counts as a large area when one of its subpaths is at least this wide and tall (both). Per
 # subpath, not per path: cairo draws a text run (several lines of glyphs) or a QR code (one subpath
@@ -753,14 +754,36 @@ def _cmyk_jpeg(conv: ColorConverter, xobj) -> bytes:
     key = (digest.digest(), id(conv))
     jpeg = _CMYK_JPEGS.get(key)
     if jpeg is None:
-        rgb = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False).convert("RGB")
-        if smask is not None:
-            rgb = _fill_hidden(rgb, pikepdf.PdfImage(smask).as_pil_image().convert("L"))
-        jpeg = jpeg_within_limit(conv.convert_image(rgb), conv.limit)
+
+        def convert() -> bytes:
+            rgb = pikepdf.PdfImage(xobj).as_pil_image(apply_mask=False).convert("RGB")
+            if smask is not None:
+                rgb = _fill_hidden(rgb, pikepdf.PdfImage(smask).as_pil_image().convert("L"))
+            return jpeg_within_limit(conv.convert_image(rgb), conv.limit)
+
+        # On disk too, for other processes and runs: keyed by the image, the profile, its settings,
+        # and the code and Pillow that convert (project/workcache.py).
+        jpeg = cached("cmyk-jpeg", (digest.hexdigest(), *_converter_key(conv)), convert)
         if len(_CMYK_JPEGS) >= 16:
             _CMYK_JPEGS.pop(next(iter(_CMYK_JPEGS)))
         _CMYK_JPEGS[key] = jpeg
     return jpeg
+
+
+@lru_cache(maxsize=4)
+def _converter_key(conv: ColorConverter) -> tuple[str, ...]:
+    import PIL
+    from PIL import ImageCms
+
+    from poster_engine.export.print import colors
+
+    return (
+        hashlib.sha256(conv.icc_bytes).hexdigest(),
+        repr(conv.profile),
+        PIL.__version__,
+        ImageCms.core.littlecms_version or "",
+        source_digest(__file__, colors.__file__),
+    )
 
 
 def _fill_hidden(rgb, alpha):
@@ -1044,3 +1067,14 @@ def make_print_pdf(
             else pikepdf.ObjectStreamMode.disable,
         )
         return out.getvalue()
+
+
+def warm_up(settings: PrintSettings) -> None:
+    """What every print job of `settings` builds first and then shares: pikepdf, the ICC transform,
+    the photo lookup table and the profile compressed for the OutputIntent. Called before a pool is
+    forked, so workers inherit them (render/job.py, warm_up)."""
+    import pikepdf  # noqa: F401
+
+    conv = converter_for(settings)
+    conv.warm_up()
+    _compressed(conv.icc_bytes)
