@@ -57,6 +57,16 @@ def full_copy(tmp_path) -> Path:
     return dst
 
 
+
+def assert_same_manifest(built: Path, reference: Path) -> None:
+    """Byte-identical manifests; on a difference, the lines that differ (not two truncated blobs)."""
+    import difflib
+
+    ours, theirs = ((folder / "manifest.json").read_text() for folder in (built, reference))
+    assert ours == theirs, "".join(
+        difflib.unified_diff(theirs.splitlines(True), ours.splitlines(True), str(reference), str(built), n=2)
+    )
+
 def test_the_bundle_is_deterministic_and_holds_only_the_inputs(full_copy):
     first = make_bundle(full_copy)
     (full_copy / "build").mkdir()
@@ -358,7 +368,7 @@ def test_workers_that_cannot_see_the_project_build_it_and_survive_a_killed_worke
 
     local = run_cli("build", *selection, "-j", "1", "-o", "local", cwd=full_copy)
     assert local.returncode == 0, local.stderr
-    assert (full_copy / "remote" / "manifest.json").read_bytes() == (full_copy / "local" / "manifest.json").read_bytes()
+    assert_same_manifest(full_copy / "remote", full_copy / "local")
     entries = json.loads((full_copy / "remote" / "manifest.json").read_text())["outputs"]
     assert all(not f.startswith("/") for e in entries for f in e["reads"]["files"])  # relative to the project
 
@@ -462,7 +472,7 @@ def test_a_job_failing_on_a_worker_fails_alone_with_the_local_diagnostic(full_co
         == ["error: visuals/minerai.jpg: not an image Pillow can read; use a valid JPEG or PNG"]
     )
     assert "2 built, 0 up to date, 2 failed" in remote.stdout
-    assert (full_copy / "remote" / "manifest.json").read_bytes() == (full_copy / "local" / "manifest.json").read_bytes()
+    assert_same_manifest(full_copy / "remote", full_copy / "local")
 
 
 def test_local_cluster_streams_a_bounded_window_and_uploads_the_bundle_once(full_copy, tmp_path, monkeypatch):

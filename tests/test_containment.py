@@ -18,6 +18,7 @@ from conftest import ROOT
 from test_bad_inputs import run_inprocess
 
 import poster_engine
+from poster_engine.project import workcache
 
 # sys.addaudithook cannot be removed: one hook for the whole test session, recording only while armed.
 _ARMED: list[list[tuple[str, str]]] = []
@@ -38,6 +39,10 @@ def _allowed_roots(project: Path) -> list[Path]:
     paths = sysconfig.get_paths()
     roots = {project, Path(poster_engine.__file__).parent}
     roots |= {Path(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    # The engine's own work cache (photo work it made, content-addressed; not a file a project names)
+    work = workcache.cache_dir()
+    if work is not None:
+        roots.add(work)
     return [r.resolve() for r in roots]
 
 
@@ -45,11 +50,13 @@ def _warm_up() -> None:
     """Import what the commands import lazily, before the hook is armed: some libraries look at the
     system when imported, which is not the project's doing (cairocffi finds libcairo through
     ctypes.util.find_library, which runs ldconfig with /dev/null and a temporary file; Babel reads
-    the system's time zone)."""
+    the system's time zone; fpng's lazy_loader calls inspect.stack(), which reads the source file of
+    every caller on the stack)."""
     import babel.localtime  # noqa: F401
     import babel.numbers  # noqa: F401
     import cairocffi  # noqa: F401
     import cairosvg  # noqa: F401
+    import fpng  # noqa: F401
     import pikepdf  # noqa: F401
     import qrcode  # noqa: F401
     from PIL import Image, ImageCms  # noqa: F401

@@ -68,7 +68,7 @@ def test_every_imported_distribution_is_declared():
 
 def test_every_distribution_the_tests_import_is_declared():
     allowed = requirement_names(PYPROJECT["dependencies"])
-    for extra in ("test", "distributed"):
+    for extra in ("test", "distributed", "fuzz"):  # fuzz: tests/fuzz_atheris.py, a session run by hand
         allowed |= requirement_names(PYPROJECT["optional-dependencies"][extra])
     found = undeclared_imports("tests", allowed)
     assert not found, "imported by tests but not in pyproject.toml: " + ", ".join(sorted(found))

@@ -297,26 +297,29 @@ class FontLicence:
     licence: str | None  # "SIL Open Font License 1.1", or None when neither the font nor a file says
 
 
-@lru_cache(maxsize=256)
 def font_licence(path: Path) -> FontLicence:
     """A font file's family and licence: from the licence file beside it (OFL.txt…), else the font's
     own licence description (name ID 13). For provenance (alt text, manifest, gallery)."""
+    licence, read = _font_licence(path)
+    for beside in read:  # recorded on every call, cached or not: each job's key covers what it shows
+        record_file(beside)
+    return licence
+
+
+@lru_cache(maxsize=256)
+def _font_licence(path: Path) -> tuple[FontLicence, tuple[Path, ...]]:
     from fontTools.ttLib import TTFont
 
     tt = TTFont(path, lazy=True)
     names = tt["name"]
     family = str(names.getDebugName(16) or names.getDebugName(1) or path.stem)
-    texts = []
-    for name in _LICENCE_FILES:
-        beside = path.parent / name
-        if beside.is_file():
-            record_file(beside)
-            texts.append(beside.read_text(encoding="utf-8", errors="replace")[:2000])
+    read = tuple(path.parent / name for name in _LICENCE_FILES if (path.parent / name).is_file())
+    texts = [beside.read_text(encoding="utf-8", errors="replace")[:2000] for beside in read]
     texts.append(str(names.getDebugName(13) or ""))
     for text in texts:
         for pattern, shown in _LICENCE_NAMES:
             match = pattern.search(text)
             if match:
-                return FontLicence(family, shown.format(match.group(1) or "").strip())
+                return FontLicence(family, shown.format(match.group(1) or "").strip()), read
     url = names.getDebugName(14)
-    return FontLicence(family, str(url) if url else None)
+    return FontLicence(family, str(url) if url else None), read
