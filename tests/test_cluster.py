@@ -57,7 +57,6 @@ def full_copy(tmp_path) -> Path:
     return dst
 
 
-
 def assert_same_manifest(built: Path, reference: Path) -> None:
     """Byte-identical manifests; on a difference, the lines that differ (not two truncated blobs)."""
     import difflib
@@ -66,6 +65,7 @@ def assert_same_manifest(built: Path, reference: Path) -> None:
     assert ours == theirs, "".join(
         difflib.unified_diff(theirs.splitlines(True), ours.splitlines(True), str(reference), str(built), n=2)
     )
+
 
 def test_the_bundle_is_deterministic_and_holds_only_the_inputs(full_copy):
     first = make_bundle(full_copy)
