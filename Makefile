@@ -66,7 +66,7 @@ system-deps:
 test-deps: $(VENV)/.test-installed system-deps
 
 test: test-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # Style, types and the one-way imports of the package tree (configuration: pyproject.toml).
 lint: $(VENV)/.test-installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import os
 import sys
 import time
 from pathlib import Path
@@ -359,6 +360,11 @@ def _serve(project: Path, poster: list[str], layout: list[str], port: int, edit:
         typer.echo(f"{name} stopped")
     finally:
         server.close()
+    # A render may still run in a daemon thread (close() waits for it 2 s at most); the interpreter's
+    # clean-up would wait on it and on the images it holds. Nothing is left to write: leave now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @app.command()

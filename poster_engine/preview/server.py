@@ -280,8 +280,11 @@ class PreviewServer:
             self.preview.refresh(changed)
 
     def wait(self) -> None:
-        """Block until `close()` (Ctrl-C interrupts the wait in the main thread)."""
-        self._stop.wait()
+        """Block until `close()`. Ctrl-C interrupts it: the wait wakes every 0.2 s, because a blocking
+        wait is interrupted only when the kernel hands SIGINT to the main thread itself; handed to
+        a render or server thread, it would be seen only when the main thread next runs Python."""
+        while not self._stop.wait(0.2):
+            pass
 
     def close(self) -> None:
         self._stop.set()
