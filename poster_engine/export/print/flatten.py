@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from poster_engine.core.diagnostics import fail
+from poster_engine.export.print.ctm import Matrix, concat, transform
 from poster_engine.export.print.ghostscript import render_cmyk
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in device space (points)
-Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 PAGE: Box = (-1e9, -1e9, 1e9, 1e9)
 OPAQUE_GS = "/PEopaque"
@@ -37,16 +37,6 @@ PATH_OPS = {"m", "l", "c", "v", "y", "re", "h"}
 FILLS = {"f", "F", "f*"}
 STROKES = {"S", "s"}
 PAINTS = FILLS | STROKES | {"B", "B*", "b", "b*", "n"}
-
-
-def _mul(m: Matrix, n: Matrix) -> Matrix:
-    a, b, c, d, e, f = m
-    A, B, C, D, E, F = n
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
-
-
-def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
-    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
 
 def _meet(a: Box, b: Box) -> Box:
@@ -178,13 +168,13 @@ def paint_order(doc, page) -> Painting:
                 if op == "re":
                     x, y, w, h = nums
                     path += [
-                        _apply(st.ctm, x, y),
-                        _apply(st.ctm, x + w, y),
-                        _apply(st.ctm, x + w, y + h),
-                        _apply(st.ctm, x, y + h),
+                        transform(st.ctm, x, y),
+                        transform(st.ctm, x + w, y),
+                        transform(st.ctm, x + w, y + h),
+                        transform(st.ctm, x, y + h),
                     ]
                 else:
-                    path += [_apply(st.ctm, x, y) for x, y in zip(nums[0::2], nums[1::2])]
+                    path += [transform(st.ctm, x, y) for x, y in zip(nums[0::2], nums[1::2])]
             elif op in ("W", "W*"):
                 if path:
                     st.clip = _meet(st.clip, _bbox(path))
@@ -243,7 +233,7 @@ def paint_order(doc, page) -> Painting:
                     if level == 0 and block_box is not None:
                         out.top.append((block_start, i, block_box, block_soft))
             elif op == "cm":
-                st.ctm = _mul(tuple(_num(a) for a in args), st.ctm)  # type: ignore[arg-type]
+                st.ctm = concat(tuple(_num(a) for a in args), st.ctm)  # type: ignore[arg-type]
             elif op in ("rg", "k", "g", "sc", "scn"):
                 st.fill = tuple(_num(a) for a in args) if all(not isinstance(a, pikepdf.Name) for a in args) else None
             elif op in ("RG", "K", "G", "SC", "SCN"):
@@ -314,7 +304,7 @@ def paint_order(doc, page) -> Painting:
                     out.uses[key] = out.uses.get(key, 0) + 1
                     matrix = tuple(_num(v) for v in xobj.get("/Matrix", IDENTITY))
                     inner = _GState(
-                        ctm=_mul(matrix, st.ctm),  # type: ignore[arg-type]
+                        ctm=concat(matrix, st.ctm),  # type: ignore[arg-type]
                         clip=st.clip,
                         clip_rect=st.clip_rect,
                         fill=st.fill,
@@ -322,7 +312,7 @@ def paint_order(doc, page) -> Painting:
                         width=st.width,
                     )
                     bbox = [_num(v) for v in xobj.get("/BBox", [0, 0, 0, 0])]
-                    corners = [_apply(inner.ctm, x, y) for x in bbox[0::2] for y in bbox[1::2]]
+                    corners = [transform(inner.ctm, x, y) for x in bbox[0::2] for y in bbox[1::2]]
                     inner.clip = _meet(inner.clip, _bbox(corners))
                     has_group = isinstance(xobj.get("/Group"), pikepdf.Dictionary)
                     alpha = st.ca
@@ -361,7 +351,7 @@ def _bbox(points: list[tuple[float, float]]) -> Box:
 
 
 def _unit_box(ctm: Matrix) -> Box:
-    return _bbox([_apply(ctm, x, y) for x in (0, 1) for y in (0, 1)])
+    return _bbox([transform(ctm, x, y) for x in (0, 1) for y in (0, 1)])
 
 
 # --- pass 1: constant opacity over flat colour → the opaque colour ------------------------------------
@@ -699,7 +689,7 @@ def _rasterise_page(doc, page, ppi: float, where: str) -> int:
         resources.XObject[name] = xobj
         ctm = _depth0_ctm(ins, start)
         place = (region[2] - region[0], 0.0, 0.0, region[3] - region[1], region[0], region[1])
-        matrix = _mul(place, _inverse(ctm))
+        matrix = concat(place, _inverse(ctm))
         replaced[start] = [
             pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")),
             # the image holds the composited result: drawn opaque, whatever opacity was set before
@@ -731,7 +721,7 @@ def _depth0_ctm(ins: list, before: int) -> Matrix:
             ctm = saved.pop() if saved else ctm
             depth -= 1
         elif op == "cm":
-            ctm = _mul(tuple(_num(a) for a in instr.operands), ctm)  # type: ignore[arg-type]
+            ctm = concat(tuple(_num(a) for a in instr.operands), ctm)  # type: ignore[arg-type]
     return ctm
 
 

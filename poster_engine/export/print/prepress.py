@@ -34,6 +34,7 @@ from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.export.print import flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
+from poster_engine.export.print.ctm import Matrix, concat, transform
 from poster_engine.project.print_profiles import PrintSettings
 from poster_engine.project.workcache import cached, source_digest
 
@@ -92,21 +93,9 @@ _BLANK = b"\x00\t\n\f\r "  # the same whitespace, as bytes for strip()
 # as the number it spells (as Ghostscript does) where a colour or a size depends on it, else kept as is.
 _EXPONENT = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
-Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1, 0, 0, 1, 0, 0)
 _Edit = tuple[int, int, bytes]  # (start, end, replacement) in a stream's bytes; start == end inserts
 _Use = tuple[bytes, str, Matrix]  # a resource painted: operator (Do, sh, gs), its name, the CTM there
-
-
-def _mul(m: Matrix, n: Matrix) -> Matrix:
-    """m then n (PDF row-vector convention: m × n)."""
-    a, b, c, d, e, f = m
-    A, B, C, D, E, F = n
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
-
-
-def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
-    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
 
 def _width(st: _State) -> float:
@@ -432,7 +421,7 @@ class _Rewriter:
                         else list(zip(nums[0::2], nums[1::2]))
                     )
                     for x, y in pts:
-                        dx, dy = _apply(st.ctm, x, y)
+                        dx, dy = transform(st.ctm, x, y)
                         box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
             elif op in PAINT_OPS:
                 is_large = (
@@ -483,7 +472,7 @@ class _Rewriter:
             elif op == b"Q":
                 st = stack.pop() if stack else _State(ctm, None, space, space)
             elif op == b"cm":
-                st.ctm = _mul(tuple(numbers(m, 6)), st.ctm)  # type: ignore[arg-type]
+                st.ctm = concat(tuple(numbers(m, 6)), st.ctm)  # type: ignore[arg-type]
             elif op == b"g" or op == b"k":
                 st.fill, st.fill_space = None, b"/DeviceGray" if op == b"g" else b"/DeviceCMYK"
                 st.fill_cmyk = tuple(numbers(m, 4)) if op == b"k" else None
@@ -662,7 +651,7 @@ class _Rewriter:
         if xobj.Subtype == "/Form":
             if self._once(xobj):
                 matrix = tuple(float(v) for v in xobj.get("/Matrix", IDENTITY))
-                self.stream(xobj, _mul(matrix, ctm), gray, f"form {name} in {where}")  # type: ignore[arg-type]
+                self.stream(xobj, concat(matrix, ctm), gray, f"form {name} in {where}")  # type: ignore[arg-type]
         elif xobj.Subtype == "/Image" and self._once(xobj):
             self.image(xobj, f"image {name} in {where}")
 
