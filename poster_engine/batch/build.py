@@ -90,9 +90,7 @@ def build(
             if on_done:
                 on_done(result.job, result.errors[0] if result.errors else None)
         if contact:
-            _write_contact_sheets(
-                project, [j for j in jobs if j.poster_id not in broken], set(todo), set(report.failed), out_dir
-            )
+            _write_contact_sheets(project, [j for j in jobs if j.poster_id not in broken], set(todo), out_dir)
     except BaseException:
         stopped = True
         raise
@@ -129,16 +127,15 @@ def _write_result(out_dir: Path, result: JobResult) -> None:
         write_atomic(out_dir / preview, result.preview)
 
 
-def _write_contact_sheets(
-    project: Project, jobs: list[Job], rendered: set[Job], failed: set[str], out_dir: Path
-) -> None:
+def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
     """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it),
     made from the pictures on disk (social images, print previews) rather than composing again; a
-    job that failed now, or whose picture is missing, is composed (its cell then says why it fails)."""
+    job whose picture is missing is composed. `jobs` holds no poster with a failed job: those get
+    no contact sheet."""
 
     def picture(job: Job) -> bytes | None:
         path = out_dir / (preview_path(job) or job.output)
-        return path.read_bytes() if job.output not in failed and path.is_file() else None
+        return path.read_bytes() if path.is_file() else None
 
     posters = dict.fromkeys(
         job.poster_id
