@@ -238,3 +238,27 @@ def test_a_broken_font_no_poster_uses_does_not_stop_a_warm_pool(project):
     result = run_cli("build", *SMALL, "-j", "2", cwd=project)
     assert result.returncode == 0, result.stderr
     assert len(rendered(result)) == 3
+
+
+def test_a_posters_contact_sheet_is_made_once_its_last_job_is_in(demo, tmp_path):
+    """Not after the whole build: the sheets of finished posters are made while the workers go on
+    with the others (in this process, jobs come in plan order, poster after poster)."""
+    from PIL import Image
+
+    from poster_engine.batch.build import build
+
+    jobs = [j for j in demo_jobs(demo) if j.lang == "fr" and j.poster_id in ("choc-cobalt", "stat-cobalt")]
+    assert [j.poster_id for j in jobs] == sorted(j.poster_id for j in jobs)  # choc's jobs, then stat's
+    seen: dict[str, bool] = {}
+
+    def on_done(job, error):
+        seen[job.output] = (tmp_path / "choc-cobalt" / "contact.png").is_file()
+
+    report = build(demo, jobs, tmp_path, on_done, workers=1)
+    assert not report.errors
+    first_of_stat = next(j.output for j in jobs if j.poster_id == "stat-cobalt")
+    assert seen[first_of_stat], "choc-cobalt's sheet was not there when stat-cobalt's first job came in"
+    assert not any(seen[j.output] for j in jobs if j.poster_id == "choc-cobalt")
+    for pid in ("choc-cobalt", "stat-cobalt"):
+        with Image.open(tmp_path / pid / "contact.png") as sheet:  # a real PNG, tagged like the social images
+            assert sheet.format == "PNG" and sheet.info.get("icc_profile")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,22 +76,31 @@ def build(
     else:
         results = execute(project, todo, workers, start_method)
     broken: set[str] = set()  # posters with a failed job: no contact sheet for them
+    # A poster's contact sheet is made as soon as its last job is in, while the workers go on with
+    # the others: made after the loop, the sheets were a serial tail of every parallel build.
+    unfinished = Counter(job.poster_id for job in todo)
+    sheets = _ContactSheets(project, jobs, out_dir) if contact else None
     stopped = False
     try:
         for result in results:
+            poster_id = result.job.poster_id
             if result.errors:
                 # One missing translation fails every format of a poster: say it once.
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
-                broken.add(result.job.poster_id)
+                broken.add(poster_id)
             else:
                 _write_result(out_dir, result)
                 entries[result.job.output] = _entry(project, result)
                 report.built.append(result.job.output)
             if on_done:
                 on_done(result.job, result.errors[0] if result.errors else None)
-        if contact:
-            _write_contact_sheets(project, [j for j in jobs if j.poster_id not in broken], set(todo), out_dir)
+            unfinished[poster_id] -= 1
+            if sheets and not unfinished[poster_id] and poster_id not in broken:
+                sheets.write(poster_id)
+        if sheets:  # posters with nothing rebuilt whose sheet is missing (a build killed before it)
+            for poster_id in sheets.missing(skip=set(unfinished) | broken):
+                sheets.write(poster_id)
     except BaseException:
         stopped = True
         raise
@@ -127,28 +137,32 @@ def _write_result(out_dir: Path, result: JobResult) -> None:
         write_atomic(out_dir / preview, result.preview)
 
 
-def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
-    """Contact sheets of posters rebuilt now, or whose sheet is missing (a build killed before it),
-    made from the pictures on disk (social images, print previews) rather than composing again; a
-    job whose picture is missing is composed. `jobs` holds no poster with a failed job: those get
-    no contact sheet."""
+class _ContactSheets:
+    """<poster>/contact.png of the posters of `jobs` (first language, no data rows), made from the
+    pictures on disk (social images, print previews) rather than composing again; a job whose
+    picture is missing is composed."""
 
-    def picture(job: Job) -> bytes | None:
-        path = out_dir / (preview_path(job) or job.output)
-        return path.read_bytes() if path.is_file() else None
+    def __init__(self, project: Project, jobs: list[Job], out_dir: Path):
+        self.project, self.out_dir = project, out_dir
+        self.jobs: dict[str, list[Job]] = {}
+        for job in jobs:
+            if job.row is None and job.lang == jobs[0].lang:
+                self.jobs.setdefault(job.poster_id, []).append(job)
 
-    posters = dict.fromkeys(
-        job.poster_id
-        for job in jobs
-        if job.row is None and (job in rendered or not (out_dir / job.poster_id / "contact.png").is_file())
-    )
-    if not posters:
-        return  # a no-op rebuild never loads the drawing code
-    from poster_engine.qa.proof import contact_sheet
+    def missing(self, skip: set[str]) -> list[str]:
+        return [p for p in self.jobs if p not in skip and not (self.out_dir / p / "contact.png").is_file()]
 
-    for pid in posters:
-        own = [j for j in jobs if j.poster_id == pid and j.lang == jobs[0].lang]
-        write_atomic(out_dir / pid / "contact.png", contact_sheet(project, own, picture))
+    def write(self, poster_id: str) -> None:
+        own = self.jobs.get(poster_id)
+        if not own:
+            return  # a merged row or another language: no sheet
+        from poster_engine.qa.proof import contact_sheet  # a no-op rebuild never loads the drawing code
+
+        def picture(job: Job) -> bytes | None:
+            path = self.out_dir / (preview_path(job) or job.output)
+            return path.read_bytes() if path.is_file() else None
+
+        write_atomic(self.out_dir / poster_id / "contact.png", contact_sheet(self.project, own, picture))
 
 
 def _write_manifest(project: Project, out_dir: Path, entries: dict[str, dict]) -> None:
