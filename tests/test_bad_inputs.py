@@ -81,6 +81,18 @@ CASES = [
         "error: messages.yaml:{line:messages.yaml:name: Numérique en lumière}: invalid YAML: found character '\\t' that cannot start any token",
     ),
     Case(
+        "unquoted-yes-as-a-title",  # YAML 1.1's "Norway problem": no, yes, on, off are booleans
+        replace("messages.yaml", "title: The Cleaners", "title: no"),
+        "error: messages.yaml:56: 'films.the-cleaners.title': must be a text, or one text per language such as "
+        "{fr: …, en: …}; YAML reads an unquoted yes, no, on, off, true or false as true/false: put the text in quotes",
+    ),
+    Case(
+        "unquoted-number-as-a-title",
+        replace("messages.yaml", "title: The Cleaners", "title: 1984"),
+        "error: messages.yaml:56: 'films.the-cleaners.title': must be a text, or one text per language such as "
+        '{fr: …, en: …}; YAML read 1984 as a number: put the text in quotes ("1984")',
+    ),
+    Case(
         "top-level-list",
         write(CHOC, "- layout: choc\n"),
         "error: posters/choc-cobalt.yaml:1: expected a mapping of keys (key: value) at the top level",

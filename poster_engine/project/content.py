@@ -400,8 +400,22 @@ def _validation_diagnostics(exc: ValidationError, src: Located, model: type[_Mod
         loc, msg = _describe(err)
         if err["type"] == "extra_forbidden":
             msg += did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
+        msg += _quote_hint(err, msg)
         out.append(Diagnostic(msg, src.file, src.line_of(loc)))
     return list(dict.fromkeys(out))  # union members repeat the same problem
+
+
+def _quote_hint(err: Any, msg: str) -> str:
+    """A text typed unquoted that YAML read as something else: `title: 1984`, `language: no`
+    (YAML 1.1 reads yes/no/on/off as true/false, the "Norway problem")."""
+    value = err.get("input")
+    if "must be a text" not in msg or isinstance(value, str):
+        return ""
+    if isinstance(value, bool):
+        return "; YAML reads an unquoted yes, no, on, off, true or false as true/false: put the text in quotes"
+    if isinstance(value, int | float):
+        return f'; YAML read {value!r} as a number: put the text in quotes ("{value!r}")'
+    return ""
 
 
 def _known_keys(model: type[_Model], parent: tuple) -> list[str]:
