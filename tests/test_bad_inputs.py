@@ -123,7 +123,8 @@ CASES = [
     Case(
         "layout-not-a-name",
         replace(CHOC, "layout: choc", "layout: 42"),
-        "error: posters/choc-cobalt.yaml:2: 'layout': must be a text",
+        "error: posters/choc-cobalt.yaml:2: 'layout': must be a text; YAML read 42 as a number: put the text in quotes "
+        '("42")',
     ),
     Case(
         "unknown-layout-family",
@@ -242,7 +243,7 @@ CASES = [
         "error: unknown print profile 'fogra93' (did you mean 'fogra39'?)",
         ("render", "choc-cobalt", "-P", "fogra93"),
     ),
-    Case("unknown-language", lambda p: None, "error: unknown language 'es' (known: en, fr)", CMD + ("--lang", "es")),
+    Case("unknown-language", lambda p: None, "error: unknown language 'eo' (known: de, en, es, fr, it, nl, pt)", CMD + ("--lang", "eo")),
     Case(
         "unknown-label",
         replace("layouts/choc.svg", "{label.see_film}", "{label.see_movie}"),

@@ -188,14 +188,15 @@ def test_missing_translation_is_one_located_line(project):
         ),
         (
             '      en: "children work in the artisanal cobalt mines of Congo"',
-            '      de: "Kinder arbeiten in den Kobaltminen"',
-            "unknown key 'de' (known: en, fr)",
+            '      eo: "Infanoj laboras en la kobaltaj minejoj"',
+            "unknown key 'eo' (known: de, en, es, fr, it, nl, pt)",
         ),
         (
             '    text:\n      fr: "Le lithium, nouvel or blanc, sacrifie des terres autochtones."\n'
             '      en: "Lithium, the new white gold, sacrifices Indigenous lands."',
             "    text: 42",
-            "'messages.lithium.text': must be a text, or one text per language such as {fr: …, en: …}",
+            "'messages.lithium.text': must be a text, or one text per language such as {fr: …, en: …}; YAML read 42 "
+            'as a number: put the text in quotes ("42")',
         ),
     ],
 )
@@ -208,8 +209,8 @@ def test_bad_texts_are_located(project, old, new, expected):
 
 
 def test_unknown_language(project):
-    result = run_cli("render", "choc-cobalt", "--lang", "de", cwd=project)
-    assert_clean_failure(result, project, "error: unknown language 'de' (known: en, fr)")
+    result = run_cli("render", "choc-cobalt", "--lang", "eo", cwd=project)
+    assert_clean_failure(result, project, "error: unknown language 'eo' (known: de, en, es, fr, it, nl, pt)")
 
 
 def test_output_paths_per_language(demo):

@@ -88,3 +88,20 @@ def test_the_starter_ships_as_package_data():
     assert [
         f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)
     ] == []
+
+
+def test_a_campaign_in_german_builds_with_german_typography(tmp_path):
+    """Any language of the table can be the campaign's: its plain texts are German, its alt texts
+    say "Plakat" and quote with „…“, its spacing before '%' is German."""
+    target = tmp_path / "kampagne"
+    assert run_cli("new", str(target), cwd=tmp_path).returncode == 0
+    messages = target / "messages.yaml"
+    text = messages.read_text(encoding="utf-8").replace("  language: en\n", "  language: de\n", 1)
+    messages.write_text(text, encoding="utf-8")
+    result = run_cli("build", "-f", "instagram", cwd=target)
+    assert result.returncode == 0, result.stderr
+    alts = sorted(target.glob("build/*/instagram.png.alt.txt"))
+    assert alts
+    for alt in alts:
+        assert alt.read_text(encoding="utf-8").startswith("Plakat: ")
+    assert any("„" in a.read_text(encoding="utf-8") for a in alts)

@@ -98,3 +98,23 @@ def test_markup():
     assert parse_markup("") == ()
     with pytest.raises(MarkupError, match=r"^'\*\*' opened and never closed; close it, or type \\\* for an asterisk$"):
         parse_markup("un **mot")
+
+
+@pytest.mark.parametrize(
+    "lang, typed, quantity, listed",
+    [
+        ("de", "Kosten : 50 % !", "40.000\u202f%", "A, B und C"),
+        ("es", "Coste : 50 % !", "40.000\u00a0%", "A, B y C"),
+        ("it", "Costo : 50 % !", "40.000%", "A, B e C"),
+        ("nl", "Kosten : 50 % !", "40.000%", "A, B en C"),
+        ("pt", "Custo : 50 % !", "40\u00a0000%", "A, B e C"),
+    ],
+)
+def test_other_languages_follow_their_own_rules(lang, typed, quantity, listed):
+    """Tight punctuation, the language's '%' spacing, CLDR digit grouping and list words."""
+    from poster_engine.compose.typography import prose
+
+    percent = {"de": "\u202f", "es": "\u00a0"}.get(lang, "")
+    assert prose(typed, lang) == f"{typed.split(' :')[0]}: 50{percent}%!"
+    assert format_quantity(40000, "%", lang) == quantity
+    assert format_list(["A", "B", "C"], lang) == listed

@@ -45,17 +45,33 @@ def _keep_dashes_at_line_end(text: str) -> str:
     return re.sub(r" (?=[–—] )", NBSP, text)
 
 
-def english(text: str) -> str:
-    """Apply English typography to prose: no space before : ; ! ? %, ’ apostrophes, units kept with numbers.
+def tight(text: str, percent_space: str = "") -> str:
+    """Typography of the languages that set : ; ! ? tight against the word (every one here but
+    French): ’ apostrophes, no space before that punctuation, a number and its unit kept together,
+    a space typed before '%' made `percent_space` (none in English, no-break in German).
 
-    An author's French habit ('Source : x') is corrected rather than kept: English sets the
-    punctuation tight against the word.
+    An author's French habit ('Source : x') is corrected rather than kept.
     """
     t = text.replace("'", "’")
     t = re.sub(r"(?<=\S)[ \u00a0\u202f]+([:;!?])(?=\s|$)", r"\1", t)
-    t = re.sub(r"(?<=\d)[ \u00a0\u202f]+%", "%", t)
+    t = re.sub(r"(?<=\d)[ \u00a0\u202f]+%", percent_space + "%", t)
     t = re.sub(rf"(?<=\d) (?={_UNITS}\b)", NBSP, t)
     return _keep_dashes_at_line_end(t)
+
+
+def english(text: str) -> str:
+    """English typography: `tight`, '62%'."""
+    return tight(text)
+
+
+def german(text: str) -> str:
+    """German typography: `tight`, '62 %' with a narrow no-break space (DIN 5008)."""
+    return tight(text, NNBSP)
+
+
+def spanish(text: str) -> str:
+    """Spanish typography: `tight`, '62 %' with a no-break space (RAE, Ortografía 2010)."""
+    return tight(text, NBSP)
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,13 @@ LANGUAGES: dict[str, Language] = {
     ),
     # British English: the campaign is European (programme, labour) and en_GB patterns hyphenate so.
     "en": Language("en", "en_GB", "en_GB", ("“", "”"), "", english, "Poster", ("Sources", "Visual", "Fonts")),
+    # Other Latin-script languages of European campaigns; the bundled fonts cover them. Quotes are
+    # each language's first-level marks; '%' spacing as the language's norm (percent_space).
+    "de": Language("de", "de_DE", "de_DE", ("„", "“"), NNBSP, german, "Plakat", ("Quellen", "Bild", "Schriften")),
+    "es": Language("es", "es_ES", "es", ("«", "»"), NBSP, spanish, "Cartel", ("Fuentes", "Imagen", "Tipografías")),
+    "it": Language("it", "it_IT", "it_IT", ("«", "»"), "", english, "Manifesto", ("Fonti", "Immagine", "Caratteri")),
+    "nl": Language("nl", "nl_NL", "nl_NL", ("“", "”"), "", english, "Poster", ("Bronnen", "Beeld", "Lettertypen")),
+    "pt": Language("pt", "pt_PT", "pt_PT", ("«", "»"), "", english, "Cartaz", ("Fontes", "Imagem", "Tipos de letra")),
 }
 # A campaign's language unless messages.yaml says otherwise (`campaign: {language: en}`).
 DEFAULT_LANG = "fr"
