@@ -243,7 +243,12 @@ CASES = [
         "error: unknown print profile 'fogra93' (did you mean 'fogra39'?)",
         ("render", "choc-cobalt", "-P", "fogra93"),
     ),
-    Case("unknown-language", lambda p: None, "error: unknown language 'eo' (known: de, en, es, fr, it, nl, pt)", CMD + ("--lang", "eo")),
+    Case(
+        "unknown-language",
+        lambda p: None,
+        "error: unknown language 'eo' (known: de, en, es, fr, it, nl, pt)",
+        CMD + ("--lang", "eo"),
+    ),
     Case(
         "unknown-label",
         replace("layouts/choc.svg", "{label.see_film}", "{label.see_movie}"),
