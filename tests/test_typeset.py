@@ -510,3 +510,12 @@ def test_texts_the_same_on_every_row_are_fitted_once(demo):
     typeset._fit_text.cache_clear()
     fresh = compose_job(demo, jobs[2])  # fitted afresh: the same blocks, the same SVG
     assert fresh.blocks == comps[2].blocks and fresh.svg == comps[2].svg
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\r\n", "\r", "\x0b", "\x85"])
+def test_unicode_line_breaks_are_forced_breaks_like_newline(brk):
+    """A forced line break pasted from InDesign or Word (U+2028) breaks the line as '\\n' does;
+    it is no glyph to look for in the fonts."""
+    pasted = _set("en", "Inter-Regular", 20, 400, f"Open Doors Week{brk}free entry")
+    assert pasted == _set("en", "Inter-Regular", 20, 400, "Open Doors Week\nfree entry")
+    assert pasted == ("Open Doors Week", "free entry")

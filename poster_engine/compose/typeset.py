@@ -31,6 +31,8 @@ display cut from 7 mm up); the face is chosen for each size tried.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -165,6 +167,11 @@ def _narrowest(word: _Word, m: _Measurer, hyphenate: bool) -> float:
     )
 
 
+# Unicode's mandatory breaks (UAX #14 classes BK, CR, LF, NL), CR LF counting once: InDesign and
+# Word paste a forced line break as U+2028, which no font has a glyph for.
+FORCED_BREAK = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+
+
 def _paragraphs(spans: Sequence[Span], rules: TextRules) -> list[list[_Word]]:
     """Split styled text into paragraphs (at '\\n') of words (at U+0020 only)."""
     paragraphs: list[list[_Word]] = [[]]
@@ -190,7 +197,7 @@ def _paragraphs(spans: Sequence[Span], rules: TextRules) -> list[list[_Word]]:
         chars.clear()
 
     for span in spans:
-        for ch in span.text:
+        for ch in FORCED_BREAK.sub("\n", span.text):
             if ch == "\n":
                 flush()
                 paragraphs.append([])

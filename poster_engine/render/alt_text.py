@@ -37,8 +37,10 @@ def alt_text(project: Project, job: Job, reads: Reads | None = None) -> str:
         parts.append(f"{plain('stat.value')} {plain('stat.label')}".strip())
     if plain("film.title") and plain("message"):
         parts.append(plain("film.title"))
-    # Collapse ASCII whitespace only: str.split() would also eat the no-break spaces (U+00A0, U+202F).
-    text = re.sub(r"[ \t\n]+", " ", f"{what} {' — '.join(p for p in parts if p)}").strip() + "."
+    # Collapse spaces and line breaks only: str.split() would also eat the no-break spaces (U+00A0, U+202F).
+    text = (
+        re.sub(r"[ \t\n\r\x0b\x0c\x85\u2028\u2029]+", " ", f"{what} {' — '.join(p for p in parts if p)}").strip() + "."
+    )
     if job.row:
         text = text.rstrip(".") + " — " + " · ".join(v for k, v in job.row.values if v and k != "id") + "."
     if reads is not None:
