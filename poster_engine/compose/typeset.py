@@ -32,7 +32,6 @@ display cut from 7 mm up); the face is chosen for each size tried.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
