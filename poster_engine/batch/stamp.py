@@ -1,6 +1,10 @@
-"""A build that ended well → a stamp in its output folder; a later `poster build` of the same
-selection whose every recorded stat still holds has nothing to do, and knows it without opening
-the project (no pydantic, no YAML, no layouts, no keys): docs/performance.md §16.
+"""A build that ended well → a stamp of it; a later `poster build` of the same selection whose
+every recorded stat still holds has nothing to do, and knows it without opening the project (no
+pydantic, no YAML, no layouts, no keys): docs/performance.md §16.
+
+Stamps are kept in the user cache directory (`stamps/`, one file per output folder, project/
+workcache.py; `POSTER_CACHE_DIR=off` turns them off), not in the output folder: two builds of the
+same inputs leave byte-identical folders, and a published build/ holds no paths of this machine.
 
 The stamp of a selection (the normalised command options that choose and shape the outputs)
 records, as stat records (project/stamps.py):
@@ -10,7 +14,7 @@ records, as stat records (project/stamps.py):
 - the engine: every source file and folder of the package, the interpreter, the folders of
   installed libraries and the system's libcairo (what the keys' engine fingerprint is made of);
 - the outputs: every folder and file below the output folder (a deleted, edited or added file,
-  a stale temporary, a missing contact sheet: anything the full path would act on).
+  a stale temporary, a missing contact sheet: anything the full way would act on).
 Anything else — another selection, `--data`, `--force`, `--scheduler`, a print profile that needs
 Ghostscript, a racy file — goes the full way, which checks every job's key as before.
 """
@@ -29,7 +33,6 @@ if TYPE_CHECKING:
     from poster_engine.plan import Job
     from poster_engine.project.loader import Project
 
-STAMP = ".poster-build-stamp.json"  # in the output folder: not an output, never listed in the gallery
 KEEP = 8  # selections remembered per output folder (`-p a`, then `-p b`, then all)
 INPUT_FOLDERS = ("posters", "layouts", "fonts", "visuals", "data")
 ROOT_FILES = ("messages.yaml", "project.yaml")
@@ -102,29 +105,37 @@ def _libcairo() -> str | None:
     return None
 
 
+def stamp_file(out_dir: str):
+    """Where the stamps of the builds into `out_dir` are kept; None when the cache is off. Named by
+    the folder's CRC-32: two folders sharing a name only take each other's place (every stamp
+    names its own folder)."""
+    import zlib
+
+    from poster_engine.project.workcache import cache_dir
+
+    root = cache_dir()
+    return None if root is None else root / "stamps" / f"{zlib.crc32(out_dir.encode()):08x}.json"
+
+
 def _read(out_dir: str) -> list[dict[str, Any]]:
+    from poster_engine.project.workcache import read_entry
+
+    path = stamp_file(out_dir)
     try:
-        with open(os.path.join(out_dir, STAMP), encoding="utf-8") as f:
-            stamps = json.load(f)["stamps"]
-        return [s for s in stamps if isinstance(s, dict)]
-    except (OSError, ValueError, KeyError, TypeError):
+        stamps = json.loads(read_entry(path) or b"") if path else []
+        return [s for s in stamps if isinstance(s, dict) and s.get("selection", {}).get("out") == out_dir]
+    except (ValueError, TypeError, AttributeError):
         return []
 
 
 def _write(out_dir: str, stamps: list[dict[str, Any]]) -> None:
-    """Replace the stamp file whole (a reader sees the old one or the new one); a folder that
-    cannot be written only means no quick answer next time."""
-    path = os.path.join(out_dir, STAMP)
-    tmp = f"{path}.{os.getpid()}.tmp"  # `.NAME.*.tmp`: a stale one is removed by the next full build
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"stamps": stamps[:KEEP]}, f, separators=(",", ":"))
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    """Replace the stamps of `out_dir` whole (a reader sees the old ones or the new ones); a cache
+    that cannot be written only means no quick answer next time."""
+    from poster_engine.project.workcache import write_entry
+
+    path = stamp_file(out_dir)
+    if path is not None:
+        write_entry(path, json.dumps(stamps[:KEEP], separators=(",", ":")).encode())
 
 
 def record(
@@ -169,7 +180,7 @@ def record(
         if rec is not None:  # the bytes' digest: kept from the last stamp while the stat holds
             kept = old.get(path)
             files[path] = [*rec, kept[4] if kept and kept[:4] == rec and len(kept) > 4 else digest(path)]
-    out_dirs, out_files = walk(out_dir, skip=(STAMP,))
+    out_dirs, out_files = walk(out_dir)
     stamp = {
         "selection": chosen,
         "up_to_date": len(jobs),
@@ -194,7 +205,7 @@ def check(chosen: dict[str, Any]) -> int | None:
             return None
         if not (dirs_hold(inputs["dirs"]) and files_hold(outputs["files"]) is True):
             return None
-        if not dirs_hold(outputs["dirs"], skip=(STAMP,), top=out_dir):
+        if not dirs_hold(outputs["dirs"]):
             return None
         held = files_hold(inputs["files"])
         if held is False:

@@ -41,17 +41,17 @@ def listing(path: str) -> list[str] | None:
         return None
 
 
-def walk(top: str, skip: Iterable[str] = ()) -> tuple[dict[str, list[str] | None], dict[str, list | None]]:
+def walk(top: str) -> tuple[dict[str, list[str] | None], dict[str, list | None]]:
     """Every folder's listing and every file's stat below `top`; a link is recorded as a file (its
     target's stat), a linked folder is not entered (what a job reads through it is recorded by
-    path, as an extra file); `skip`: names left out of `top`'s own listing."""
+    path, as an extra file)."""
     dirs: dict[str, list[str] | None] = {}
     files: dict[str, list | None] = {}
     todo = [top]
     while todo:
         folder = todo.pop()
         try:
-            entries = [e for e in os.scandir(folder) if folder != top or e.name not in skip]
+            entries = list(os.scandir(folder))
         except (OSError, ValueError):
             dirs[folder] = None
             continue
@@ -110,13 +110,6 @@ def files_hold(recorded: dict[str, list | None]) -> bool | None:
     return None if touched else True
 
 
-def dirs_hold(recorded: dict[str, list[str] | None], skip: Iterable[str] = (), top: str | None = None) -> bool:
-    """Whether every recorded folder lists the same names (`skip` left out of `top`'s listing)."""
-    skip = set(skip)
-    for path, names in recorded.items():
-        now = listing(path)
-        if now is not None and path == top:
-            now = [n for n in now if n not in skip]
-        if now != names:
-            return False
-    return True
+def dirs_hold(recorded: dict[str, list[str] | None]) -> bool:
+    """Whether every recorded folder lists the same names."""
+    return all(listing(path) == names for path, names in recorded.items())
