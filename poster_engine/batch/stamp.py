@@ -147,8 +147,8 @@ def record(
     before: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     """After a build of `jobs` that wrote, failed and rejected nothing wrong: stamp it. `before`
-    is `inputs_now` taken at `started_ns`, before the project was opened; a project changed since
-    (or within RACY_NS of it) is not stamped."""
+    is `inputs_now` taken at `started_ns`, before the project was opened; a project changed since,
+    or within a tick of the file system's clock before it (project/stamps.py), is not stamped."""
     from pathlib import Path
 
     from poster_engine.batch.manifest import read_manifest
