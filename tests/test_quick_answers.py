@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from test_batch import rendered
 
 from poster_engine.batch.stamp import stamp_file
@@ -137,14 +136,9 @@ SUMMARY = re.compile(r"^(\d+) built, (\d+) up to date, 0 failed, 0 rejected, \d+
 
 
 @pytest.fixture
-def small(tmp_path) -> Path:
+def small(scratch) -> Path:
     """The demo with two posters (both formats cost a few seconds to render), built once."""
-    dst = tmp_path / "project"
-    dst.mkdir()
-    for name in ("messages.yaml", "project.yaml"):
-        shutil.copy(ROOT / name, dst)
-    for folder in ("posters", "layouts", "visuals", "fonts", "data"):
-        shutil.copytree(ROOT / folder, dst / folder)
+    dst = scratch
     for path in (dst / "posters").glob("*.yaml"):
         if path.stem not in ("choc-cobalt", "stat-cobalt"):
             path.unlink()
@@ -209,6 +203,7 @@ def test_each_kind_of_input_change_goes_the_full_way_and_rebuilds_what_read_it(s
     full(small, *SELECTION)
     (small / "fonts" / "extra").mkdir()
     assert full(small, *SELECTION) == set()
+    (small / "data").mkdir()  # a folder the project did not have
     (small / "data" / "notes.csv").write_text("id\n1\n")
     assert full(small, *SELECTION) == set()
     settings = small / "project.yaml"
