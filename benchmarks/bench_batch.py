@@ -262,7 +262,7 @@ def main() -> None:
 
         # 4 + 7. In-process: per-output render time by format, and rsvg-convert vs the engine's export.
         os.chdir(project)
-        from poster_engine.cli import _plan
+        from poster_engine.cli.commands import _plan
         from poster_engine.export.raster import svg_to_png
         from poster_engine.render.job import compose_job, render_job
 

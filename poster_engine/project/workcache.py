@@ -5,14 +5,14 @@ inputs and the code that does it, and is most of a cold print job (docs/performa
 stored under the user cache directory (`$POSTER_CACHE_DIR`, else `$XDG_CACHE_HOME/poster-engine`,
 else `~/.cache/poster-engine`; `POSTER_CACHE_DIR=off` turns it off), one file per entry named by the
 SHA-256 of what it depends on, written atomically, and pruned oldest first beyond `LIMIT_BYTES`.
-A missing, unreadable or read-only folder only means the work is done again.
+A missing, unreadable or read-only folder only means the work is done again. The command line's
+cached help texts live there too (cli/helptext.py): hashlib and tempfile are imported where they
+are used, so that `poster --help` reads its entry without them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +33,8 @@ def cache_dir() -> Path | None:
 @lru_cache(maxsize=8)
 def source_digest(*files: str) -> str:
     """SHA-256 of source files (a module's `__file__`): its entries are keyed by the code that made them."""
+    import hashlib
+
     h = hashlib.sha256()
     for name in files:
         h.update(Path(name).read_bytes())
@@ -42,30 +44,47 @@ def source_digest(*files: str) -> str:
 def cached(kind: str, key: tuple, make: Callable[[], bytes]) -> bytes:
     """The bytes `make()` returns for `key` (a tuple whose repr says everything they depend on),
     from disk when a process or an earlier run already made them."""
+    import hashlib
+
     root = cache_dir()
     if root is None:
         return make()
     name = hashlib.sha256(repr((kind, key)).encode()).hexdigest()
     path = root / kind / name[:2] / name
+    data = read_entry(path)
+    if data is not None:
+        return data
+    data = make()
+    if write_entry(path, data):
+        _writes[0] += 1
+        if _writes[0] % PRUNE_EVERY == 1:
+            prune(root)
+    return data
+
+
+def read_entry(path: Path) -> bytes | None:
+    """An entry's bytes, marked as recently used (pruned last); None when there is none."""
     try:
         data = path.read_bytes()
-        os.utime(path)  # recently used: pruned last
+        os.utime(path)
         return data
     except OSError:
-        pass
-    data = make()
+        return None
+
+
+def write_entry(path: Path, data: bytes) -> bool:
+    """Store an entry whole (readers see all of it or nothing); False when it cannot be written."""
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)  # readers see the whole entry or none
+        os.replace(tmp, path)
     except OSError:
-        return data
-    _writes[0] += 1
-    if _writes[0] % PRUNE_EVERY == 1:
-        prune(root)
-    return data
+        return False
+    return True
 
 
 def prune(root: Path, limit: int = LIMIT_BYTES) -> None:

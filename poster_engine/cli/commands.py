@@ -1,4 +1,6 @@
-"""Command line: parse, call one function, print diagnostics. Heavy imports stay inside commands."""
+"""The typer app: parse, call one function, print diagnostics. Heavy imports stay inside commands;
+`poster --help` and a build with nothing to do are answered before this module is imported
+(cli/__init__.py)."""
 
 from __future__ import annotations
 
@@ -126,11 +128,17 @@ def build(
     """Render every poster in every format into build/; outputs whose inputs did not change are kept."""
     import os
 
+    from poster_engine.batch import stamp
     from poster_engine.batch.build import build as run_build
     from poster_engine.batch.cluster import ClusterError
+    from poster_engine.cli.noop import summary
     from poster_engine.core.diagnostics import PosterError
 
     started = time.perf_counter()
+    # What the project holds before it is opened: a build that ends well is stamped with it, so the
+    # next one with nothing to do knows without opening the project (batch/stamp.py).
+    started_ns = time.time_ns()
+    before = stamp.inputs_now(str(project.resolve())) if data is None else None
     opened, planned, out_dir, rejected = _plan(
         project, poster, format, out, print_profile, lang, data, image_format, shard
     )
@@ -159,10 +167,12 @@ def build(
     for d in report.errors:
         _err(f"error: {d}")
     elapsed = time.perf_counter() - started
-    typer.echo(
-        f"{len(report.built)} built, {len(report.skipped)} up to date, {len(report.failed)} failed, "
-        f"{len(rejected)} rejected, {elapsed:.2f} s → {out_dir}"
-    )
+    typer.echo(summary(len(report.built), len(report.skipped), len(report.failed), len(rejected), elapsed, out_dir))
+    if before is not None and not (rejected or report.failed or report.errors):
+        chosen = stamp.selection(
+            str(opened.root), str(out_dir), poster, format, lang, image_format, shard, print_profile
+        )
+        stamp.record(opened, planned, str(out_dir), chosen, started_ns, before)
     _exit_status(rejected, report.failed)
 
 
