@@ -17,7 +17,6 @@ operands are objects each walk converts again; `Plain` cuts the same stream in a
 from __future__ import annotations
 
 import re
-from itertools import chain
 from typing import Any
 
 # PDF whitespace (ISO 32000-1 §7.2.2), spelled out: Python's \s has \v, which PDF reads as a regular
@@ -27,8 +26,8 @@ WS = rb"\x00\t\n\f\r "
 # rewrites those), reals as written (qpdf keeps their text), no exponent.
 _NUMBER = rb"-?(?:(?:[1-9]\d*|0)\.\d*|\.\d+)|-?[1-9]\d{0,17}|0"
 _NAME = rb"/[A-Za-z0-9_.\-]+"  # regular characters only: qpdf may spell others with '#'
-_INSTRUCTION = re.compile(
-    rb"([" + WS + rb"]*)((?>(?:" + _NUMBER + rb"|" + _NAME + rb")[" + WS + rb"]+)*)([A-Za-z'\"][A-Za-z0-9*'\"]*)"
+_INSTRUCTION = re.compile(  # groups: leading whitespace, the instruction (operands, operator)
+    rb"([" + WS + rb"]*)(((?>(?:" + _NUMBER + rb"|" + _NAME + rb")[" + WS + rb"]+)*)([A-Za-z'\"][A-Za-z0-9*'\"]*))"
     rb"(?=[" + WS + rb"]|\Z)"
 )
 # ISO 32000-1 Annex A, except BI/ID/EI (an inline image's data needs a real lexer) and the text
@@ -59,16 +58,12 @@ def _insert(instructions: list) -> bytes:
     return pikepdf.unparse_content_stream(instructions)
 
 
-def _line(args: bytes, op: str) -> bytes:
-    """One instruction as pikepdf writes it: operands and operator separated by one space."""
-    return b" ".join([*args.split(), op.encode()])
-
-
 class Plain:
-    """A stream in cairo's plain syntax: each instruction's operator and operand bytes."""
+    """A stream in cairo's plain syntax: each instruction's bytes, operands and operator."""
 
-    def __init__(self, ops: list[str], args: list[bytes]) -> None:
+    def __init__(self, texts: list[bytes], args: list[bytes], ops: list[str]) -> None:
         self.ops = ops
+        self._texts = texts  # operands and operator as written
         self._args = args  # operand bytes, each operand followed by whitespace
 
     @classmethod
@@ -79,12 +74,12 @@ class Plain:
         found = _INSTRUCTION.findall(data)
         # Matches are in order and do not overlap: they cover everything but the trailing whitespace
         # exactly when nothing between them was skipped.
-        if len(b"".join(chain.from_iterable(found))) != len(data.rstrip(b"\t\n\f\r ")):
+        if sum(len(ws) + len(text) for ws, text, _, _ in found) != len(data.rstrip(b"\t\n\f\r ")):
             return None
-        ops = [op.decode() for _, _, op in found]
+        ops = [op.decode() for _, _, _, op in found]
         if not OPERATORS.issuperset(ops):
             return None
-        return cls(ops, [args for _, args, _ in found])
+        return cls([text for _, text, _, _ in found], [args for _, _, args, _ in found], ops)
 
     def operands(self, i: int) -> list[Any]:
         """Instruction `i`'s operands: numbers as floats, names as '/Name' strings."""
@@ -98,25 +93,30 @@ class Plain:
         """How many operands each instruction of `i` to `j - 1` has."""
         return [len(a.split()) for a in self._args[i:j]]
 
+    def _lines(self, i: int, j: int) -> list[bytes]:
+        """Instructions `i` to `j - 1` as pikepdf writes them: one a line, tokens one space apart.
+        \\x01 (never in this grammar) marks where an instruction ends while all whitespace is made one space."""
+        if i >= j:
+            return []
+        return [b" ".join(b"\x01".join(self._texts[i:j]).split()).replace(b"\x01", b"\n")]
+
     def unparse(self, before=None, after=None, skip=(), stop: int | None = None, tail=()) -> bytes:
         """The instructions up to `stop`, with pikepdf instructions inserted `before` or `after` an
         index (index → list), those of `skip` left out, and `tail` appended, as pikepdf writes them."""
         before, after = before or {}, after or {}
         stop = len(self.ops) if stop is None else stop
         lines: list[bytes] = []
-        marks = sorted({i for i in (*before, *after, *skip) if i < stop})
         last = 0
-        for i in [*marks, stop]:
-            lines += [_line(a, op) for a, op in zip(self._args[last:i], self.ops[last:i])]
-            if i == stop:
-                break
+        for i in sorted({i for i in (*before, *after, *skip) if 0 <= i < stop}):
+            lines += self._lines(last, i)
             if i in before:
                 lines.append(_insert(before[i]))
             if i not in skip:
-                lines.append(_line(self._args[i], self.ops[i]))
+                lines += self._lines(i, i + 1)
             if i in after:
                 lines.append(_insert(after[i]))
             last = i + 1
+        lines += self._lines(last, stop)
         if tail:
             lines.append(_insert(list(tail)))
         return b"\n".join(lines)

@@ -35,7 +35,7 @@ PAGE: Box = (-1e9, -1e9, 1e9, 1e9)
 OPAQUE_GS = "/PEopaque"
 EPS = 0.01  # points: boxes that merely touch do not overlap
 
-PATH_OPS = {"m", "l", "c", "v", "y", "re", "h"}
+PATH_OPS = set(ARITY)
 FILLS = {"f", "F", "f*"}
 STROKES = {"S", "s"}
 PAINTS = FILLS | STROKES | {"B", "B*", "b", "b*", "n"}

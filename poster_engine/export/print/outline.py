@@ -82,16 +82,43 @@ class Outline:
         return self._box
 
     def _measure(self) -> Box:
-        boxes = []
-        for ctm, xs, ys in self._runs:
-            a, b, c, d, e, f = ctm
-            if b == 0 and c == 0:
-                y = ys[0]  # c × y is ±0 whatever y is
-                x0, x1 = (min(xs), max(xs)) if a >= 0 else (max(xs), min(xs))
-                x = xs[0]
-                y0, y1 = (min(ys), max(ys)) if d >= 0 else (max(ys), min(ys))
-                boxes.append((a * x0 + c * y + e, b * x + d * y0 + f, a * x1 + c * y + e, b * x + d * y1 + f))
-            else:
-                px, py = zip(*(transform(ctm, x, y) for x, y in zip(xs, ys)))
-                boxes.append((min(px), min(py), max(px), max(py)))
+        boxes = [box_of(ctm, xs, ys) for ctm, xs, ys in self._runs]
         return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def box_of(ctm: Matrix, xs: list[float], ys: list[float]) -> Box:
+    """The device-space box of the points (xs[i], ys[i]) under `ctm`: the same floats as transforming
+    each point and taking the extremes."""
+    a, b, c, d, e, f = ctm
+    if b == 0 and c == 0:
+        x, y = xs[0], ys[0]  # b × x and c × y are ±0 whatever x and y are
+        x0, x1 = (min(xs), max(xs)) if a >= 0 else (max(xs), min(xs))
+        y0, y1 = (min(ys), max(ys)) if d >= 0 else (max(ys), min(ys))
+        return (a * x0 + c * y + e, b * x + d * y0 + f, a * x1 + c * y + e, b * x + d * y1 + f)
+    px, py = zip(*(transform(ctm, x, y) for x, y in zip(xs, ys)))
+    return (min(px), min(py), max(px), max(py))
+
+
+def subpaths(ops: list[str], values: list[float]) -> list[tuple[list[float], list[float]]]:
+    """The user-space points of a run of path operators (each with its arity of `values`), one
+    (xs, ys) per subpath: the first holds those that continue the subpath before the run (empty
+    when the run begins with `m` or `re`), each `m` or `re` begins another. A `re` gives two
+    corners, (x, y) and (x + w, y + h)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    out = [(xs, ys)]
+    at = 0
+    for op in ops:
+        n = ARITY[op]
+        if op == "m" or op == "re":
+            xs, ys = [], []
+            out.append((xs, ys))
+        if op == "re":
+            x, y, w, h = values[at : at + 4]
+            xs += (x, x + w)
+            ys += (y, y + h)
+        elif n:
+            xs += values[at : at + n : 2]
+            ys += values[at + 1 : at + n : 2]
+        at += n
+    return out

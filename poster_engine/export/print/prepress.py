@@ -34,7 +34,8 @@ from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.export.print import flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
-from poster_engine.export.print.ctm import Matrix, concat, transform
+from poster_engine.export.print.ctm import Matrix, concat
+from poster_engine.export.print.outline import ARITY, box_of, subpaths
 from poster_engine.project.print_profiles import PrintSettings
 from poster_engine.project.workcache import cached, source_digest
 
@@ -61,8 +62,7 @@ JPEG_INK_ROUNDS = 8
 OVERPRINT_STROKE_PT = 2.0
 OVERPRINT_GS = b"/PEop"  # the ExtGState resource that turns overprint on (fill and stroke, OPM 1)
 
-PATH_OPS = {b"m", b"l", b"c", b"v", b"y", b"re", b"h"}
-PATH_ARITY = {b"m": 2, b"l": 2, b"c": 6, b"v": 4, b"y": 4, b"re": 4, b"h": 0}  # numbers each one takes
+PATH_OPS = {op.encode() for op in ARITY}
 PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 STROKE_OPS = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
@@ -396,12 +396,23 @@ class _Rewriter:
             return b" ".join(_fmt(v) for v in conv.convert(rgb, large)) + b" " + op
 
         pos = 0
-        for m in matches:
+        found = matches if isinstance(matches, list) else list(matches)
+        after_run = 0
+        for k, m in enumerate(found):
+            if k < after_run:
+                continue  # read with the run of path operators it belongs to
             if m.start() != pos and data[pos : m.start()].strip(_BLANK):
                 raise _NotUnderstood()  # a gap the grammar did not cover (only the fast path has gaps)
             pos = m.end()
             op = m.group(2)
             if op in PATH_OPS:
+                after_run = k + 1
+                while after_run < len(found) and found[after_run].group(2) in PATH_OPS:
+                    r = found[after_run]
+                    if r.start() != pos and data[pos : r.start()].strip(_BLANK):
+                        raise _NotUnderstood()
+                    pos = r.end()
+                    after_run += 1
                 if path_start is None:
                     path_start, large, clipped = m.start(1), False, False
                     tracking = (
@@ -410,19 +421,23 @@ class _Rewriter:
                         and ((st.fill is not None and conv.has_large_variant(st.fill)) or st.fill_cmyk == K_ONLY)
                     )
                     box = [inf, inf, -inf, -inf]
-                if tracking:
-                    if op == b"m" or op == b"re":  # a new subpath: judge the one before
-                        large = large or (box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
-                        box = [inf, inf, -inf, -inf]
-                    nums = numbers(m, PATH_ARITY[op])
-                    pts = (
-                        [(nums[0], nums[1]), (nums[0] + nums[2], nums[1] + nums[3])]
-                        if op == b"re"
-                        else list(zip(nums[0::2], nums[1::2]))
-                    )
-                    for x, y in pts:
-                        dx, dy = transform(st.ctm, x, y)
-                        box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
+                if tracking:  # the device-space box of each subpath, the whole run at once
+                    run = found[k:after_run]
+                    ops = [r.group(2).decode() for r in run]  # ARITY's keys
+                    try:
+                        values = [float(v) for v in b" ".join([r.group(1) for r in run]).split()]
+                    except ValueError:
+                        values = []
+                    if len(values) != sum(ARITY[o] for o in ops):
+                        for r, o in zip(run, ops):  # refuses the first operator whose operands are not its numbers
+                            numbers(r, ARITY[o])
+                    for n, (xs, ys) in enumerate(subpaths(ops, values)):
+                        if n:  # a new subpath: judge the one before
+                            large = large or (box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
+                            box = [inf, inf, -inf, -inf]
+                        if xs:
+                            x0, y0, x1, y1 = box_of(st.ctm, xs, ys)
+                            box = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
             elif op in PAINT_OPS:
                 is_large = (
                     tracking
