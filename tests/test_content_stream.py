@@ -37,7 +37,9 @@ ODD = [
     b"% a comment with 1 0 0 rg\n0 0 1 rg 0 0 10 10 re f",  # comment
     b"BT (1 0 0 rg 0 0 m f) Tj ET 0 0 1 rg 0 0 5 5 re f",  # a string holding operator-like text
     b"[1 2] 0 d 0 0 m 5 5 l S",  # an array
-    b"+1 0 0 rg -0 0 m 007 5 l S",  # integers pikepdf writes another way
+    b"+1 0 0 rg 0 0 5 5 re f",  # integers pikepdf writes another way: +1 → 1, -0 → 0, 007 → 7
+    b"-0 0 m 5 5 l S",
+    b"0 007 m 5 5 l S",
     b"0 0 1e-3 rg 0 0 2 2 re f",  # exponent (qpdf reads it as an operator)
     b"/Name#20x gs 0 0 2 2 re f",  # a name with an escape
     b"q\x00Q",  # NUL is PDF whitespace, not Python's
@@ -103,7 +105,8 @@ TRANSLUCENT = (
     b"0 0 1 rg 10 10 m 50 10 l 50\n 50 l 10 50 l h 12 12 m 20 12 l 20 20 l h 30 30 m f\n"  # two subpaths, a lone m
     b"q 0.8 0.6 -0.6 0.8 300 300 cm 0 1 0 rg 0 0 40 40 re f Q\n"  # rotated
     b"q 1 0 0 rg /a1 gs 100 100 200 20 re f 0 0 1 RG 3 w 100 200 m 300 200 l S Q\n"  # translucent fill and stroke
-    b"/a1 gs 0 0 0 rg 100 300 m 150 300 l 150 350 l h f q 0 0 100 100 re W n /a1 gs 1 1 0 rg 5 5 20 20 re f Q Q"
+    b"/a1 gs 0 0 0 rg 100 300 m 150 300 l 150 350 l h f q 0 0 100 100 re W n /a1 gs 1 1 0 rg 5 5 20 20 re f Q\n"
+    b"/Pattern cs /P0 scn 400 400 50 50 re f Q"  # a pattern: no constant colour
 )
 
 
