@@ -107,7 +107,7 @@ class Plain:
         """None when `data` is not entirely in `grammar` (then a real lexer reads it). A kept EXACT
         reading of the same bytes serves either grammar."""
         known = _READINGS.get(data)
-        if known is not None:
+        if known is not None and (grammar is EXACT or grammar is SIMPLE):
             return known
         if grammar is EXACT and (b"\x0b" in data or b"\x00" in data):
             return None  # whitespace for one of PDF and Python only (bytes.split() is Python's)

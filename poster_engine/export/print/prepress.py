@@ -71,6 +71,7 @@ PASS_SPACES = {b"/DeviceGray", b"/DeviceCMYK", b"/Pattern"}
 RGB = b"rgb"  # the state's colour space after `/DeviceRGB cs` (rewritten to CMYK or grey, values converted)
 INHERITED = b"?"  # a form's or pattern's initial colour space: whatever its caller has set
 
+_OP_RE = content.SIMPLE  # the fast path's grammar: cairo's syntax, edited in byte slices
 # Seen in the wild, not PDF: a number in exponent form. qpdf reads it as an operator; it is read here
 # as the number it spells (as Ghostscript does) where a colour or a size depends on it, else kept as is.
 _EXPONENT = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -279,7 +280,7 @@ class _Rewriter:
         self.overprinted = False
         self.overprint_name = _free_name(resources, OVERPRINT_GS)
         self.spots_here: dict[bytes, tuple[str, tuple[float, ...]]] = {}
-        plain = content.Plain.read(data, content.SIMPLE)
+        plain = content.Plain.read(data, _OP_RE)
         try:
             if plain is None:
                 raise _NotUnderstood()
