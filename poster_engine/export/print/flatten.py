@@ -169,7 +169,7 @@ def paint_order(doc, page) -> Painting:
                     after_run += 1
                 run = ops[i:after_run]
                 values = stream.numbers(i, after_run)
-                counts = None if len(values) == sum(ARITY[o] for o in run) else stream.counts(i, after_run)
+                counts = None if len(values) == sum(map(ARITY.__getitem__, run)) else stream.counts(i, after_run)
                 if path is None:
                     path = Outline(i, op)
                 path.extend(run, values, counts, st.ctm)

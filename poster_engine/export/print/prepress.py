@@ -426,7 +426,7 @@ class _Rewriter:
                         values = [float(v) for v in b" ".join(cut.args[k:after_run]).split()]
                     except ValueError:
                         values = []
-                    if len(values) != sum(ARITY[o] for o in ops):
+                    if len(values) != sum(map(ARITY.__getitem__, ops)):
                         for j, o in enumerate(ops, k):  # refuses the first operator whose operands are not its numbers
                             numbers(cut.at(j), ARITY[o])
                     for n, (xs, ys) in enumerate(subpaths(ops, values)):
