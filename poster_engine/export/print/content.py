@@ -22,6 +22,7 @@ reading of the same bytes is free.
 from __future__ import annotations
 
 import re
+import threading
 from functools import cached_property
 from itertools import accumulate
 from typing import Any
@@ -85,12 +86,14 @@ def _insert(instructions: list) -> bytes:
 
 
 _READINGS: dict[bytes, Plain] = {}  # stream bytes → its reading in EXACT (which SIMPLE contains)
+_READINGS_LOCK = threading.Lock()  # the preview server renders in threads
 
 
 def _remember(data: bytes, plain: Plain) -> None:
-    if len(_READINGS) >= 4:
-        del _READINGS[next(iter(_READINGS))]
-    _READINGS[data] = plain
+    with _READINGS_LOCK:
+        while len(_READINGS) >= 4:
+            del _READINGS[next(iter(_READINGS))]
+        _READINGS[data] = plain
 
 
 class Plain:
