@@ -115,7 +115,8 @@ class Painting:
     """What a page paints, in order, and where each form with opacity was drawn."""
 
     items: list[Item] = field(default_factory=list)
-    streams: dict[tuple[int, int], content.Plain | content.Parsed] = field(default_factory=dict)  # objgen →
+    # objgen → its instructions
+    streams: dict[tuple[int, int], content.Plain | content.Parsed] = field(default_factory=dict)
     groups: dict[tuple[int, int], tuple[Any, int, float, bool]] = field(default_factory=dict)
     uses: dict[tuple[int, int], int] = field(default_factory=dict)  # how often each form is drawn
     top: list[tuple[int, int, Box, bool]] = field(default_factory=list)  # page blocks: start, end, box, transparent
