@@ -462,6 +462,55 @@ def test_large_black_area_is_judged_per_subpath():
     assert colours == [("k", black), ("f", []), ("k", rich), ("f", []), ("k", black), ("f", [])]
 
 
+def test_large_areas_found_by_path_runs_are_those_judged_point_by_point():
+    """The rewriter reads a run of path operators at once (docs/performance.md §17); random black
+    paths (squares, curves, rectangles of every size, under cairo's y flip) get the rich black exactly
+    when a subpath judged point by point, as the rewriter did before, is 25 × 25 mm or more."""
+    import random
+
+    rng = random.Random(17)
+    limit, flip = prepress.LARGE_AREA_PT, (1, 0, 0, -1, 0, 150)
+    paths, expected = [], []
+    for _ in range(40):
+        ops: list[bytes] = []
+        large, box = False, None
+        for _ in range(rng.randint(1, 4)):
+            x, y, size = rng.uniform(0, 120), rng.uniform(0, 100), rng.choice([5, 30, 60, 75, 90])
+            w, h = size * rng.uniform(0.9, 1.1), size * rng.uniform(0.9, 1.1)
+            if box is not None:  # a new subpath: judge the one before
+                large = large or (box[2] - box[0] >= limit and box[3] - box[1] >= limit)
+            if rng.random() < 0.3:
+                ops.append(b"%.3f %.3f %.3f %.3f re" % (x, y, w, h))
+                points = [(x, y), (x + w, y + h)]
+            else:
+                ops.append(
+                    b"%.3f %.3f m %.3f %.3f l %.3f %.3f %.3f %.3f %.3f %.3f c h"
+                    % (x, y, x + w, y, x + w, y + h, x, y + h, x, y)
+                )
+                points = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
+            device = [(a * flip[0] + b * flip[2] + flip[4], a * flip[1] + b * flip[3] + flip[5]) for a, b in points]
+            box = (
+                min(p[0] for p in device),
+                min(p[1] for p in device),
+                max(p[0] for p in device),
+                max(p[1] for p in device),
+            )
+        assert box is not None
+        expected.append(large or (box[2] - box[0] >= limit and box[3] - box[1] >= limit))
+        paths.append(b" ".join(ops) + b" f")
+    content = b"1 0 0 -1 0 150 cm 0 0 0 rg\n" + b"\n".join(paths)
+    after = _page_ops(_to_print(_rgb_pdf(content)))
+    rich, black = list(PRESETS["fogra39"].rich_black), [0.0, 0.0, 0.0, 1.0]
+    fills, colour = [], None
+    for op, args in after:
+        if op == "k":
+            colour = args
+        elif op == "f":
+            fills.append(colour)
+    assert fills == [rich if large else black for large in expected]
+    assert 0 < sum(expected) < len(expected)
+
+
 # --- cairo's own output ----------------------------------------------------------------------------
 # What else cairo writes from an SVG (the demo posters only have forms in transparency groups):
 # linear and radial shadings, a tiling pattern, a luminosity soft mask, an opacity group, a dashed

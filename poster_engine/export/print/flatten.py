@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from poster_engine.core.diagnostics import fail
+from poster_engine.export.print import content
 from poster_engine.export.print.ctm import Matrix, concat, transform
 from poster_engine.export.print.ghostscript import render_cmyk
+from poster_engine.export.print.outline import ARITY, Outline
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in device space (points)
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -33,10 +35,11 @@ PAGE: Box = (-1e9, -1e9, 1e9, 1e9)
 OPAQUE_GS = "/PEopaque"
 EPS = 0.01  # points: boxes that merely touch do not overlap
 
-PATH_OPS = {"m", "l", "c", "v", "y", "re", "h"}
+PATH_OPS = set(ARITY)
 FILLS = {"f", "F", "f*"}
 STROKES = {"S", "s"}
 PAINTS = FILLS | STROKES | {"B", "B*", "b", "b*", "n"}
+OPERAND_OPS = {"cm", "rg", "k", "g", "sc", "scn", "RG", "K", "G", "SC", "SCN", "cs", "CS", "w", "gs", "Do"}
 
 
 def _meet(a: Box, b: Box) -> Box:
@@ -88,13 +91,23 @@ class Item:
     group_alpha: float = 1.0
     stroke: bool = False
     anchor: tuple[int, int] = (0, 0)  # the page-stream instructions that paint it (its path, or the Do)
-    polygon: list[tuple[float, float]] | None = None  # device-space outline when the path is one polygon
-    points: list[tuple[float, float]] | None = None  # every point of the path (curve control points too)
+    outline: Outline | None = None  # its path
+    polygonal: bool = False  # a fill whose path is one polygon
     clip: Box = PAGE
 
     @property
     def opaque(self) -> bool:
         return self.alpha >= 1.0 and self.group_alpha >= 1.0 and not self.soft
+
+    @property
+    def points(self) -> list[tuple[float, float]] | None:
+        """Every point of its path in device space (curve control points too)."""
+        return None if self.outline is None else self.outline.points()
+
+    @property
+    def polygon(self) -> list[tuple[float, float]] | None:
+        """Its outline in device space when the path is one polygon."""
+        return self.points if self.polygonal else None
 
 
 @dataclass
@@ -102,7 +115,8 @@ class Painting:
     """What a page paints, in order, and where each form with opacity was drawn."""
 
     items: list[Item] = field(default_factory=list)
-    streams: dict[tuple[int, int], list] = field(default_factory=dict)  # objgen → its instructions
+    # objgen → its instructions
+    streams: dict[tuple[int, int], content.Plain | content.Parsed] = field(default_factory=dict)
     groups: dict[tuple[int, int], tuple[Any, int, float, bool]] = field(default_factory=dict)
     uses: dict[tuple[int, int], int] = field(default_factory=dict)  # how often each form is drawn
     top: list[tuple[int, int, Box, bool]] = field(default_factory=list)  # page blocks: start, end, box, transparent
@@ -118,25 +132,21 @@ def paint_order(doc, page) -> Painting:
 
     out = Painting()
 
-    def instructions(owner) -> list:
+    def instructions(owner) -> content.Plain | content.Parsed:
         key = owner.objgen
         if key not in out.streams or key == (0, 0):
-            out.streams[key] = list(pikepdf.parse_content_stream(owner))
+            out.streams[key] = content.read(owner)
         return out.streams[key]
 
     def walk(owner, resources, state: _GState, group: Any, group_alpha: float, depth: int) -> Box | None:
         """Returns the union of what was painted (for the page's top-level blocks)."""
         stack: list[_GState] = []
         st = state.copy()
-        path: list[tuple[float, float]] = []
-        path_start: int | None = None
-        single_rect = False
-        polygon = True  # one subpath of straight lines
-        moved = False
-        drawn: list[str] = []
+        path: Outline | None = None
         painted: Box | None = None
         block_start, block_box, block_soft, level = 0, None, False, 0
-        ins = instructions(owner)
+        stream = instructions(owner)
+        ops = stream.ops
         ext = (resources.get("/ExtGState") if resources is not None else None) or {}
         xobjects = (resources.get("/XObject") if resources is not None else None) or {}
 
@@ -150,44 +160,35 @@ def paint_order(doc, page) -> Painting:
             block_box = item.box if block_box is None else _union(block_box, item.box)
             block_soft = block_soft or not item.opaque
 
-        for i, instr in enumerate(ins):
-            op = str(instr.operator)
-            args = instr.operands
+        n, after_run = len(ops), 0
+        for i, op in enumerate(ops):
+            if i < after_run:
+                continue  # read with the run of path operators it belongs to
             if op in PATH_OPS:
-                if path_start is None:
-                    path_start, path, single_rect, polygon, moved = i, [], op == "re", True, False
-                elif op == "re" or op == "m" and any(o in ("l", "c", "v", "y") for o in drawn):
-                    single_rect = False
-                    moved = True  # a second subpath (cairo ends paths with a lone `m`, which draws nothing)
-                if op in ("c", "v", "y") or moved and op in ("l", "re"):
-                    polygon = False
-                drawn.append(op)
-                nums = [_num(a) for a in args]
-                if op == "m" and moved:
-                    continue  # a lone trailing point adds nothing to the outline
-                if op == "re":
-                    x, y, w, h = nums
-                    path += [
-                        transform(st.ctm, x, y),
-                        transform(st.ctm, x + w, y),
-                        transform(st.ctm, x + w, y + h),
-                        transform(st.ctm, x, y + h),
-                    ]
-                else:
-                    path += [transform(st.ctm, x, y) for x, y in zip(nums[0::2], nums[1::2])]
-            elif op in ("W", "W*"):
+                after_run = i + 1
+                while after_run < n and ops[after_run] in PATH_OPS:
+                    after_run += 1
+                run = ops[i:after_run]
+                values = stream.numbers(i, after_run)
+                counts = None if len(values) == sum(map(ARITY.__getitem__, run)) else stream.counts(i, after_run)
+                if path is None:
+                    path = Outline(i, op)
+                path.extend(run, values, counts, st.ctm)
+                continue
+            args = stream.operands(i) if op in OPERAND_OPS else []
+            if op in ("W", "W*"):
                 if path:
-                    st.clip = _meet(st.clip, _bbox(path))
+                    st.clip = _meet(st.clip, path.box())
                     axis = (
                         abs(st.ctm[1]) < 1e-9
                         and abs(st.ctm[2]) < 1e-9
                         or abs(st.ctm[0]) < 1e-9
                         and abs(st.ctm[3]) < 1e-9
                     )
-                    st.clip_rect = st.clip_rect and single_rect and axis
+                    st.clip_rect = st.clip_rect and path.single_rect and axis
             elif op in PAINTS:
-                if op != "n" and path and path_start is not None:
-                    box = _bbox(path)
+                if op != "n" and path:
+                    box = path.box()
                     stroke = op in STROKES
                     if stroke or op in ("B", "B*", "b", "b*"):
                         grow = st.width * abs(st.ctm[0] * st.ctm[3] - st.ctm[1] * st.ctm[2]) ** 0.5
@@ -199,7 +200,6 @@ def paint_order(doc, page) -> Painting:
                         and abs(st.ctm[3]) < 1e-9
                     )
                     kind = "stroke" if stroke else "fill" if op in FILLS else "other"
-                    outline = list(path) if kind == "fill" and polygon and len(path) >= 3 else None
                     add(
                         Item(
                             _meet(box, st.clip),
@@ -207,19 +207,19 @@ def paint_order(doc, page) -> Painting:
                             st.stroke if stroke else st.fill if kind == "fill" else None,
                             st.CA if stroke else st.ca if kind == "fill" else min(st.ca, st.CA),
                             st.soft,
-                            kind == "fill" and single_rect and axis and st.clip_rect,
+                            kind == "fill" and path.single_rect and axis and st.clip_rect,
                             owner,
-                            path_start,
+                            path.start,
                             i,
                             group,
                             group_alpha,
                             stroke,
-                            polygon=outline,
-                            points=list(path),
+                            outline=path,
+                            polygonal=kind == "fill" and path.polygon and path.size >= 3,
                             clip=st.clip,
                         )
                     )
-                path, path_start, drawn = [], None, []
+                path = None
             elif op == "q":
                 stack.append(st.copy())
                 if depth == 0:
@@ -235,9 +235,9 @@ def paint_order(doc, page) -> Painting:
             elif op == "cm":
                 st.ctm = concat(tuple(_num(a) for a in args), st.ctm)  # type: ignore[arg-type]
             elif op in ("rg", "k", "g", "sc", "scn"):
-                st.fill = tuple(_num(a) for a in args) if all(not isinstance(a, pikepdf.Name) for a in args) else None
+                st.fill = tuple(_num(a) for a in args) if all(not isinstance(a, str) for a in args) else None
             elif op in ("RG", "K", "G", "SC", "SCN"):
-                st.stroke = tuple(_num(a) for a in args) if all(not isinstance(a, pikepdf.Name) for a in args) else None
+                st.stroke = tuple(_num(a) for a in args) if all(not isinstance(a, str) for a in args) else None
             elif op == "cs":
                 st.fill = None if str(args[0]) == "/Pattern" else st.fill
             elif op == "CS":
@@ -525,14 +525,10 @@ def _apply_edits(doc, page, painting: Painting, edits, opaque_dos) -> None:
                     ]
                 )
                 after.setdefault(at, []).append([pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q"))])
-        new = []
-        for i, instr in enumerate(ins):
-            for group in before.get(i, []):
-                new += group
-            new.append(instr)
-            for group in after.get(i, []):
-                new += group
-        data = pikepdf.unparse_content_stream(new)
+        data = ins.unparse(
+            before={i: [x for group in groups for x in group] for i, groups in before.items()},
+            after={i: [x for group in groups for x in group] for i, groups in after.items()},
+        )
         if owner.get("/Type") == pikepdf.Name.Page:
             owner.Contents = doc.make_stream(data)
         else:
@@ -658,9 +654,9 @@ def _rasterise_page(doc, page, ppi: float, where: str) -> int:
     for (_, end, _), region in zip(units, regions):
         scratch.pages.append(page)
         copy = scratch.pages[-1].obj
-        depth = sum(1 if str(i.operator) == "q" else -1 if str(i.operator) == "Q" else 0 for i in ins[: end + 1])
-        prefix = list(ins[: end + 1]) + [pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q"))] * max(depth, 0)
-        copy.Contents = scratch.make_stream(pikepdf.unparse_content_stream(prefix))
+        depth = ins.ops[: end + 1].count("q") - ins.ops[: end + 1].count("Q")
+        closing = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q"))] * max(depth, 0)
+        copy.Contents = scratch.make_stream(ins.unparse(stop=end + 1, tail=closing))
         copy.MediaBox = pikepdf.Array([round(v, 4) for v in region])
         for key in ("/CropBox", "/TrimBox", "/BleedBox", "/ArtBox"):
             if key in copy:
@@ -699,21 +695,14 @@ def _rasterise_page(doc, page, ppi: float, where: str) -> int:
             pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
         ]
         skip.update(range(start, end + 1))
-    new: list = []
-    for i, instr in enumerate(ins):
-        if i in replaced:
-            new += replaced[i]
-        if i not in skip:
-            new.append(instr)
-    page.obj.Contents = doc.make_stream(pikepdf.unparse_content_stream(new))
+    page.obj.Contents = doc.make_stream(ins.unparse(before=replaced, skip=skip))
     return len(units)
 
 
-def _depth0_ctm(ins: list, before: int) -> Matrix:
+def _depth0_ctm(ins: content.Plain | content.Parsed, before: int) -> Matrix:
     """The transformation in force at the page's top level just before instruction `before`."""
     ctm, depth, saved = IDENTITY, 0, []
-    for instr in ins[:before]:
-        op = str(instr.operator)
+    for i, op in enumerate(ins.ops[:before]):
         if op == "q":
             saved.append(ctm)
             depth += 1
@@ -721,7 +710,7 @@ def _depth0_ctm(ins: list, before: int) -> Matrix:
             ctm = saved.pop() if saved else ctm
             depth -= 1
         elif op == "cm":
-            ctm = concat(tuple(_num(a) for a in instr.operands), ctm)  # type: ignore[arg-type]
+            ctm = concat(tuple(_num(a) for a in ins.operands(i)), ctm)  # type: ignore[arg-type]
     return ctm
 
 

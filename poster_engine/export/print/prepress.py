@@ -23,7 +23,6 @@ import io
 import re
 import uuid
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -32,9 +31,10 @@ from typing import Any
 from poster_engine.core.color import to_hex
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import PT_PER_MM
-from poster_engine.export.print import flatten
+from poster_engine.export.print import content, flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
-from poster_engine.export.print.ctm import Matrix, concat, transform
+from poster_engine.export.print.ctm import Matrix, concat
+from poster_engine.export.print.outline import ARITY, box_of, subpaths
 from poster_engine.project.print_profiles import PrintSettings
 from poster_engine.project.workcache import cached, source_digest
 
@@ -61,34 +61,17 @@ JPEG_INK_ROUNDS = 8
 OVERPRINT_STROKE_PT = 2.0
 OVERPRINT_GS = b"/PEop"  # the ExtGState resource that turns overprint on (fill and stroke, OPM 1)
 
-PATH_OPS = {b"m", b"l", b"c", b"v", b"y", b"re", b"h"}
-PATH_ARITY = {b"m": 2, b"l": 2, b"c": 6, b"v": 4, b"y": 4, b"re": 4, b"h": 0}  # numbers each one takes
+PATH_OPS = {op.encode() for op in ARITY}
 PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 STROKE_OPS = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
 SET_COLOR_OPS = {b"sc", b"scn", b"SC", b"SCN"}
-# Every operator of ISO 32000-1 (Annex A) except BI/ID/EI: an inline image's binary data can only
-# be skipped by a real tokenizer. An operator outside this set sends the stream to the tokenizer.
-KNOWN_OPS = frozenset(
-    b"b B b* B* BDC BMC BT BX c cm CS cs d d0 d1 Do DP EMC ET EX f F f* G g gs h i j J K k l m M MP "
-    b"n q Q re RG rg ri s S SC sc SCN scn sh T* Tc Td TD Tf Tj TJ TL Tm Tr Ts Tw Tz v w W W* y ' \"".split()
-)
 # Colour spaces, as `cs` names them, whose colours are printed as they are.
 PASS_SPACES = {b"/DeviceGray", b"/DeviceCMYK", b"/Pattern"}
 RGB = b"rgb"  # the state's colour space after `/DeviceRGB cs` (rewritten to CMYK or grey, values converted)
 INHERITED = b"?"  # a form's or pattern's initial colour space: whatever its caller has set
 
-# The fast path's grammar, a strict subset of PDF's. PDF whitespace (ISO 32000-1 §7.2.2) is spelled
-# out: Python's \s has \v, which PDF reads as a regular character, and lacks NUL.
-_WS = rb"\x00\t\n\f\r "
-_END = rb"(?![^" + _WS + rb"()<>\[\]{}/%])"  # a token ends at whitespace or a delimiter: '1e-3', '1rg' are no numbers
-_STRING = rb"\((?:\\.|[^\\()])*\)"  # no nested parentheses, no line continuation: those go to the tokenizer
-_OPERAND = (
-    rb"(?:[-+]?(?:\d+\.?\d*|\.\d+)" + _END + rb"|/[^" + _WS + rb"/\[\]()<>{}%]*"
-    rb"|\[(?:" + _STRING + rb"|[^\]()%])*\]|" + _STRING + rb"|<[0-9A-Fa-f" + _WS + rb"]*>)"
-)
-_OP_RE = re.compile(rb"[" + _WS + rb"]*((?:" + _OPERAND + rb"[" + _WS + rb"]*)*)([A-Za-z'\"][A-Za-z0-9*'\"]*)" + _END)
-_BLANK = b"\x00\t\n\f\r "  # the same whitespace, as bytes for strip()
+_OP_RE = content.SIMPLE  # the fast path's grammar: cairo's syntax, edited in byte slices
 # Seen in the wild, not PDF: a number in exponent form. qpdf reads it as an operator; it is read here
 # as the number it spells (as Ghostscript does) where a colour or a size depends on it, else kept as is.
 _EXPONENT = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -144,24 +127,55 @@ class _NotUnderstood(Exception):
 
 @dataclass(eq=False)
 class _Instr:
-    """One operator and its operands as qpdf's lexer found them, read through the interface of a
-    `_OP_RE` match (group 1: the operands' bytes, group 2: the operator; byte offsets in the stream)."""
+    """One operator and its operands, read through the interface of a regular expression's match
+    (group 1: the operands' bytes, group 2: the operator; byte offsets in the stream)."""
 
     args: bytes
     op: bytes
     first: int  # offset of the first operand (of the operator when it has none)
     stop: int  # offset just after the operator
-    prev: int  # where the previous instruction ended: `start()` returns it, so there is never a gap
-    operands: list[bytes] = field(default_factory=list)
+    operands: list[bytes] = field(default_factory=list)  # each operand's bytes (from the tokenizer only)
 
     def group(self, i: int) -> bytes:
         return self.args if i == 1 else self.op
 
-    def start(self, i: int = 0) -> int:
-        return self.first if i else self.prev
+    def start(self, i: int = 1) -> int:
+        return self.first
 
-    def end(self, i: int = 0) -> int:
+    def end(self, i: int = 2) -> int:
         return self.stop
+
+
+@dataclass
+class _Cut:
+    """A content stream cut into instructions, as parallel lists: operators, operand bytes, where
+    each instruction's operands begin and where it ends (byte offsets)."""
+
+    codes: list[bytes]
+    args: list[bytes]
+    starts: list[int]
+    ends: list[int]
+    instrs: list[_Instr] | None = None  # the tokenizer's, with each operand
+
+    @classmethod
+    def of(cls, plain: content.Plain) -> _Cut:
+        starts, ends = plain.spans
+        return cls(plain.codes, plain.arguments, starts, ends)
+
+    @classmethod
+    def tokens(cls, instrs: list[_Instr]) -> _Cut:
+        return cls(
+            [i.op for i in instrs],
+            [i.args for i in instrs],
+            [i.first for i in instrs],
+            [i.stop for i in instrs],
+            instrs,
+        )
+
+    def at(self, k: int) -> _Instr:
+        if self.instrs is not None:
+            return self.instrs[k]
+        return _Instr(self.args[k], self.codes[k], self.starts[k], self.ends[k])
 
 
 class _Lexer:
@@ -261,26 +275,21 @@ class _Rewriter:
         if resources is None:
             resources = owner.get("/Resources")
         is_page = owner.get("/Type") == pikepdf.Name.Page
-        if is_page:
-            contents = owner.Contents
-            parts = contents if isinstance(contents, pikepdf.Array) else [contents]
-            data = b"\n".join(part.read_bytes() for part in parts)
-        else:
-            data = owner.read_bytes()
+        data = content.data_of(owner)
         space = b"/DeviceGray" if is_page else INHERITED
         self.overprinted = False
         self.overprint_name = _free_name(resources, OVERPRINT_GS)
         self.spots_here: dict[bytes, tuple[str, tuple[float, ...]]] = {}
+        plain = content.Plain.read(data, _OP_RE)
         try:
-            edits, uses = self._interpret(
-                data, _OP_RE.finditer(data), resources, ctm, gray, glyph, space, where, fast=True
-            )
+            if plain is None:
+                raise _NotUnderstood()
+            edits, uses = self._interpret(_Cut.of(plain), resources, ctm, gray, glyph, space, where, fast=True)
         except _NotUnderstood:
             self.overprinted = False
             self.spots_here = {}
-            edits, uses = self._interpret(
-                data, self._instructions(data, where), resources, ctm, gray, glyph, space, where, fast=False
-            )
+            cut = _Cut.tokens(self._instructions(data, where))
+            edits, uses = self._interpret(cut, resources, ctm, gray, glyph, space, where, fast=False)
         if self.spots_here:
             if resources is None:
                 resources = owner.Resources = pikepdf.Dictionary()
@@ -325,8 +334,7 @@ class _Rewriter:
 
     def _interpret(
         self,
-        data: bytes,
-        matches: Iterable,
+        cut: _Cut,
         resources,
         ctm: Matrix,
         gray: bool,
@@ -338,8 +346,9 @@ class _Rewriter:
         """What one content stream paints, in one pass: the byte edits that make its colours CMYK, and
         the resources it uses (operator, name, CTM there), processed once the stream is understood.
 
-        `matches`: `_OP_RE` matches over `data` (fast: anything outside the grammar raises
-        `_NotUnderstood`) or the tokenizer's `_Instr`s (anything unsupported is a located error).
+        `cut`: the fast path's reading of cairo's syntax (`content.SIMPLE`; anything it does not
+        handle raises `_NotUnderstood`) or the tokenizer's (anything unsupported is a located error).
+        A run of path operators is read at once; every other instruction through `cut.at`.
         """
         edits: list[_Edit] = []
         uses: list[_Use] = []
@@ -395,35 +404,41 @@ class _Rewriter:
                 return b"%s %s 1 %s" % (name, b"cs" if op == b"k" else b"CS", b"scn" if op == b"k" else b"SCN")
             return b" ".join(_fmt(v) for v in conv.convert(rgb, large)) + b" " + op
 
-        pos = 0
-        for m in matches:
-            if m.start() != pos and data[pos : m.start()].strip(_BLANK):
-                raise _NotUnderstood()  # a gap the grammar did not cover (only the fast path has gaps)
-            pos = m.end()
-            op = m.group(2)
+        codes, after_run = cut.codes, 0
+        for k, op in enumerate(codes):
+            if k < after_run:
+                continue  # read with the run of path operators it belongs to
             if op in PATH_OPS:
+                after_run = k + 1
+                while after_run < len(codes) and codes[after_run] in PATH_OPS:
+                    after_run += 1
                 if path_start is None:
-                    path_start, large, clipped = m.start(1), False, False
+                    path_start, large, clipped = cut.starts[k], False, False
                     tracking = (
                         not gray
                         and not glyph
                         and ((st.fill is not None and conv.has_large_variant(st.fill)) or st.fill_cmyk == K_ONLY)
                     )
                     box = [inf, inf, -inf, -inf]
-                if tracking:
-                    if op == b"m" or op == b"re":  # a new subpath: judge the one before
-                        large = large or (box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
-                        box = [inf, inf, -inf, -inf]
-                    nums = numbers(m, PATH_ARITY[op])
-                    pts = (
-                        [(nums[0], nums[1]), (nums[0] + nums[2], nums[1] + nums[3])]
-                        if op == b"re"
-                        else list(zip(nums[0::2], nums[1::2]))
-                    )
-                    for x, y in pts:
-                        dx, dy = transform(st.ctm, x, y)
-                        box = [min(box[0], dx), min(box[1], dy), max(box[2], dx), max(box[3], dy)]
-            elif op in PAINT_OPS:
+                if tracking:  # the device-space box of each subpath, the whole run at once
+                    ops = [code.decode() for code in codes[k:after_run]]  # ARITY's keys
+                    try:
+                        values = [float(v) for v in b" ".join(cut.args[k:after_run]).split()]
+                    except ValueError:
+                        values = []
+                    if len(values) != sum(map(ARITY.__getitem__, ops)):
+                        for j, o in enumerate(ops, k):  # refuses the first operator whose operands are not its numbers
+                            numbers(cut.at(j), ARITY[o])
+                    for n, (xs, ys) in enumerate(subpaths(ops, values)):
+                        if n:  # a new subpath: judge the one before
+                            large = large or (box[2] - box[0] >= LARGE_AREA_PT and box[3] - box[1] >= LARGE_AREA_PT)
+                            box = [inf, inf, -inf, -inf]
+                        if xs:
+                            x0, y0, x1, y1 = box_of(st.ctm, xs, ys)
+                            box = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+                continue
+            m = cut.at(k)
+            if op in PAINT_OPS:
                 is_large = (
                     tracking
                     and op in FILL_OPS
@@ -514,10 +529,6 @@ class _Rewriter:
                 if fast:
                     raise _NotUnderstood()
                 self._inline_image(m, refuse)
-            elif fast and op not in KNOWN_OPS:
-                raise _NotUnderstood()
-        if fast and data[pos:].strip(_BLANK):
-            raise _NotUnderstood()
         return edits, uses
 
     def _space(self, cs: bytes, resources, m, refuse) -> bytes:
@@ -570,7 +581,7 @@ class _Rewriter:
         composite_start = 0
         image_start: int | None = None  # inside BI … ID … EI
         image_data = False  # its ID seen: the data token and EI follow
-        prev = offset = 0
+        offset = 0
         opens = {T.array_open: T.array_close, T.dict_open: T.dict_close}
 
         def bad(raw: bytes, at: int) -> PosterError:
@@ -615,8 +626,8 @@ class _Rewriter:
                         raise bad(raw, at)
                     raw, first, image_start, image_data = b"BI", image_start, None, False
                 spans = [data[s:e] for s, e in operands]
-                instrs.append(_Instr(b" ".join(spans), raw, first, offset, prev, spans))
-                prev, operands = offset, []
+                instrs.append(_Instr(b" ".join(spans), raw, first, offset, spans))
+                operands = []
             else:
                 operands.append((at, offset))  # a number, name, string, boolean, null, or exponent number
         if nesting or image_start is not None:

@@ -1,0 +1,254 @@
+"""The fast readers of content streams mean what pikepdf's parser means (docs/performance.md §17).
+
+`content.Plain` (one regular expression over cairo's plain syntax) against pikepdf's parser and
+unparser on the same bytes: the same instructions, the same bytes written back with instructions
+inserted, skipped or cut off; anything outside its grammar (inline images, comments, strings that
+look like operators, arrays, other spellings of numbers) left to pikepdf. flatten's walk gives the
+same painting order through either reader; `outline` boxes equal transforming every point; the
+CMYK rewriter's path runs (read whole) find the same large areas as judging point by point.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pikepdf
+import pytest
+
+from poster_engine.export.print import content, flatten
+from poster_engine.export.print.ctm import transform
+from poster_engine.export.print.outline import ARITY, Outline, box_of, subpaths
+
+# Plain syntax as cairo writes it, and odd but valid variants of it.
+PLAIN = [
+    b"1 0 0 -1 0 1207.559055 cm\nq\nQ q\n0.956863 0.945098 0.917647 rg /a0 gs\n0 0 858.898 1207.559 re f\n",
+    b"0.478431 0.121569 0.635294 rg 65.277 57.801 m 62.676 57.801 l 62.566 65.586 l 57.23 57.801\n"
+    b" l 54.938 57.801 l h\n76.438 57.801 m 76.438 65.609 l 76.438 67.023 75.441 68.043 73.926 68.043\n"
+    b" c 72.41 68.043 71.41 67.023 71.41 65.609 c h\n80 80 m f\n",
+    b"  q\t1\r\n2 m\f3   4 l\n\n5 6 7 8 9 10 c 1 2 3 4 v 5 6 7 8 y h S Q   ",  # operators split over lines
+    b"q q q 2 0 0 2 10 10 cm Q 1 0 0 1 5 5 cm Q -.5 .5 m 1. 2.50 l 0.5 -0.0 l h f* Q",  # nested q/Q, real spellings
+    b"/f-0-0 12 Tf BT 1 0 0 1 10 10 Tm ET /x6 Do /Sh1 sh 0.5 w 0 J 1 j 4 M 0 0 1 RG 0 0 0 1 K 0.5 g",
+    b"",
+    b"q",
+]
+ODD = [
+    b"q BI /W 1 /H 1 /CS /G /BPC 8 ID \x80 EI Q 0 0 1 1 re f",  # inline image
+    b"% a comment with 1 0 0 rg\n0 0 1 rg 0 0 10 10 re f",  # comment
+    b"BT (1 0 0 rg 0 0 m f) Tj ET 0 0 1 rg 0 0 5 5 re f",  # a string holding operator-like text
+    b"[1 2] 0 d 0 0 m 5 5 l S",  # an array
+    b"+1 0 0 rg 0 0 5 5 re f",  # integers pikepdf writes another way: +1 → 1, -0 → 0, 007 → 7
+    b"-0 0 m 5 5 l S",
+    b"0 007 m 5 5 l S",
+    b"0 0 1e-3 rg 0 0 2 2 re f",  # exponent (qpdf reads it as an operator)
+    b"/Name#20x gs 0 0 2 2 re f",  # a name with an escape
+    b"q\x00Q",  # NUL is PDF whitespace, not Python's
+    b"0 0 1 rg/a0 gs",  # no space before a delimiter
+    b"0 0 1rg",  # a number glued to its operator
+    b"1 2 m 3 4 l foo",  # an unknown operator
+]
+
+
+def _page(data: bytes, resources: pikepdf.Dictionary | None = None) -> tuple[pikepdf.Pdf, pikepdf.Page]:
+    doc = pikepdf.new()
+    page = doc.add_blank_page(page_size=(600, 600))
+    page.obj.Contents = doc.make_stream(data)
+    if resources is not None:
+        page.obj.Resources = resources
+    return doc, page
+
+
+@pytest.mark.parametrize("data", PLAIN)
+def test_plain_streams_read_and_write_as_pikepdf_does(data):
+    doc, page = _page(data)
+    plain = content.Plain.read(data)
+    assert plain is not None
+    parsed = list(pikepdf.parse_content_stream(page))
+    assert plain.ops == [str(i.operator) for i in parsed]
+    reference = content.Parsed(parsed)
+    for i in range(len(parsed)):
+        assert plain.operands(i) == reference.operands(i)
+    assert plain.unparse() == pikepdf.unparse_content_stream(parsed)
+    # instructions inserted before and after, skipped, the stream cut off with a tail: as pikepdf writes it
+    q = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q"))]
+    rg = [pikepdf.ContentStreamInstruction([0.25, round(1 / 3, 6), 1], pikepdf.Operator("rg"))]
+    n = len(parsed)
+    for edit in (
+        {"before": {0: q + rg}, "after": {n - 1: q}},
+        {"before": {n // 2: rg}, "skip": set(range(n // 3, n // 2 + 1))},
+        {"stop": n // 2, "tail": q * 2},
+        {"after": {i: q for i in range(0, n, 2)}},
+    ):
+        written = plain.unparse(**edit)
+        assert written == reference.unparse(**edit)
+        # what unparse kept of its own output is what reading it gives (the CMYK rewriter uses it)
+        kept = content._READINGS.pop(written, None)
+        fresh = content.Plain.read(written)
+        if written:
+            assert kept is not None and fresh is not None
+            assert kept._found == fresh._found
+            assert kept.spans == fresh.spans
+
+
+@pytest.mark.parametrize("data", ODD)
+def test_other_syntax_is_left_to_pikepdf(data):
+    assert content.Plain.read(data) is None
+    doc, page = _page(data)
+    stream = content.read(page.obj)
+    assert isinstance(stream, content.Parsed)
+    assert stream.unparse() == pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+
+
+def test_a_page_of_several_content_streams_reads_as_one():
+    doc, page = _page(b"")
+    page.obj.Contents = pikepdf.Array([doc.make_stream(b"q 1 0 0 rg"), doc.make_stream(b"0 0 5 5 re f Q")])
+    stream = content.read(page.obj)
+    assert isinstance(stream, content.Plain)
+    assert stream.unparse() == pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+
+
+# --- flatten's walk through either reader ---------------------------------------------------------
+TRANSLUCENT = (
+    b"1 0 0 -1 0 600 cm q 0.9 0.9 0.8 rg /a0 gs 0 0 600 600 re f\n"
+    b"0 0 1 rg 10 10 m 50 10 l 50\n 50 l 10 50 l h 12 12 m 20 12 l 20 20 l h 30 30 m f\n"  # two subpaths, a lone m
+    b"q 0.8 0.6 -0.6 0.8 300 300 cm 0 1 0 rg 0 0 40 40 re f Q\n"  # rotated
+    b"q 1 0 0 rg /a1 gs 100 100 200 20 re f 0 0 1 RG 3 w 100 200 m 300 200 l S Q\n"  # translucent fill and stroke
+    b"/a1 gs 0 0 0 rg 100 300 m 150 300 l 150 350 l h f q 0 0 100 100 re W n /a1 gs 1 1 0 rg 5 5 20 20 re f Q\n"
+    b"/Pattern cs /P0 scn 400 400 50 50 re f Q"  # a pattern: no constant colour
+)
+
+
+def _resources(doc: pikepdf.Pdf) -> pikepdf.Dictionary:
+    half = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=0.5, CA=0.5)
+    return pikepdf.Dictionary(ExtGState=pikepdf.Dictionary(a0=pikepdf.Dictionary(ca=1, CA=1), a1=half))
+
+
+def _items(painting: flatten.Painting) -> list[tuple]:
+    return [
+        (it.box, it.kind, it.colour, it.alpha, it.soft, it.rect, it.start, it.end, it.points, it.polygon, it.clip)
+        for it in painting.items
+    ]
+
+
+def _pdf(data: bytes) -> bytes:
+    doc = pikepdf.new()
+    page = doc.add_blank_page(page_size=(600, 600))
+    page.obj.Contents = doc.make_stream(data)
+    page.obj.Resources = _resources(doc)
+    out = io.BytesIO()
+    doc.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [TRANSLUCENT, TRANSLUCENT.replace(b" m ", b"\n m\n"), PLAIN[1], PLAIN[3]])
+def test_the_walk_and_its_edits_are_the_same_through_either_reader(data, monkeypatch):
+    pdf = _pdf(data)
+    results = []
+    for force_pikepdf in (False, True):
+        if force_pikepdf:
+            monkeypatch.setattr(content.Plain, "read", classmethod(lambda cls, data: None))
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            page = doc.pages[0]
+            assert isinstance(content.read(page.obj), content.Parsed if force_pikepdf else content.Plain)
+            items = _items(flatten.paint_order(doc, page))
+            count = flatten.composite_flat(doc)
+            results.append((items, count, doc.pages[0].obj.Contents.read_bytes()))
+    assert results[0] == results[1]
+    if data == TRANSLUCENT:
+        assert results[0][1] == 3  # the translucent shapes over flat colour were composited
+
+
+# --- outline: boxes and points --------------------------------------------------------------------
+def _reference_box(ctm, xs, ys):
+    points = [transform(ctm, x, y) for x, y in zip(xs, ys)]
+    return (min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points))
+
+
+def test_boxes_are_the_extremes_of_every_transformed_point():
+    rng = random.Random(16)
+    matrices = [
+        (1, 0, 0, -1, 0, 1207.559055),
+        (-2.5, 0, 0, 0.3, 7.1, -3),
+        (0.8, 0.6, -0.6, 0.8, 10, 20),
+        (0, 1, -1, 0, 0, 0),
+    ]
+    for _ in range(300):
+        ctm = rng.choice(matrices)
+        n = rng.randint(1, 12)
+        xs = [round(rng.uniform(-900, 900), rng.randint(0, 6)) for _ in range(n)]
+        ys = [round(rng.uniform(-900, 900), rng.randint(0, 6)) for _ in range(n)]
+        assert box_of(ctm, xs, ys) == _reference_box(ctm, xs, ys)
+
+
+def _reference_path(ops, values, ctm):
+    """The walk's path rules operator by operator, as flatten.py read them before outline.py."""
+    path, single_rect, polygon, moved, drawn, at = [], False, True, False, [], 0
+    for k, op in enumerate(ops):
+        nums = values[at : at + ARITY[op]]
+        at += ARITY[op]
+        if k == 0:
+            single_rect = op == "re"
+        elif op == "re" or op == "m" and any(o in ("l", "c", "v", "y") for o in drawn):
+            single_rect, moved = False, True
+        if op in ("c", "v", "y") or moved and op in ("l", "re"):
+            polygon = False
+        drawn.append(op)
+        if op == "m" and moved:
+            continue
+        if op == "re":
+            x, y, w, h = nums
+            path += [
+                transform(ctm, x, y),
+                transform(ctm, x + w, y),
+                transform(ctm, x + w, y + h),
+                transform(ctm, x, y + h),
+            ]
+        else:
+            path += [transform(ctm, x, y) for x, y in zip(nums[0::2], nums[1::2])]
+    return path, single_rect, polygon
+
+
+def _random_run(rng) -> tuple[list[str], list[float]]:
+    ops = [rng.choice(["m", "re"])] + [
+        rng.choice(["m", "l", "l", "c", "v", "y", "h", "re"]) for _ in range(rng.randint(0, 15))
+    ]
+    values = [round(rng.uniform(-50, 600), 3) for op in ops for _ in range(ARITY[op])]
+    return ops, values
+
+
+def test_outlines_place_the_points_the_walk_placed_one_by_one():
+    rng = random.Random(5)
+    for _ in range(400):
+        ops, values = _random_run(rng)
+        ctm = rng.choice([(1, 0, 0, -1, 0, 600), (0.8, 0.6, -0.6, 0.8, 10, 20)])
+        cut = rng.randint(0, len(ops))  # the path read in two runs
+        outline = Outline(0, ops[0])
+        first = sum(ARITY[o] for o in ops[:cut])
+        outline.extend(ops[:cut], values[:first], None, ctm)
+        outline.extend(ops[cut:], values[first:], None, ctm)
+        points, single_rect, polygon = _reference_path(ops, values, ctm)
+        assert outline.points() == points
+        assert (outline.single_rect, outline.polygon, outline.size) == (single_rect, polygon, len(points))
+        if points:
+            assert outline.box() == _reference_box((1, 0, 0, 1, 0, 0), *zip(*points))
+
+
+def test_the_rewriters_subpaths_are_those_each_operator_starts():
+    rng = random.Random(9)
+    for _ in range(300):
+        ops, values = _random_run(rng)
+        expected, at = [([], [])], 0
+        for op in ops:
+            nums = values[at : at + ARITY[op]]
+            at += ARITY[op]
+            if op in ("m", "re"):
+                expected.append(([], []))
+            pts = (
+                [(nums[0], nums[1]), (nums[0] + nums[2], nums[1] + nums[3])]
+                if op == "re"
+                else zip(nums[0::2], nums[1::2])
+            )
+            for x, y in pts:
+                expected[-1][0].append(x)
+                expected[-1][1].append(y)
+        assert subpaths(ops, values) == expected
