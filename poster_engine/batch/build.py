@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +18,17 @@ from poster_engine.batch.manifest import (
     preview_path,
     read_manifest,
 )
-from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
+from poster_engine.batch.outputs import Batch, clean_stale_temporaries, write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 from poster_engine.render.keys import job_key
+
+# Results whose files are synced and named together: at most this many, arriving within this time
+# of the first; a result that took longer than that to come is named at once.
+BATCH_RESULTS = 32
+BATCH_S = 0.25
 
 
 @dataclass
@@ -76,6 +82,20 @@ def build(
         results = execute(project, todo, workers, start_method)
     broken: set[str] = set()  # posters with a failed job: no contact sheet for them
     stopped = False
+    batch = Batch()  # files written, synced and named in groups (docs/performance.md §17)
+    arrived: list[tuple[Job, Diagnostic | None, dict | None]] = []  # results whose files are in `batch`
+    since = now = time.monotonic()
+
+    def commit() -> None:
+        batch.commit()
+        for job, error, entry in arrived:
+            if entry is not None:
+                entries[job.output] = entry
+                report.built.append(job.output)
+            if on_done:
+                on_done(job, error)
+        arrived.clear()
+
     try:
         for result in results:
             if result.errors:
@@ -83,16 +103,27 @@ def build(
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
                 broken.add(result.job.poster_id)
+                arrived.append((result.job, result.errors[0], None))
             else:
-                _write_result(out_dir, result)
-                entries[result.job.output] = _entry(project, result)
-                report.built.append(result.job.output)
-            if on_done:
-                on_done(result.job, result.errors[0] if result.errors else None)
+                _write_result(batch, out_dir, result)
+                arrived.append((result.job, None, _entry(project, result)))
+            del result  # its bytes are in the temporaries now
+            now, last = time.monotonic(), now
+            if len(arrived) == 1:
+                since = now
+            # Slow jobs (a gap of BATCH_S) are named one by one, as they come: a batch only ever
+            # gathers results that arrive quickly one after another.
+            if len(arrived) >= BATCH_RESULTS or now - since >= BATCH_S or now - last >= BATCH_S:
+                commit()
+        commit()
         if contact:
             _write_contact_sheets(project, [j for j in jobs if j.poster_id not in broken], set(todo), out_dir)
     except BaseException:
         stopped = True
+        try:
+            commit()  # Ctrl-C: what was written whole is named and listed
+        except BaseException:
+            batch.abort()
         raise
     finally:
         # Also on Ctrl-C or a full disk: what was written is listed, so the next build skips it. A
@@ -116,15 +147,15 @@ def _entry(project: Project, result: JobResult) -> dict:
     return entry
 
 
-def _write_result(out_dir: Path, result: JobResult) -> None:
+def _write_result(batch: Batch, out_dir: Path, result: JobResult) -> None:
     job = result.job
-    write_atomic(out_dir / job.output, result.data or b"")
-    write_atomic(out_dir / f"{job.output}.alt.txt", (result.alt + "\n").encode())
+    batch.write(out_dir / job.output, result.data or b"")
+    batch.write(out_dir / f"{job.output}.alt.txt", (result.alt + "\n").encode())
     if result.caption is not None:
-        write_atomic(out_dir / caption_path(job), (result.caption + "\n").encode())
+        batch.write(out_dir / caption_path(job), (result.caption + "\n").encode())
     preview = preview_path(job)
     if result.preview is not None and preview is not None:
-        write_atomic(out_dir / preview, result.preview)
+        batch.write(out_dir / preview, result.preview)
 
 
 def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job], out_dir: Path) -> None:
