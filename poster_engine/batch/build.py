@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from poster_engine.batch.cluster import ClusterInfo, run_on_cluster
 from poster_engine.batch.executors import JobResult, execute
@@ -28,7 +30,7 @@ from poster_engine.render.keys import job_key
 # Results whose files are synced and named together: at most this many, arriving within this time
 # of the first; a result that took longer than that to come is named at once.
 BATCH_RESULTS = 32
-BATCH_S = 0.25
+BATCH_S = 1.0
 
 
 @dataclass
@@ -85,6 +87,7 @@ def build(
     batch = Batch()  # files written, synced and named in groups (docs/performance.md §17)
     arrived: list[tuple[Job, Diagnostic | None, dict | None]] = []  # results whose files are in `batch`
     since = now = time.monotonic()
+    shared: dict[str, Any] = {}  # manifest entries' common parts (_entry)
 
     def commit() -> None:
         batch.commit()
@@ -106,7 +109,7 @@ def build(
                 arrived.append((result.job, result.errors[0], None))
             else:
                 _write_result(batch, out_dir, result)
-                arrived.append((result.job, None, _entry(project, result)))
+                arrived.append((result.job, None, _entry(project, result, shared)))
             del result  # its bytes are in the temporaries now
             now, last = time.monotonic(), now
             if len(arrived) == 1:
@@ -137,13 +140,21 @@ def build(
     return report
 
 
-def _entry(project: Project, result: JobResult) -> dict:
+# Parts of a manifest entry that many outputs share (a merge's rows read the same files and fonts).
+SHARED_PARTS = ("provenance", "inputs", "reads")
 
+
+def _entry(project: Project, result: JobResult, shared: dict[str, Any]) -> dict:
+    """The output's manifest entry; its parts equal to another entry's are that entry's objects, so
+    the entries a build holds until it writes the manifest grow by what differs (10 000 rows)."""
     reads = result.reads or Reads()
     key = job_key(project, result.job, reads) if result.reads is not None else None
     entry = manifest_entry(project, result.job, result.data or b"", key, result.alt, reads)
     if result.caption is not None:
         entry["caption"] = caption_path(result.job)
+    for part in SHARED_PARTS:
+        if part in entry:
+            entry[part] = shared.setdefault(json.dumps(entry[part], sort_keys=True), entry[part])
     return entry
 
 
