@@ -15,7 +15,7 @@ from poster_engine.batch.gallery import gallery_html
 from poster_engine.batch.manifest import (
     caption_path,
     is_up_to_date,
-    manifest_bytes,
+    manifest_chunks,
     manifest_entry,
     preview_path,
     read_manifest,
@@ -195,5 +195,5 @@ def _write_contact_sheets(project: Project, jobs: list[Job], rendered: set[Job],
 
 def _write_manifest(project: Project, out_dir: Path, entries: dict[str, dict]) -> None:
 
-    write_atomic(out_dir / "manifest.json", manifest_bytes(entries))
+    write_atomic(out_dir / "manifest.json", manifest_chunks(entries))
     write_atomic(out_dir / "index.html", gallery_html([entries[k] for k in sorted(entries)], project.campaign))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
@@ -70,15 +71,19 @@ def _make_folders(folder: Path, made: list[Path], sync: bool = True) -> None:
             _fsync_folder(new.parent)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync it, rename it over `path`, fsync the folder."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write to a temporary file in the same folder, fsync it, rename it over `path`, fsync the
+    folder. `data` may come in pieces (a large manifest, never whole in memory)."""
     tmp: str | None = None
     made: list[Path] = []
     try:
         _make_folders(path.parent, made)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                f.writelines(data)
             f.flush()
             os.fsync(f.fileno())  # the bytes on the disk before the name points at them
         # mkstemp creates 0600 files; outputs are shared deliverables, so use the usual umask'd mode.
@@ -141,22 +146,28 @@ class Batch:
 
     def write(self, path: Path, data: bytes) -> None:
         tmp: str | None = None
+        made: list[Path] = []
         try:
-            _make_folders(path.parent, self.made, sync=False)  # synced with the names, at commit
+            _make_folders(path.parent, made, sync=False)  # synced with the names, at commit
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.chmod(tmp, 0o666 & ~_UMASK)
             self.pending.append((tmp, path))
-            tmp = None
+            self.made += made
+            tmp, made = None, []
         except OSError as exc:
             raise not_written(path, exc) from None
         finally:
+            # Not written: no temporary, and no folder made for it, is left behind.
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
+            _remove_empty(made)
 
     def commit(self) -> None:
         if not self.pending:
+            _remove_empty(self.made)
+            self.made = []
             return
         roots = {path.parent for _, path in self.pending} | {new.parent for new in self.made}
         path = self.pending[0][1]
@@ -189,9 +200,14 @@ class Batch:
         for tmp, _ in self.pending:
             Path(tmp).unlink(missing_ok=True)
         self.pending = []
-        for new in reversed(self.made):
-            try:
-                new.rmdir()
-            except OSError:  # a file was named in it, or another writer's
-                pass
+        _remove_empty(self.made)
         self.made = []
+
+
+def _remove_empty(made: list[Path]) -> None:
+    """Remove the folders in `made` (outermost first) that are still empty, innermost first."""
+    for new in reversed(made):
+        try:
+            new.rmdir()
+        except OSError:  # a file was named in it, or another writer's
+            pass
