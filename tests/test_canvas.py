@@ -37,8 +37,8 @@ def pixels(png: bytes) -> np.ndarray:
 
 @pytest.fixture
 def fresh_canvases(monkeypatch):
-    monkeypatch.setattr(canvas, "_CANVASES", {})
-    return canvas._CANVASES
+    monkeypatch.setattr(canvas._LOCAL, "canvases", {}, raising=False)
+    return canvas._canvases()
 
 
 def test_merge_rows_are_drawn_from_the_kept_layers_pixel_for_pixel(demo, fresh_canvases):
@@ -124,3 +124,22 @@ def test_a_body_group_with_opacity_is_never_cut(fresh_canvases):
         doc = Layers(head, (*STATIC, *dynamic(i)), TAIL)
         assert np.array_equal(np.asarray(draw(doc, W, H).rgb), reference(doc.document(), W, H))
     assert fresh_canvases[(W, H)].prefix is None
+
+
+def test_each_thread_draws_on_its_own_canvas(fresh_canvases):
+    """The preview draws on threads: two documents drawn at once never share a surface."""
+    import threading
+
+    docs = [Layers(HEAD, (*STATIC, *dynamic(i)), TAIL) for i in range(4)]
+    got: dict[int, np.ndarray] = {}
+
+    def draw_all(k: int) -> None:
+        for _ in range(3):
+            got[k] = np.asarray(draw(docs[k], W, H).rgb)
+
+    threads = [threading.Thread(target=draw_all, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(got[k], reference(docs[k].document(), W, H)) for k in range(4))

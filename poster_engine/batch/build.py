@@ -85,18 +85,16 @@ def build(
     broken: set[str] = set()  # posters with a failed job: no contact sheet for them
     stopped = False
     batch = Batch()  # files written, synced and named in groups (docs/performance.md §17)
-    arrived: list[tuple[Job, Diagnostic | None, dict | None]] = []  # results whose files are in `batch`
+    arrived: list[tuple[Job, dict | None]] = []  # results whose files are in `batch`, not yet named
     since = now = time.monotonic()
     shared: dict[str, Any] = {}  # manifest entries' common parts (_entry)
 
     def commit() -> None:
         batch.commit()
-        for job, error, entry in arrived:
+        for job, entry in arrived:
             if entry is not None:
                 entries[job.output] = entry
                 report.built.append(job.output)
-            if on_done:
-                on_done(job, error)
         arrived.clear()
 
     try:
@@ -106,10 +104,12 @@ def build(
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
                 broken.add(result.job.poster_id)
-                arrived.append((result.job, result.errors[0], None))
+                arrived.append((result.job, None))
             else:
                 _write_result(batch, out_dir, result)
-                arrived.append((result.job, None, _entry(project, result, shared)))
+                arrived.append((result.job, _entry(project, result, shared)))
+            if on_done:  # rendered, its bytes on disk: named with its batch, within BATCH_S
+                on_done(result.job, result.errors[0] if result.errors else None)
             del result  # its bytes are in the temporaries now
             now, last = time.monotonic(), now
             if len(arrived) == 1:

@@ -20,6 +20,7 @@ pixel, on the demo and on layouts made to break it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cairocffi as cairo
@@ -171,19 +172,26 @@ def _keep_freed_memory() -> None:
         pass
 
 
-# Canvases by size, one per process: a worker draws one format after another, and a build's
-# gallery previews and contrast measures come in a few sizes of their own.
-_CANVASES: dict[tuple[int, int], Canvas] = {}
+# Canvases by size, per process and thread (the preview draws on threads of its own): a worker
+# draws one format after another, and a build's gallery previews and contrast measures come in a
+# few sizes of their own.
+_LOCAL = threading.local()
 KEEP = 3
+
+
+def _canvases() -> dict[tuple[int, int], Canvas]:
+    if not hasattr(_LOCAL, "canvases"):
+        _keep_freed_memory()
+        _LOCAL.canvases = {}
+    return _LOCAL.canvases
 
 
 def draw_svg(doc: Layers | bytes, width: int, height: int) -> cairo.ImageSurface:
     """The document drawn at `width` x `height` px on this process's canvas of that size. The
     surface returned is drawn over by the next call of that size: read its pixels before."""
-    if not _CANVASES:
-        _keep_freed_memory()
-    canvas = _CANVASES.pop((width, height), None) or Canvas(width, height)
-    while len(_CANVASES) >= KEEP:
-        del _CANVASES[next(iter(_CANVASES))]  # the least recently used
-    _CANVASES[(width, height)] = canvas
+    canvases = _canvases()
+    canvas = canvases.pop((width, height), None) or Canvas(width, height)
+    while len(canvases) >= KEEP:
+        del canvases[next(iter(canvases))]  # the least recently used
+    canvases[(width, height)] = canvas
     return canvas.draw(doc)
