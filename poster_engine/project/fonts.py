@@ -32,8 +32,8 @@ class ShapedGlyph:
 
 # Memoised shapes and outlines per font, at most this many each: a long data merge shapes each
 # row's texts and draws them at sizes fitted to them, so unbounded caches grew with the batch.
-SHAPES_KEPT = 4096
-OUTLINES_KEPT = 8192
+SHAPES_KEPT = 1024
+OUTLINES_KEPT = 2048
 
 
 class Font:
