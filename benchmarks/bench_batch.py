@@ -84,21 +84,33 @@ def run_cli(project: Path, *args: str, wrap: list[str] | None = None) -> tuple[f
 
 def tree_rss_kb(pid: int) -> int:
     """Summed VmRSS of a process and its descendants (shared pages counted in each: an upper bound)."""
-    total, stack = 0, [pid]
+    return tree_memory_kb(pid)[0]
+
+
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """Summed RSS and summed PSS of a process and its descendants. RSS counts the pages forked
+    workers share with their parent in each of them (an upper bound); PSS (/proc/PID/smaps_rollup)
+    splits each shared page between the processes sharing it: the tree's real footprint."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
+            rss += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            pss += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, AttributeError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
-def timed_build_with_memory(project: Path, args: list[str]) -> tuple[float, dict, int | None, int]:
-    """A build under /usr/bin/time -f %M (if present), with the process tree's RSS sampled every 20 ms."""
+def timed_build_with_memory(project: Path, args: list[str]) -> tuple[float, dict, int | None, int, int]:
+    """A build under /usr/bin/time -f %M (if present), with the process tree's RSS and PSS sampled
+    every 20 ms: wall time, the closing line, the largest process's max RSS, the peak summed RSS
+    and the peak summed PSS (kB)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     mem_file = project.parent / "maxrss.txt"
     wrap = [GNU_TIME, "-f", "%M", "-o", str(mem_file)] if os.access(GNU_TIME, os.X_OK) else []
@@ -106,12 +118,12 @@ def timed_build_with_memory(project: Path, args: list[str]) -> tuple[float, dict
     proc = subprocess.Popen(
         [*wrap, *poster_cmd(*args)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
-    peak = [0]
+    peak = [0, 0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            peak[:] = map(max, peak, tree_memory_kb(proc.pid))
             stop.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -125,7 +137,7 @@ def timed_build_with_memory(project: Path, args: list[str]) -> tuple[float, dict
     m = SUMMARY.search(out)
     summary = {"built": int(m.group(1)), "up_to_date": int(m.group(2))} if m else {}
     maxrss = int(mem_file.read_text().split()[-1]) if wrap and mem_file.exists() else None
-    return wall, summary, maxrss, peak[0]
+    return wall, summary, maxrss, peak[0], peak[1]
 
 
 def write_rows(path: Path, n: int) -> None:
@@ -170,7 +182,7 @@ def main() -> None:
         project = scratch_project(tmp)
 
         # 1 + 6a. Cold build (fresh output folder), under /usr/bin/time and the tree sampler.
-        cold_wall, cold, cold_rss, cold_tree = timed_build_with_memory(project, ["build", "-j", j, "-o", "out"])
+        cold_wall, cold, cold_rss, cold_tree, _ = timed_build_with_memory(project, ["build", "-j", j, "-o", "out"])
         n_outputs = cold.get("built", 0) + cold.get("up_to_date", 0)
         print(f"1. cold `poster build -j {j}` ({cold.get('built')} outputs built): {cold_wall:.2f} s wall")
         results.append((f"Cold `poster build -j {j}` ({cold.get('built')} outputs)", f"{cold_wall:.1f} s"))

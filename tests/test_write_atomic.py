@@ -176,3 +176,52 @@ def test_stale_temporaries_are_removed_and_outputs_kept(tmp_path):
     assert [p.exists() for p in stale] == [False, False]
     assert [p.exists() for p in kept] == [True, True, True]
     clean_stale_temporaries(tmp_path / "missing")  # no build folder yet: nothing to do
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync-per-file"])
+def test_a_batch_names_nothing_before_its_commit_then_everything_synced(tmp_path, monkeypatch, watch, syncfs):
+    """A build's batch (atomic.Batch): the bytes go to temporaries at once; no final name exists
+    until the commit, which syncs the data before naming anything and the names after."""
+    calls: list[str] = []
+    real_syncfs, real_fsync, real_replace = atomic._syncfs, os.fsync, os.replace
+    monkeypatch.setattr(atomic, "_syncfs", lambda f: calls.append("syncfs") or (syncfs and real_syncfs(f)))
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: calls.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: calls.append("rename") or real_replace(a, b))
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "instagram.png").write_bytes(OLD)
+    watch.clear()
+    batch = atomic.Batch()
+    files = {
+        tmp_path / f"r{i}" / name: NEW + name.encode() for i in range(3) for name in ("instagram.png", "x.alt.txt")
+    }
+    for path, data in files.items():
+        batch.write(path, data)
+    assert (tmp_path / "r1" / "instagram.png").read_bytes() == OLD and not (tmp_path / "r0" / "x.alt.txt").exists()
+    assert calls == [] and len(batch) == 6
+    batch.commit()
+    assert all(path.read_bytes() == data for path, data in files.items())
+    assert not list(tmp_path.rglob("*.tmp")) and len(batch) == 0
+    assert all(Path(p).name.endswith(".tmp") for p in _writes(watch))
+    first_rename = calls.index("rename")
+    assert set(calls[:first_rename]) == ({"syncfs"} if syncfs else {"syncfs", "fsync"})  # data first
+    assert calls[first_rename + 5] == "rename" and calls[first_rename + 6 :]  # then the names
+    if not syncfs:
+        assert calls[:first_rename].count("fsync") == 6
+
+
+def test_a_failed_batch_commit_names_nothing_half_and_leaves_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "r1" / "instagram.png"
+    target.parent.mkdir()
+    target.write_bytes(OLD)
+    batch = atomic.Batch()
+    batch.write(target, NEW)
+    batch.write(tmp_path / "r2" / "instagram.png", NEW)
+
+    def refused(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(atomic.os, "replace", refused)
+    with pytest.raises(PosterError, match="permission denied"):
+        batch.commit()
+    assert target.read_bytes() == OLD
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["r1", "r1/instagram.png"]

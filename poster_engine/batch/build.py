@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from poster_engine.batch.cluster import ClusterInfo, run_on_cluster
 from poster_engine.batch.executors import JobResult, execute
@@ -13,17 +16,22 @@ from poster_engine.batch.gallery import gallery_html
 from poster_engine.batch.manifest import (
     caption_path,
     is_up_to_date,
-    manifest_bytes,
+    manifest_chunks,
     manifest_entry,
     preview_path,
     read_manifest,
 )
-from poster_engine.batch.outputs import clean_stale_temporaries, write_atomic
+from poster_engine.batch.outputs import Batch, clean_stale_temporaries, write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 from poster_engine.render.keys import job_key
+
+# Results whose files are synced and named together: at most this many, arriving within this time
+# of the first; a result that took longer than that to come is named at once.
+BATCH_RESULTS = 32
+BATCH_S = 1.0
 
 
 @dataclass
@@ -81,6 +89,19 @@ def build(
     unfinished = Counter(job.poster_id for job in todo)
     sheets = _ContactSheets(project, jobs, out_dir) if contact else None
     stopped = False
+    batch = Batch()  # files written, synced and named in groups (docs/performance.md §18)
+    arrived: list[tuple[Job, dict | None]] = []  # results whose files are in `batch`, not yet named
+    since = now = time.monotonic()
+    shared: dict[str, Any] = {}  # manifest entries' common parts (_entry)
+
+    def commit() -> None:
+        batch.commit()
+        for job, entry in arrived:
+            if entry is not None:
+                entries[job.output] = entry
+                report.built.append(job.output)
+        arrived.clear()
+
     try:
         for result in results:
             poster_id = result.job.poster_id
@@ -89,20 +110,34 @@ def build(
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
                 broken.add(poster_id)
+                arrived.append((result.job, None))
             else:
-                _write_result(out_dir, result)
-                entries[result.job.output] = _entry(project, result)
-                report.built.append(result.job.output)
-            if on_done:
+                _write_result(batch, out_dir, result)
+                arrived.append((result.job, _entry(project, result, shared)))
+            if on_done:  # rendered, its bytes on disk: named with its batch, within BATCH_S
                 on_done(result.job, result.errors[0] if result.errors else None)
+            del result  # its bytes are in the temporaries now
+            now, last = time.monotonic(), now
+            if len(arrived) == 1:
+                since = now
+            # Slow jobs (a gap of BATCH_S) are named one by one, as they come: a batch only ever
+            # gathers results that arrive quickly one after another.
+            if len(arrived) >= BATCH_RESULTS or now - since >= BATCH_S or now - last >= BATCH_S:
+                commit()
             unfinished[poster_id] -= 1
-            if sheets and not unfinished[poster_id] and poster_id not in broken:
+            if sheets and not unfinished[poster_id] and poster_id not in broken and sheets.has(poster_id):
+                commit()  # the sheet is cut from the poster's pictures: they are named first
                 sheets.write(poster_id)
+        commit()
         if sheets:  # posters with nothing rebuilt whose sheet is missing (a build killed before it)
             for poster_id in sheets.missing(skip=set(unfinished) | broken):
                 sheets.write(poster_id)
     except BaseException:
         stopped = True
+        try:
+            commit()  # Ctrl-C: what was written whole is named and listed
+        except BaseException:
+            batch.abort()
         raise
     finally:
         # Also on Ctrl-C or a full disk: what was written is listed, so the next build skips it. A
@@ -116,25 +151,33 @@ def build(
     return report
 
 
-def _entry(project: Project, result: JobResult) -> dict:
+# Parts of a manifest entry that many outputs share (a merge's rows read the same files and fonts).
+SHARED_PARTS = ("provenance", "inputs", "reads")
 
+
+def _entry(project: Project, result: JobResult, shared: dict[str, Any]) -> dict:
+    """The output's manifest entry; its parts equal to another entry's are that entry's objects, so
+    the entries a build holds until it writes the manifest grow by what differs (10 000 rows)."""
     reads = result.reads or Reads()
     key = job_key(project, result.job, reads) if result.reads is not None else None
     entry = manifest_entry(project, result.job, result.data or b"", key, result.alt, reads)
     if result.caption is not None:
         entry["caption"] = caption_path(result.job)
+    for part in SHARED_PARTS:
+        if part in entry:
+            entry[part] = shared.setdefault(json.dumps(entry[part], sort_keys=True), entry[part])
     return entry
 
 
-def _write_result(out_dir: Path, result: JobResult) -> None:
+def _write_result(batch: Batch, out_dir: Path, result: JobResult) -> None:
     job = result.job
-    write_atomic(out_dir / job.output, result.data or b"")
-    write_atomic(out_dir / f"{job.output}.alt.txt", (result.alt + "\n").encode())
+    batch.write(out_dir / job.output, result.data or b"")
+    batch.write(out_dir / f"{job.output}.alt.txt", (result.alt + "\n").encode())
     if result.caption is not None:
-        write_atomic(out_dir / caption_path(job), (result.caption + "\n").encode())
+        batch.write(out_dir / caption_path(job), (result.caption + "\n").encode())
     preview = preview_path(job)
     if result.preview is not None and preview is not None:
-        write_atomic(out_dir / preview, result.preview)
+        batch.write(out_dir / preview, result.preview)
 
 
 class _ContactSheets:
@@ -148,6 +191,9 @@ class _ContactSheets:
         for job in jobs:
             if job.row is None and job.lang == jobs[0].lang:
                 self.jobs.setdefault(job.poster_id, []).append(job)
+
+    def has(self, poster_id: str) -> bool:
+        return poster_id in self.jobs
 
     def missing(self, skip: set[str]) -> list[str]:
         return [p for p in self.jobs if p not in skip and not (self.out_dir / p / "contact.png").is_file()]
@@ -167,5 +213,5 @@ class _ContactSheets:
 
 def _write_manifest(project: Project, out_dir: Path, entries: dict[str, dict]) -> None:
 
-    write_atomic(out_dir / "manifest.json", manifest_bytes(entries))
+    write_atomic(out_dir / "manifest.json", manifest_chunks(entries))
     write_atomic(out_dir / "index.html", gallery_html([entries[k] for k in sorted(entries)], project.campaign))

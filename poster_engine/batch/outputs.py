@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from poster_engine.project.atomic import OUTPUT_CHECK, not_written, write_atomic
+from poster_engine.project.atomic import OUTPUT_CHECK, Batch, not_written, write_atomic
 
-__all__ = ["OUTPUT_CHECK", "clean_stale_temporaries", "not_written", "write_atomic"]
+__all__ = ["OUTPUT_CHECK", "Batch", "clean_stale_temporaries", "not_written", "write_atomic"]
 
 
 def clean_stale_temporaries(out_dir: Path) -> None:

@@ -76,6 +76,20 @@ class PlacedList:
 
 
 @dataclass(frozen=True)
+class Layers:
+    """A composed document cut between its top-level elements: `head` + the layers + `tail` is the
+    SVG. Each layer is whole (a decoration, a slot's drawing, a repeating group with its items), so
+    a renderer can draw the first layers once and reuse them while only later ones change."""
+
+    head: str
+    body: tuple[str, ...]
+    tail: str
+
+    def document(self) -> bytes:
+        return (self.head + "".join(self.body) + self.tail).encode("utf-8")
+
+
+@dataclass(frozen=True)
 class Composition:
     """A composed job: the SVG document and the typeset data tests and checks can inspect."""
 
@@ -93,6 +107,9 @@ class Composition:
     parts: tuple[Part, ...] = field(default=(), repr=False, compare=False)
     frame: tuple[str, str] = field(default=("", ""), repr=False, compare=False)  # the document around the body
     scrims: dict[str, Scrim] = field(default_factory=dict)
+    # Where each top-level element of the body (a decoration, a slot, a repeating group) starts in
+    # `parts`: the layers a drawing can stop or resume between (export/canvas.py).
+    layer_starts: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def scrim_slots(self) -> tuple[Slot, ...]:
@@ -106,6 +123,10 @@ class Composition:
     def document(self, hide_text: Collection[str] = (), scrims: Mapping[str, Scrim] | None = None) -> bytes:
         """The SVG document again, without the texts of `hide_text` (their scrims stay: they are
         what the page paints beneath them) and with `scrims` (by default the composition's own)."""
+        return self.layers(hide_text, scrims).document()
+
+    def layers(self, hide_text: Collection[str] = (), scrims: Mapping[str, Scrim] | None = None) -> Layers:
+        """The document as its head, its top-level layers in drawing order and its tail (see `document`)."""
         scrims = self.scrims if scrims is None else scrims
         body = []
         for part in self.parts:
@@ -115,7 +136,9 @@ class Composition:
             scrim = scrims.get(part.slot)
             under = draw_scrim(self.blocks[part.slot], scrim) if scrim else ""
             body.append(part.before + under + ("" if part.slot in hide_text else part.text) + part.after)
-        return (self.frame[0] + "".join(body) + self.frame[1]).encode("utf-8")
+        bounds = [*(self.layer_starts or (0,)), len(body)]  # unknown: the body is one layer
+        layers = tuple("".join(body[a:b]) for a, b in zip(bounds, bounds[1:]))
+        return Layers(self.frame[0], layers, self.frame[1])
 
     def with_scrims(self, scrims: Mapping[str, Scrim]) -> Composition:
         """The same composition with these scrims drawn behind their texts."""
@@ -345,6 +368,7 @@ class _Composer:
         self.qrs: dict[str, PlacedQr] = {}
         self.slots: list[Slot] = []
         self.lists: list[PlacedList] = []
+        self.layer_starts: tuple[int, ...] = ()
 
     def error(self, message: str, key: str, check: str | None = None, slot: Slot | None = None) -> PosterError:
         """An error in the poster's content, located at the poster file's `key`."""
@@ -728,7 +752,9 @@ class _Composer:
         lay, fmt = self.layout, self.fmt
         parts: list[Part] = []
         pieces: list[str | _Fill] = []
+        top: list[int] = []  # where each top-level layer starts in `pieces`
         for layer in lay.layers:
+            top.append(len(pieces))
             if isinstance(layer, Decoration):
                 pieces.append(layer.svg)
             elif isinstance(layer, Repeat):
@@ -740,7 +766,10 @@ class _Composer:
         for piece in pieces:
             if isinstance(piece, _Fill) and piece.model is not None and piece.slot.kind == "text":
                 groups.setdefault(piece.model, []).append(piece)
-        for piece in pieces:
+        starts = set(top)
+        for i, piece in enumerate(pieces):
+            if i in starts:  # pieces and parts match one to one
+                self.layer_starts += (len(parts),)
             if isinstance(piece, str):
                 parts.append(Part(piece))
                 continue
@@ -798,6 +827,17 @@ def compose(
     c = _Composer(project, poster, fmt, lang, raster_scale, row)
     parts, frame = c.document()
     comp = Composition(
-        poster, c.layout, lang, c.fields["title"], b"", c.blocks, c.qrs, tuple(c.slots), tuple(c.lists), parts, frame
+        poster,
+        c.layout,
+        lang,
+        c.fields["title"],
+        b"",
+        c.blocks,
+        c.qrs,
+        tuple(c.slots),
+        tuple(c.lists),
+        parts,
+        frame,
+        layer_starts=c.layer_starts,
     )
     return replace(comp, svg=comp.document())

@@ -483,7 +483,7 @@ def fit_text(text: str | Sequence[Span], box: Box, rules: TextRules) -> TextBloc
     return _fit_text((Span(text),) if isinstance(text, str) else tuple(text), tuple(box), rules)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)  # texts that come back (a merge's static ones); bounded: every row brings new ones
 def _fit_text(spans: tuple[Span, ...], box: Box, rules: TextRules) -> TextBlock:
     paragraphs = _paragraphs(spans, rules)
     fitter = _Fitter(paragraphs, box, rules)

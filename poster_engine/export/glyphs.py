@@ -78,7 +78,7 @@ def _glyphs(ctx, d: str) -> bool:
         if path is None:
             if not _OUTLINE.fullmatch(commands):
                 return False
-            if len(_CACHE) > 20000:  # bound memory across a long batch
+            if len(_CACHE) > 5000:  # bound memory across a long batch (a merge: sizes fitted per row)
                 _CACHE.clear()
             path = _CACHE[commands] = _build(commands)
         ctx.save()

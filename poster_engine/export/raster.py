@@ -5,6 +5,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy and cairo are loaded by the first drawing, not by importing this module
+    import numpy as np
+
+    from poster_engine.compose.document import Layers
 
 
 @lru_cache(maxsize=1)
@@ -21,12 +27,13 @@ def srgb_profile() -> bytes:
 
 @dataclass(frozen=True)
 class Frame:
-    """Drawn pixels as packed RGB rows: what fpng takes as they are; Pillow gets them on demand.
-    (Pillow's own `tobytes` of a 1080 × 1350 image cost as much CPU as fpng's encoding.)"""
+    """Drawn pixels as packed RGB rows (a height x width x 3 array): what fpng takes as they are;
+    Pillow gets them on demand. (Pillow's own `tobytes` of a 1080 × 1350 image cost as much CPU
+    as fpng's encoding.)"""
 
     width: int
     height: int
-    rgb: bytes
+    rgb: np.ndarray
 
     def image(self):
         from PIL import Image
@@ -34,24 +41,24 @@ class Frame:
         return Image.frombuffer("RGB", (self.width, self.height), self.rgb, "raw", "RGB", 0, 1)
 
 
-def draw(svg: bytes, width: int, height: int) -> Frame:
-    """Draw the SVG with cairo at an exact pixel size; the pixels as an opaque RGB frame."""
-    import cairosvg.parser
-    import cairosvg.surface
+def draw(svg: bytes | Layers, width: int, height: int) -> Frame:
+    """Draw the SVG with cairo at an exact pixel size; the pixels as an opaque RGB frame. A
+    document cut in layers (a composition's) starts from the layers it shares with the previous
+    one, drawn once (export/canvas.py)."""
     import numpy as np
 
     from . import glyphs, images  # noqa: F401  (importing them installs the fast handlers, once)
+    from .canvas import draw_svg
 
-    tree = cairosvg.parser.Tree(bytestring=svg, unsafe=False)
-    # Constructing the surface draws the tree; finish() (cairo's slow PNG writer) is never called.
-    surface = cairosvg.surface.PNGSurface(tree, None, 96, output_width=width, output_height=height)
-    cairo_surface = surface.cairo
-    cairo_surface.flush()
-    w, h = cairo_surface.get_width(), cairo_surface.get_height()
+    surface = draw_svg(svg, width, height)
     # cairo ARGB32 is premultiplied BGRA in memory on little-endian machines; posters are opaque,
-    # so the colour bytes are the pixel's: reversed to RGB, alpha dropped.
-    bgra = np.frombuffer(cairo_surface.get_data(), np.uint8).reshape(h, cairo_surface.get_stride() // 4, 4)
-    return Frame(w, h, np.ascontiguousarray(bgra[:, :w, 2::-1]).tobytes())
+    # so the colour bytes are the pixel's: reversed to RGB, alpha dropped. Three plain channel
+    # copies: 0.4 x the time of one copy through a reversed view.
+    bgra = np.frombuffer(surface.get_data(), np.uint8).reshape(height, surface.get_stride() // 4, 4)[:, :width]
+    rgb = np.empty((height, width, 3), np.uint8)
+    for channel in range(3):
+        rgb[:, :, channel] = bgra[:, :, 2 - channel]
+    return Frame(width, height, rgb)
 
 
 def render_rgb(svg: bytes, width: int, height: int):
@@ -103,9 +110,11 @@ def fast_png(picture) -> bytes:
     import fpng  # its import runs fpng's CPU detection once (SSE4.1/PCLMUL checksums; same bytes either way)
 
     if not isinstance(picture, Frame):
+        import numpy as np
+
         image = picture.convert("RGB")
-        picture = Frame(image.width, image.height, image.tobytes())
-    png = fpng.from_bytes(picture.rgb, picture.width, picture.height, 3)
+        picture = Frame(image.width, image.height, np.asarray(image))
+    png = fpng.from_ndarray(picture.rgb)
     end_of_ihdr = 8 + 8 + 13 + 4  # signature, then IHDR: length, type, 13 bytes of data, CRC
     if png[12:16] != b"IHDR":
         raise ValueError("fpng wrote no IHDR first")

@@ -30,6 +30,12 @@ class ShapedGlyph:
     y_offset: float
 
 
+# Memoised shapes and outlines per font, at most this many each: a long data merge shapes each
+# row's texts and draws them at sizes fitted to them, so unbounded caches grew with the batch.
+SHAPES_KEPT = 1024
+OUTLINES_KEPT = 2048
+
+
 class Font:
     """One font file. Coordinates are font units (y up); callers scale by size / upem."""
 
@@ -82,6 +88,8 @@ class Font:
             ShapedGlyph(info.codepoint, pos.x_advance, pos.x_offset, pos.y_offset)
             for info, pos in zip(buf.glyph_infos, buf.glyph_positions)
         )
+        if len(self._shape_cache) >= SHAPES_KEPT:  # a merge's rows bring new texts without end
+            self._shape_cache.clear()
         self._shape_cache[key] = glyphs
         return glyphs
 
@@ -92,6 +100,8 @@ class Font:
         None for a glyph without ink (space)."""
         key = (gid, scale)
         if key not in self._outline_cache:
+            if len(self._outline_cache) >= OUTLINES_KEPT:  # sizes fitted per row: new keys without end
+                self._outline_cache.clear()
             pen = _relative_path_pen(self._glyph_set, scale)
             self._glyph_set[self._glyph_order[gid]].draw(pen)
             self._outline_cache[key] = pen.result()

@@ -49,7 +49,7 @@ def export_job(project: Project, composition: Composition) -> bytes:
             composition.poster.file,
             single_ink_grounds(composition, project.print_settings),
         )
-    frame = draw(composition.svg, int(fmt.width), int(fmt.height))
+    frame = draw(composition.layers(), int(fmt.width), int(fmt.height))
     try:
         return encode(frame, fmt.image_format, fmt.max_bytes, fmt.png)
     except TooLarge as exc:
