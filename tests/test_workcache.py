@@ -24,7 +24,8 @@ def test_a_cold_process_reuses_the_photo_work_of_another_with_the_same_bytes(tmp
     cache = tmp_path / "cache"
     first = _render(tmp_path, "1.pdf", str(cache))
     entries = {p.relative_to(cache).parts[0]: p for p in cache.rglob("*") if p.is_file()}
-    assert set(entries) == {"visual", "cmyk-jpeg"}  # the placed photo and its CMYK JPEG
+    # the placed photo, its CMYK JPEG and the OutputIntent's compressed ICC profile
+    assert set(entries) == {"visual", "cmyk-jpeg", "icc-flate"}
     stamps = {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
     os.utime(entries["cmyk-jpeg"], ns=(1, 1))  # a read marks the entry as recently used
     second = _render(tmp_path, "2.pdf", str(cache))
