@@ -81,6 +81,22 @@ def scratch(tmp_path) -> Path:
     return dst
 
 
+def main_exit_code(*args: str, project: Path) -> int:
+    """The real `poster` entry point (main(), with its last-resort handler) in this process, on
+    `args` + --project: its exit code. Output goes wherever the caller captures it."""
+    from poster_engine.cli import main
+
+    argv = sys.argv
+    sys.argv = ["poster", *args, "--project", str(project)]
+    try:
+        main()
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = argv
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the real `poster` command line in a subprocess."""
     return subprocess.run(

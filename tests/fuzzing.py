@@ -28,13 +28,13 @@ import io
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from conftest import main_exit_code
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -243,22 +243,13 @@ def svg_target(ws: Workspace, which: str, data: bytes) -> str:
 def cli_target(ws: Workspace, argv: list[str], file: str | None = None, data: bytes | None = None) -> int:
     """The real entry point on `argv` (+ --project), with `file` replaced by `data`: exit 0, 1 or 2,
     no traceback, no internal error, every error on one line, nothing written outside build/."""
-    from poster_engine.cli import main
-
     out, err = io.StringIO(), io.StringIO()
-    saved_argv = sys.argv
     with ws.replaced(file or "messages.yaml", data if file else None):
-        sys.argv = ["poster", *argv, "--project", str(ws.root)]
         started = time.perf_counter()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                try:
-                    main()
-                    code = 0
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else 1
+                code = main_exit_code(*argv, project=ws.root)
         finally:
-            sys.argv = saved_argv
             shutil.rmtree(ws.root / "build", ignore_errors=True)
         elapsed = time.perf_counter() - started
     text = err.getvalue()

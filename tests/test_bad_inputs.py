@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 import shutil
 import struct
-import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import main_exit_code
 
 CMD = ("render", "choc-cobalt", "-f", "instagram")
 
@@ -393,17 +393,7 @@ CASES = [
 def run_inprocess(args: tuple[str, ...], project: Path, capsys) -> tuple[int, str]:
     """The real `poster` entry point (main(), with its last-resort handler) in this process: the
     corpus is large, and a subprocess per case would cost a second each."""
-    from poster_engine.cli import main
-
-    argv = sys.argv
-    sys.argv = ["poster", *args, "--project", str(project)]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv = argv
+    code = main_exit_code(*args, project=project)
     return code, capsys.readouterr().err
 
 
