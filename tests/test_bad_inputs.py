@@ -45,6 +45,21 @@ def write(file: str, data: str | bytes) -> Callable[[Path], None]:
     return edit
 
 
+def garble_table(file: str, tag: str) -> Callable[[Path], None]:
+    """Overwrite one table of a font file with 0xFF bytes, its table directory left intact."""
+
+    def edit(project: Path) -> None:
+        from fontTools.ttLib import TTFont
+
+        path = project / file
+        data = bytearray(path.read_bytes())
+        entry = TTFont(path, lazy=True).reader.tables[tag]
+        data[entry.offset : entry.offset + entry.length] = b"\xff" * entry.length
+        path.write_bytes(bytes(data))
+
+    return edit
+
+
 def delete(file: str) -> Callable[[Path], None]:
     return lambda project: (project / file).unlink()
 
@@ -288,6 +303,16 @@ CASES = [
         "zero-byte-font",
         write("fonts/inter/Inter-Black.ttf", b""),
         "error: fonts/inter/Inter-Black.ttf: font file is not a usable OpenType font (empty file); replace it",
+    ),
+    Case(
+        "font-outlines-garbled",  # header and character map intact: the outlines are read when first drawn
+        garble_table("fonts/inter/InterDisplay-Black.otf", "CFF "),
+        "error: fonts/inter/InterDisplay-Black.otf: font file is not a usable OpenType font (Invalid CFF 'major' version: expected 1, found 255); replace it",
+    ),
+    Case(
+        "font-cmap-garbled",
+        garble_table("fonts/inter/Inter-Black.otf", "cmap"),
+        "error: fonts/inter/Inter-Black.otf: font file is not a usable OpenType font (no Unicode character map); replace it",
     ),
     Case(
         "unknown-font",

@@ -519,3 +519,17 @@ def test_unicode_line_breaks_are_forced_breaks_like_newline(brk):
     pasted = _set("en", "Inter-Regular", 20, 400, f"Open Doors Week{brk}free entry")
     assert pasted == _set("en", "Inter-Regular", 20, 400, "Open Doors Week\nfree entry")
     assert pasted == ("Open Doors Week", "free entry")
+
+
+def test_font_coverage_is_the_character_map_fonttools_reads():
+    """A font's coverage comes from HarfBuzz (the shaper's view, without parsing the outlines);
+    for every font the engine ships it is exactly the best Unicode cmap fontTools reads."""
+    from fontTools.ttLib import TTFont
+
+    paths = sorted(
+        {*ROOT.glob("fonts/**/*.otf"), *ROOT.glob("fonts/**/*.ttf"), *ROOT.glob("poster_engine/starter/fonts/**/*.otf")}
+    )
+    assert len(paths) >= 10
+    for path in paths:
+        font = library(path.parent.parent).get(path.stem, "test")
+        assert font.cmap == frozenset(TTFont(path).getBestCmap()), path

@@ -6,11 +6,13 @@ renders identically and a printer never receives a substituted face.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.limits import MAX_FONT_BYTES
@@ -45,28 +47,43 @@ class Font:
 
         self.name = name
         self.path = path
+        self.shown = shown
         try:
             data = path.read_bytes()
             if not data:
                 raise TTLibError("empty file")
-            self._tt = TTFont(path, lazy=True)
+            self._tt = TTFont(io.BytesIO(data), lazy=True)
             self.upem: int = self._tt["head"].unitsPerEm
-            self.cmap: frozenset[int] = frozenset(self._tt.getBestCmap())
-            os2 = self._tt["OS/2"]
+            os2, hhea = self._tt["OS/2"], self._tt["hhea"]
+            face = hb.Face(hb.Blob(data))
+            # The characters HarfBuzz maps, the shaper's own view of the font; fontTools'
+            # getBestCmap gives the same set but parses the whole cmap and CFF charset for it
+            # (13 ms a font: the larger part of a build's serial start, docs/performance.md §20).
+            self.cmap: frozenset[int] = frozenset(face.unicodes)
+            if not self.cmap:
+                raise TTLibError("no Unicode character map")
         except Exception as exc:  # fontTools raises many types for a broken file
-            raise PosterError(
-                Diagnostic(f"font file is not a usable OpenType font ({exc}); replace it", shown)
-            ) from None
+            raise self._unusable(exc) from None
         self.cap_height: float = getattr(os2, "sCapHeight", 0) or 0.7 * self.upem
         self.x_height: float = getattr(os2, "sxHeight", 0) or 0.5 * self.upem  # `poster check`: minimum type size
-        self.ascender: float = self._tt["hhea"].ascent
-        self.descender: float = self._tt["hhea"].descent  # negative
-        self._glyph_set = self._tt.getGlyphSet()
-        self._glyph_order = self._tt.getGlyphOrder()
-        self._hb_font = hb.Font(hb.Face(hb.Blob(data)))
+        self.ascender: float = hhea.ascent
+        self.descender: float = hhea.descent  # negative
+        self._hb_font = hb.Font(face)
         self._outline_cache: dict[tuple[int, float], tuple[float, float, str] | None] = {}
         self._bounds_cache: dict[int, tuple[float, float, float, float] | None] = {}
         self._shape_cache: dict[tuple[str, str], tuple[ShapedGlyph, ...]] = {}
+
+    def _unusable(self, exc: Exception) -> PosterError:
+        return PosterError(Diagnostic(f"font file is not a usable OpenType font ({exc}); replace it", self.shown))
+
+    @cached_property
+    def _glyphs(self) -> tuple[Any, list[str]]:
+        """fontTools' glyph set and glyph order, read when a glyph is first drawn or measured: the
+        outlines (CFF) are most of a font file, and a font the build's layouts never draw is not parsed."""
+        try:
+            return self._tt.getGlyphSet(), self._tt.getGlyphOrder()
+        except Exception as exc:  # a broken outline table: said like any unusable font file
+            raise self._unusable(exc) from None
 
     def covers(self, char: str) -> bool:
         return ord(char) in self.cmap
@@ -102,8 +119,9 @@ class Font:
         if key not in self._outline_cache:
             if len(self._outline_cache) >= OUTLINES_KEPT:  # sizes fitted per row: new keys without end
                 self._outline_cache.clear()
-            pen = _relative_path_pen(self._glyph_set, scale)
-            self._glyph_set[self._glyph_order[gid]].draw(pen)
+            glyph_set, order = self._glyphs
+            pen = _relative_path_pen(glyph_set, scale)
+            glyph_set[order[gid]].draw(pen)
             self._outline_cache[key] = pen.result()
         return self._outline_cache[key]
 
@@ -112,8 +130,9 @@ class Font:
         if gid not in self._bounds_cache:
             from fontTools.pens.boundsPen import BoundsPen
 
-            pen = BoundsPen(self._glyph_set)
-            self._glyph_set[self._glyph_order[gid]].draw(pen)
+            glyph_set, order = self._glyphs
+            pen = BoundsPen(glyph_set)
+            glyph_set[order[gid]].draw(pen)
             self._bounds_cache[gid] = pen.bounds
         return self._bounds_cache[gid]
 
