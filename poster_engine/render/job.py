@@ -89,21 +89,31 @@ def warm_up(project: Project, jobs: list[Job]) -> None:
     """Load once what every job of `jobs` needs and no job's result depends on: the drawing
     libraries, the project's fonts, the print profile's ICC transform and its compressed copy. A
     process pool forked afterwards inherits it all (docs/performance.md §14), instead of every
-    worker paying it on its first job."""
-    import cairosvg.surface  # noqa: F401  (cairocffi building its C interface: ~0.4 s per process)
-    import fpng  # noqa: F401
+    worker paying it on its first job.
 
-    from poster_engine.export import glyphs, images  # noqa: F401  (installing the fast handlers)
+    The print side goes in a thread alongside: most of it is zlib compressing the 1 MB profile and
+    Little CMS building the photo lookup table, which release the GIL, so it takes the core the
+    pool does not use yet while this thread imports cairo and reads the fonts (§20)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    for name in project.fonts.files:
-        try:
-            project.fonts.get(name, "fonts/")
-        except PosterError:  # a broken font file is reported by the jobs that use it, if any
-            continue
-    if any(job.format.medium == "print" for job in jobs):
-        from poster_engine.export.print.prepress import warm_up as warm_prepress
+    with ThreadPoolExecutor(1, thread_name_prefix="poster-warm-up") as side:
+        printing = None
+        if any(job.format.medium == "print" for job in jobs):
+            from poster_engine.export.print.prepress import warm_up as warm_prepress
 
-        warm_prepress(project.print_settings)
+            printing = side.submit(warm_prepress, project.print_settings)
+        import cairosvg.surface  # noqa: F401  (cairocffi building its C interface: ~0.4 s per process)
+        import fpng  # noqa: F401
+
+        from poster_engine.export import glyphs, images  # noqa: F401  (installing the fast handlers)
+
+        for name in project.fonts.files:
+            try:
+                project.fonts.get(name, "fonts/")
+            except PosterError:  # a broken font file is reported by the jobs that use it, if any
+                continue
+        if printing is not None:
+            printing.result()  # done before a fork: no thread may be mid-work in a forked copy
 
 
 def render_screen(project: Project, job: Job, long_side_px: int) -> tuple[Composition, bytes]:
