@@ -13,6 +13,7 @@ however many jobs a build has (docs/performance.md §14).
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -168,6 +169,10 @@ def run_in_pool(
     context = multiprocessing.get_context(start_method)
     if context.get_start_method() == "fork":
         warm_up(project, jobs)
+        # What the parent holds now is only read by the workers. Frozen, the collector never
+        # visits it, in the parent or in a worker: a visit writes each object's header and so
+        # copies the page it is on into every process that had shared it (§19).
+        gc.freeze()
     elif context.get_start_method() == "forkserver":
         context.set_forkserver_preload(PRELOAD)
     workers = min(workers, len(jobs))
