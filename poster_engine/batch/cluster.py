@@ -18,7 +18,6 @@ Dask is optional: this module imports without it and imports it only when a buil
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -405,6 +404,8 @@ def worker_status(digest: str) -> tuple[str, bool]:
 async def install_bundle(digest: str, payload: bytes) -> str:
     """Unpack the bundle into this worker's cache, in a thread: the worker's event loop keeps
     answering the scheduler's heartbeats meanwhile."""
+    import asyncio  # here: `poster build` imports this module for ClusterError, without asyncio's 35 ms
+
     folder = await asyncio.get_running_loop().run_in_executor(None, unpack, payload, digest, cache_dir())
     _RECEIVED.add(digest)
     return str(folder)
