@@ -167,11 +167,13 @@ def run_in_pool(
     _OPENED.clear()
     _OPENED[spec] = project
     context = multiprocessing.get_context(start_method)
-    if context.get_start_method() == "fork":
+    forked = context.get_start_method() == "fork"
+    if forked:
         warm_up(project, jobs)
         # What the parent holds now is only read by the workers. Frozen, the collector never
         # visits it, in the parent or in a worker: a visit writes each object's header and so
-        # copies the page it is on into every process that had shared it (§19).
+        # copies the page it is on into every process that had shared it (§20). Unfrozen when
+        # the pool is done, for a long-lived caller (the workbench builds again and again).
         gc.freeze()
     elif context.get_start_method() == "forkserver":
         context.set_forkserver_preload(PRELOAD)
@@ -199,6 +201,9 @@ def run_in_pool(
             for future in pending:
                 future.cancel()
             raise
+        finally:
+            if forked:
+                gc.unfreeze()
 
 
 def execute(
