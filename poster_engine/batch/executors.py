@@ -172,7 +172,7 @@ def run_in_pool(
         warm_up(project, jobs)
         # What the parent holds now is only read by the workers. Frozen, the collector never
         # visits it, in the parent or in a worker: a visit writes each object's header and so
-        # copies the page it is on into every process that had shared it (§20). Unfrozen when
+        # copies the page it is on into every process that had shared it (§21). Unfrozen when
         # the pool is done, for a long-lived caller (the workbench builds again and again).
         gc.freeze()
     elif context.get_start_method() == "forkserver":

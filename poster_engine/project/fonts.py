@@ -58,7 +58,7 @@ class Font:
             face = hb.Face(hb.Blob(data))
             # The characters HarfBuzz maps, the shaper's own view of the font; fontTools'
             # getBestCmap gives the same set but parses the whole cmap and CFF charset for it
-            # (13 ms a font: the larger part of a build's serial start, docs/performance.md §20).
+            # (13 ms a font: the larger part of a build's serial start, docs/performance.md §21).
             self.cmap: frozenset[int] = frozenset(face.unicodes)
             if not self.cmap:
                 raise TTLibError("no Unicode character map")

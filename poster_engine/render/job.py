@@ -93,7 +93,7 @@ def warm_up(project: Project, jobs: list[Job]) -> None:
 
     The print side goes in a thread alongside: most of it is zlib compressing the 1 MB profile and
     Little CMS building the photo lookup table, which release the GIL, so it takes the core the
-    pool does not use yet while this thread imports cairo and reads the fonts (§20)."""
+    pool does not use yet while this thread imports cairo and reads the fonts (§21)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="poster-warm-up") as side:
