@@ -1,8 +1,9 @@
 """The fast readers of content streams mean what pikepdf's parser means (docs/performance.md §17).
 
 `content.Plain` (one regular expression over cairo's plain syntax) against pikepdf's parser and
-unparser on the same bytes: the same instructions, the same bytes written back with instructions
-inserted, skipped or cut off; anything outside its grammar (inline images, comments, strings that
+unparser on the same bytes: the same instructions; written back with instructions inserted,
+skipped or cut off, what pikepdf's parser reads as the instructions pikepdf writes, the untouched
+ones keeping their own bytes; anything outside its grammar (inline images, comments, strings that
 look like operators, arrays, other spellings of numbers) left to pikepdf. flatten's walk gives the
 same painting order through either reader; `outline` boxes equal transforming every point; the
 CMYK rewriter's path runs (read whole) find the same large areas as judging point by point.
@@ -68,8 +69,11 @@ def test_plain_streams_read_and_write_as_pikepdf_does(data):
     reference = content.Parsed(parsed)
     for i in range(len(parsed)):
         assert plain.operands(i) == reference.operands(i)
-    assert plain.unparse() == pikepdf.unparse_content_stream(parsed)
-    # instructions inserted before and after, skipped, the stream cut off with a tail: as pikepdf writes it
+    # untouched, the stream is written back as it was read
+    assert plain.unparse() == data.rstrip(content.BLANK)
+    assert _normalised(plain.unparse()) == pikepdf.unparse_content_stream(parsed)
+    # instructions inserted before and after, skipped, the stream cut off with a tail: what pikepdf
+    # reads as the instructions it would write; untouched instructions keep their bytes
     q = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q"))]
     rg = [pikepdf.ContentStreamInstruction([0.25, round(1 / 3, 6), 1], pikepdf.Operator("rg"))]
     n = len(parsed)
@@ -80,7 +84,10 @@ def test_plain_streams_read_and_write_as_pikepdf_does(data):
         {"after": {i: q for i in range(0, n, 2)}},
     ):
         written = plain.unparse(**edit)
-        assert written == reference.unparse(**edit)
+        assert _normalised(written) == reference.unparse(**edit)
+        kept_texts = [plain._found[i][1] for i in range(edit.get("stop", n)) if i not in edit.get("skip", ())]
+        written_texts = iter(text for _, text, _, _ in content.EXACT.findall(written))
+        assert all(text in written_texts for text in kept_texts)  # in order, each as it was spelled
         # what unparse kept of its own output is what reading it gives (the CMYK rewriter uses it)
         kept = content._READINGS.pop(written, None)
         fresh = content.Plain.read(written)
@@ -88,6 +95,12 @@ def test_plain_streams_read_and_write_as_pikepdf_does(data):
             assert kept is not None and fresh is not None
             assert kept._found == fresh._found
             assert kept.spans == fresh.spans
+
+
+def _normalised(data: bytes) -> bytes:
+    """`data` as pikepdf writes what it parses in it (one instruction a line, one space between tokens)."""
+    doc, page = _page(data)
+    return pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
 
 
 @pytest.mark.parametrize("data", ODD)
@@ -104,7 +117,7 @@ def test_a_page_of_several_content_streams_reads_as_one():
     page.obj.Contents = pikepdf.Array([doc.make_stream(b"q 1 0 0 rg"), doc.make_stream(b"0 0 5 5 re f Q")])
     stream = content.read(page.obj)
     assert isinstance(stream, content.Plain)
-    assert stream.unparse() == pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+    assert _normalised(stream.unparse()) == pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
 
 
 # --- flatten's walk through either reader ---------------------------------------------------------
@@ -152,7 +165,7 @@ def test_the_walk_and_its_edits_are_the_same_through_either_reader(data, monkeyp
             assert isinstance(content.read(page.obj), content.Parsed if force_pikepdf else content.Plain)
             items = _items(flatten.paint_order(doc, page))
             count = flatten.composite_flat(doc)
-            results.append((items, count, doc.pages[0].obj.Contents.read_bytes()))
+            results.append((items, count, _normalised(doc.pages[0].obj.Contents.read_bytes())))
     assert results[0] == results[1]
     if data == TRANSLUCENT:
         assert results[0][1] == 3  # the translucent shapes over flat colour were composited

@@ -695,7 +695,7 @@ def _rasterise_page(doc, page, ppi: float, where: str) -> int:
             pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
         ]
         skip.update(range(start, end + 1))
-    page.obj.Contents = doc.make_stream(ins.unparse(before=replaced, skip=skip))
+    content.write(doc, page.obj, ins.unparse(before=replaced, skip=skip))
     return len(units)
 
 

@@ -311,11 +311,7 @@ class _Rewriter:
                 out += [data[last:start], repl]
                 last = end
             out.append(data[last:])
-            new = b"".join(out)
-            if is_page:
-                owner.Contents = self.doc.make_stream(new)
-            else:
-                owner.write(new)
+            content.write(self.doc, owner, b"".join(out))
         for kind, name, at in uses:
             if kind == b"Do":
                 self.xobject(resources, name, at, gray, where)
