@@ -61,7 +61,8 @@ JPEG_INK_ROUNDS = 8
 OVERPRINT_STROKE_PT = 2.0
 OVERPRINT_GS = b"/PEop"  # the ExtGState resource that turns overprint on (fill and stroke, OPM 1)
 
-PATH_OPS = {op.encode() for op in ARITY}
+PATH_NAMES = {op.encode(): op for op in ARITY}  # a path operator's bytes → its name in ARITY
+PATH_OPS = set(PATH_NAMES)
 PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 STROKE_OPS = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
@@ -417,9 +418,9 @@ class _Rewriter:
                     )
                     box = [inf, inf, -inf, -inf]
                 if tracking:  # the device-space box of each subpath, the whole run at once
-                    ops = [code.decode() for code in codes[k:after_run]]  # ARITY's keys
+                    ops = list(map(PATH_NAMES.__getitem__, codes[k:after_run]))  # ARITY's keys
                     try:
-                        values = [float(v) for v in b" ".join(cut.args[k:after_run]).split()]
+                        values = list(map(float, b" ".join(cut.args[k:after_run]).split()))
                     except ValueError:
                         values = []
                     if len(values) != sum(map(ARITY.__getitem__, ops)):
