@@ -34,7 +34,7 @@ from typing import Any
 # character, and lacks NUL.
 WS = rb"\x00\t\n\f\r "
 BLANK = b"\x00\t\n\f\r "  # the same whitespace, as bytes for strip()
-ZLIB_LEVEL = 1  # the content streams prepress writes (`write`)
+ZLIB_LEVEL = 4  # the content streams prepress writes (`write`)
 _OPERATOR = rb"([A-Za-z'\"][A-Za-z0-9*'\"]*)"
 # Both grammars are strict subsets of PDF's; each pattern's groups are: the whitespace before an
 # instruction, the instruction, its operands, its operator.
@@ -77,9 +77,10 @@ def data_of(owner) -> bytes:
 
 def write(doc, owner, data: bytes) -> None:
     """`data` as the content of `owner` (a page: one stream in place of its /Contents; a form, a
-    pattern or a glyph), Flate-compressed at `ZLIB_LEVEL`. qpdf would compress it at save, at zlib's
-    default level 6: 9 ms for the demo's A3 page (212 KB), against 1.7 ms at level 1 for a stream
-    13 KB larger (78 KB instead of 65, in a 2.7 MB file; docs/performance.md §20)."""
+    pattern or a glyph), Flate-compressed at `ZLIB_LEVEL`. qpdf would compress it at save at zlib's
+    default level 6: 9 ms for the demo's A3 page (212 KB) against 2.8 ms at level 4, for 3 KB more
+    (68 KB instead of 65, in a 2.7 MB file); level 1 is 1.7 ms but 13 KB more there, and 69 KB more
+    on the text-only A0 (1 MB of glyphs: 5 % of its file; docs/performance.md §20)."""
     import pikepdf
 
     packed = zlib.compress(data, ZLIB_LEVEL)
