@@ -206,8 +206,9 @@ class Plain:
                 return
             inserted = EXACT.findall(data)
             if found is not None and sum(len(ws) + len(text) for ws, text, _, _ in inserted) == len(data):
-                lead = b"\n" if pieces else b""  # one line each, as pikepdf writes them
-                found.extend((lead if k == 0 else ws, text, args, op) for k, (ws, text, args, op) in enumerate(inserted))
+                ws, text, args, op = inserted[0]  # one line each, as pikepdf writes them
+                found.append((b"\n" if pieces else b"", text, args, op))
+                found.extend(inserted[1:])
             else:
                 found = None  # not kept: `read` reads it
             pieces.append(b"\n" + data if pieces else data)
