@@ -19,7 +19,7 @@ import pytest
 
 from poster_engine.export.print import content, flatten
 from poster_engine.export.print.ctm import transform
-from poster_engine.export.print.outline import ARITY, Outline, box_of, subpaths
+from poster_engine.export.print.outline import ARITY, Outline, box_of, steps, subpaths
 
 # Plain syntax as cairo writes it, and odd but valid variants of it.
 PLAIN = [
@@ -268,3 +268,20 @@ def test_the_rewriters_subpaths_are_those_each_operator_starts():
                 expected[-1][0].append(x)
                 expected[-1][1].append(y)
         assert subpaths(ops, values) == expected
+
+
+def test_walks_step_over_each_run_of_path_operators_at_once():
+    rng = random.Random(20)
+    kinds = ["m", "l", "c", "h", "re", "q", "Q", "cm", "rg", "f", "W", "n", "Do", "BT", "ET"]
+    for _ in range(300):
+        ops = [rng.choice(kinds) for _ in range(rng.randint(0, 30))]
+        expected, i = [], 0
+        while i < len(ops):
+            end = i + 1
+            if ops[i] in ARITY:
+                while end < len(ops) and ops[end] in ARITY:
+                    end += 1
+            expected.append((i, end))
+            i = end
+        assert steps(ops, set(ARITY)) == expected
+        assert steps([op.encode() for op in ops], {op.encode() for op in ARITY}) == expected

@@ -11,6 +11,7 @@ operators in 11 paths; only the one translucent rule needs its points.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, chain, compress
 
@@ -19,6 +20,16 @@ from poster_engine.export.print.ctm import Matrix, transform
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in device space (points)
 ARITY = {"m": 2, "l": 2, "c": 6, "v": 4, "y": 4, "re": 4, "h": 0}  # how many numbers each operator takes
 DRAWS = frozenset({"l", "c", "v", "y"})
+
+
+_STEP = re.compile(rb"\x01+|\x00")  # over one byte an instruction: 1 for a path operator
+
+
+def steps(ops: list, path_ops) -> list[tuple[int, int]]:
+    """How a walk reads instructions whose operators are `ops`: (first, end) for each run of path
+    operators (read at once) and for each other instruction (end = first + 1). A walk then has a
+    Python step per painting, colour or state instruction, not per path operator."""
+    return [m.span() for m in _STEP.finditer(bytes(map(path_ops.__contains__, ops)))]
 
 
 class Outline:

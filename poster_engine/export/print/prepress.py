@@ -34,7 +34,7 @@ from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.export.print import content, flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.export.print.ctm import Matrix, concat
-from poster_engine.export.print.outline import ARITY, box_of, subpaths
+from poster_engine.export.print.outline import ARITY, box_of, steps, subpaths
 from poster_engine.project.print_profiles import PrintSettings
 from poster_engine.project.workcache import cached, source_digest
 
@@ -401,14 +401,10 @@ class _Rewriter:
                 return b"%s %s 1 %s" % (name, b"cs" if op == b"k" else b"CS", b"scn" if op == b"k" else b"SCN")
             return b" ".join(_fmt(v) for v in conv.convert(rgb, large)) + b" " + op
 
-        codes, after_run = cut.codes, 0
-        for k, op in enumerate(codes):
-            if k < after_run:
-                continue  # read with the run of path operators it belongs to
-            if op in PATH_OPS:
-                after_run = k + 1
-                while after_run < len(codes) and codes[after_run] in PATH_OPS:
-                    after_run += 1
+        codes = cut.codes
+        for k, after_run in steps(codes, PATH_OPS):
+            op = codes[k]
+            if op in PATH_OPS:  # a run of path operators, read at once
                 if path_start is None:
                     path_start, large, clipped = cut.starts[k], False, False
                     tracking = (
