@@ -14,8 +14,8 @@ Two readers with the same result:
 Both write back (`unparse`) what pikepdf's parser reads as the same instructions: `Parsed` the
 bytes pikepdf's `unparse_content_stream` writes, `Plain` the bytes it read, untouched instructions
 as they were and inserted ones as pikepdf writes them (tests/test_content_stream.py holds both
-equal once parsed). pikepdf's parse is 10 ms on the demo's A3 photo poster (7 600 instructions) and its
-operands are objects each walk converts again. Prepress reads a page twice, flatten's walk then the
+equal once parsed). pikepdf's parse is 10 ms on the demo's A3 photo poster (7 600 instructions)
+and its operands are objects each walk converts again. Prepress reads a page twice, flatten's walk then the
 rewriter: the last few EXACT readings are kept, those `unparse` writes included, so the second
 reading of the same bytes is free.
 """
@@ -206,7 +206,7 @@ class Plain:
                 return
             inserted = EXACT.findall(data)
             if found is not None and sum(len(ws) + len(text) for ws, text, _, _ in inserted) == len(data):
-                ws, text, args, op = inserted[0]  # one line each, as pikepdf writes them
+                _, text, args, op = inserted[0]  # one line each, as pikepdf writes them
                 found.append((b"\n" if pieces else b"", text, args, op))
                 found.extend(inserted[1:])
             else:
