@@ -1,8 +1,9 @@
 """The fast readers of content streams mean what pikepdf's parser means (docs/performance.md §17).
 
 `content.Plain` (one regular expression over cairo's plain syntax) against pikepdf's parser and
-unparser on the same bytes: the same instructions, the same bytes written back with instructions
-inserted, skipped or cut off; anything outside its grammar (inline images, comments, strings that
+unparser on the same bytes: the same instructions; written back with instructions inserted,
+skipped or cut off, what pikepdf's parser reads as the instructions pikepdf writes, the untouched
+ones keeping their own bytes; anything outside its grammar (inline images, comments, strings that
 look like operators, arrays, other spellings of numbers) left to pikepdf. flatten's walk gives the
 same painting order through either reader; `outline` boxes equal transforming every point; the
 CMYK rewriter's path runs (read whole) find the same large areas as judging point by point.
@@ -18,7 +19,7 @@ import pytest
 
 from poster_engine.export.print import content, flatten
 from poster_engine.export.print.ctm import transform
-from poster_engine.export.print.outline import ARITY, Outline, box_of, subpaths
+from poster_engine.export.print.outline import ARITY, Outline, box_of, steps, subpaths
 
 # Plain syntax as cairo writes it, and odd but valid variants of it.
 PLAIN = [
@@ -68,8 +69,11 @@ def test_plain_streams_read_and_write_as_pikepdf_does(data):
     reference = content.Parsed(parsed)
     for i in range(len(parsed)):
         assert plain.operands(i) == reference.operands(i)
-    assert plain.unparse() == pikepdf.unparse_content_stream(parsed)
-    # instructions inserted before and after, skipped, the stream cut off with a tail: as pikepdf writes it
+    # untouched, the stream is written back as it was read
+    assert plain.unparse() == data.rstrip(content.BLANK)
+    assert _normalised(plain.unparse()) == pikepdf.unparse_content_stream(parsed)
+    # instructions inserted before and after, skipped, the stream cut off with a tail: what pikepdf
+    # reads as the instructions it would write; untouched instructions keep their bytes
     q = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("q"))]
     rg = [pikepdf.ContentStreamInstruction([0.25, round(1 / 3, 6), 1], pikepdf.Operator("rg"))]
     n = len(parsed)
@@ -80,7 +84,10 @@ def test_plain_streams_read_and_write_as_pikepdf_does(data):
         {"after": {i: q for i in range(0, n, 2)}},
     ):
         written = plain.unparse(**edit)
-        assert written == reference.unparse(**edit)
+        assert _normalised(written) == reference.unparse(**edit)
+        kept_texts = [plain._found[i][1] for i in range(edit.get("stop", n)) if i not in edit.get("skip", ())]
+        written_texts = iter(text for _, text, _, _ in content.EXACT.findall(written))
+        assert all(text in written_texts for text in kept_texts)  # in order, each as it was spelled
         # what unparse kept of its own output is what reading it gives (the CMYK rewriter uses it)
         kept = content._READINGS.pop(written, None)
         fresh = content.Plain.read(written)
@@ -88,6 +95,12 @@ def test_plain_streams_read_and_write_as_pikepdf_does(data):
             assert kept is not None and fresh is not None
             assert kept._found == fresh._found
             assert kept.spans == fresh.spans
+
+
+def _normalised(data: bytes) -> bytes:
+    """`data` as pikepdf writes what it parses in it (one instruction a line, one space between tokens)."""
+    doc, page = _page(data)
+    return pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
 
 
 @pytest.mark.parametrize("data", ODD)
@@ -104,7 +117,7 @@ def test_a_page_of_several_content_streams_reads_as_one():
     page.obj.Contents = pikepdf.Array([doc.make_stream(b"q 1 0 0 rg"), doc.make_stream(b"0 0 5 5 re f Q")])
     stream = content.read(page.obj)
     assert isinstance(stream, content.Plain)
-    assert stream.unparse() == pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+    assert _normalised(stream.unparse()) == pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
 
 
 # --- flatten's walk through either reader ---------------------------------------------------------
@@ -152,7 +165,7 @@ def test_the_walk_and_its_edits_are_the_same_through_either_reader(data, monkeyp
             assert isinstance(content.read(page.obj), content.Parsed if force_pikepdf else content.Plain)
             items = _items(flatten.paint_order(doc, page))
             count = flatten.composite_flat(doc)
-            results.append((items, count, doc.pages[0].obj.Contents.read_bytes()))
+            results.append((items, count, _normalised(doc.pages[0].obj.Contents.read_bytes())))
     assert results[0] == results[1]
     if data == TRANSLUCENT:
         assert results[0][1] == 3  # the translucent shapes over flat colour were composited
@@ -208,9 +221,12 @@ def _reference_path(ops, values, ctm):
     return path, single_rect, polygon
 
 
-def _random_run(rng) -> tuple[list[str], list[float]]:
-    ops = [rng.choice(["m", "re"])] + [
-        rng.choice(["m", "l", "l", "c", "v", "y", "h", "re"]) for _ in range(rng.randint(0, 15))
+def _random_run(rng, rectangles: bool = True) -> tuple[list[str], list[float]]:
+    """Path operators with their numbers; without `re`, glyph-like runs (several subpaths of pairs),
+    which outline.py reads by slices rather than operator by operator."""
+    kinds = ["m", "l", "l", "c", "v", "y", "h", "re"] if rectangles else ["m", "l", "l", "c", "v", "y", "h", "h"]
+    ops = [rng.choice(["m", "re"] if rectangles else ["m", "l"])] + [
+        rng.choice(kinds) for _ in range(rng.randint(0, 15))
     ]
     values = [round(rng.uniform(-50, 600), 3) for op in ops for _ in range(ARITY[op])]
     return ops, values
@@ -218,8 +234,8 @@ def _random_run(rng) -> tuple[list[str], list[float]]:
 
 def test_outlines_place_the_points_the_walk_placed_one_by_one():
     rng = random.Random(5)
-    for _ in range(400):
-        ops, values = _random_run(rng)
+    for n in range(800):
+        ops, values = _random_run(rng, rectangles=n % 2 == 0)
         ctm = rng.choice([(1, 0, 0, -1, 0, 600), (0.8, 0.6, -0.6, 0.8, 10, 20)])
         cut = rng.randint(0, len(ops))  # the path read in two runs
         outline = Outline(0, ops[0])
@@ -235,8 +251,8 @@ def test_outlines_place_the_points_the_walk_placed_one_by_one():
 
 def test_the_rewriters_subpaths_are_those_each_operator_starts():
     rng = random.Random(9)
-    for _ in range(300):
-        ops, values = _random_run(rng)
+    for n in range(600):
+        ops, values = _random_run(rng, rectangles=n % 2 == 0)
         expected, at = [([], [])], 0
         for op in ops:
             nums = values[at : at + ARITY[op]]
@@ -252,3 +268,20 @@ def test_the_rewriters_subpaths_are_those_each_operator_starts():
                 expected[-1][0].append(x)
                 expected[-1][1].append(y)
         assert subpaths(ops, values) == expected
+
+
+def test_walks_step_over_each_run_of_path_operators_at_once():
+    rng = random.Random(20)
+    kinds = ["m", "l", "c", "h", "re", "q", "Q", "cm", "rg", "f", "W", "n", "Do", "BT", "ET"]
+    for _ in range(300):
+        ops = [rng.choice(kinds) for _ in range(rng.randint(0, 30))]
+        expected, i = [], 0
+        while i < len(ops):
+            end = i + 1
+            if ops[i] in ARITY:
+                while end < len(ops) and ops[end] in ARITY:
+                    end += 1
+            expected.append((i, end))
+            i = end
+        assert steps(ops, set(ARITY)) == expected
+        assert steps([op.encode() for op in ops], {op.encode() for op in ARITY}) == expected

@@ -11,10 +11,11 @@ Two readers with the same result:
 - `Parsed`: anything else (comments, inline images, dictionaries, `+1` or `-0`...) through pikepdf's
   parser, never a guess.
 
-Both write back (`unparse`) the bytes pikepdf's `unparse_content_stream` writes: one instruction
-per line, operands and operator separated by one space (tests/test_content_stream.py holds them
-equal). pikepdf's parse is 10 ms on the demo's A3 photo poster (7 600 instructions) and its
-operands are objects each walk converts again. Prepress reads a page twice, flatten's walk then the
+Both write back (`unparse`) what pikepdf's parser reads as the same instructions: `Parsed` the
+bytes pikepdf's `unparse_content_stream` writes, `Plain` the bytes it read, untouched instructions
+as they were and inserted ones as pikepdf writes them (tests/test_content_stream.py holds both
+equal once parsed). pikepdf's parse is 10 ms on the demo's A3 photo poster (7 600 instructions)
+and its operands are objects each walk converts again. Prepress reads a page twice, flatten's walk then the
 rewriter: the last few EXACT readings are kept, those `unparse` writes included, so the second
 reading of the same bytes is free.
 """
@@ -23,14 +24,17 @@ from __future__ import annotations
 
 import re
 import threading
+import zlib
 from functools import cached_property
 from itertools import accumulate
+from operator import add, itemgetter, sub
 from typing import Any
 
 # PDF whitespace (ISO 32000-1 §7.2.2), spelled out: Python's \s has \v, which PDF reads as a regular
 # character, and lacks NUL.
 WS = rb"\x00\t\n\f\r "
 BLANK = b"\x00\t\n\f\r "  # the same whitespace, as bytes for strip()
+ZLIB_LEVEL = 4  # the content streams prepress writes (`write`)
 _OPERATOR = rb"([A-Za-z'\"][A-Za-z0-9*'\"]*)"
 # Both grammars are strict subsets of PDF's; each pattern's groups are: the whitespace before an
 # instruction, the instruction, its operands, its operator.
@@ -71,6 +75,22 @@ def data_of(owner) -> bytes:
     return owner.read_bytes()
 
 
+def write(doc, owner, data: bytes) -> None:
+    """`data` as the content of `owner` (a page: one stream in place of its /Contents; a form, a
+    pattern or a glyph), Flate-compressed at `ZLIB_LEVEL`. qpdf would compress it at save at zlib's
+    default level 6: 9 ms for the demo's A3 page (212 KB) against 2.8 ms at level 4, for 3 KB more
+    (68 KB instead of 65, in a 2.7 MB file); level 1 is 1.7 ms but 13 KB more there, and 69 KB more
+    on the text-only A0 (1 MB of glyphs: 5 % of its file; docs/performance.md §20)."""
+    import pikepdf
+
+    packed = zlib.compress(data, ZLIB_LEVEL)
+    if owner.get("/Type") == pikepdf.Name.Page:
+        owner.Contents = doc.make_stream(b"")
+        owner.Contents.write(packed, filter=pikepdf.Name.FlateDecode)
+    else:
+        owner.write(packed, filter=pikepdf.Name.FlateDecode)
+
+
 def read(owner) -> Plain | Parsed:
     """`owner`'s content as instructions, for flatten's walks."""
     import pikepdf
@@ -99,8 +119,9 @@ def _remember(data: bytes, plain: Plain) -> None:
 class Plain:
     """A stream in one of the grammars above: each instruction's operator, operands, and bytes."""
 
-    def __init__(self, found: list[tuple[bytes, bytes, bytes, bytes]], grammar: re.Pattern) -> None:
+    def __init__(self, found: list[tuple[bytes, bytes, bytes, bytes]], grammar: re.Pattern, data: bytes) -> None:
         self._found = found  # the pattern's groups for each instruction
+        self.data = data  # the bytes read (their trailing whitespace aside, what `found` covers)
         self.grammar = grammar
         self.codes = [op for _, _, _, op in found]  # operators as bytes
         self.arguments = [args for _, _, args, _ in found]  # each instruction's operand bytes, as written
@@ -119,7 +140,7 @@ class Plain:
         # exactly when nothing between them was skipped.
         if sum(len(ws) + len(text) for ws, text, _, _ in found) != len(data.rstrip(BLANK)):
             return None
-        plain = cls(found, grammar)
+        plain = cls(found, grammar, data)
         if not OPERATORS.issuperset(plain.codes):
             return None
         if grammar is EXACT:
@@ -133,9 +154,9 @@ class Plain:
     @cached_property
     def spans(self) -> tuple[list[int], list[int]]:
         """Where each instruction's operands begin (its operator, when it has none) and where it ends."""
-        ends = list(accumulate(len(ws) + len(text) for ws, text, _, _ in self._found))
-        starts = [end - len(text) for end, (_, text, _, _) in zip(ends, self._found)]
-        return starts, ends
+        texts = list(map(itemgetter(1), self._found))
+        ends = list(accumulate(map(add, map(len, map(itemgetter(0), self._found)), map(len, texts))))
+        return list(map(sub, ends, map(len, texts))), ends
 
     def operands(self, i: int) -> list[Any]:
         """Instruction `i`'s operands: numbers as floats, names as '/Name' strings."""
@@ -149,59 +170,65 @@ class Plain:
         """How many operands each instruction of `i` to `j - 1` has."""
         return [len(a.split()) for a in self.arguments[i:j]]
 
-    def _lines(self, i: int, j: int) -> list[bytes]:
-        """Instructions `i` to `j - 1` as pikepdf writes them: one a line, tokens one space apart.
-        Byte 1 (never in this grammar) marks where an instruction ends while all whitespace is made
-        one space."""
-        if i >= j:
-            return []
-        texts = [text for _, text, _, _ in self._found[i:j]]
-        return [b" ".join(b"\x01".join(texts).split()).replace(b"\x01", b"\n")]
-
     def unparse(self, before=None, after=None, skip=(), stop: int | None = None, tail=()) -> bytes:
         """The instructions up to `stop`, with pikepdf instructions inserted `before` or `after` an
-        index (index → list), those of `skip` left out, and `tail` appended, as pikepdf writes them.
-        The result's reading is kept as `read` would make it (one instruction a line: EXACT)."""
-        assert self.grammar is EXACT, "only EXACT readings are written back as pikepdf writes them"
+        index (index → list), those of `skip` left out, and `tail` appended. Instructions read are
+        written as they were read (a run of them is one slice of the bytes read), inserted ones as
+        pikepdf writes them, one a line: pikepdf's parser reads the result as the instructions
+        `Parsed.unparse` writes. Normalising every instruction's whitespace as pikepdf does cost
+        5 ms on the demo's A3 page for nothing the file shows (docs/performance.md §20). The
+        result's reading is kept as `read` would make it."""
+        assert self.grammar is EXACT, "only EXACT readings are written back in EXACT"
         before, after = before or {}, after or {}
         stop = len(self.codes) if stop is None else stop
-        lines: list[bytes] = []
+        ends = self.spans[1]
+        pieces: list[bytes] = []
         found: list[tuple[bytes, bytes, bytes, bytes]] | None = []
 
-        def add(i: int, j: int) -> None:
-            chunk = self._lines(i, j)
-            lines.extend(chunk)
-            if chunk and found is not None:
-                texts, codes = chunk[0].split(b"\n"), self.codes[i:j]
-                found.extend((b"\n", t, t[: len(t) - len(c)], c) for t, c in zip(texts, codes))
+        def keep(i: int, j: int) -> None:
+            """Instructions `i` to `j - 1` as read, with the whitespace before each."""
+            nonlocal found
+            if i >= j:
+                return
+            chunk = self.data[ends[i - 1] if i else 0 : ends[j - 1]]
+            head = self._found[i]
+            if pieces and not head[0]:  # only the first instruction read can have no whitespace before it
+                chunk, head = b"\n" + chunk, (b"\n", *head[1:])
+            pieces.append(chunk)
+            if found is not None:
+                found.append(head)
+                found.extend(self._found[i + 1 : j])
 
         def insert(instructions: list) -> None:
             nonlocal found
             data = _insert(instructions)
-            lines.append(data)
+            if not data:
+                return
             inserted = EXACT.findall(data)
             if found is not None and sum(len(ws) + len(text) for ws, text, _, _ in inserted) == len(data):
-                found.extend((b"\n", text, args, op) for _, text, args, op in inserted)
+                _, text, args, op = inserted[0]  # one line each, as pikepdf writes them
+                found.append((b"\n" if pieces else b"", text, args, op))
+                found.extend(inserted[1:])
             else:
                 found = None  # not kept: `read` reads it
+            pieces.append(b"\n" + data if pieces else data)
 
         last = 0
         for i in sorted({i for i in (*before, *after, *skip) if 0 <= i < stop}):
-            add(last, i)
+            keep(last, i)
             if i in before:
                 insert(before[i])
             if i not in skip:
-                add(i, i + 1)
+                keep(i, i + 1)
             if i in after:
                 insert(after[i])
             last = i + 1
-        add(last, stop)
+        keep(last, stop)
         if tail:
             insert(list(tail))
-        out = b"\n".join(lines)
+        out = b"".join(pieces)
         if found:
-            found[0] = (b"", *found[0][1:])
-            _remember(out, Plain(found, EXACT))
+            _remember(out, Plain(found, EXACT, out))
         return out
 
 

@@ -27,7 +27,7 @@ from poster_engine.core.diagnostics import fail
 from poster_engine.export.print import content
 from poster_engine.export.print.ctm import Matrix, concat, transform
 from poster_engine.export.print.ghostscript import render_cmyk
-from poster_engine.export.print.outline import ARITY, Outline
+from poster_engine.export.print.outline import ARITY, Outline, steps
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in device space (points)
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -160,14 +160,9 @@ def paint_order(doc, page) -> Painting:
             block_box = item.box if block_box is None else _union(block_box, item.box)
             block_soft = block_soft or not item.opaque
 
-        n, after_run = len(ops), 0
-        for i, op in enumerate(ops):
-            if i < after_run:
-                continue  # read with the run of path operators it belongs to
-            if op in PATH_OPS:
-                after_run = i + 1
-                while after_run < n and ops[after_run] in PATH_OPS:
-                    after_run += 1
+        for i, after_run in steps(ops, PATH_OPS):
+            op = ops[i]
+            if op in PATH_OPS:  # a run of path operators, read at once
                 run = ops[i:after_run]
                 values = stream.numbers(i, after_run)
                 counts = None if len(values) == sum(map(ARITY.__getitem__, run)) else stream.counts(i, after_run)
@@ -695,7 +690,7 @@ def _rasterise_page(doc, page, ppi: float, where: str) -> int:
             pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
         ]
         skip.update(range(start, end + 1))
-    page.obj.Contents = doc.make_stream(ins.unparse(before=replaced, skip=skip))
+    content.write(doc, page.obj, ins.unparse(before=replaced, skip=skip))
     return len(units)
 
 

@@ -11,11 +11,25 @@ operators in 11 paths; only the one translucent rule needs its points.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate, chain, compress
+
 from poster_engine.export.print.ctm import Matrix, transform
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in device space (points)
 ARITY = {"m": 2, "l": 2, "c": 6, "v": 4, "y": 4, "re": 4, "h": 0}  # how many numbers each operator takes
 DRAWS = frozenset({"l", "c", "v", "y"})
+
+
+_STEP = re.compile(rb"\x01+|\x00")  # over one byte an instruction: 1 for a path operator
+
+
+def steps(ops: list, path_ops) -> list[tuple[int, int]]:
+    """How a walk reads instructions whose operators are `ops`: (first, end) for each run of path
+    operators (read at once) and for each other instruction (end = first + 1). A walk then has a
+    Python step per painting, colour or state instruction, not per path operator."""
+    return [m.span() for m in _STEP.finditer(bytes(map(path_ops.__contains__, ops)))]
 
 
 class Outline:
@@ -37,6 +51,9 @@ class Outline:
         """Add a run of path operators with their numbers (`counts`: how many each one has, None when
         each has its arity). A `m` that starts a later subpath adds no point: cairo ends paths with a
         lone `m`, which draws nothing (the box stays that of what is drawn)."""
+        if counts is None and "re" not in ops:
+            self._extend_pairs(ops, values, ctm)
+            return
         xs: list[float] = []
         ys: list[float] = []
         at = 0
@@ -62,6 +79,39 @@ class Outline:
                 pairs = len(nums) // 2
                 xs += nums[0 : 2 * pairs : 2]
                 ys += nums[1 : 2 * pairs : 2]
+        if xs:
+            self._runs.append((ctm, xs, ys))
+            self.size += len(xs)
+            self._points, self._box = None, None
+
+    def _extend_pairs(self, ops: list[str], values: list[float], ctm: Matrix) -> None:
+        """`extend` for a run whose operators all take (x, y) pairs (all but `re`), each with its
+        arity: the same flags and points from a few scans of the run (C loops) instead of a Python
+        step per operator; the demo's glyph runs are 7 600 operators a page (docs/performance.md §20)."""
+        if not ops:
+            return
+        self.started = True
+        ms = list(compress(range(len(ops)), map("m".__eq__, ops)))
+        first_draw = next(compress(range(len(ops)), map(DRAWS.__contains__, ops)), None)
+        moved_from: int | None = 0  # from this operator on the path has more than one subpath
+        if not self.moved:
+            drew_at = -1 if self.drew else first_draw  # a `m` after a segment begins another subpath
+            k = len(ms) if drew_at is None else bisect_right(ms, drew_at)
+            moved_from = ms[k] if k < len(ms) else None
+            if moved_from is not None:
+                self.single_rect, self.moved = False, True
+        if "c" in ops or "v" in ops or "y" in ops or moved_from is not None and "l" in ops[moved_from:]:
+            self.polygon = False
+        if first_draw is not None:
+            self.drew = True
+        kept = values
+        if moved_from is not None and ms and ms[-1] >= moved_from:  # those `m` add no point
+            ends = list(accumulate(map(ARITY.__getitem__, ops)))
+            cuts = [ends[k] - 2 for k in ms[bisect_left(ms, moved_from) :]]
+            kept = list(
+                chain.from_iterable(values[a:b] for a, b in zip([0, *(c + 2 for c in cuts)], [*cuts, len(values)]))
+            )
+        xs, ys = kept[0::2], kept[1::2]
         if xs:
             self._runs.append((ctm, xs, ys))
             self.size += len(xs)
@@ -104,6 +154,12 @@ def subpaths(ops: list[str], values: list[float]) -> list[tuple[list[float], lis
     (xs, ys) per subpath: the first holds those that continue the subpath before the run (empty
     when the run begins with `m` or `re`), each `m` or `re` begins another. A `re` gives two
     corners, (x, y) and (x + w, y + h)."""
+    if "re" not in ops:
+        # Every other operator takes (x, y) pairs: a subpath's xs and ys are every other number of
+        # its span of `values`, which each `m` begins (slices instead of a step per operator).
+        starts = [end - 2 for end in compress(accumulate(map(ARITY.__getitem__, ops)), map("m".__eq__, ops))]
+        bounds = [0, *starts, len(values)]
+        return [(values[a:b:2], values[a + 1 : b : 2]) for a, b in zip(bounds, bounds[1:])]
     xs: list[float] = []
     ys: list[float] = []
     out = [(xs, ys)]

@@ -34,7 +34,7 @@ from poster_engine.core.geometry import PT_PER_MM
 from poster_engine.export.print import content, flatten
 from poster_engine.export.print.colors import K_ONLY, ColorConverter, converter_for
 from poster_engine.export.print.ctm import Matrix, concat
-from poster_engine.export.print.outline import ARITY, box_of, subpaths
+from poster_engine.export.print.outline import ARITY, box_of, steps, subpaths
 from poster_engine.project.print_profiles import PrintSettings
 from poster_engine.project.workcache import cached, source_digest
 
@@ -61,7 +61,8 @@ JPEG_INK_ROUNDS = 8
 OVERPRINT_STROKE_PT = 2.0
 OVERPRINT_GS = b"/PEop"  # the ExtGState resource that turns overprint on (fill and stroke, OPM 1)
 
-PATH_OPS = {op.encode() for op in ARITY}
+PATH_NAMES = {op.encode(): op for op in ARITY}  # a path operator's bytes → its name in ARITY
+PATH_OPS = set(PATH_NAMES)
 PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 FILL_OPS = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 STROKE_OPS = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
@@ -311,11 +312,7 @@ class _Rewriter:
                 out += [data[last:start], repl]
                 last = end
             out.append(data[last:])
-            new = b"".join(out)
-            if is_page:
-                owner.Contents = self.doc.make_stream(new)
-            else:
-                owner.write(new)
+            content.write(self.doc, owner, b"".join(out))
         for kind, name, at in uses:
             if kind == b"Do":
                 self.xobject(resources, name, at, gray, where)
@@ -404,14 +401,10 @@ class _Rewriter:
                 return b"%s %s 1 %s" % (name, b"cs" if op == b"k" else b"CS", b"scn" if op == b"k" else b"SCN")
             return b" ".join(_fmt(v) for v in conv.convert(rgb, large)) + b" " + op
 
-        codes, after_run = cut.codes, 0
-        for k, op in enumerate(codes):
-            if k < after_run:
-                continue  # read with the run of path operators it belongs to
-            if op in PATH_OPS:
-                after_run = k + 1
-                while after_run < len(codes) and codes[after_run] in PATH_OPS:
-                    after_run += 1
+        codes = cut.codes
+        for k, after_run in steps(codes, PATH_OPS):
+            op = codes[k]
+            if op in PATH_OPS:  # a run of path operators, read at once
                 if path_start is None:
                     path_start, large, clipped = cut.starts[k], False, False
                     tracking = (
@@ -421,9 +414,9 @@ class _Rewriter:
                     )
                     box = [inf, inf, -inf, -inf]
                 if tracking:  # the device-space box of each subpath, the whole run at once
-                    ops = [code.decode() for code in codes[k:after_run]]  # ARITY's keys
+                    ops = list(map(PATH_NAMES.__getitem__, codes[k:after_run]))  # ARITY's keys
                     try:
-                        values = [float(v) for v in b" ".join(cut.args[k:after_run]).split()]
+                        values = list(map(float, b" ".join(cut.args[k:after_run]).split()))
                     except ValueError:
                         values = []
                     if len(values) != sum(map(ARITY.__getitem__, ops)):
