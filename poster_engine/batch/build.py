@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from poster_engine.batch.cluster import ClusterInfo, run_on_cluster
 from poster_engine.batch.executors import JobResult, execute
-from poster_engine.batch.gallery import gallery_html
-from poster_engine.batch.manifest import (
-    caption_path,
-    is_up_to_date,
-    manifest_chunks,
-    manifest_entry,
-    preview_path,
-    read_manifest,
-)
+from poster_engine.batch.ledger import Ledger
+from poster_engine.batch.manifest import caption_path, is_up_to_date, manifest_entry, preview_path
 from poster_engine.batch.outputs import Batch, clean_stale_temporaries, write_atomic
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.plan import Job
@@ -67,22 +58,38 @@ def build(
     lost mid-build raises it after listing what was written."""
     report = BuildReport()
     clean_stale_temporaries(out_dir)
-    manifest_path = out_dir / "manifest.json"
-    old = read_manifest(manifest_path)
-    entries: dict[str, dict] = {}
-    todo: list[Job] = []
-    for job in jobs:
-        if not force and is_up_to_date(project, out_dir, job, old.get(job.output)):
-            report.skipped.append(job.output)
-            entries[job.output] = old[job.output]
+    with Ledger(out_dir) as ledger:  # the manifest's entries, on disk until it is written
+        ledger.load()  # outputs not selected now stay listed
+        todo: list[Job] = []
+        for job in jobs:
+            if not force and is_up_to_date(project, out_dir, job, ledger.get(job.output)):
+                report.skipped.append(job.output)
+            else:
+                todo.append(job)
+        if on_start:
+            on_start(len(todo), len(report.skipped))
+        if scheduler and todo:
+            results = run_on_cluster(project, todo, scheduler, on_cluster)  # connects now: nothing written if it cannot
         else:
-            todo.append(job)
-    if on_start:
-        on_start(len(todo), len(report.skipped))
-    if scheduler and todo:
-        results = run_on_cluster(project, todo, scheduler, on_cluster)  # connects now: nothing written if it cannot
-    else:
-        results = execute(project, todo, workers, start_method)
+            results = execute(project, todo, workers, start_method)
+        _write_results(project, jobs, todo, results, out_dir, ledger, report, on_done, contact)
+    return report
+
+
+def _write_results(
+    project: Project,
+    jobs: list[Job],
+    todo: list[Job],
+    results: Iterator[JobResult],
+    out_dir: Path,
+    ledger: Ledger,
+    report: BuildReport,
+    on_done: Callable[[Job, Diagnostic | None], None] | None,
+    contact: bool,
+) -> None:
+    """Each result's files written as it arrives, named in batches, listed in `ledger` once named;
+    contact sheets; then manifest.json and index.html (also on Ctrl-C or a full disk, of what was
+    named)."""
     broken: set[str] = set()  # posters with a failed job: no contact sheet for them
     # A poster's contact sheet is made as soon as its last job is in, while the workers go on with
     # the others: made after the loop, the sheets were a serial tail of every parallel build.
@@ -90,16 +97,14 @@ def build(
     sheets = _ContactSheets(project, jobs, out_dir) if contact else None
     stopped = False
     batch = Batch()  # files written, synced and named in groups (docs/performance.md §18)
-    arrived: list[tuple[Job, dict | None]] = []  # results whose files are in `batch`, not yet named
+    arrived: list[dict | None] = []  # entries of the results whose files are in `batch`, not yet named (None: failed)
     since = now = time.monotonic()
-    shared: dict[str, Any] = {}  # manifest entries' common parts (_entry)
 
     def commit() -> None:
         batch.commit()
-        for job, entry in arrived:
+        for entry in arrived:
             if entry is not None:
-                entries[job.output] = entry
-                report.built.append(job.output)
+                report.built.append(ledger.add(entry))
         arrived.clear()
 
     try:
@@ -110,10 +115,10 @@ def build(
                 report.errors.extend(d for d in result.errors if d not in report.errors)
                 report.failed.append(result.job.output)
                 broken.add(poster_id)
-                arrived.append((result.job, None))
+                arrived.append(None)
             else:
                 _write_result(batch, out_dir, result)
-                arrived.append((result.job, _entry(project, result, shared)))
+                arrived.append(_entry(project, result))
             if on_done:  # rendered, its bytes on disk: named with its batch, within BATCH_S
                 on_done(result.job, result.errors[0] if result.errors else None)
             del result  # its bytes are in the temporaries now
@@ -144,28 +149,19 @@ def build(
         # build that wrote nothing leaves the folder as it was (no empty build/ for rejected rows).
         if report.built:
             try:
-                _write_manifest(project, out_dir, {**old, **entries})  # outputs not selected now stay listed
+                ledger.write(project)
             except PosterError:
                 if not stopped:  # else the error that stopped the build is the one to say
                     raise
-    return report
 
 
-# Parts of a manifest entry that many outputs share (a merge's rows read the same files and fonts).
-SHARED_PARTS = ("provenance", "inputs", "reads")
-
-
-def _entry(project: Project, result: JobResult, shared: dict[str, Any]) -> dict:
-    """The output's manifest entry; its parts equal to another entry's are that entry's objects, so
-    the entries a build holds until it writes the manifest grow by what differs (10 000 rows)."""
+def _entry(project: Project, result: JobResult) -> dict:
+    """The output's manifest entry."""
     reads = result.reads or Reads()
     key = job_key(project, result.job, reads) if result.reads is not None else None
     entry = manifest_entry(project, result.job, result.data or b"", key, result.alt, reads)
     if result.caption is not None:
         entry["caption"] = caption_path(result.job)
-    for part in SHARED_PARTS:
-        if part in entry:
-            entry[part] = shared.setdefault(json.dumps(entry[part], sort_keys=True), entry[part])
     return entry
 
 
@@ -209,9 +205,3 @@ class _ContactSheets:
             return path.read_bytes() if path.is_file() else None
 
         write_atomic(self.out_dir / poster_id / "contact.png", contact_sheet(self.project, own, picture))
-
-
-def _write_manifest(project: Project, out_dir: Path, entries: dict[str, dict]) -> None:
-
-    write_atomic(out_dir / "manifest.json", manifest_chunks(entries))
-    write_atomic(out_dir / "index.html", gallery_html([entries[k] for k in sorted(entries)], project.campaign))

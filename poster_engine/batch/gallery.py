@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from html import escape
 
 from poster_engine.project.content import Campaign
@@ -46,20 +47,31 @@ def _credits_html(entries: list[dict]) -> str:
     )
 
 
+def gallery_folder(file: str) -> str:
+    """The heading an output is shown under: its folder (a poster, or a data row of one)."""
+    return file.rsplit("/", 1)[0]
+
+
 def gallery_html(outputs: list[dict], campaign: Campaign) -> bytes:
-    """Outputs grouped by poster (and data row), in manifest order; no timestamps, so it is as
-    deterministic as the manifest."""
-    name = campaign.messages.campaign.name.shown(campaign.lang)
+    """Outputs grouped by folder, in manifest order; no timestamps, so it is as deterministic as
+    the manifest."""
     groups: dict[str, list[dict]] = {}
     for entry in outputs:
-        groups.setdefault(entry["file"].rsplit("/", 1)[0], []).append(entry)
-    parts = [
+        groups.setdefault(gallery_folder(entry["file"]), []).append(entry)
+    return b"".join(gallery_chunks(len(outputs), groups.items(), campaign))
+
+
+def gallery_chunks(count: int, groups: Iterable[tuple[str, list[dict]]], campaign: Campaign) -> Iterator[bytes]:
+    """index.html a folder at a time, for `count` outputs in `groups` (folder, its entries), which
+    may be read one after another (a 10 000-row merge: never all in memory)."""
+    name = campaign.messages.campaign.name.shown(campaign.lang)
+    yield (
         f'<!doctype html><html lang="{campaign.lang}"><head><meta charset="utf-8">'
         f"<title>{escape(name)} — build</title><style>{_STYLE}</style></head><body>"
-        f'<h1>{escape(name)}</h1><p>{len(outputs)} outputs · <a href="manifest.json">manifest.json</a></p>'
-    ]
-    for folder, entries in groups.items():
-        parts.append(f'<h2>{escape(folder)}</h2>{_credits_html(entries)}<div class="grid">')
+        f'<h1>{escape(name)}</h1><p>{count} outputs · <a href="manifest.json">manifest.json</a></p>'
+    ).encode()
+    for folder, entries in groups:
+        parts = [f'<h2>{escape(folder)}</h2>{_credits_html(entries)}<div class="grid">']
         for e in entries:
             file = escape(e["file"], quote=True)
             picture = escape(e.get("preview") or e["file"], quote=True)
@@ -70,5 +82,5 @@ def gallery_html(outputs: list[dict], campaign: Campaign) -> bytes:
                 f"{escape(e['format'])} · {escape(e['lang'])} · {size}</figcaption></figure>"
             )
         parts.append("</div>")
-    parts.append("</body></html>\n")
-    return "".join(parts).encode("utf-8")
+        yield "".join(parts).encode("utf-8")
+    yield b"</body></html>\n"

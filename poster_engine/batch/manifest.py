@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
 from poster_engine.plan import Job
@@ -15,6 +16,11 @@ from poster_engine.render.provenance import provenance
 
 PREVIEW_DIR = "_gallery"  # screen-size previews of print PDFs for index.html; not deliverables
 PREVIEW_PX = 480  # long side of those previews
+
+_PIECE = 1 << 16  # manifest.json is read and written in pieces of about this many characters
+_JSON_SPACE = " \t\n\r"
+_SPACE = re.compile(r"[ \t\n\r]*")
+_HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"outputs"[ \t\n\r]*:[ \t\n\r]*\[')
 
 
 def preview_path(job: Job) -> str | None:
@@ -52,32 +58,85 @@ def manifest_entry(project: Project, job: Job, data: bytes, key: str | None, alt
     return entry
 
 
-def read_manifest(path: Path) -> dict[str, dict]:
-    """The previous build's entries by output file; an unreadable manifest is an empty one (all rebuilt)."""
+def read_manifest(path: Path, files: Collection[str] | None = None) -> dict[str, dict]:
+    """The previous build's entries by output file (only those of `files` if given: a manifest of
+    10 000 rows is ~60 MB of objects); an unreadable manifest is an empty one (all rebuilt)."""
     try:
-        old = json.loads(path.read_text(encoding="utf-8")).get("outputs", [])
-    except (OSError, ValueError, AttributeError):
-        old = []
-    return {e["file"]: e for e in old if isinstance(e, dict) and "file" in e}
+        return {e["file"]: e for e in manifest_outputs(path) if files is None or e["file"] in files}
+    except (OSError, ValueError):
+        return {}
 
 
 def manifest_bytes(entries: dict[str, dict]) -> bytes:
-    return b"".join(manifest_chunks(entries))
+    return b"".join(manifest_chunks(entries[k] for k in sorted(entries)))
 
 
-def manifest_chunks(entries: dict[str, dict]) -> Iterator[bytes]:
-    """manifest.json in pieces of about 64 KB: a 10 000-row merge's manifest (17 MB) was made
-    whole as a string and again as bytes, the build's peak memory."""
-    outputs = [entries[k] for k in sorted(entries)]
-    piece: list[str] = []
-    size = 0
-    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode({"outputs": outputs}):
-        piece.append(chunk)
-        size += len(chunk)
-        if size >= 1 << 16:
+def manifest_chunks(outputs: Iterable[dict]) -> Iterator[bytes]:
+    """manifest.json of `outputs` (in the order given: by file) in pieces of about 64 KB, the same
+    bytes as `json.dump({"outputs": [...]}, indent=2, ensure_ascii=False)`: an entry at a time, so
+    a 10 000-row merge's manifest (17 MB) is never whole in memory, nor its entries."""
+    piece: list[str] = ['{\n  "outputs": [']
+    size, sep = 0, "\n    "
+    for entry in outputs:
+        # Encoded alone, then indented as an element of the list: JSON strings hold no raw newline.
+        text = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        piece += (sep, text)
+        size += len(text)
+        sep = ",\n    "
+        if size >= _PIECE:
             yield "".join(piece).encode()
             piece, size = [], 0
-    yield ("".join(piece) + "\n").encode()
+    piece.append("]\n}\n" if sep == "\n    " else "\n  ]\n}\n")
+    yield "".join(piece).encode()
+
+
+def manifest_outputs(path: Path) -> Iterator[dict]:
+    """The entries of manifest.json one at a time (those that are objects with a `file`), read in
+    pieces: a 10 000-row merge's manifest is 17 MB of text and ~80 MB of objects. Raises OSError or
+    ValueError (JSONDecodeError) for a file that is not a whole manifest, possibly after some
+    entries: the caller takes that as no manifest at all (also one with keys after `outputs`,
+    which this engine never writes)."""
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8") as f:
+        text = f.read(_PIECE)
+        head = _HEAD.match(text)
+        if head is None:  # not laid out as this engine writes it (other keys first): parsed whole
+            whole = json.loads(text + f.read())
+            outputs = whole.get("outputs") if isinstance(whole, dict) else None
+            yield from (e for e in outputs if isinstance(e, dict) and "file" in e) if isinstance(outputs, list) else ()
+            return
+        at, eof, after_entry = head.end(), False, False
+        while True:
+            if not eof and len(text) - at < _PIECE:  # a piece ahead of the decoder: entries are ~2 KB
+                piece = f.read(_PIECE)
+                text, at, eof = text[at:] + piece, 0, not piece
+            at = _skip_space(text, at)
+            if text.startswith("]", at):
+                if (text[at + 1 :] + f.read()).strip(_JSON_SPACE) != "}":
+                    raise json.JSONDecodeError("expected the end of the manifest", text, at)
+                return
+            if after_entry:
+                if not text.startswith(",", at):
+                    raise json.JSONDecodeError("expected ',' between entries", text, at)
+                at += 1
+            while True:  # an entry, or the text held does not hold all of it yet: read on
+                try:
+                    entry, end = decoder.raw_decode(text, _skip_space(text, at))
+                    if end < len(text) or eof:
+                        break
+                except json.JSONDecodeError:
+                    if eof:
+                        raise
+                piece = f.read(max(_PIECE, len(text) - at))
+                text, at, eof = text[at:] + piece, 0, not piece
+            at, after_entry = end, True
+            if isinstance(entry, dict) and "file" in entry:
+                yield entry
+
+
+def _skip_space(text: str, at: int) -> int:
+    match = _SPACE.match(text, at)
+    return match.end() if match else at
 
 
 def is_up_to_date(project: Project, out_dir: Path, job: Job, old: dict | None) -> bool:

@@ -157,7 +157,7 @@ def record(
     dirs, files = inputs_now(root)
     if (dirs, files) != before:
         return  # an input changed while it was being built: the next build looks at every key
-    manifest = read_manifest(Path(out_dir) / "manifest.json")
+    manifest = read_manifest(Path(out_dir) / "manifest.json", {job.output for job in jobs})
     extra: set[str] = set()
     for job in jobs:
         entry = manifest.get(job.output)
