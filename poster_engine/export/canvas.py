@@ -161,7 +161,7 @@ KEEP_FREED = 64 << 20
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
 
 
-def _keep_freed_memory() -> None:
+def keep_freed_memory() -> None:
     try:
         import ctypes
 
@@ -181,7 +181,7 @@ KEEP = 3
 
 def _canvases() -> dict[tuple[int, int], Canvas]:
     if not hasattr(_LOCAL, "canvases"):
-        _keep_freed_memory()
+        keep_freed_memory()
         _LOCAL.canvases = {}
     return _LOCAL.canvases
 
