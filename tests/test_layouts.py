@@ -8,6 +8,7 @@ polygon computed here, independently, with numpy)."""
 
 from __future__ import annotations
 
+import io
 import math
 import shutil
 import subprocess
@@ -342,6 +343,93 @@ def test_an_illustrator_export_with_escaped_ids_composes(project):
     for x0, y0, x1, y1 in comp.blocks["message"].ink:
         for corner in message.matrix.corners((x0, y0, x1 - x0, y1 - y0)):
             assert inside_convex(corner, message.polygon, 1e-6)
+
+
+# Illustrator's "Save As" SVG with "Preserve Illustrator Editing Capabilities": the namespaces as
+# entities of the DOCTYPE, the drawing in a <switch> behind a <foreignObject> only Illustrator
+# reads (requiredExtensions), and its private data (<i:pgf>). Written after the form it saves.
+ILLUSTRATOR_EDITABLE = (
+    ILLUSTRATOR.replace(
+        "<svg version",
+        """<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [
+\t<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">
+\t<!ENTITY ns_ai "http://ns.adobe.com/AdobeIllustrator/10.0/">
+\t<!ENTITY ns_graphs "http://ns.adobe.com/Graphs/1.0/">
+\t<!ENTITY ns_vars "http://ns.adobe.com/Variables/1.0/">
+]>
+<svg xmlns:x="&ns_extend;" xmlns:i="&ns_ai;" xmlns:graph="&ns_graphs;" version""",
+    )
+    .replace(
+        '<rect class="st0"',
+        """<switch>
+\t<foreignObject requiredExtensions="&ns_ai;" x="0" y="0" width="1" height="1">
+\t\t<i:pgfRef  xlink:href="#adobe_illustrator_pgf">
+\t\t</i:pgfRef>
+\t</foreignObject>
+\t<g i:extraneous="self">
+<rect class="st0\"""",
+    )
+    .replace(
+        "</svg>",
+        """</g>
+</switch>
+<i:pgf  id="adobe_illustrator_pgf">
+\t<![CDATA[
+\teJzsvWmTHMl1IPidZvwPsR9kJq2NcsIv9wjtrpnlVWxbDhsxkQoQNGs8owMQt
+\t]]>
+</i:pgf>
+</svg>""",
+    )
+)
+
+
+def test_an_illustrator_file_saved_with_editing_capabilities_composes_like_its_export(project):
+    """Its namespace entities (plain text, declared in the file) are read; the <foreignObject> only
+    Illustrator draws is dropped, as every SVG renderer skips it; the slots are the export's."""
+    sidecar = (
+        "message:\n  font: Inter-Black\n  size-min: 10\n  size-max: 40\n  max-lines: 4\n"
+        "source:\n  text: '{label.source} {stat.source}'\n  size-min: 6\n  size-max: 12\n  max-lines: 1\n"
+    )
+    add_layout(project, "illustrator", ILLUSTRATOR_EDITABLE, sidecar, "message: cobalt-enfance\nstat: enfants-cobalt\n")
+    comp = composed(project, "illustrator")
+    message, source = comp.layout.slots
+    assert (message.name, source.name) == ("message", "source")
+    assert message.box == (60.0, 200.0, 470.0, 200.0)
+    svg = comp.svg.decode()
+    assert "foreignObject" not in svg and "pgf" not in svg and "ENTITY" not in svg
+    assert comp.blocks["message"].glyphs and comp.blocks["source"].glyphs
+
+
+def test_a_visual_saved_by_illustrator_with_editing_capabilities_draws_the_same_pixels(project):
+    """The demo's visual wrapped as Illustrator's "Save As" writes it (entities, a <switch> whose
+    first choice is Illustrator's own <foreignObject>, its private data) draws pixel for pixel as
+    the plain file does."""
+    import re
+
+    from PIL import Image, ImageChops
+
+    from poster_engine.api import one_job
+
+    def png() -> Image.Image:
+        opened = open_project(project)
+        data = render_job(opened, one_job(opened, "choc-cobalt", "instagram", "fr"))
+        return Image.open(io.BytesIO(data)).convert("RGB")
+
+    plain = png()
+    visual = project / "visuals" / "mine.svg"
+    text = visual.read_text(encoding="utf-8")
+    head = re.search(r"<svg[^>]*>", text)
+    assert head is not None
+    visual.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE svg [\n<!ENTITY ns_ai "http://ns.adobe.com/AdobeIllustrator/10.0/">\n]>\n'
+        + head.group(0).replace("<svg", '<svg xmlns:i="&ns_ai;"', 1)
+        + '<switch><foreignObject requiredExtensions="&ns_ai;" width="1" height="1"><i:pgfRef/></foreignObject>'
+        + '<g i:extraneous="self">'
+        + text[head.end() : text.rindex("</svg>")]
+        + '</g></switch><i:pgf id="adobe_illustrator_pgf"><![CDATA[eJzsvWmTHMl1]]></i:pgf></svg>',
+        encoding="utf-8",
+    )
+    assert ImageChops.difference(plain, png()).getbbox() is None
 
 
 # --- files really re-saved by Inkscape

@@ -117,6 +117,18 @@ REFUSED_SVG = [
     ),
     ("billion-laughs", BILLION_LAUGHS, ENTITIES_REFUSED),
     ("xxe", XXE, ENTITIES_REFUSED),
+    # Plain-text entities declared in the file are read (Illustrator's namespaces), within bounds:
+    (  # each reference small, but 20 000 of a 1 KB text would expand past the file-size limit
+        "quadratic-blowup",
+        f'<!DOCTYPE svg [<!ENTITY a "{"a" * 1024}">]>\n{SVG_HEAD}<text>{"&a;" * 20000}</text>{SLOT}</svg>',
+        ENTITIES_REFUSED,
+    ),
+    ("parameter-entity", f'<!DOCTYPE svg [<!ENTITY % p "x">]>\n{SVG_HEAD}{SLOT}</svg>', ENTITIES_REFUSED),
+    (
+        "entity-with-markup",
+        f"<!DOCTYPE svg [<!ENTITY m \"<image href='/etc/passwd'/>\">]>\n{SVG_HEAD}&m;{SLOT}</svg>",
+        ENTITIES_REFUSED,
+    ),
 ]
 
 

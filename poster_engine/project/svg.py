@@ -1,7 +1,8 @@
 """SVG bytes we did not write (a layout, a visual) → a hardened element tree with the line of every element.
 
-Refused: DTDs and entities (billion laughs, XXE), `<script>`, `<foreignObject>` and any reference
-outside the document (README, Security). Bounded (core/limits.py, README "Limits"): the file's size,
+Refused: entities other than plain text declared in the file (billion laughs, XXE), `<script>`,
+`<foreignObject>` (but for one no renderer draws, which is dropped) and any reference outside the
+document (README, Security). Bounded (core/limits.py, README "Limits"): the file's size,
 its elements (each `<use>` counting as a copy of what it refers to), their nesting and chains of
 `<use>`; references that lead back to themselves (a `<use>` of its own group, a pattern filled with
 itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
@@ -119,10 +120,50 @@ def _named(el: ET.Element) -> str:
     return f"<{tag(el)} id='{ident[:40]}'>" if ident else f"<{tag(el)}> (no id)"
 
 
+# The longest text an entity a file declares for itself may stand for (Illustrator's are URLs).
+MAX_ENTITY_TEXT = 1024
+
+
+def _parser(raw: bytes, builder: _LineBuilder):
+    """defusedxml's parser, which refuses every entity, made to read the plain-text ones a file
+    declares for itself, as Illustrator's "Save As" declares its namespaces
+    (`<!ENTITY ns_ai "http://ns.adobe.com/AdobeIllustrator/10.0/">`) and every SVG reader reads
+    them. Still refused: external entities (XXE), parameter entities, and any whose text holds
+    markup or another reference (billion laughs); and all the references of the file together may
+    not expand to more than MAX_SVG_BYTES (each expands once, as nothing nests)."""
+    import defusedxml.ElementTree as DET
+
+    class Parser(DET.DefusedXMLParser):
+        expanded = 0  # bytes all the references to the entities declared so far expand to
+
+        def defused_entity_decl(self, name, is_parameter_entity, value, base, sysid, pubid, notation_name):
+            plain = (
+                not is_parameter_entity
+                and value is not None
+                and not (sysid or pubid or notation_name)
+                and len(value) <= MAX_ENTITY_TEXT
+                and not re.search(r"[&%<]", value)
+            )
+            if plain:
+                self.expanded += raw.count(f"&{name};".encode()) * len(value.encode())
+            if not plain or self.expanded > MAX_SVG_BYTES:
+                super().defused_entity_decl(name, is_parameter_entity, value, base, sysid, pubid, notation_name)
+
+    return Parser(target=builder)
+
+
+def _drop_never_drawn(root: ET.Element) -> None:
+    """A <foreignObject> with `requiredExtensions` draws in no SVG renderer (the attribute names
+    extensions only its editor has: Illustrator's editing data in a <switch>), so it is dropped
+    rather than refused like any other <foreignObject>."""
+    for parent in root.iter():
+        for child in [c for c in parent if tag(c) == "foreignObject" and "requiredExtensions" in c.attrib]:
+            parent.remove(child)
+
+
 def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     """Parse an SVG file we did not write (see the module's docstring for what is refused)."""
     import defusedxml
-    import defusedxml.ElementTree as DET
 
     if len(raw) > MAX_SVG_BYTES:
         raise fail(
@@ -131,7 +172,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
             shown,
         )
     builder = _LineBuilder(shown)
-    parser = DET.DefusedXMLParser(target=builder)
+    parser = _parser(raw, builder)
     builder.parser = parser
     try:
         parser.feed(raw)
@@ -146,6 +187,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
         ) from None
     text = raw.decode("utf-8", "replace")
     strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
+    _drop_never_drawn(root)
     for node in root.iter():
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
