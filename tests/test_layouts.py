@@ -298,6 +298,13 @@ ILLUSTRATOR = """<?xml version="1.0" encoding="utf-8"?>
 </svg>
 """
 
+# The Illustrator layouts' sidecar and the poster's keys.
+ILLUSTRATOR_RULES = (
+    "message:\n  font: Inter-Black\n  size-min: 10\n  size-max: 40\n  max-lines: 4\n"
+    "source:\n  text: '{label.source} {stat.source}'\n  size-min: 6\n  size-max: 12\n  max-lines: 1\n",
+    "message: cobalt-enfance\nstat: enfants-cobalt\n",
+)
+
 
 def test_decode_ids_as_editors_write_them():
     assert decode_id("_x7B_message_x7D_") == "{message}"  # Illustrator escapes
@@ -329,11 +336,7 @@ def test_a_figma_export_with_named_layers_composes(project):
 
 
 def test_an_illustrator_export_with_escaped_ids_composes(project):
-    sidecar = (
-        "message:\n  font: Inter-Black\n  size-min: 10\n  size-max: 40\n  max-lines: 4\n"
-        "source:\n  text: '{label.source} {stat.source}'\n  size-min: 6\n  size-max: 12\n  max-lines: 1\n"
-    )
-    add_layout(project, "illustrator", ILLUSTRATOR, sidecar, "message: cobalt-enfance\nstat: enfants-cobalt\n")
+    add_layout(project, "illustrator", ILLUSTRATOR, *ILLUSTRATOR_RULES)
     comp = composed(project, "illustrator")
     message, source = comp.layout.slots
     assert (message.name, source.name) == ("message", "source")
@@ -386,11 +389,7 @@ ILLUSTRATOR_EDITABLE = (
 def test_an_illustrator_file_saved_with_editing_capabilities_composes_like_its_export(project):
     """Its namespace entities (plain text, declared in the file) are read; the <foreignObject> only
     Illustrator draws is dropped, as every SVG renderer skips it; the slots are the export's."""
-    sidecar = (
-        "message:\n  font: Inter-Black\n  size-min: 10\n  size-max: 40\n  max-lines: 4\n"
-        "source:\n  text: '{label.source} {stat.source}'\n  size-min: 6\n  size-max: 12\n  max-lines: 1\n"
-    )
-    add_layout(project, "illustrator", ILLUSTRATOR_EDITABLE, sidecar, "message: cobalt-enfance\nstat: enfants-cobalt\n")
+    add_layout(project, "illustrator", ILLUSTRATOR_EDITABLE, *ILLUSTRATOR_RULES)
     comp = composed(project, "illustrator")
     message, source = comp.layout.slots
     assert (message.name, source.name) == ("message", "source")
