@@ -315,6 +315,15 @@ CASES = [
         "error: fonts/inter/Inter-Black.otf: font file is not a usable OpenType font (no Unicode character map); replace it",
     ),
     Case(
+        "inkscape-0.92-flowed-text",
+        replace(
+            "layouts/choc.svg",
+            "</svg>",
+            "<flowRoot><flowRegion><rect width='100' height='50'/></flowRegion><flowPara>Voir le film</flowPara></flowRoot>\n</svg>",
+        ),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:<flowRoot}: <flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would be missing; in Inkscape select it and choose Text > Convert to Text",
+    ),
+    Case(
         "unknown-font",
         replace("layouts/choc.svg", 'data-font="Inter-Black"', 'data-font="Inter-Blak"'),
         "error: layouts/choc.svg:32: font 'Inter-Blak' is not in fonts/ (did you mean 'Inter-Black'?); add the font file or fix the name",

@@ -431,6 +431,15 @@ def test_a_visual_saved_by_illustrator_with_editing_capabilities_draws_the_same_
     assert ImageChops.difference(plain, png()).getbbox() is None
 
 
+def test_an_empty_flowroot_a_text_tool_click_left_is_kept(project):
+    """Inkscape 0.92 leaves an empty <flowRoot> where the text tool was clicked: it draws nothing
+    anywhere, so the layout is read (one with words in it is refused: test_bad_inputs)."""
+    empty = '<flowRoot id="flowRoot1"><flowRegion><rect width="40" height="20"/></flowRegion><flowPara/></flowRoot>'
+    slot = '<rect id="message" x="20" y="20" width="170" height="60" data-slot="text" data-text="{message}"/>'
+    add_layout(project, "old", a4_template(empty + slot), MESSAGE_RULES)
+    assert composed(project, "old").blocks["message"].glyphs
+
+
 # --- files really re-saved by Inkscape
 
 

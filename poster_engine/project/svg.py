@@ -192,6 +192,16 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
             raise fail(f"<{name}> is not allowed in {what}; remove it", shown, builder.lines.get(node))
+        if name == "flowRoot" and "".join(node.itertext()).strip():
+            # Inkscape 0.92's flowed text: SVG 1.2 drafts only, drawn by no SVG renderer (cairosvg,
+            # rsvg, browsers), so its words would be missing from the poster. An empty one, which
+            # a click with the text tool leaves behind, draws nothing either way and is kept.
+            raise fail(
+                "<flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would "
+                "be missing; in Inkscape select it and choose Text > Convert to Text",
+                shown,
+                builder.lines.get(node),
+            )
         if "transform" in node.attrib:
             _check_transform(node, shown, builder.lines.get(node))
         for key, value in node.attrib.items():
