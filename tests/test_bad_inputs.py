@@ -348,6 +348,23 @@ CASES = [
         write("visuals/mine.svg", "<svg><g></svg>"),
         "error: visuals/mine.svg:1: invalid SVG/XML: mismatched tag: line 1, column 10",
     ),
+    Case(  # a drop shadow as Figma exports it: cairosvg would move the shape and drop the shadow
+        "visual-figma-drop-shadow",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300">\n'
+            '<g filter="url(#filter0_d_1_2)"><rect x="100" y="80" width="200" height="120" fill="#D7263D"/></g>\n'
+            '<defs><filter id="filter0_d_1_2" x="80" y="64" width="240" height="160" filterUnits="userSpaceOnUse">'
+            '<feFlood flood-opacity="0" result="BackgroundImageFix"/><feOffset dy="4"/><feGaussianBlur stdDeviation="10"/>'
+            '<feBlend mode="normal" in="SourceGraphic" in2="effect1_dropShadow_1_2" result="shape"/></filter></defs>\n</svg>',
+        ),
+        "error: visuals/mine.svg:2: <g> (no id) uses filter 'filter0_d_1_2' (feOffset, feGaussianBlur), which the renderer does not draw (a shadow or blur would be missing or misplaced); flatten the effect into a PNG, or remove it",
+    ),
+    Case(  # Illustrator writes blend modes as classes
+        "layout-blend-mode-in-css",
+        replace("layouts/choc.svg", "</svg>", "<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n</svg>"),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:mix-blend-mode}: <style> (no id) has mix-blend-mode 'multiply', which the renderer does not draw (the colours would differ from the design); set it to normal, or flatten the blend into a PNG",
+    ),
     # --- layouts
     Case(
         "layout-no-slots",

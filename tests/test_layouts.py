@@ -440,6 +440,22 @@ def test_an_empty_flowroot_a_text_tool_click_left_is_kept(project):
     assert composed(project, "old").blocks["message"].glyphs
 
 
+def test_filters_the_renderer_draws_faithfully_are_kept(project):
+    """Illustrator's opacity masks go through an identity colour matrix; a transparent flood and a
+    normal blend change nothing either: a layout using them is read (any other filter is refused,
+    test_bad_inputs)."""
+    effect = (
+        '<defs><filter id="Adobe_OpacityMaskFilter" filterUnits="userSpaceOnUse" x="0" y="0" width="210" height="297">'
+        '<feColorMatrix type="matrix" values="1 0 0 0 0  0 1 0 0 0  0 0 1 0 0  0 0 0 1 0"/>'
+        '<feFlood flood-opacity="0"/><feBlend mode="normal"/></filter></defs>'
+        '<rect x="0" y="0" width="210" height="100" fill="#123456" filter="url(#Adobe_OpacityMaskFilter)" '
+        'style="mix-blend-mode:normal"/>'
+    )
+    slot = '<rect id="message" x="20" y="120" width="170" height="60" data-slot="text" data-text="{message}"/>'
+    add_layout(project, "masked", a4_template(effect + slot), MESSAGE_RULES)
+    assert composed(project, "masked").blocks["message"].glyphs
+
+
 # --- files really re-saved by Inkscape
 
 

@@ -6,7 +6,8 @@ document (README, Security). Bounded (core/limits.py, README "Limits"): the file
 its elements (each `<use>` counting as a copy of what it refers to), their nesting and chains of
 `<use>`; references that lead back to themselves (a `<use>` of its own group, a pattern filled with
 itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
-checked from its header (declared size) before anything decodes it.
+checked from its header (declared size) before anything decodes it. What cairosvg would draw
+unlike the editor is refused too (`_check_drawable`: flowed text, filters, blend modes).
 Kept: everything an editor writes that draws or names — Inkscape's and Sodipodi's attributes are
 read (labels, layers) and only dropped when an output is written (`strip_foreign`).
 """
@@ -192,16 +193,6 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
             raise fail(f"<{name}> is not allowed in {what}; remove it", shown, builder.lines.get(node))
-        if name == "flowRoot" and "".join(node.itertext()).strip():
-            # Inkscape 0.92's flowed text: SVG 1.2 drafts only, drawn by no SVG renderer (cairosvg,
-            # rsvg, browsers), so its words would be missing from the poster. An empty one, which
-            # a click with the text tool leaves behind, draws nothing either way and is kept.
-            raise fail(
-                "<flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would "
-                "be missing; in Inkscape select it and choose Text > Convert to Text",
-                shown,
-                builder.lines.get(node),
-            )
         if "transform" in node.attrib:
             _check_transform(node, shown, builder.lines.get(node))
         for key, value in node.attrib.items():
@@ -231,7 +222,70 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
                 line_of(text, found.group(0)),
             )
     _check_references(root, builder.lines, shown)
+    _check_drawable(root, builder.lines, text, shown)
     return SvgTree(root, builder.lines, text)
+
+
+# Filter primitives cairosvg draws as every renderer does, in the forms editors write them: an
+# identity colour matrix (Illustrator's opacity masks), a transparent flood, a normal blend. It
+# draws any other one wrongly (feOffset moves the element itself, a blur or a shadow is dropped).
+_IDENTITY = [1.0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0]
+_BLEND = re.compile(r"mix-blend-mode\s*:\s*([a-z-]+)")
+
+
+def _faithful(primitive: ET.Element) -> bool:
+    name = tag(primitive)
+    if name == "feColorMatrix":
+        try:
+            values = [float(v) for v in re.split(r"[\s,]+", primitive.get("values", "").strip())]
+        except ValueError:
+            return False
+        return primitive.get("type", "matrix") == "matrix" and values == _IDENTITY
+    if name == "feFlood":
+        return primitive.get("flood-opacity", "1").strip() in ("0", "0.0")
+    if name == "feBlend":
+        return primitive.get("mode", "normal") == "normal"
+    return not isinstance(primitive.tag, str)  # a comment
+
+
+def _check_drawable(root: ET.Element, lines: dict[ET.Element, int], text: str, shown: str) -> None:
+    """What the renderer (cairosvg) would draw wrongly, where a browser or the editor draws it
+    right, is refused with its line rather than shipped as a poster that differs from the design:
+    Inkscape 0.92's flowed text (drawn by no renderer: its words would be missing), filter effects
+    other than the few it draws faithfully (Figma's and Illustrator's drop shadows, blurs) and
+    blend modes other than normal (`mix-blend-mode`, which it ignores)."""
+    filters = {el.get("id"): el for el in root.iter() if tag(el) == "filter" and el.get("id")}
+    for el in root.iter():
+        name = tag(el)
+        if name == "flowRoot" and "".join(el.itertext()).strip():
+            # An empty one, which a click with the text tool leaves behind, draws nothing anywhere.
+            raise fail(
+                "<flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would "
+                "be missing; in Inkscape select it and choose Text > Convert to Text",
+                shown,
+                lines.get(el),
+            )
+        styles = " ".join(v for k, v in el.attrib.items() if k in ("style", "filter", "mix-blend-mode"))
+        if name == "style":
+            styles = el.text or ""
+        blend = el.get("mix-blend-mode") or next(iter(_BLEND.findall(styles)), None)
+        if blend and blend != "normal":
+            raise fail(
+                f"{_named(el)} has mix-blend-mode '{blend}', which the renderer does not draw (the colours would "
+                "differ from the design); set it to normal, or flatten the blend into a PNG",
+                shown,
+                line_of(text, blend) if name == "style" else lines.get(el),
+            )
+        for ident in _LOCAL_REF.findall(styles):
+            effect = filters.get(ident)
+            wrong = list(dict.fromkeys(tag(p) for p in effect if not _faithful(p))) if effect is not None else []
+            if wrong:
+                raise fail(
+                    f"{_named(el)} uses filter '{ident}' ({', '.join(wrong)}), which the renderer does not draw "
+                    "(a shadow or blur would be missing or misplaced); flatten the effect into a PNG, or remove it",
+                    shown,
+                    line_of(text, f"#{ident}") if name == "style" else lines.get(el),
+                )
 
 
 def usable(*values: float) -> bool:
