@@ -360,6 +360,18 @@ CASES = [
         ),
         "error: visuals/mine.svg:2: <g> (no id) uses filter 'filter0_d_1_2' (feOffset, feGaussianBlur), which the renderer does not draw (a shadow or blur would be missing or misplaced); flatten the effect into a PNG, or remove it",
     ),
+    Case(  # a fade as Inkscape makes one: a white-to-black gradient in a (luminance) mask
+        "visual-luminance-mask-fade",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150"><defs>\n'
+            '<linearGradient id="fade"><stop offset="0" stop-color="#ffffff"/><stop offset="1" stop-color="#000000"/></linearGradient>\n'
+            '<mask id="m" maskUnits="userSpaceOnUse" x="0" y="0" width="300" height="150">\n'
+            '<rect width="300" height="150" fill="url(#fade)"/></mask></defs>\n'
+            '<rect width="300" height="150" fill="#D7263D" mask="url(#m)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:4: mask 'm' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
+    ),
     Case(  # Illustrator writes blend modes as classes
         "layout-blend-mode-in-css",
         replace("layouts/choc.svg", "</svg>", "<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n</svg>"),

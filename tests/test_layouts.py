@@ -456,6 +456,26 @@ def test_filters_the_renderer_draws_faithfully_are_kept(project):
     assert composed(project, "masked").blocks["message"].glyphs
 
 
+@pytest.mark.parametrize(
+    "mask",
+    [
+        '<mask id="m" style="mask-type:alpha"><rect width="210" height="100" fill="#D9D9D9"/></mask>',  # Figma's
+        '<mask id="m"><g fill="#FFFFFF"><rect width="210" height="100"/></g></mask>',  # white, inherited
+        '<mask id="m"><rect width="210" height="100" fill="url(#w)"/></mask>'  # white fading by opacity
+        '<linearGradient id="w"><stop offset="0" stop-color="white"/><stop offset="1" stop-color="#fff" stop-opacity="0"/></linearGradient>',
+        '<style>.w{fill:#fff}</style><mask id="m"><rect class="w" width="210" height="100"/></mask>',  # CSS: trusted
+    ],
+    ids=["figma-alpha", "white-group", "white-gradient", "class"],
+)
+def test_masks_the_renderer_draws_as_designed_are_kept(project, mask):
+    """cairosvg masks by opacity: an alpha mask, or a luminance one painted white, is drawn as a
+    browser draws it (a luminance mask in another colour is refused: test_bad_inputs)."""
+    body = f'<defs>{mask}</defs><rect width="210" height="100" fill="#123456" mask="url(#m)"/>'
+    slot = '<rect id="message" x="20" y="120" width="170" height="60" data-slot="text" data-text="{message}"/>'
+    add_layout(project, "masked", a4_template(body + slot), MESSAGE_RULES)
+    assert composed(project, "masked").blocks["message"].glyphs
+
+
 # --- files really re-saved by Inkscape
 
 

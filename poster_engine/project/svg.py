@@ -248,15 +248,64 @@ def _faithful(primitive: ET.Element) -> bool:
     return not isinstance(primitive.tag, str)  # a comment
 
 
+_WHITE = ("white", "#fff", "#ffffff", "rgb(255,255,255)")
+_SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
+
+
+def _property(el: ET.Element, name: str) -> str | None:
+    """A presentation property as the element itself sets it: in style="" (which wins) or as an attribute."""
+    found = re.search(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", el.get("style", ""))
+    value = found.group(1) if found else el.get(name)
+    return value.strip().lower().replace(" ", "") if value is not None else None
+
+
+def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | None:
+    """The first element of a luminance mask that paints in a colour other than white, where its
+    colour is known (a class may set it from CSS: such elements are trusted). Luminance and
+    opacity agree on white only, and cairosvg masks by opacity."""
+    todo: list[tuple[ET.Element, str | None, bool]] = [(child, None, False) for child in mask]
+    while todo:
+        el, fill, styled = todo.pop()
+        name = tag(el)
+        own = _property(el, "fill")
+        fill = own if own is not None else fill
+        styled = styled or "class" in el.attrib
+        if name == "image":
+            return el
+        if name in _SHAPES and not styled and fill != "none":
+            paint = fill if fill is not None else "black"  # SVG's initial fill
+            gradient = _LOCAL_REF.findall(paint)
+            if gradient:
+                stops = [s for s in ids.get(gradient[0], el).iter() if tag(s) == "stop"]
+                if any((_property(s, "stop-color") or "black") not in _WHITE for s in stops):
+                    return el
+            elif paint not in _WHITE:
+                return el
+        todo.extend((child, fill, styled) for child in el)
+    return None
+
+
 def _check_drawable(root: ET.Element, lines: dict[ET.Element, int], text: str, shown: str) -> None:
     """What the renderer (cairosvg) would draw wrongly, where a browser or the editor draws it
     right, is refused with its line rather than shipped as a poster that differs from the design:
     Inkscape 0.92's flowed text (drawn by no renderer: its words would be missing), filter effects
-    other than the few it draws faithfully (Figma's and Illustrator's drop shadows, blurs) and
-    blend modes other than normal (`mix-blend-mode`, which it ignores)."""
-    filters = {el.get("id"): el for el in root.iter() if tag(el) == "filter" and el.get("id")}
+    other than the few it draws faithfully (Figma's and Illustrator's drop shadows, blurs),
+    blend modes other than normal (`mix-blend-mode`, which it ignores) and luminance masks that are
+    not white (it masks by opacity: Inkscape's gradient fades would be lost)."""
+    ids = {el.get("id", ""): el for el in root.iter() if el.get("id")}
+    filters = {ident: el for ident, el in ids.items() if tag(el) == "filter"}
     for el in root.iter():
         name = tag(el)
+        if name == "mask" and _property(el, "mask-type") != "alpha":
+            painted = _not_white(el, ids)
+            if painted is not None:
+                raise fail(
+                    f"mask '{el.get('id', '')}' is a luminance mask (SVG's default) and its {_named(painted)} is "
+                    "not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint "
+                    "the mask white and fade it with opacity, or set mask-type: alpha",
+                    shown,
+                    lines.get(painted),
+                )
         if name == "flowRoot" and "".join(el.itertext()).strip():
             # An empty one, which a click with the text tool leaves behind, draws nothing anywhere.
             raise fail(
