@@ -476,6 +476,41 @@ def test_masks_the_renderer_draws_as_designed_are_kept(project, mask):
     assert composed(project, "masked").blocks["message"].glyphs
 
 
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="scripts/install-system-deps.sh installs librsvg2-bin")
+def test_stroke_below_fill_is_drawn_as_rsvg_draws_it(tmp_path):
+    """Inkscape's "stroke below fill" (`paint-order: stroke`, inherited from a group or the
+    element's own style): cairosvg ignores it, so the engine draws such an element as a stroke-only
+    copy under itself; the stroke's visible area is then rsvg-convert's, not about twice it."""
+    import xml.etree.ElementTree as ET
+
+    import cairosvg
+    from PIL import Image
+
+    from poster_engine.project.svg import parse_svg_tree
+
+    raw = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="150" viewBox="0 0 300 150">'
+        b'<rect width="300" height="150" fill="#ffffff"/><g style="paint-order:stroke fill markers">'
+        b'<circle id="dot" cx="75" cy="75" r="40" fill="#D7263D" stroke="#1B1B3A" stroke-width="20"/></g>'
+        b'<rect x="170" y="35" width="90" height="80" style="fill:#D7263D;stroke:#1B1B3A;stroke-width:20;paint-order:stroke"/>'
+        b"</svg>"
+    )
+
+    def stroke_pixels(png: bytes) -> int:
+        rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        return int((np.abs(rgb - [0x1B, 0x1B, 0x3A]).sum(axis=2) < 60).sum())
+
+    (tmp_path / "po.svg").write_bytes(raw)
+    reference = stroke_pixels(
+        subprocess.run(["rsvg-convert", str(tmp_path / "po.svg")], capture_output=True, check=True).stdout
+    )
+    tree = parse_svg_tree(raw, "visuals/po.svg", "a visual")
+    ours = stroke_pixels(cairosvg.svg2png(bytestring=ET.tostring(tree.root)))
+    assert stroke_pixels(cairosvg.svg2png(bytestring=raw)) > 1.5 * reference  # what cairosvg alone draws
+    assert ours == pytest.approx(reference, rel=0.02)
+    assert [el.get("id") for el in tree.root.iter() if el.get("id")] == ["dot"]  # the copy has no id
+
+
 # --- files really re-saved by Inkscape
 
 

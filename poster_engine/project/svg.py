@@ -7,7 +7,8 @@ its elements (each `<use>` counting as a copy of what it refers to), their nesti
 `<use>`; references that lead back to themselves (a `<use>` of its own group, a pattern filled with
 itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
 checked from its header (declared size) before anything decodes it. What cairosvg would draw
-unlike the editor is refused too (`_check_drawable`: flowed text, filters, blend modes).
+unlike the editor is refused too (`_check_drawable`: flowed text, filters, blend modes, masks), or
+drawn another way that renders alike (`_stroke_below_fill`).
 Kept: everything an editor writes that draws or names — Inkscape's and Sodipodi's attributes are
 read (labels, layers) and only dropped when an output is written (`strip_foreign`).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -162,6 +164,41 @@ def _drop_never_drawn(root: ET.Element) -> None:
             parent.remove(child)
 
 
+_PAINT_ORDER = re.compile(r"(?:^|;)\s*paint-order\s*:\s*([^;]+)")
+_OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
+
+
+def _stroke_below_fill(root: ET.Element) -> None:
+    """`paint-order: stroke` (Inkscape's "stroke below fill", common on outlined type) is ignored by
+    cairosvg, which paints the stroke over the fill: the stroke's inner half covers the fill, and
+    outlined letters come out thinner, their counters filling in. Such an element becomes a
+    stroke-only copy (no id, no editor's names) under itself with its stroke off, which every
+    renderer draws as designed. One with an opacity of its own is left as it is (two
+    half-transparent layers would not compose the same)."""
+    found: list[tuple[ET.Element, ET.Element]] = []
+    todo: list[tuple[ET.Element, str]] = [(root, "normal")]
+    while todo:
+        parent, inherited = todo.pop()
+        for el in parent:
+            if not isinstance(el.tag, str):
+                continue
+            own = _PAINT_ORDER.search(el.get("style", ""))
+            order = (own.group(1) if own else el.get("paint-order", inherited)).split()
+            opacity = _OPACITY.search(el.get("style", "")) or el.get("opacity")
+            if tag(el) in _SHAPES and order[:1] == ["stroke"] and opacity is None:
+                found.append((parent, el))
+            else:
+                todo.append((el, " ".join(order)))
+    for parent, el in found:
+        under = copy.deepcopy(el)
+        for node in under.iter():
+            for key in [k for k in node.attrib if k == "id" or k.startswith(("{", "data-"))]:
+                del node.attrib[key]
+        under.set("style", under.get("style", "") + ";fill:none;paint-order:normal")
+        el.set("style", el.get("style", "") + ";stroke:none")
+        parent.insert(list(parent).index(el), under)
+
+
 def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     """Parse an SVG file we did not write (see the module's docstring for what is refused)."""
     import defusedxml
@@ -189,6 +226,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     text = raw.decode("utf-8", "replace")
     strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
     _drop_never_drawn(root)
+    _stroke_below_fill(root)
     for node in root.iter():
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
