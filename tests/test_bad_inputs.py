@@ -372,6 +372,19 @@ CASES = [
         ),
         "error: visuals/mine.svg:4: mask 'm' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
     ),
+    Case(  # Inkscape's own form: the mask's gradient names the one holding the stops
+        "visual-luminance-mask-fade-inkscape",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 300 150"><defs>\n'
+            '<linearGradient id="linearGradient1"><stop offset="0" style="stop-color:#ffffff;stop-opacity:1"/>'
+            '<stop offset="1" style="stop-color:#000000;stop-opacity:1"/></linearGradient>\n'
+            '<linearGradient xlink:href="#linearGradient1" id="linearGradient2" x1="0" y1="0" x2="300" y2="0" gradientUnits="userSpaceOnUse"/>\n'
+            '<mask maskUnits="userSpaceOnUse" id="mask1">\n<rect width="300" height="150" style="fill:url(#linearGradient2)"/></mask></defs>\n'
+            '<rect width="300" height="150" fill="#D7263D" mask="url(#mask1)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:5: mask 'mask1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
+    ),
     Case(  # Illustrator writes blend modes as classes
         "layout-blend-mode-in-css",
         replace("layouts/choc.svg", "</svg>", "<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n</svg>"),

@@ -294,7 +294,21 @@ def _property(el: ET.Element, name: str) -> str | None:
     """A presentation property as the element itself sets it: in style="" (which wins) or as an attribute."""
     found = re.search(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", el.get("style", ""))
     value = found.group(1) if found else el.get(name)
-    return value.strip().lower().replace(" ", "") if value is not None else None
+    return value.strip().replace(" ", "") if value is not None else None
+
+
+def _stops(ids: dict[str, ET.Element], ident: str) -> list[ET.Element]:
+    """A gradient's stops, through the href chain Inkscape writes (a positioned gradient naming the
+    one that holds the stops); at most MAX_SVG_USE_CHAIN hops."""
+    for _ in range(MAX_SVG_USE_CHAIN):
+        gradient = ids.get(ident)
+        if gradient is None:
+            return []
+        stops = [s for s in gradient if tag(s) == "stop"]
+        ident = _href(gradient) or ""
+        if stops or not ident:
+            return stops
+    return []
 
 
 def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | None:
@@ -310,14 +324,14 @@ def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | Non
         styled = styled or "class" in el.attrib
         if name == "image":
             return el
-        if name in _SHAPES and not styled and fill != "none":
+        if name in _SHAPES and not styled and (fill or "").lower() != "none":
             paint = fill if fill is not None else "black"  # SVG's initial fill
             gradient = _LOCAL_REF.findall(paint)
             if gradient:
-                stops = [s for s in ids.get(gradient[0], el).iter() if tag(s) == "stop"]
-                if any((_property(s, "stop-color") or "black") not in _WHITE for s in stops):
+                stops = _stops(ids, gradient[0])
+                if any((_property(s, "stop-color") or "black").lower() not in _WHITE for s in stops):
                     return el
-            elif paint not in _WHITE:
+            elif paint.lower() not in _WHITE:
                 return el
         todo.extend((child, fill, styled) for child in el)
     return None
@@ -334,7 +348,7 @@ def _check_drawable(root: ET.Element, lines: dict[ET.Element, int], text: str, s
     filters = {ident: el for ident, el in ids.items() if tag(el) == "filter"}
     for el in root.iter():
         name = tag(el)
-        if name == "mask" and _property(el, "mask-type") != "alpha":
+        if name == "mask" and (_property(el, "mask-type") or "").lower() != "alpha":
             painted = _not_white(el, ids)
             if painted is not None:
                 raise fail(
