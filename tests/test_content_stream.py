@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from poster_engine.export.print import content, flatten
 from poster_engine.export.print.ctm import transform
@@ -171,6 +173,31 @@ def test_the_walk_and_its_edits_are_the_same_through_either_reader(data, monkeyp
         assert results[0][1] == 3  # the translucent shapes over flat colour were composited
 
 
+def _pixel(pdf: bytes, x: int, y: int, tmp_path) -> tuple[int, ...]:
+    """The colour poppler renders at the page's point (x, y) (72 dpi: a pixel a point)."""
+    (tmp_path / "page.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "72", "-singlefile", "page.pdf", "page"], cwd=tmp_path, check=True)
+    with Image.open(tmp_path / "page.png") as im:
+        return im.convert("RGB").getpixel((x, im.height - 1 - y))
+
+
+def test_a_later_subpath_drawn_from_outside_the_backdrop_is_not_composited_over_it(tmp_path):
+    """A translucent shape whose second subpath starts beyond the flat backdrop and is drawn back
+    over it: its box must reach that start, or flatten takes the backdrop for all that lies beneath
+    and paints the part over the paper in the backdrop's composite."""
+    data = (
+        b"1 0 0 rg 100 100 200 200 re f\n"  # opaque red backdrop, x 100-300
+        b"/a1 gs 0 0 1 rg 150 150 m 250 150 l 250 250 l h 450 200 m 260 190 l 260 210 l h f\n"
+    )
+    before = _pdf(data)
+    with pikepdf.open(io.BytesIO(before)) as doc:
+        flatten.composite_flat(doc)
+        out = io.BytesIO()
+        doc.save(out)
+    for x, y in ((380, 200), (200, 200)):  # over the paper, over the backdrop
+        assert _pixel(out.getvalue(), x, y, tmp_path) == _pixel(before, x, y, tmp_path)
+
+
 # --- outline: boxes and points --------------------------------------------------------------------
 def _reference_box(ctm, xs, ys):
     points = [transform(ctm, x, y) for x, y in zip(xs, ys)]
@@ -194,7 +221,8 @@ def test_boxes_are_the_extremes_of_every_transformed_point():
 
 
 def _reference_path(ops, values, ctm):
-    """The walk's path rules operator by operator, as flatten.py read them before outline.py."""
+    """The walk's path rules operator by operator, as flatten.py read them before outline.py (but
+    for the start of a later subpath, which they dropped even when a segment was drawn from it)."""
     path, single_rect, polygon, moved, drawn, at = [], False, True, False, [], 0
     for k, op in enumerate(ops):
         nums = values[at : at + ARITY[op]]
@@ -206,8 +234,8 @@ def _reference_path(ops, values, ctm):
         if op in ("c", "v", "y") or moved and op in ("l", "re"):
             polygon = False
         drawn.append(op)
-        if op == "m" and moved:
-            continue
+        if op == "m" and moved and (k + 1 == len(ops) or ops[k + 1] not in ("l", "c", "v", "y")):
+            continue  # a later subpath's start counts when a segment is drawn from it
         if op == "re":
             x, y, w, h = nums
             path += [

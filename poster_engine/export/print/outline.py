@@ -43,17 +43,20 @@ class Outline:
         self.drew = False  # a segment (l c v y) was added
         self.started = False  # its first operator was read
         self._runs: list[tuple[Matrix, list[float], list[float]]] = []  # (CTM, xs, ys) in user space
+        self._pending: tuple[Matrix, float, float] | None = None  # a later `m` ending a run, not yet kept
         self._points: list[tuple[float, float]] | None = None
         self._box: Box | None = None
         self.size = 0  # how many points
 
     def extend(self, ops: list[str], values: list[float], counts: list[int] | None, ctm: Matrix) -> None:
         """Add a run of path operators with their numbers (`counts`: how many each one has, None when
-        each has its arity). A `m` that starts a later subpath adds no point: cairo ends paths with a
-        lone `m`, which draws nothing (the box stays that of what is drawn)."""
+        each has its arity). A `m` that starts a later subpath adds its point only when a segment
+        follows it: cairo ends paths with a lone `m`, which draws nothing (the box stays that of what
+        is drawn), but the start of a later subpath that draws is part of the shape."""
         if counts is None and "re" not in ops:
             self._extend_pairs(ops, values, ctm)
             return
+        self._take_pending(ops)
         xs: list[float] = []
         ys: list[float] = []
         at = 0
@@ -70,7 +73,10 @@ class Outline:
             nums = values[at : at + n]
             at += n
             if op == "m" and self.moved:
-                continue
+                if k + 1 == len(ops):
+                    self._pending = (ctm, nums[0], nums[1])
+                if k + 1 == len(ops) or ops[k + 1] not in DRAWS:
+                    continue
             if op == "re":
                 x, y, w, h = nums
                 xs += (x, x + w, x + w, x)
@@ -90,6 +96,7 @@ class Outline:
         step per operator; the demo's glyph runs are 7 600 operators a page (docs/performance.md §20)."""
         if not ops:
             return
+        self._take_pending(ops)
         self.started = True
         ms = list(compress(range(len(ops)), map("m".__eq__, ops)))
         first_draw = next(compress(range(len(ops)), map(DRAWS.__contains__, ops)), None)
@@ -105,9 +112,14 @@ class Outline:
         if first_draw is not None:
             self.drew = True
         kept = values
-        if moved_from is not None and ms and ms[-1] >= moved_from:  # those `m` add no point
+        if moved_from is not None and ms and ms[-1] >= moved_from:
             ends = list(accumulate(map(ARITY.__getitem__, ops)))
-            cuts = [ends[k] - 2 for k in ms[bisect_left(ms, moved_from) :]]
+            if ms[-1] == len(ops) - 1:  # kept if the next run goes on drawing from it
+                self._pending = (ctm, values[-2], values[-1])
+            # Those `m` that no segment follows add no point.
+            cuts = [
+                ends[k] - 2 for k in ms[bisect_left(ms, moved_from) :] if k + 1 == len(ops) or ops[k + 1] not in DRAWS
+            ]
             kept = list(
                 chain.from_iterable(values[a:b] for a, b in zip([0, *(c + 2 for c in cuts)], [*cuts, len(values)]))
             )
@@ -116,6 +128,16 @@ class Outline:
             self._runs.append((ctm, xs, ys))
             self.size += len(xs)
             self._points, self._box = None, None
+
+    def _take_pending(self, ops: list[str]) -> None:
+        """The `m` that ended the previous run: a point of the path if this run draws from it."""
+        if self._pending is not None:
+            ctm, x, y = self._pending
+            self._pending = None
+            if ops[0] in DRAWS:
+                self._runs.append((ctm, [x], [y]))
+                self.size += 1
+                self._points, self._box = None, None
 
     def __bool__(self) -> bool:
         return self.size > 0
