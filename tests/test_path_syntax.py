@@ -39,14 +39,8 @@ MIN_INK = 0.05  # of a cell's pixels the reference must darken: the case draws s
 
 FILL = 'fill="#000"'
 # cairosvg 2.9.1's path tokenizer splits numbers on "-" and on a second "." after digits, but not
-# on "+" nor on a "." after an exponent or after a trailing dot: these valid spellings draw nothing or
-# the wrong shape there. Designers' paths go to cairosvg untouched (docs/performance.md §5), so the
-# engine inherits the gap; strict, so that a cairosvg that reads them makes these cases pass and the
-# marks go.
-
-
-def cairosvg_gap(what: str):
-    return pytest.mark.xfail(strict=True, reason=f"cairosvg 2.9.1's path tokenizer: {what}")
+# on "+" nor on a "." after an exponent or after a trailing dot: project/svg.py spaces the numbers
+# of such path data out before cairosvg reads it (the three cases below that name those spellings).
 
 
 # (name, path data, the element's other attributes). SVG 1.1 §8.3 (path data grammar: "if a
@@ -72,12 +66,7 @@ CASES: list = [
     ("exponents", "M1e1 1E1L9e1 10 90 9.0e+1 1e1 0.9e2z", FILL),
     ("negative-exponents", "M100E-1 10l800e-1 0 0 8E1z", FILL),
     ("exponent-then-minus", "M1e1-0L9e1-0 9e1 9e1z", FILL),
-    pytest.param(
-        "exponent-then-dot",
-        "M10 50a4e1 4e1.0 0 1 80 0z",
-        FILL,
-        marks=cairosvg_gap("a number after an exponent (Kozea/CairoSVG#421)"),
-    ),
+    ("exponent-then-dot", "M10 50a4e1 4e1.0 0 1 80 0z", FILL),
     ("arc-flags-run-together", "M20 50a30 30 0 0160 0z", FILL),
     ("arc-flags-run-together-absolute", "M20 50A30 30 0 1080 50z", FILL),
     ("arc-with-commas", "M20,50a30,30,0,1,0,60,0z", FILL),
@@ -91,9 +80,10 @@ CASES: list = [
     ("dot-packing", "M10 10L90 10L50 90.5.5 50z", FILL),
     ("dot-packing-relative", "M50 5l.5.5 39.5 39.5-40 40-40-40z", FILL),
     ("minus-as-separator", "M10-10l40 40-40 40-40-40z", f'{FILL} transform="translate(40 40)"'),
-    pytest.param("plus-signs", "M+10+10L+90+10+90+90z", FILL, marks=cairosvg_gap('"+" as a separator')),
+    ("plus-signs", "M+10+10L+90+10+90+90z", FILL),
+    ("plus-signs-in-exponents-and-points", "M1e+1 1E+1L9e+1 10+90+90 10 90+10 90z", FILL),
     ("trailing-dot-numbers", "M10. 10.L90. 10. 90. 90.z", FILL),
-    pytest.param("trailing-dot-then-dot", "M10 10L90 10L90..9e2z", FILL, marks=cairosvg_gap('".9" after "90."')),
+    ("trailing-dot-then-dot", "M10 10L90 10L90..9e2z", FILL),
     ("commas-and-newlines", "M 10,10\n  L 90,10\n\t L 90,90 ,\n 10,90\r\n z", FILL),
     ("leading-and-trailing-whitespace", "  \n M10 10 L90 10 L90 90 z \n ", FILL),
     ("upper-case-close", "M10 10H90V90Z", FILL),
@@ -220,4 +210,17 @@ def test_designers_files_cannot_carry_the_engine_mark(corpus_project):
     ours = np.asarray(render_rgb(svg.encode(), 200, 100), dtype=np.int16)
     reference = rsvg(root / "visuals" / "corpus.svg", CELL, CELL)
     assert different(ours[:, :CELL], reference) <= MAX_DIFFERENT
+    assert different(ours[:, CELL:], reference) <= MAX_DIFFERENT
+
+
+def test_point_lists_with_plus_signs_as_rsvg_draws_them(corpus_project):
+    """A polygon's `points` go through the same tokenizer as path data."""
+    root = corpus_project
+    layout, visual = root / "layouts" / "film.svg", root / "visuals" / "corpus.svg"
+    for path, svg in ((layout, layout_svg), (visual, visual_svg)):
+        path.write_text(svg("+10+10 +90,+10 9e+1 9E+1", FILL).replace("<path", "<polygon").replace(" d=", " points="))
+    ours = engine(root, 1_000_000_000 * (len(CASES) + 2))
+    reference = rsvg(visual, CELL, CELL)
+    assert (reference.max(axis=2) < 128).mean() >= MIN_INK
+    assert different(ours[:, :CELL], rsvg(layout, 200, 100)[:, :CELL]) <= MAX_DIFFERENT
     assert different(ours[:, CELL:], reference) <= MAX_DIFFERENT

@@ -8,7 +8,7 @@ its elements (each `<use>` counting as a copy of what it refers to), their nesti
 itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
 checked from its header (declared size) before anything decodes it. What cairosvg would draw
 unlike the editor is refused too (`_check_drawable`: flowed text, filters, blend modes, masks), or
-drawn another way that renders alike (`_stroke_below_fill`).
+drawn another way that renders alike (`_stroke_below_fill`, `_spell_numbers`).
 Kept: everything an editor writes that draws or names — Inkscape's and Sodipodi's attributes are
 read (labels, layers) and only dropped when an output is written (`strip_foreign`).
 """
@@ -164,6 +164,24 @@ def _drop_never_drawn(root: ET.Element) -> None:
             parent.remove(child)
 
 
+# Valid SVG number spellings cairosvg's path tokenizer misreads (Kozea/CairoSVG#421), drawing
+# nothing or another shape without a word: "+" as a sign, a number run on after an exponent
+# ("4e1.0" is 4e1 then .0) or after a trailing dot ("90..9" is 90. then .9). Path data holding one
+# has each number (SVG's grammar: the longest that matches) spaced out and its "+" dropped; packed
+# arc flags ("0160") stay one run, as cairosvg reads them.
+_MISREAD = re.compile(r"\+|\.\.|[eE][-+]?\d+\.")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _spell_numbers(root: ET.Element) -> None:
+    """Path data and point lists in a spelling cairosvg reads as every renderer does."""
+    for el in root.iter():
+        for key in ("d", "points"):
+            value = el.get(key)
+            if value is not None and _MISREAD.search(value):
+                el.set(key, _NUMBER.sub(lambda m: " " + m.group().lstrip("+"), value))
+
+
 _PAINT_ORDER = re.compile(r"(?:^|;)\s*paint-order\s*:\s*([^;]+)")
 _OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
 
@@ -226,6 +244,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     text = raw.decode("utf-8", "replace")
     strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
     _drop_never_drawn(root)
+    _spell_numbers(root)
     _stroke_below_fill(root)
     for node in root.iter():
         name = tag(node)
