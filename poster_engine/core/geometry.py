@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 MM_PER_INCH = 25.4
 PT_PER_MM = 72 / MM_PER_INCH  # PDF user space: 1 pt = 1/72 inch
 
 Box = tuple[float, float, float, float]  # x, y, width, height (y down, in the unit of the frame it lives in)
+Extent = tuple[float, float, float, float]  # x0, y0, x1, y1 (a glyph's ink)
 Point = tuple[float, float]
 Polygon = tuple[Point, ...]  # corners in drawing order
 
@@ -126,6 +128,26 @@ class Matrix:
 
 
 IDENTITY = Matrix()
+
+
+def corners_inside(matrix: Matrix, extents: Sequence[Extent], area: Box, eps: float = 1e-6) -> bool:
+    """Whether every corner of every extent (x0, y0, x1, y1 in the inner frame), through `matrix`,
+    lands inside `area`. The extent around them all is tried first: when its corners are inside, so
+    are all of theirs (the image of a box is a parallelogram, the area is convex); only when not
+    (a rotated frame) are they measured one by one. A text's glyphs are hundreds of extents."""
+    ax, ay, aw, ah = area
+
+    def inside(boxes: Iterable[Extent]) -> bool:
+        return all(
+            ax - eps <= x <= ax + aw + eps and ay - eps <= y <= ay + ah + eps
+            for x0, y0, x1, y1 in boxes
+            for x, y in matrix.corners((x0, y0, x1 - x0, y1 - y0))
+        )
+
+    if not extents:
+        return True
+    x0s, y0s, x1s, y1s = zip(*extents)
+    return inside([(min(x0s), min(y0s), max(x1s), max(y1s))]) or inside(extents)
 
 
 def bounds_of(points: Polygon) -> Box:
