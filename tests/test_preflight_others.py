@@ -10,6 +10,7 @@ dependency for one test), so it is not among them.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -61,6 +62,7 @@ def test_ps2pdf_helvetica_is_not_embedded(ps2pdf):
         assert "/FontDescriptor" not in font and font.BaseFont == "/Helvetica"
     v = verdicts(ps2pdf)
     assert v["fonts-embedded"] == (True, "not embedded: Helvetica")
+    assert v["image-resolution"] == (False, "no images")  # not "0 image(s), lowest 0 ppi"
     assert failed(ps2pdf) == NOT_PDFX | {"fonts-embedded"}
 
 
@@ -169,5 +171,6 @@ def test_our_own_pdf_passes_every_check(demo, tmp_path):
     path = tmp_path / "ours.pdf"
     path.write_bytes(data)
     assert failed(path) == set()
+    assert re.fullmatch(r"1 image\(s\), lowest \d+ ppi \(need 300\)", verdicts(path)["image-resolution"][1])
     checks = {c.check for c in preflight(path, PROFILE)}
     assert {"blend-space", "white-overprint", "actions", "annotations", "fonts-embedded"} <= checks

@@ -420,10 +420,11 @@ def preflight(path: Path, profile: PrintProfile) -> list[Diagnostic]:
             _check(
                 "image-resolution",
                 not low,
-                f"{len(scan.images)} image(s), lowest {min((p for _, p in scan.images), default=0):.0f} ppi "
-                f"(need {need:g})"
-                if not low
-                else f"{low[0][0]} at {low[0][1]:.0f} ppi, need {need:g}",
+                f"{low[0][0]} at {low[0][1]:.0f} ppi, need {need:g}"
+                if low
+                else f"{len(scan.images)} image(s), lowest {min(p for _, p in scan.images):.0f} ppi (need {need:g})"
+                if scan.images
+                else "no images",
             )
         )
         checks.append(_check("other", not scan.problems, "; ".join(scan.problems) or "no forbidden features"))
