@@ -301,13 +301,21 @@ CASES = [
     ),
     Case(
         "zero-byte-font",
-        write("fonts/inter/Inter-Black.ttf", b""),
+        lambda p: (delete("fonts/inter/Inter-Black.otf")(p), write("fonts/inter/Inter-Black.ttf", b"")(p)),
         "error: fonts/inter/Inter-Black.ttf: font file is not a usable OpenType font (empty file); replace it",
     ),
     Case(
         "font-outlines-garbled",  # header and character map intact: the outlines are read when first drawn
         garble_table("fonts/inter/InterDisplay-Black.otf", "CFF "),
         "error: fonts/inter/InterDisplay-Black.otf: font file is not a usable OpenType font (Invalid CFF 'major' version: expected 1, found 255); replace it",
+    ),
+    Case(
+        "web-font-claiming-gigabytes",  # the size a WOFF2 declares is read before anything is unpacked
+        lambda p: (
+            delete("fonts/inter/Inter-Black.otf")(p),
+            write("fonts/inter/Inter-Black.woff2", b"wOF2OTTO" + bytes(8) + (2**31).to_bytes(4, "big") + bytes(28))(p),
+        ),
+        "error: fonts/inter/Inter-Black.woff2: web font unpacks to 2,147,483,648 bytes, more than the 64 MiB allowed for a font (README, Limits); use a subset of the family",
     ),
     Case(
         "font-cmap-garbled",

@@ -100,6 +100,44 @@ def test_unknown_ids(project, poster, old, new, expected):
     assert_clean_failure(run_cli("render", poster, cwd=project), project, expected)
 
 
+def test_web_fonts_draw_as_the_fonts_they_wrap(project, tmp_path):
+    """A family taken from a web font service (WOFF2, WOFF) is drawn as the OpenType font inside:
+    the poster is pixel for pixel the one drawn with the .otf; beside an .otf of the same name, the
+    .otf is the one used."""
+    from fontTools.ttLib import TTFont
+    from PIL import Image, ImageChops
+
+    def render(to: str) -> subprocess.CompletedProcess:
+        return run_cli("render", "choc-cobalt", "-f", "instagram", "-o", str(tmp_path / to), cwd=project)
+
+    assert render("otf.png").returncode == 0
+    web = project / "fonts" / "web"
+    web.mkdir()
+    for flavor, weight in (("woff2", "Black"), ("woff", "Heavy")):
+        for cut in ("", "Display"):  # the text and display cuts, as Inter's (optical_cut)
+            font = TTFont(project / "fonts" / "inter" / f"Inter{cut}-Black.otf")
+            font.flavor = flavor
+            font.save(web / f"Web{cut}-{weight}.{flavor}")
+    (web / "Web-Heavy.otf").write_bytes(b"")  # chosen over the .woff: an empty file fails the render
+    layout = project / "layouts" / "choc.svg"
+    text = layout.read_text()
+    assert 'data-font="Inter-Black"' in text
+    for name in ("Web-Black", "Web-Heavy"):
+        layout.write_text(text.replace('data-font="Inter-Black"', f'data-font="{name}"'))
+        result = render(f"{name}.png")
+        if name == "Web-Heavy":
+            assert "fonts/web/Web-Heavy.otf: font file is not a usable OpenType font (empty file)" in result.stderr
+            continue
+        assert result.returncode == 0, result.stderr
+        with Image.open(tmp_path / "otf.png") as a, Image.open(tmp_path / f"{name}.png") as b:
+            assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None
+    (web / "Web-Heavy.otf").unlink()
+    layout.write_text(text.replace('data-font="Inter-Black"', 'data-font="Web-Heavy"'))
+    assert render("woff.png").returncode == 0
+    with Image.open(tmp_path / "otf.png") as a, Image.open(tmp_path / "woff.png") as b:
+        assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None
+
+
 def test_missing_font(project):
     layout = project / "layouts" / "choc.svg"
     text = layout.read_text()

@@ -19,7 +19,10 @@ from poster_engine.core.limits import MAX_FONT_BYTES
 from poster_engine.project.files import record_file, record_listing
 from poster_engine.project.paths import PathProblem, contained, project_folder, too_large
 
-FONT_SUFFIXES = (".otf", ".ttf")
+# OpenType fonts, and the web fonts that wrap one (WOFF: zlib, WOFF2: Brotli), as designers often
+# take a family from a web font service.
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+_WEB_FONT_SIGNATURES = (b"wOFF", b"wOF2")
 # Weight names as they end font file names (`Inter-SemiBold`), lightest first.
 WEIGHTS = ("Thin", "ExtraLight", "Light", "Regular", "Medium", "SemiBold", "Bold", "ExtraBold", "Black")
 
@@ -52,6 +55,8 @@ class Font:
             data = path.read_bytes()
             if not data:
                 raise TTLibError("empty file")
+            if data[:4] in _WEB_FONT_SIGNATURES:
+                data = self._unwrapped(data)
             self._tt = TTFont(io.BytesIO(data), lazy=True)
             self.upem: int = self._tt["head"].unitsPerEm
             os2, hhea = self._tt["OS/2"], self._tt["hhea"]
@@ -62,6 +67,8 @@ class Font:
             self.cmap: frozenset[int] = frozenset(face.unicodes)
             if not self.cmap:
                 raise TTLibError("no Unicode character map")
+        except PosterError:
+            raise
         except Exception as exc:  # fontTools raises many types for a broken file
             raise self._unusable(exc) from None
         self.cap_height: float = getattr(os2, "sCapHeight", 0) or 0.7 * self.upem
@@ -72,6 +79,28 @@ class Font:
         self._outline_cache: dict[tuple[int, float], tuple[float, float, str] | None] = {}
         self._bounds_cache: dict[int, tuple[float, float, float, float] | None] = {}
         self._shape_cache: dict[tuple[str, str], tuple[ShapedGlyph, ...]] = {}
+
+    def _unwrapped(self, data: bytes) -> bytes:
+        """A web font (WOFF, WOFF2) as the OpenType font it wraps, which is what HarfBuzz reads. The
+        size it declares is checked before anything is unpacked (a small file could claim gigabytes)."""
+        from fontTools.ttLib import TTFont, TTLibError
+
+        declared = int.from_bytes(data[16:20], "big")
+        if declared > MAX_FONT_BYTES:
+            raise PosterError(
+                Diagnostic(
+                    f"web font unpacks to {declared:,} bytes, more than the {MAX_FONT_BYTES // 2**20} MiB allowed "
+                    "for a font (README, Limits); use a subset of the family",
+                    self.shown,
+                )
+            )
+        font = TTFont(io.BytesIO(data))
+        font.flavor = None
+        out = io.BytesIO()
+        font.save(out)
+        if out.tell() > MAX_FONT_BYTES:
+            raise TTLibError(f"unpacks to more than the {MAX_FONT_BYTES // 2**20} MiB allowed for a font")
+        return out.getvalue()
 
     def _unusable(self, exc: Exception) -> PosterError:
         return PosterError(Diagnostic(f"font file is not a usable OpenType font ({exc}); replace it", self.shown))
@@ -224,8 +253,8 @@ class FontLibrary:
                 found = too_large(found.stat().st_size, MAX_FONT_BYTES)
             if isinstance(found, PathProblem):
                 self.refused[path.stem] = (path, found)
-            else:
-                self.files[path.stem] = path
+            elif path.stem not in self.files or _preference(path) < _preference(self.files[path.stem]):
+                self.files[path.stem] = path  # one name, several files (Inter-Bold.otf and .woff2): the first kind
         for name in self.files:
             self.refused.pop(name, None)
         self._loaded: dict[str, Font] = {}
@@ -286,6 +315,10 @@ class FontLibrary:
             if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self.files:
                 return f"{family}-{WEIGHTS[rank + step]}"
         return None
+
+
+def _preference(path: Path) -> int:
+    return FONT_SUFFIXES.index(path.suffix.lower())
 
 
 def _walk(folder: Path) -> list[Path]:
