@@ -332,6 +332,11 @@ CASES = [
         "error: layouts/choc.svg:{line:layouts/choc.svg:<flowRoot}: <flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would be missing; in Inkscape select it and choose Text > Convert to Text",
     ),
     Case(
+        "designers-text-in-a-layout",  # placeholders (data-placeholder) in the same file stay allowed
+        replace("layouts/choc.svg", "</svg>", "<text x='20' y='30' font-family='Inter' font-weight='900'>Mon logo</text>\n</svg>"),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:<text x='20'}: <text> “Mon logo” would be drawn with a system font, not one from fonts/; make it a slot (a frame named {field} or slot:name) or convert it to paths (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines; Figma: export with Outline text)",
+    ),
+    Case(
         "unknown-font",
         replace("layouts/choc.svg", 'data-font="Inter-Black"', 'data-font="Inter-Blak"'),
         "error: layouts/choc.svg:32: font 'Inter-Blak' is not in fonts/ (did you mean 'Inter-Black'?); add the font file or fix the name",

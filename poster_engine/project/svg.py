@@ -280,6 +280,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
             )
     _check_references(root, builder.lines, shown)
     _check_drawable(root, builder.lines, text, shown)
+    _check_text(root, builder.lines, shown)
     return SvgTree(root, builder.lines, text)
 
 
@@ -406,6 +407,35 @@ def _check_drawable(root: ET.Element, lines: dict[ET.Element, int], text: str, s
                     shown,
                     line_of(text, f"#{ident}") if name == "style" else lines.get(el),
                 )
+
+
+_SLOT_LABEL = re.compile(r"^\s*(\{|slot:)")
+
+
+def _check_text(root: ET.Element, lines: dict[ET.Element, int], shown: str) -> None:
+    """Words an editor set as SVG text would be drawn by the renderer with whatever the machine's
+    fonts are (not fonts/: the PDF would carry a substituted face), in only two weights and without
+    kerning, so they are refused with the ways to keep them. Not drawn, and so kept: the samples a
+    layout shows in its slots (`data-placeholder`), hidden layers, empty text; a slot drawn as a
+    <text> is said by the layout's own check."""
+    todo = [root]
+    while todo:
+        el = todo.pop()
+        if el.get("data-placeholder") is not None or hidden(el):
+            continue
+        if tag(el) == "text":
+            words = " ".join("".join(el.itertext()).split())
+            label = el.get(f"{{{INKSCAPE_NS}}}label", "")
+            if words and not _SLOT_LABEL.match(label) and el.get("data-slot") is None:
+                raise fail(
+                    f"<text> “{words[:40]}” would be drawn with a system font, not one from fonts/; make it a "
+                    "slot (a frame named {field} or slot:name) or convert it to paths (Inkscape: Path > Object "
+                    "to Path; Illustrator: Type > Create Outlines; Figma: export with Outline text)",
+                    shown,
+                    lines.get(el),
+                )
+            continue
+        todo.extend(child for child in el if isinstance(child.tag, str))
 
 
 def usable(*values: float) -> bool:
