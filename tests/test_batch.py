@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 SMALL = ("-p", "choc-cobalt", "-p", "stat-cobalt", "-p", "film-sang-et-boue", "-f", "instagram")
@@ -109,6 +110,33 @@ def test_bad_data_rows_are_one_line_each(project):
         "write the full address, https://…"
     ) in result.stderr.splitlines()
     assert (project / "build" / "seance" / "b" / "instagram.png").is_file()
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_spreadsheets_csv_with_semicolons_or_tabs_reads_as_with_commas(project, separator):
+    """French Excel's "CSV" separates columns with ';' (the comma is the decimal mark); some export
+    tabs. Each is read as the comma file is, cells with the other separators in them kept whole."""
+    from poster_engine.project.data import load_rows
+
+    source = project / "data" / "screenings.csv"
+    text = source.read_text(encoding="utf-8")
+    commas, _ = load_rows(source, "data/screenings.csv")
+    other = project / "data" / "other.csv"
+    other.write_text(
+        "\n".join(
+            separator.join(f'"{c}"' if "," in c or ";" in c else c for c in line.split(","))
+            for line in text.splitlines()
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    rows, problems = load_rows(other, "data/other.csv")
+    assert not problems and len(rows) == len(commas) > 1
+    assert [r.as_dict() for r in rows] == [r.as_dict() for r in commas]
+    # A cell holding the other separators stays one cell.
+    other.write_text(f'id{separator}host\nx{separator}"A, B; C"\n', encoding="utf-8")
+    ((row,), problems) = load_rows(other, "data/other.csv")
+    assert row.as_dict()["host"] == "A, B; C"
 
 
 def test_merge_of_500_rows_gives_each_row_its_own_qr(project):

@@ -59,9 +59,20 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
+def _delimiter(text: str) -> str:
+    """The column separator, told from the header line by the csv module's sniffer: a comma, or the
+    semicolon spreadsheets write where the comma is the decimal mark (French Excel's "CSV"), or a
+    tab. A header it cannot tell (one column) is read with commas."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, cells) for every non-blank record; csv.Error carries on."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=_delimiter(text))
     end = 0
     while True:
         start = end + 1
@@ -87,7 +98,7 @@ def _row_at(text: str, line: int) -> int | None:
     number = -1
     try:
         with _field_limit(MAX_CSV_BYTES):
-            reader = csv.reader(io.StringIO(text.replace("\0", " "), newline=""))
+            reader = csv.reader(io.StringIO(text.replace("\0", " "), newline=""), delimiter=_delimiter(text))
             end = 0
             for record in reader:
                 start, end = end + 1, reader.line_num
