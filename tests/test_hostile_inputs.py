@@ -570,6 +570,12 @@ CSVS = [
         SEANCE,
     ),
     Case(
+        "csv-that-is-an-xlsx-workbook",  # saved from the spreadsheet as .xlsx and named .csv
+        csv(b"PK\x03\x04\x14\x00\x06\x00" + b"[Content_Types].xml" + bytes(64)),
+        "error: data/screenings.csv: the file is a spreadsheet workbook, not CSV text; export it from the spreadsheet as CSV UTF-8",
+        SEANCE,
+    ),
+    Case(
         "csv-cell-over-the-limit",
         csv(HEADER + "a," + "x" * 200_000 + ",lundi,18 h,Salle,https://example.org/a\n"),
         "error: data/screenings.csv:2: row 1 has a cell longer than 20,000 characters (the limit for one text, README 'Limits'); shorten it",

@@ -126,6 +126,8 @@ def _decode(raw: bytes, shown: str) -> str:
     """UTF-8 text (a BOM, as spreadsheets write it, is dropped), or the line of the first bad byte."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise PosterError(Diagnostic(f"the file is UTF-16 text, not UTF-8; {EXPORT}", shown, 1))
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods, .numbers), OLE2 (.xls)
+        raise PosterError(Diagnostic(f"the file is a spreadsheet workbook, not CSV text; {EXPORT}", shown))
     raw = raw.removeprefix(codecs.BOM_UTF8)
     loose = raw.decode("utf-8", "surrogateescape")  # bad bytes become U+DC80…U+DCFF, in place
     nul = raw.find(b"\0")
