@@ -333,7 +333,11 @@ CASES = [
     ),
     Case(
         "designers-text-in-a-layout",  # placeholders (data-placeholder) in the same file stay allowed
-        replace("layouts/choc.svg", "</svg>", "<text x='20' y='30' font-family='Inter' font-weight='900'>Mon logo</text>\n</svg>"),
+        replace(
+            "layouts/choc.svg",
+            "</svg>",
+            "<text x='20' y='30' font-family='Inter' font-weight='900'>Mon logo</text>\n</svg>",
+        ),
         "error: layouts/choc.svg:{line:layouts/choc.svg:<text x='20'}: <text> “Mon logo” would be drawn with a system font, not one from fonts/; make it a slot (a frame named {field} or slot:name) or convert it to paths (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines; Figma: export with Outline text)",
     ),
     Case(
