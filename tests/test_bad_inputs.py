@@ -45,6 +45,53 @@ def write(file: str, data: str | bytes) -> Callable[[Path], None]:
     return edit
 
 
+def web_font_bomb(file: str, flavor: str) -> Callable[[Path], None]:
+    """`file` (an .otf) replaced by a web font of it whose packed data unpacks to 100 MB, far more
+    than its directory declares: WOFF2's one Brotli stream, or the last table of a WOFF (zlib)."""
+
+    def edit(project: Path) -> None:
+        import io
+
+        import brotli
+        from fontTools.ttLib import TTFont
+
+        source = project / file
+        font = TTFont(source)
+        font.flavor = flavor
+        packed = io.BytesIO()
+        font.save(packed)
+        data = bytearray(packed.getvalue())
+        if flavor == "woff2":  # the stream ends the file: find where it starts by reading it
+            length = struct.unpack_from(">I", data, 20)[0]
+            start = next(a for a in range(len(data) - length, 47, -1) if _brotli_reads(bytes(data[a : a + length])))
+            bomb = brotli.compress(bytes(100_000_000), quality=5)
+            data = data[:start] + bomb
+            struct.pack_into(">I", data, 20, len(bomb))
+        else:  # the entry whose data comes last: its data replaced, its declared size kept
+            count = struct.unpack_from(">H", data, 12)[0]
+            last = max(range(count), key=lambda i: struct.unpack_from(">I", data, 44 + 20 * i + 4)[0])
+            offset = struct.unpack_from(">I", data, 44 + 20 * last + 4)[0]
+            bomb = zlib.compress(bytes(100_000_000), 9)
+            data = data[:offset] + bomb
+            # Declared: packed smaller than unpacked, as fontTools requires, and far below 100 MB.
+            struct.pack_into(">II", data, 44 + 20 * last + 8, len(bomb), 2 * len(bomb))
+        struct.pack_into(">I", data, 8, len(data))
+        source.unlink()
+        source.with_suffix("." + flavor).write_bytes(bytes(data))
+
+    return edit
+
+
+def _brotli_reads(data: bytes) -> bool:
+    import brotli
+
+    try:
+        brotli.decompress(data)
+        return True
+    except brotli.error:
+        return False
+
+
 def garble_table(file: str, tag: str) -> Callable[[Path], None]:
     """Overwrite one table of a font file with 0xFF bytes, its table directory left intact."""
 
@@ -316,6 +363,16 @@ CASES = [
             write("fonts/inter/Inter-Black.woff2", b"wOF2OTTO" + bytes(8) + (2**31).to_bytes(4, "big") + bytes(28))(p),
         ),
         "error: fonts/inter/Inter-Black.woff2: web font unpacks to 2,147,483,648 bytes, more than the 64 MiB allowed for a font (README, Limits); use a subset of the family",
+    ),
+    Case(
+        "woff2-unpacking-to-100-mb",  # stopped at the 64 MiB a font may have, not unpacked whole first
+        web_font_bomb("fonts/inter/Inter-Black.otf", "woff2"),
+        "error: fonts/inter/Inter-Black.woff2: font file is not a usable OpenType font (unpacks to more than the 64 MiB allowed for a font); replace it",
+    ),
+    Case(
+        "woff-table-unpacking-to-100-mb",
+        web_font_bomb("fonts/inter/Inter-Black.otf", "woff"),
+        "error: fonts/inter/Inter-Black.woff: font file is not a usable OpenType font (a table unpacks to more than the size it declares); replace it",
     ),
     Case(
         "font-cmap-garbled",

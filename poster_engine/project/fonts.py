@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
+import zlib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -94,6 +96,7 @@ class Font:
                     self.shown,
                 )
             )
+        _bound_unpacking(data)
         font = TTFont(io.BytesIO(data))
         font.flavor = None
         out = io.BytesIO()
@@ -315,6 +318,47 @@ class FontLibrary:
             if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self.files:
                 return f"{family}-{WEIGHTS[rank + step]}"
         return None
+
+
+def _bound_unpacking(data: bytes) -> None:
+    """fontTools unpacks a web font's tables whole and only then compares their size with the one
+    declared: a small hostile file could unpack to gigabytes first. A WOFF's tables (zlib, each
+    with its declared size in a fixed directory) are unpacked here up to that size; WOFF2's one
+    Brotli stream goes through `_BoundedBrotli`, which fontTools' WOFF2 reader is given."""
+    from fontTools.ttLib import TTLibError, woff2
+
+    woff2.brotli = _BoundedBrotli()  # idempotent: the same bound each time
+    if data[:4] != b"wOFF" or len(data) < 44:
+        return
+    (count,) = struct.unpack_from(">H", data, 12)
+    entries = [struct.unpack_from(">4sIII", data, 44 + 20 * i) for i in range(count) if 44 + 20 * (i + 1) <= len(data)]
+    if sum(original for _, _, _, original in entries) > MAX_FONT_BYTES:
+        raise TTLibError(f"declares more than the {MAX_FONT_BYTES // 2**20} MiB allowed for a font")
+    for _, offset, packed, original in entries:
+        if packed < original:
+            unpacked = zlib.decompressobj().decompress(data[offset : offset + packed], original + 1)
+            if len(unpacked) > original:
+                raise TTLibError("a table unpacks to more than the size it declares")
+
+
+class _BoundedBrotli:
+    """The brotli module for fontTools' WOFF2 reader, with `decompress` stopping at MAX_FONT_BYTES."""
+
+    def __getattr__(self, name: str) -> Any:
+        import brotli
+
+        return getattr(brotli, name)
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        import brotli
+        from fontTools.ttLib import TTLibError
+
+        decompressor = brotli.Decompressor()
+        out = decompressor.process(data, output_buffer_limit=MAX_FONT_BYTES + 1)
+        if len(out) > MAX_FONT_BYTES or not decompressor.is_finished():
+            raise TTLibError(f"unpacks to more than the {MAX_FONT_BYTES // 2**20} MiB allowed for a font")
+        return out
 
 
 def _preference(path: Path) -> int:
