@@ -1,0 +1,491 @@
+"""A parsed SVG → what cairosvg draws as the designer's editor (Inkscape, Figma, Illustrator,
+Affinity, Penpot…) and a browser drew it, or a refusal with its line.
+
+cairosvg, the renderer, reads SVG 1.1 and a little more. What editors write beyond that is either
+rewritten into an SVG 1.1 form that every renderer draws alike (`rewrite`: CSS colour forms,
+opacity on an element that both fills and strokes, stroke below fill, non-scaling strokes), or,
+where no such form exists, refused (`check`) with the element's line and the fix in the editor's
+terms, rather than shipped as a poster that differs from the design. tests/test_drawable.py draws
+each case with the engine and with rsvg-convert or Chromium and compares the pixels; README
+"Adding or editing a layout" lists them.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import copy
+import math
+import re
+import xml.etree.ElementTree as ET
+
+from poster_engine.core.diagnostics import fail
+from poster_engine.core.geometry import Matrix
+from poster_engine.core.limits import MAX_SVG_USE_CHAIN
+from poster_engine.project.svg import _LOCAL_REF, SVG_NS, _href, _named, line_of, tag, transform_of
+
+Ids = dict[str, ET.Element]
+Lines = dict[ET.Element, int]
+
+
+def rewrite(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
+    """Every rewrite, in the order they build on each other (a colour is read by the mask check, an
+    opacity moved to a group lets the stroke go below the fill)."""
+    _plain_colours(root)
+    _context_paint(root, lines, shown)
+    _opacity_on_a_group(root)
+    _stroke_below_fill(root)
+    _non_scaling_strokes(root, lines, text, shown)
+
+
+# --- colours -------------------------------------------------------------------------------------
+
+# cairosvg reads named colours, #rgb, #rrggbb, rgb() and rgba() with commas; anything else it draws
+# black (hsl(), which Penpot and hand-edited files write), or opaque (#rrggbbaa, Figma's and
+# Penpot's colour with alpha, read as #rrggbb), or fails on (CSS 4's `rgb(0 128 0 / 50%)`).
+_COLOUR_PROPERTIES = ("fill", "stroke", "stop-color", "flood-color", "lighting-color", "color", "solid-color", "style")
+_CSS_COLOUR = re.compile(
+    r"(?<![\w('\"#-])#(?P<hex>[0-9a-f]{8}|[0-9a-f]{4})(?![\w-])"
+    r"|\b(?P<fn>rgba?|hsla?)\(\s*(?P<args>[^()]*)\)",
+    re.IGNORECASE,
+)
+
+
+def _hue(value: str) -> float:
+    """A hue in degrees (deg, grad, rad, turn or a plain number), as a fraction of a turn."""
+    found = re.fullmatch(r"([-+.\d]+(?:e[-+]?\d+)?)(deg|grad|rad|turn)?", value.strip(), re.IGNORECASE)
+    if found is None:
+        raise ValueError(value)
+    per_turn = {"grad": 400, "rad": 2 * math.pi, "turn": 1}.get((found.group(2) or "deg").lower(), 360)
+    return float(found.group(1)) / per_turn % 1
+
+
+def _fraction(value: str) -> float:
+    """A number, or a percentage as a fraction (50% → 0.5)."""
+    value = value.strip()
+    return float(value[:-1]) / 100 if value.endswith("%") else float(value)
+
+
+def _plain_colour(found: re.Match[str]) -> str:
+    """One CSS colour as cairosvg reads it, rgb(r,g,b) or rgba(r,g,b,a) with plain numbers; as
+    written when it is not a colour at all (every renderer then draws its own fallback)."""
+    try:
+        if found.group("hex"):
+            digits = found.group("hex")
+            digits = "".join(d * 2 for d in digits) if len(digits) == 4 else digits
+            r, g, b, a = (int(digits[i : i + 2], 16) for i in range(0, 8, 2))
+            return _rgba(r, g, b, a / 255)  # 80 is 128/255 of opaque
+        parts = [p for p in re.split(r"[\s,/]+", found.group("args").strip()) if p]
+        if len(parts) not in (3, 4):
+            return found.group(0)
+        alpha = _fraction(parts[3]) if len(parts) == 4 else 1.0
+        if found.group("fn").lower().startswith("rgb"):
+            red, green, blue = (_fraction(p) * 255 if p.endswith("%") else float(p) for p in parts[:3])
+            return _rgba(red, green, blue, alpha)
+        saturation, lightness = (float(p.rstrip("%")) / 100 for p in parts[1:3])  # CSS 4 allows 50 for 50%
+        hls = colorsys.hls_to_rgb(_hue(parts[0]), lightness, saturation)
+        return _rgba(hls[0] * 255, hls[1] * 255, hls[2] * 255, alpha)
+    except ValueError:
+        return found.group(0)
+
+
+def _rgba(r: float, g: float, b: float, a: float) -> str:
+    channels = ",".join(f"{min(max(round(v, 2), 0), 255):g}" for v in (r, g, b))
+    a = min(max(a, 0.0), 1.0)
+    return f"rgb({channels})" if a == 1 else f"rgba({channels},{round(a, 4):g})"
+
+
+def _recolour(value: str) -> str:
+    return _CSS_COLOUR.sub(_plain_colour, value)
+
+
+def _plain_colours(root: ET.Element) -> None:
+    """Every colour in an attribute, a style="" or a <style> sheet's declarations (not its
+    selectors: `#abcd {…}` names an element) in the form cairosvg reads."""
+    for el in root.iter():
+        for key in _COLOUR_PROPERTIES:
+            value = el.get(key)
+            if value and ("#" in value or "(" in value):
+                el.set(key, _recolour(value))
+        if tag(el) == "style" and el.text:
+            el.text = re.sub(r"\{[^{}]*\}", lambda block: _recolour(block.group(0)), el.text)
+
+
+# --- context paint -------------------------------------------------------------------------------
+
+_MARKER_REF = re.compile(r"marker(?:-start|-mid|-end)?\s*:\s*url\(\s*['\"]?#([^'\")\s]+)")
+_CONTEXT = re.compile(r"context-(fill|stroke)")
+
+
+def _context_paint(root: ET.Element, lines: Lines, shown: str) -> None:
+    """SVG 2's `context-stroke` and `context-fill` (Inkscape 1.x's arrowheads take their line's
+    colour) are painted black by cairosvg. Where every element that uses a marker sets the same
+    stroke (and fill) itself, as Inkscape writes a line, the marker's paint is written as that
+    colour; anything else that paints with the context is refused."""
+    users: dict[str, list[ET.Element]] = {}
+    for el in root.iter():
+        said = " ".join(f"{k}:{el.get(k)}" for k in ("marker", "marker-start", "marker-mid", "marker-end") if el.get(k))
+        for ident in dict.fromkeys(_MARKER_REF.findall(said + ";" + el.get("style", ""))):
+            users.setdefault(ident, []).append(el)
+    in_markers = {part: m for m in root.iter() if tag(m) == "marker" for part in m.iter()}
+    for el in root.iter():
+        used = {k: _property(el, k) or "" for k in ("fill", "stroke")}
+        needed = {found.group(1) for found in map(_CONTEXT.match, used.values()) if found}
+        if not needed:
+            continue
+        marker = in_markers.get(el)
+        lines_using = users.get(marker.get("id", "") if marker is not None else "", [])
+        paints = {f"context-{k}": {_property(u, k) for u in lines_using} for k in needed}
+        if marker is None or any(None in v or len(v) != 1 for v in paints.values()):
+            raise fail(
+                f"{_named(el)} is painted with the colour of what uses it ({'/'.join(v for v in used.values() if v)}, "
+                "SVG 2), which the renderer paints black; give it a colour of its own, or turn the line and its "
+                "arrowheads into shapes (Inkscape: Path > Stroke to Path)",
+                shown,
+                lines.get(el),
+            )
+        colours = {context: str(next(iter(v))) for context, v in paints.items()}
+        for key in [k for k in ("fill", "stroke", "style") if k in el.attrib]:
+            for context, colour in colours.items():
+                el.set(key, el.get(key, "").replace(context, colour))
+
+
+# --- opacity -------------------------------------------------------------------------------------
+
+_OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
+_SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
+
+
+def _property(el: ET.Element, name: str) -> str | None:
+    """A presentation property as the element itself sets it: in style="" (which wins) or as an attribute."""
+    found = re.search(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", el.get("style", ""))
+    value = found.group(1) if found else el.get(name)
+    return value.strip().replace(" ", "") if value is not None else None
+
+
+def _opacity_on_a_group(root: ET.Element) -> None:
+    """cairosvg ignores `opacity` on a <use> (Inkscape's clones, Figma's instances come out opaque),
+    and applies a shape's opacity to its fill and then its stroke (where they overlap the fill shows
+    through). SVG defines an element's opacity as that of a group holding it alone, so such an
+    element moves into a <g> with its opacity, which every renderer draws alike. Left as they are:
+    elements another refers to (a <use> would copy them without the group), in a <clipPath> (where
+    a group may not go and opacity means nothing), and slots (data-*), which compose replaces."""
+    referred = {_href(el) for el in root.iter()} - {None}
+    found: list[tuple[ET.Element, ET.Element, str]] = []
+    todo: list[tuple[ET.Element, str]] = [(root, "none")]
+    while todo:
+        parent, stroke = todo.pop()
+        for el in parent:
+            if not isinstance(el.tag, str) or tag(el) == "clipPath":
+                continue
+            own_stroke = _property(el, "stroke") or stroke
+            opacity = _property(el, "opacity")
+            painted = tag(el) == "use" or (own_stroke != "none" and _property(el, "fill") != "none")
+            slot = any(k.startswith("data-") for k in el.attrib)
+            if opacity not in (None, "1") and tag(el) in _SHAPES and painted and not slot:
+                if el.get("id") not in referred:
+                    found.append((parent, el, opacity))
+            todo.append((el, own_stroke))
+    for parent, el, opacity in found:
+        group = ET.Element(f"{{{SVG_NS}}}g", {"opacity": opacity})
+        el.attrib.pop("opacity", None)
+        if "style" in el.attrib:
+            el.set("style", _OPACITY.sub("", el.get("style", "")))
+        parent.insert(list(parent).index(el), group)
+        parent.remove(el)
+        group.append(el)
+
+
+# --- stroke below fill ---------------------------------------------------------------------------
+
+_PAINT_ORDER = re.compile(r"(?:^|;)\s*paint-order\s*:\s*([^;]+)")
+
+
+def _stroke_below_fill(root: ET.Element) -> None:
+    """`paint-order: stroke` (Inkscape's "stroke below fill", common on outlined type) is ignored by
+    cairosvg, which paints the stroke over the fill: the stroke's inner half covers the fill, and
+    outlined letters come out thinner, their counters filling in. Such an element becomes a
+    stroke-only copy (no id, no editor's names) under itself with its stroke off, which every
+    renderer draws as designed. One with an opacity of its own is left as it is (two
+    half-transparent layers would not compose the same)."""
+    found: list[tuple[ET.Element, ET.Element]] = []
+    todo: list[tuple[ET.Element, str]] = [(root, "normal")]
+    while todo:
+        parent, inherited = todo.pop()
+        for el in parent:
+            if not isinstance(el.tag, str):
+                continue
+            own = _PAINT_ORDER.search(el.get("style", ""))
+            order = (own.group(1) if own else el.get("paint-order", inherited)).split()
+            opacity = _OPACITY.search(el.get("style", "")) or el.get("opacity")
+            if tag(el) in _SHAPES and order[:1] == ["stroke"] and opacity is None:
+                found.append((parent, el))
+            else:
+                todo.append((el, " ".join(order)))
+    for parent, el in found:
+        under = copy.deepcopy(el)
+        for node in under.iter():
+            for key in [k for k in node.attrib if k == "id" or k.startswith(("{", "data-"))]:
+                del node.attrib[key]
+        under.set("style", under.get("style", "") + ";fill:none;paint-order:normal")
+        el.set("style", el.get("style", "") + ";stroke:none")
+        parent.insert(list(parent).index(el), under)
+
+
+# --- non-scaling strokes -------------------------------------------------------------------------
+
+_NON_SCALING = re.compile(r"vector-effect\s*:\s*non-scaling-stroke", re.IGNORECASE)
+# Where an element is drawn in a frame of its own (once per <use>, per tile, per marker…).
+_OWN_FRAME = ("defs", "symbol", "pattern", "marker", "clipPath", "mask", "svg")
+
+
+def _scaled(value: str, factor: float) -> str | None:
+    """A length or a list of lengths (a dash array) divided by `factor`; None unless plain numbers."""
+    if value.strip() == "none":
+        return "none"
+    try:
+        numbers = [float(v.removesuffix("px")) for v in re.split(r"[\s,]+", value.strip()) if v]
+    except ValueError:
+        return None
+    return " ".join(f"{v / factor:g}" for v in numbers) if numbers else None
+
+
+def _non_scaling_strokes(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
+    """`vector-effect: non-scaling-stroke` (Figma's and Inkscape's icons: a stroke that keeps its
+    width however the shape is scaled) is ignored by cairosvg, which scales the stroke with the
+    shape. Under a uniform scale s (a scale, rotation or move, as the transforms above the element
+    give it), the same stroke is one s times thinner (and its dashes s times shorter) in the
+    element's own units: so it is written. The stroke keeps its width in the drawing's own units
+    (as the editor shows it at 100 %), not in the poster's. Refused: a stroke stretched unevenly
+    (no width in the element's units draws it), one drawn in a frame of its own (a <symbol>, a
+    pattern: once per copy), one whose width a <style> sheet sets."""
+    for sheet in (el for el in root.iter() if tag(el) == "style"):
+        if _NON_SCALING.search(sheet.text or ""):
+            raise fail(
+                "a <style> rule makes strokes non-scaling (vector-effect), which the renderer ignores (they would be "
+                f"drawn scaled); {_OUTLINE_STROKES}",
+                shown,
+                line_of(text, "non-scaling-stroke"),
+            )
+    todo: list[tuple[ET.Element, Matrix, dict[str, str], str | None]] = [(root, Matrix(), {}, None)]
+    while todo:
+        parent, frame, inherited, own_frame = todo.pop()
+        for el in parent:
+            if not isinstance(el.tag, str):
+                continue
+            matrix = frame @ transform_of(el)
+            stroke = dict(inherited)
+            for key in ("stroke-width", "stroke-dasharray", "stroke-dashoffset"):
+                value = _property(el, key)
+                if value is not None:
+                    stroke[key] = value
+            if "class" in el.attrib:
+                stroke.setdefault("class", el.get("class", ""))
+            within = own_frame or (tag(el) if tag(el) in _OWN_FRAME else None)
+            todo.append((el, matrix, stroke, within))
+            if (_property(el, "vector-effect") or "").lower() != "non-scaling-stroke":
+                continue
+            sx, sy = math.hypot(matrix.a, matrix.b), math.hypot(matrix.c, matrix.d)
+            even = (
+                math.isclose(sx, sy, rel_tol=1e-6) and abs(matrix.a * matrix.c + matrix.b * matrix.d) <= 1e-6 * sx * sy
+            )
+            widths = {k: _scaled(v, sx) for k, v in stroke.items() if k != "class"}
+            widths.setdefault("stroke-width", None if "class" in stroke else f"{1 / sx:g}" if sx else None)
+            why = (
+                f"inside a <{within}>, drawn in a frame of its own"
+                if within
+                else "under a transform that stretches it unevenly"
+                if not even or not sx
+                else "with a width set by a <style> rule or not in plain numbers"
+                if None in widths.values()
+                else None
+            )
+            if why:
+                raise fail(
+                    f"{_named(el)} has a non-scaling stroke (vector-effect) {why}, which the renderer would draw "
+                    f"scaled; {_OUTLINE_STROKES}",
+                    shown,
+                    lines.get(el),
+                )
+            el.set(
+                "style", el.get("style", "") + "".join(f";{k}:{v}" for k, v in widths.items()) + ";vector-effect:none"
+            )
+
+
+_OUTLINE_STROKES = (
+    "outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)"
+)
+
+
+# --- refused ------------------------------------------------------------------------------------
+
+# Filter primitives cairosvg draws as every renderer does, in the forms editors write them: an
+# identity colour matrix (Illustrator's opacity masks), a transparent flood, a normal blend. It
+# draws any other one wrongly (feOffset moves the element itself, a blur or a shadow is dropped).
+_IDENTITY = [1.0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0]
+_BLEND = re.compile(r"mix-blend-mode\s*:\s*([a-z-]+)")
+
+
+def _faithful(primitive: ET.Element) -> bool:
+    name = tag(primitive)
+    if name == "feColorMatrix":
+        try:
+            values = [float(v) for v in re.split(r"[\s,]+", primitive.get("values", "").strip())]
+        except ValueError:
+            return False
+        return primitive.get("type", "matrix") == "matrix" and values == _IDENTITY
+    if name == "feFlood":
+        return primitive.get("flood-opacity", "1").strip() in ("0", "0.0")
+    if name == "feBlend":
+        return primitive.get("mode", "normal") == "normal"
+    return not isinstance(primitive.tag, str)  # a comment
+
+
+_WHITE = ("white", "#fff", "#ffffff", "rgb(255,255,255)")
+
+
+def _stops(ids: dict[str, ET.Element], ident: str) -> list[ET.Element]:
+    """A gradient's stops, through the href chain Inkscape writes (a positioned gradient naming the
+    one that holds the stops); at most MAX_SVG_USE_CHAIN hops."""
+    for _ in range(MAX_SVG_USE_CHAIN):
+        gradient = ids.get(ident)
+        if gradient is None:
+            return []
+        stops = [s for s in gradient if tag(s) == "stop"]
+        ident = _href(gradient) or ""
+        if stops or not ident:
+            return stops
+    return []
+
+
+def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | None:
+    """The first element of a luminance mask that paints in a colour other than white, where its
+    colour is known (a class may set it from CSS: such elements are trusted). Luminance and
+    opacity agree on white only, and cairosvg masks by opacity."""
+    todo: list[tuple[ET.Element, str | None, bool]] = [(child, None, False) for child in mask]
+    while todo:
+        el, fill, styled = todo.pop()
+        name = tag(el)
+        own = _property(el, "fill")
+        fill = own if own is not None else fill
+        styled = styled or "class" in el.attrib
+        if name == "image":
+            return el
+        if name in _SHAPES and not styled and (fill or "").lower() != "none":
+            paint = fill if fill is not None else "black"  # SVG's initial fill
+            gradient = _LOCAL_REF.findall(paint)
+            if gradient:
+                stops = _stops(ids, gradient[0])
+                if any((_property(s, "stop-color") or "black").lower() not in _WHITE for s in stops):
+                    return el
+            elif paint.lower() not in _WHITE:
+                return el
+        todo.extend((child, fill, styled) for child in el)
+    return None
+
+
+def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
+    """What the renderer (cairosvg) would draw wrongly, where a browser or the editor draws it
+    right, is refused with its line rather than shipped as a poster that differs from the design:
+    Inkscape 0.92's flowed text (drawn by no renderer: its words would be missing), filter effects
+    other than the few it draws faithfully (Figma's and Illustrator's drop shadows, blurs),
+    blend modes other than normal (`mix-blend-mode`, which it ignores) and luminance masks that are
+    not white (it masks by opacity: Inkscape's gradient fades would be lost)."""
+    filters = {ident: el for ident, el in ids.items() if tag(el) == "filter"}
+    for el in root.iter():
+        name = tag(el)
+        if name == "mask" and (_property(el, "mask-type") or "").lower() != "alpha":
+            painted = _not_white(el, ids)
+            if painted is not None:
+                raise fail(
+                    f"mask '{el.get('id', '')}' is a luminance mask (SVG's default) and its {_named(painted)} is "
+                    "not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint "
+                    "the mask white and fade it with opacity, or set mask-type: alpha",
+                    shown,
+                    lines.get(painted),
+                )
+        if name == "flowRoot" and "".join(el.itertext()).strip():
+            # An empty one, which a click with the text tool leaves behind, draws nothing anywhere.
+            raise fail(
+                "<flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would "
+                "be missing; in Inkscape select it and choose Text > Convert to Text",
+                shown,
+                lines.get(el),
+            )
+        styles = " ".join(v for k, v in el.attrib.items() if k in ("style", "filter", "mix-blend-mode"))
+        if name == "style":
+            styles = el.text or ""
+        blend = el.get("mix-blend-mode") or next(iter(_BLEND.findall(styles)), None)
+        if blend and blend != "normal":
+            raise fail(
+                f"{_named(el)} has mix-blend-mode '{blend}', which the renderer does not draw (the colours would "
+                "differ from the design); set it to normal, or flatten the blend into a PNG",
+                shown,
+                line_of(text, blend) if name == "style" else lines.get(el),
+            )
+        for ident in _LOCAL_REF.findall(styles):
+            effect = filters.get(ident)
+            wrong = list(dict.fromkeys(tag(p) for p in effect if not _faithful(p))) if effect is not None else []
+            if wrong:
+                raise fail(
+                    f"{_named(el)} uses filter '{ident}' ({', '.join(wrong)}), which the renderer does not draw "
+                    "(a shadow or blur would be missing or misplaced); flatten the effect into a PNG, or remove it",
+                    shown,
+                    line_of(text, f"#{ident}") if name == "style" else lines.get(el),
+                )
+    _check_ignored(root, lines, text, shown)
+
+
+_MOVES = re.compile(r"[Mm]")
+
+
+def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
+    """SVG that cairosvg reads without error and ignores, each drawn otherwise by a browser and the
+    editor: a text's fixed length (`textLength`), a transform in CSS, a mask whose content is sized to the masked
+    element (`maskContentUnits`), a clip path's even-odd rule where it cuts a hole, stroke below
+    fill set from a <style> sheet (set on an element, it is rewritten: `_stroke_below_fill`)."""
+    for el in root.iter():
+        name = tag(el)
+        where = lines.get(el)
+        if name in ("text", "tspan", "textPath") and "textLength" in el.attrib:
+            raise fail(
+                f"{_named(el)} has textLength (its text stretched to a fixed length), which the renderer ignores, "
+                "so the text would be narrower or wider than designed; remove the fixed length, or convert the text "
+                "to paths (Inkscape: Path > Object to Path, Illustrator: Type > Create Outlines)",
+                shown,
+                where,
+            )
+        if re.search(r"(?:^|;)\s*transform\s*:", el.get("style", "")):
+            raise fail(
+                f"{_named(el)} is transformed in its style (CSS transform), which the renderer ignores (it would be "
+                "drawn unmoved); write it as the element's transform attribute, or save as plain SVG from the editor",
+                shown,
+                where,
+            )
+        if name == "mask" and el.get("maskContentUnits", "").strip() == "objectBoundingBox":
+            raise fail(
+                f"mask '{el.get('id', '')}' has maskContentUnits=\"objectBoundingBox\", which the renderer ignores "
+                "(the mask would be drawn at the wrong size and place); release the mask and mask again in the "
+                "editor, or flatten it into a PNG",
+                shown,
+                where,
+            )
+        if name == "clipPath":
+            rule = _property(el, "clip-rule")
+            for part in el.iter():
+                own = _property(part, "clip-rule") or rule
+                if own == "evenodd" and tag(part) == "path" and len(_MOVES.findall(part.get("d", ""))) > 1:
+                    raise fail(
+                        f"{_named(part)} cuts a hole in clip path '{el.get('id', '')}' by the even-odd rule "
+                        "(clip-rule), which the renderer ignores (the hole would be filled); release the clip and "
+                        "cut the shape itself (Inkscape: Path > Difference, Illustrator: Pathfinder)",
+                        shown,
+                        lines.get(part),
+                    )
+        if name == "style" and re.search(r"paint-order\s*:\s*stroke", el.text or ""):
+            raise fail(
+                "a <style> rule sets paint-order: stroke (stroke below fill), which the renderer ignores (the stroke "
+                "would cover the fill's edge); set it on the elements (Inkscape: Fill and Stroke > Stroke style > "
+                f"Order), or {_OUTLINE_STROKES}",
+                shown,
+                line_of(text, "paint-order"),
+            )
