@@ -390,6 +390,75 @@ CASES = [
         replace("layouts/choc.svg", "</svg>", "<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n</svg>"),
         "error: layouts/choc.svg:{line:layouts/choc.svg:mix-blend-mode}: <style> (no id) has mix-blend-mode 'multiply', which the renderer does not draw (the colours would differ from the design); set it to normal, or flatten the blend into a PNG",
     ),
+    Case(  # cairosvg ignores a text's fixed length: the text would be narrower or wider than designed
+        "visual-text-length",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<text x="10" y="80" font-size="30" textLength="280" lengthAdjust="spacingAndGlyphs">Voir</text>\n</svg>',
+        ),
+        "error: visuals/mine.svg:2: <text> (no id) has textLength (its text stretched to a fixed length), which the renderer ignores, so the text would be narrower or wider than designed; remove the fixed length, or convert the text to paths (Inkscape: Path > Object to Path, Illustrator: Type > Create Outlines)",
+    ),
+    Case(
+        "visual-mask-content-units",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<defs><mask id="half" maskContentUnits="objectBoundingBox">\n<rect width="0.5" height="1" fill="white"/></mask></defs>\n'
+            '<rect width="300" height="150" fill="#D7263D" mask="url(#half)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:2: mask 'half' has maskContentUnits=\"objectBoundingBox\", which the renderer ignores (the mask would be drawn at the wrong size and place); release the mask and mask again in the editor, or flatten it into a PNG",
+    ),
+    Case(  # a ring cut by the even-odd rule: cairosvg would clip to the whole disc
+        "visual-evenodd-clip-hole",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<clipPath id="ring" clip-rule="evenodd">\n'
+            '<path id="ring-path" d="M 50,75 a 40,40 0 1 0 80,0 a 40,40 0 1 0 -80,0 z M 70,75 a 20,20 0 1 0 40,0 a 20,20 0 1 0 -40,0 z"/>'
+            '</clipPath>\n<rect width="300" height="150" fill="#D7263D" clip-path="url(#ring)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <path id='ring-path'> cuts a hole in clip path 'ring' by the even-odd rule (clip-rule), which the renderer ignores (the hole would be filled); release the clip and cut the shape itself (Inkscape: Path > Difference, Illustrator: Pathfinder)",
+    ),
+    Case(
+        "layout-paint-order-in-css",
+        replace(
+            "layouts/choc.svg", "</svg>", "<style>\n.outlined{paint-order:stroke;stroke-width:4}\n</style>\n</svg>"
+        ),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:paint-order}: a <style> rule sets paint-order: stroke (stroke below fill), which the renderer ignores (the stroke would cover the fill's edge); set it on the elements (Inkscape: Fill and Stroke > Stroke style > Order), or outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
+    ),
+    Case(
+        "visual-css-transform",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<g>\n<rect id="tilted" x="100" y="50" width="100" height="50" style="fill:#D7263D;transform:rotate(8deg)"/></g>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <rect id='tilted'> is transformed in its style (CSS transform), which the renderer ignores (it would be drawn unmoved); write it as the element's transform attribute, or save as plain SVG from the editor",
+    ),
+    Case(  # no stroke width in the element's own units draws a stroke kept even under a stretch
+        "visual-non-scaling-stroke-stretched",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<g transform="scale(4,1)">\n<path id="icon" d="M 10,20 H 60" stroke="#000" stroke-width="2" vector-effect="non-scaling-stroke"/></g>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <path id='icon'> has a non-scaling stroke (vector-effect) under a transform that stretches it unevenly, which the renderer would draw scaled; outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
+    ),
+    Case(
+        "visual-non-scaling-stroke-in-css",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<style>\n.st0{fill:none;stroke:#000;vector-effect:non-scaling-stroke}\n</style>\n<path class="st0" d="M 10,20 H 60"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: a <style> rule makes strokes non-scaling (vector-effect), which the renderer ignores (they would be drawn scaled); outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
+    ),
+    Case(  # one arrowhead on a red and a blue line: no one colour can be written into it
+        "visual-context-stroke-two-colours",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<defs><marker id="Arrow1" orient="auto" style="overflow:visible">\n'
+            '<path id="head" d="M 0,-3 6,0 0,3 z" style="fill:context-stroke"/></marker></defs>\n'
+            '<path d="M 10,20 H 200" style="stroke:#D7263D;marker-end:url(#Arrow1)"/>\n'
+            '<path d="M 10,60 H 200" style="stroke:#1B1B3A;marker-end:url(#Arrow1)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <path id='head'> is painted with the colour of what uses it (context-stroke, SVG 2), which the renderer paints black; give it a colour of its own, or turn the line and its arrowheads into shapes (Inkscape: Path > Stroke to Path)",
+    ),
     # --- layouts
     Case(
         "layout-no-slots",

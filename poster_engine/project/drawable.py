@@ -73,7 +73,7 @@ def _plain_colour(found: re.Match[str]) -> str:
             digits = found.group("hex")
             digits = "".join(d * 2 for d in digits) if len(digits) == 4 else digits
             r, g, b, a = (int(digits[i : i + 2], 16) for i in range(0, 8, 2))
-            return _rgba(r, g, b, a / 255)  # 80 is 128/255 of opaque
+            return _rgba(r, g, b, a / 255)
         parts = [p for p in re.split(r"[\s,/]+", found.group("args").strip()) if p]
         if len(parts) not in (3, 4):
             return found.group(0)
@@ -155,11 +155,17 @@ _OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
 _SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
 
 
-def _property(el: ET.Element, name: str) -> str | None:
+def _declared(el: ET.Element, name: str) -> str | None:
     """A presentation property as the element itself sets it: in style="" (which wins) or as an attribute."""
     found = re.search(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", el.get("style", ""))
     value = found.group(1) if found else el.get(name)
-    return value.strip().replace(" ", "") if value is not None else None
+    return value.strip() if value is not None else None
+
+
+def _property(el: ET.Element, name: str) -> str | None:
+    """`_declared`, its spaces removed to be compared: rgb(255, 255, 255) is rgb(255,255,255)."""
+    value = _declared(el, name)
+    return value.replace(" ", "") if value is not None else None
 
 
 def _opacity_on_a_group(root: ET.Element) -> None:
@@ -275,7 +281,7 @@ def _non_scaling_strokes(root: ET.Element, lines: Lines, text: str, shown: str) 
             matrix = frame @ transform_of(el)
             stroke = dict(inherited)
             for key in ("stroke-width", "stroke-dasharray", "stroke-dashoffset"):
-                value = _property(el, key)
+                value = _declared(el, key)
                 if value is not None:
                     stroke[key] = value
             if "class" in el.attrib:
