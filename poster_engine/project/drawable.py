@@ -2,8 +2,9 @@
 Affinity, Penpot…) and a browser drew it, or a refusal with its line.
 
 cairosvg, the renderer, reads SVG 1.1 and a little more. What editors write beyond that is either
-rewritten into an SVG 1.1 form that every renderer draws alike (`rewrite`: CSS colour forms,
-opacity on an element that both fills and strokes, stroke below fill, non-scaling strokes), or,
+rewritten into an SVG 1.1 form that every renderer draws alike (`rewrite`: CSS colour forms, a
+marker's context paint, opacity on a clone or on what both fills and strokes, stroke below fill,
+non-scaling strokes), or,
 where no such form exists, refused (`check`) with the element's line and the fix in the editor's
 terms, rather than shipped as a poster that differs from the design. tests/test_drawable.py draws
 each case with the engine and with rsvg-convert or Chromium and compares the pixels; README
@@ -31,17 +32,20 @@ def rewrite(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
     """Every rewrite, in the order they build on each other (a colour is read by the mask check, an
     opacity moved to a group lets the stroke go below the fill)."""
     _plain_colours(root)
-    _context_paint(root, lines, shown)
+    if "context-" in text:  # the others walk every element, these two only files that need them
+        _context_paint(root, lines, shown)
     _opacity_on_a_group(root)
     _stroke_below_fill(root)
-    _non_scaling_strokes(root, lines, text, shown)
+    if "non-scaling-stroke" in text:
+        _non_scaling_strokes(root, lines, text, shown)
 
 
 # --- colours -------------------------------------------------------------------------------------
 
 # cairosvg reads named colours, #rgb, #rrggbb, rgb() and rgba() with commas; anything else it draws
-# black (hsl(), which Penpot and hand-edited files write), or opaque (#rrggbbaa, Figma's and
-# Penpot's colour with alpha, read as #rrggbb), or fails on (CSS 4's `rgb(0 128 0 / 50%)`).
+# black (hsl()), or opaque (#rrggbbaa and #rgba, read as #rrggbb), or fails on (CSS 4's
+# `rgb(0 128 0 / 50%)`); rgba() with a percentage alpha it makes opaque. Browsers and rsvg-convert
+# draw them all, so files made for the web or edited by hand carry them.
 _COLOUR_PROPERTIES = ("fill", "stroke", "stop-color", "flood-color", "lighting-color", "color", "solid-color", "style")
 _CSS_COLOUR = re.compile(
     r"(?<![\w('\"#-])#(?P<hex>[0-9a-f]{8}|[0-9a-f]{4})(?![\w-])"
