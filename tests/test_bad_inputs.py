@@ -407,6 +407,15 @@ CASES = [
         ),
         "error: visuals/mine.svg:2: mask 'half' has maskContentUnits=\"objectBoundingBox\", which the renderer ignores (the mask would be drawn at the wrong size and place); release the mask and mask again in the editor, or flatten it into a PNG",
     ),
+    Case(  # cairosvg reads the fractions as user units: a 1×1 region, the element cut away
+        "visual-mask-region-in-fractions",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<defs>\n<mask id="inner" x="0.1" y="0.1" width="0.8" height="0.8">'
+            '<rect width="300" height="150" fill="white"/></mask></defs>\n<rect width="300" height="150" fill="#D7263D" mask="url(#inner)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: mask 'inner' sets its region in fractions of the masked element (maskUnits objectBoundingBox with x, y, width or height), which the renderer reads as plain units (the element would be cut away); release the mask and mask again in Inkscape or Illustrator, which write maskUnits=\"userSpaceOnUse\", or remove the region",
+    ),
     Case(  # a ring cut by the even-odd rule: cairosvg would clip to the whole disc
         "visual-evenodd-clip-hole",
         write(

@@ -69,6 +69,7 @@ ARROW = (  # Inkscape 1.x's stock arrowhead (share/inkscape/markers/markers.svg)
     'style="fill:context-stroke;fill-rule:evenodd;stroke:none"/></marker></defs>'
 )
 SQUARE = '<rect x="20" y="20" width="60" height="60" '
+CIRCLE_MASK = '<defs><mask id="m" fill="white"><circle cx="100" cy="50" r="35"/></mask></defs>'
 REWRITTEN = {
     "hsl": SQUARE + 'fill="hsl(120, 100%, 25%)"/>',
     "hsla-in-style": SQUARE + 'style="fill:hsla(120,100%,25%,.5);stroke:hsl(0 100% 50%);stroke-width:10"/>',
@@ -83,6 +84,13 @@ REWRITTEN = {
     "opacity-fill-and-stroke": SQUARE + 'fill="red" stroke="blue" stroke-width="20" opacity="0.5"/>',
     "inkscape-arrow-context-stroke": ARROW
     + '<path d="M20,50 L170,50" style="fill:none;stroke:#0000ff;stroke-width:4;marker-end:url(#Arrow2)"/>',
+    "figma-stroke-inside": '<mask id="path-1-inside-1" fill="white"><rect x="20" y="10" width="160" height="80"/></mask>'
+    '<rect x="20" y="10" width="160" height="80" fill="#eee" stroke="#1B1B3A" stroke-width="16" '
+    'mask="url(#path-1-inside-1)"/>',
+    "mask-on-a-moved-rect": CIRCLE_MASK
+    + '<rect x="20" y="10" width="160" height="80" style="fill:#D7263D;mask:url(#m)" transform="translate(10,5) scale(0.8)"/>',
+    "mask-on-a-placed-clone": CIRCLE_MASK
+    + '<defs><rect id="r" width="160" height="80" fill="#1B1B3A"/></defs><use xlink:href="#r" x="20" y="10" mask="url(#m)"/>',
     "opacity-and-stroke-below-fill": SQUARE
     + 'style="fill:#D7263D;stroke:#1B1B3A;stroke-width:20;paint-order:stroke;opacity:0.6"/>',
 }
@@ -126,6 +134,10 @@ KEPT = {  # drawn alike by cairosvg, rsvg-convert and Chromium: neither rewritte
     "evenodd-clip-of-one-subpath": '<defs><clipPath id="c"><path d="M20,10 h80 v80 h-80z" clip-rule="evenodd"/>'
     '</clipPath></defs><rect width="200" height="100" fill="black" clip-path="url(#c)"/>',
     "non-scaling-unscaled": SQUARE + 'fill="none" stroke="black" stroke-width="3" vector-effect="non-scaling-stroke"/>',
+    "affinity-evenodd-clip-without-a-hole": '<g style="clip-rule:evenodd"><clipPath id="ring"><path d="M 50,50 '
+    'a 40,40 0 1 0 80,0 a 40,40 0 1 0 -80,0 z M 70,50 a 20,20 0 1 1 40,0 a 20,20 0 1 1 -40,0 z"/></clipPath>'
+    '<rect width="200" height="100" fill="black" clip-path="url(#ring)"/></g>',
+    "mask-on-a-circle": CIRCLE_MASK + '<circle cx="100" cy="50" r="48" fill="#D7263D" mask="url(#m)"/>',
     "opacity-fill-only": SQUARE + 'fill="green" opacity="0.5"/>',
     "id-that-looks-like-a-colour": '<defs><linearGradient id="cafe"><stop offset="0" stop-color="green"/>'
     "</linearGradient></defs><style>#beef{fill:url(#cafe)}</style>" + SQUARE.replace("<rect", '<rect id="beef"') + "/>",

@@ -28,13 +28,13 @@ Ids = dict[str, ET.Element]
 Lines = dict[ET.Element, int]
 
 
-def rewrite(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
+def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
     """Every rewrite, in the order they build on each other (a colour is read by the mask check, an
     opacity moved to a group lets the stroke go below the fill)."""
     _plain_colours(root)
     if "context-" in text:  # the others walk every element, these two only files that need them
         _context_paint(root, lines, shown)
-    _opacity_on_a_group(root)
+    _effects_on_a_group(root, ids)
     _stroke_below_fill(root)
     if "non-scaling-stroke" in text:
         _non_scaling_strokes(root, lines, text, shown)
@@ -155,7 +155,6 @@ def _context_paint(root: ET.Element, lines: Lines, shown: str) -> None:
 
 # --- opacity -------------------------------------------------------------------------------------
 
-_OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
 _SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
 
 
@@ -172,15 +171,19 @@ def _property(el: ET.Element, name: str) -> str | None:
     return value.replace(" ", "") if value is not None else None
 
 
-def _opacity_on_a_group(root: ET.Element) -> None:
-    """cairosvg ignores `opacity` on a <use> (Inkscape's clones, Figma's instances come out opaque),
-    and applies a shape's opacity to its fill and then its stroke (where they overlap the fill shows
-    through). SVG defines an element's opacity as that of a group holding it alone, so such an
-    element moves into a <g> with its opacity, which every renderer draws alike. Left as they are:
-    elements another refers to (a <use> would copy them without the group), in a <clipPath> (where
-    a group may not go and opacity means nothing), and slots (data-*), which compose replaces."""
+def _effects_on_a_group(root: ET.Element, ids: Ids) -> None:
+    """Two effects cairosvg applies to an element unlike a group, where SVG defines them as applied
+    to a group holding the element alone; such an element moves into a <g> carrying them, which
+    every renderer draws alike.
+    - `opacity` on a <use> it ignores (Inkscape's clones, Figma's instances come out opaque), and a
+      shape's it applies to the fill and then the stroke (where they overlap, the fill shows through).
+    - A `mask` sized to the element (maskUnits left as objectBoundingBox, as Figma writes a stroke
+      aligned inside) it moves by the element's x and y: on a rect not at 0,0 the mask is drawn
+      beside it. On a group it is drawn where it belongs.
+    Left as they are: elements another refers to (a <use> would copy them without the group), in a
+    <clipPath> (where a group may not go), and slots (data-*), which compose replaces."""
     referred = {_href(el) for el in root.iter()} - {None}
-    found: list[tuple[ET.Element, ET.Element, str]] = []
+    found: list[tuple[ET.Element, ET.Element, dict[str, str]]] = []
     todo: list[tuple[ET.Element, str]] = [(root, "none")]
     while todo:
         parent, stroke = todo.pop()
@@ -188,25 +191,47 @@ def _opacity_on_a_group(root: ET.Element) -> None:
             if not isinstance(el.tag, str) or tag(el) == "clipPath":
                 continue
             own_stroke = _property(el, "stroke") or stroke
+            todo.append((el, own_stroke))
+            if el.get("id") in referred or any(k.startswith("data-") for k in el.attrib):
+                continue
+            moved = {}
             opacity = _property(el, "opacity")
             painted = tag(el) == "use" or (own_stroke != "none" and _property(el, "fill") != "none")
-            slot = any(k.startswith("data-") for k in el.attrib)
-            if opacity not in (None, "1") and tag(el) in _SHAPES and painted and not slot:
-                if el.get("id") not in referred:
-                    found.append((parent, el, opacity))
-            todo.append((el, own_stroke))
-    for parent, el, opacity in found:
-        group = ET.Element(f"{{{SVG_NS}}}g", {"opacity": opacity})
-        el.attrib.pop("opacity", None)
-        if "style" in el.attrib:
-            el.set("style", _OPACITY.sub("", el.get("style", "")))
+            if opacity not in (None, "1") and tag(el) in _SHAPES and painted:
+                moved["opacity"] = opacity
+            mask = _declared(el, "mask") or ""
+            sized = next((ids.get(i) for i in _LOCAL_REF.findall(mask)), None)
+            placed = any(_number(el.get(k)) for k in ("x", "y"))
+            if sized is not None and sized.get("maskUnits", "").strip() != "userSpaceOnUse" and placed:
+                moved["mask"] = mask  # with the transform, for the mask to stay in the element's frame
+                frame = el.get("transform", "")
+                if tag(el) == "use":  # a <use>'s x and y move its frame too (SVG 2), mask included
+                    frame += f" translate({_number(el.attrib.pop('x', None))},{_number(el.attrib.pop('y', None))})"
+                moved.update({"transform": frame.strip()} if frame.strip() else {})
+            if moved:
+                found.append((parent, el, moved))
+    for parent, el, moved in found:
+        group = ET.Element(f"{{{SVG_NS}}}g", moved)
+        for key in moved:
+            el.attrib.pop(key, None)
+            if "style" in el.attrib:
+                el.set("style", re.sub(rf"(?:^|;)\s*{key}\s*:[^;]*", "", el.get("style", "")))
         parent.insert(list(parent).index(el), group)
         parent.remove(el)
         group.append(el)
 
 
+def _number(value: str | None) -> float:
+    """A plain coordinate (10, 10px, 1e1); 0 for anything else (a percentage, nothing)."""
+    try:
+        return float((value or "0").strip().removesuffix("px"))
+    except ValueError:
+        return 0.0
+
+
 # --- stroke below fill ---------------------------------------------------------------------------
 
+_OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
 _PAINT_ORDER = re.compile(r"(?:^|;)\s*paint-order\s*:\s*([^;]+)")
 
 
@@ -371,7 +396,8 @@ def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | Non
     """The first element of a luminance mask that paints in a colour other than white, where its
     colour is known (a class may set it from CSS: such elements are trusted). Luminance and
     opacity agree on white only, and cairosvg masks by opacity."""
-    todo: list[tuple[ET.Element, str | None, bool]] = [(child, None, False) for child in mask]
+    # Figma sets the fill on the <mask> itself (fill="white"), for its content to inherit.
+    todo: list[tuple[ET.Element, str | None, bool]] = [(child, _property(mask, "fill"), False) for child in mask]
     while todo:
         el, fill, styled = todo.pop()
         name = tag(el)
@@ -443,16 +469,18 @@ def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> No
                     line_of(text, f"#{ident}") if name == "style" else lines.get(el),
                 )
     _check_ignored(root, lines, text, shown)
+    if "evenodd" in text:
+        _check_clip_holes(root, lines, shown)
 
 
-_MOVES = re.compile(r"[Mm]")
+_MASK_REGION = {"x": "-10%", "y": "-10%", "width": "120%", "height": "120%"}  # SVG's default, written out
 
 
 def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
-    """SVG that cairosvg reads without error and ignores, each drawn otherwise by a browser and the
-    editor: a text's fixed length (`textLength`), a transform in CSS, a mask whose content is sized to the masked
-    element (`maskContentUnits`), a clip path's even-odd rule where it cuts a hole, stroke below
-    fill set from a <style> sheet (set on an element, it is rewritten: `_stroke_below_fill`)."""
+    """SVG that cairosvg reads without error and draws otherwise than a browser and the editor: a
+    text's fixed length (`textLength`), a transform in CSS, a mask's region or content sized to the
+    masked element (fractions it reads as units), stroke below fill set from a <style> sheet (set
+    on an element, it is rewritten: `_stroke_below_fill`)."""
     for el in root.iter():
         name = tag(el)
         where = lines.get(el)
@@ -471,6 +499,17 @@ def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> Non
                 shown,
                 where,
             )
+        region = {k: el.get(k, "").strip() for k in ("x", "y", "width", "height") if k in el.attrib}
+        if name == "mask" and el.get("maskUnits", "").strip() != "userSpaceOnUse" and region:
+            if region != {k: v for k, v in _MASK_REGION.items() if k in region}:
+                raise fail(
+                    f"mask '{el.get('id', '')}' sets its region in fractions of the masked element (maskUnits "
+                    "objectBoundingBox with x, y, width or height), which the renderer reads as plain units (the "
+                    "element would be cut away); release the mask and mask again in Inkscape or Illustrator, which "
+                    'write maskUnits="userSpaceOnUse", or remove the region',
+                    shown,
+                    where,
+                )
         if name == "mask" and el.get("maskContentUnits", "").strip() == "objectBoundingBox":
             raise fail(
                 f"mask '{el.get('id', '')}' has maskContentUnits=\"objectBoundingBox\", which the renderer ignores "
@@ -479,18 +518,6 @@ def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> Non
                 shown,
                 where,
             )
-        if name == "clipPath":
-            rule = _property(el, "clip-rule")
-            for part in el.iter():
-                own = _property(part, "clip-rule") or rule
-                if own == "evenodd" and tag(part) == "path" and len(_MOVES.findall(part.get("d", ""))) > 1:
-                    raise fail(
-                        f"{_named(part)} cuts a hole in clip path '{el.get('id', '')}' by the even-odd rule "
-                        "(clip-rule), which the renderer ignores (the hole would be filled); release the clip and "
-                        "cut the shape itself (Inkscape: Path > Difference, Illustrator: Pathfinder)",
-                        shown,
-                        lines.get(part),
-                    )
         if name == "style" and re.search(r"paint-order\s*:\s*stroke", el.text or ""):
             raise fail(
                 "a <style> rule sets paint-order: stroke (stroke below fill), which the renderer ignores (the stroke "
@@ -499,3 +526,61 @@ def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> Non
                 shown,
                 line_of(text, "paint-order"),
             )
+
+
+def _check_clip_holes(root: ET.Element, lines: Lines, shown: str) -> None:
+    """cairosvg clips by the nonzero rule whatever `clip-rule` says. Where a clip path's shape
+    covers a point twice (a ring drawn as two circles turning the same way), the even-odd rule cuts
+    a hole there that cairosvg would fill: refused. Affinity writes `clip-rule: evenodd` on the
+    whole drawing; its clip paths that cut no such hole are drawn alike and kept."""
+    todo: list[tuple[ET.Element, str, str | None]] = [(root, _property(root, "clip-rule") or "nonzero", None)]
+    while todo:
+        parent, inherited, clip = todo.pop()
+        for el in parent:
+            if not isinstance(el.tag, str):
+                continue
+            rule = _property(el, "clip-rule") or inherited
+            within = el.get("id", "") if tag(el) == "clipPath" else clip
+            todo.append((el, rule, within))
+            if within is None or rule != "evenodd" or tag(el) not in ("path", "polygon"):
+                continue
+            d = el.get("d", "") if tag(el) == "path" else f"M {el.get('points', '')} Z"
+            if _covered_twice(d):
+                raise fail(
+                    f"{_named(el)} cuts a hole in clip path '{within}' by the even-odd rule (clip-rule), which the "
+                    "renderer ignores (the hole would be filled); release the clip and cut the shape itself "
+                    "(Inkscape: Path > Difference, Illustrator: Pathfinder)",
+                    shown,
+                    lines.get(el),
+                )
+
+
+def _covered_twice(d: str, grid: int = 64) -> bool:
+    """Whether a path's outline winds twice or more round some point (where the even-odd and the
+    nonzero rules differ), sampled at the centres of a grid × grid raster of its bounds; a path
+    that cannot be read counts as not (the renderer draws it as it can)."""
+    import numpy as np
+    from svgelements import Path  # 40 ms to import: only clip paths with the even-odd rule pay
+
+    try:
+        path = Path(d)
+        box = path.bbox()
+    except (ValueError, IndexError, TypeError, ArithmeticError):
+        return False
+    if box is None:
+        return False
+    x0, y0, x1, y1 = (float(v) for v in box)
+    xs = x0 + (np.arange(grid) + 0.5) * (x1 - x0) / grid
+    ys = y0 + (np.arange(grid) + 0.5) * (y1 - y0) / grid
+    px, py = (a.ravel()[:, None] for a in np.meshgrid(xs, ys))
+    winding = np.zeros((grid * grid, 1), int)
+    for sub in path.as_subpaths():
+        ring = np.asarray(Path(sub).npoint(np.linspace(0, 1, 129)), float)
+        if ring.ndim != 2 or len(ring) < 3:
+            continue
+        ax, ay, bx, by = ring[:, 0], ring[:, 1], np.roll(ring[:, 0], -1), np.roll(ring[:, 1], -1)
+        side = (bx - ax) * (py - ay) - (px - ax) * (by - ay)  # > 0: the point is left of the edge
+        up = (ay <= py) & (by > py) & (side > 0)
+        down = (ay > py) & (by <= py) & (side < 0)
+        winding += (up.sum(axis=1) - down.sum(axis=1))[:, None]
+    return bool((np.abs(winding) >= 2).any())

@@ -225,12 +225,12 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     # module's helpers, so it is imported here rather than at the top.
     from poster_engine.project import drawable
 
-    drawable.rewrite(root, builder.lines, text, shown)
     ids: dict[str, ET.Element] = {}
     for el in root.iter():
         ident = el.get("id")
         if ident and ident not in ids:  # the first of two elements with one id, as renderers take it
             ids[ident] = el
+    drawable.rewrite(root, ids, builder.lines, text, shown)  # adds no id (a copy's are dropped)
     _check_references(root, ids, builder.lines, shown)
     drawable.check(root, ids, builder.lines, text, shown)
     return SvgTree(root, builder.lines, text)
