@@ -91,6 +91,15 @@ REWRITTEN = {
     + '<rect x="20" y="10" width="160" height="80" style="fill:#D7263D;mask:url(#m)" transform="translate(10,5) scale(0.8)"/>',
     "mask-on-a-placed-clone": CIRCLE_MASK
     + '<defs><rect id="r" width="160" height="80" fill="#1B1B3A"/></defs><use xlink:href="#r" x="20" y="10" mask="url(#m)"/>',
+    "inkscape-0.92-arrow": '<defs><marker inkscape:stockid="Arrow1Lend" orient="auto" refY="0.0" refX="0.0" '
+    'id="Arrow1Lend" style="overflow:visible;" inkscape:isstock="true" '
+    'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"><path transform="scale(0.8) rotate(180) '
+    'translate(12.5,0)" style="fill-rule:evenodd;stroke:#000000;stroke-width:1pt;stroke-opacity:1;fill:#000000;'
+    'fill-opacity:1" d="M 0.0,0.0 L 5.0,-5.0 L -12.5,0.0 L 5.0,5.0 L 0.0,0.0 z "/></marker></defs>'
+    '<path d="M20,50 L160,50" style="fill:none;stroke:#000000;stroke-width:2;marker-end:url(#Arrow1Lend)"/>',
+    "marker-dots-without-viewbox": '<defs><marker id="dot" markerWidth="10" markerHeight="10" refX="5" refY="5">'
+    '<circle cx="5" cy="5" r="4" fill="red"/></marker></defs><path d="M20,50 L100,20 L180,50" fill="none" '
+    'stroke="black" stroke-width="2" style="marker:url(#dot)"/>',
     "opacity-and-stroke-below-fill": SQUARE
     + 'style="fill:#D7263D;stroke:#1B1B3A;stroke-width:20;paint-order:stroke;opacity:0.6"/>',
 }

@@ -3,8 +3,8 @@ Affinity, Penpot…) and a browser drew it, or a refusal with its line.
 
 cairosvg, the renderer, reads SVG 1.1 and a little more. What editors write beyond that is either
 rewritten into an SVG 1.1 form that every renderer draws alike (`rewrite`: CSS colour forms, a
-marker's context paint, opacity on a clone or on what both fills and strokes, stroke below fill,
-non-scaling strokes), or,
+marker's frame and context paint, opacity on a clone or on what both fills and strokes, a mask on
+an element placed by x and y, stroke below fill, non-scaling strokes), or,
 where no such form exists, refused (`check`) with the element's line and the fix in the editor's
 terms, rather than shipped as a poster that differs from the design. tests/test_drawable.py draws
 each case with the engine and with rsvg-convert or Chromium and compares the pixels; README
@@ -32,6 +32,7 @@ def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> 
     """Every rewrite, in the order they build on each other (a colour is read by the mask check, an
     opacity moved to a group lets the stroke go below the fill)."""
     _plain_colours(root)
+    _marker_frames(root)
     if "context-" in text:  # the others walk every element, these two only files that need them
         _context_paint(root, lines, shown)
     _effects_on_a_group(root, ids)
@@ -112,6 +113,21 @@ def _plain_colours(root: ET.Element) -> None:
                 el.set(key, _recolour(value))
         if tag(el) == "style" and el.text:
             el.text = re.sub(r"\{[^{}]*\}", lambda block: _recolour(block.group(0)), el.text)
+
+
+# --- markers -------------------------------------------------------------------------------------
+
+
+def _marker_frames(root: ET.Element) -> None:
+    """A marker without a viewBox draws its content in its own units (times the stroke width); cairosvg
+    instead scales the content to fill markerWidth × markerHeight (3 × 3 if not given), so Inkscape
+    0.92's arrowheads (some 12 units long, no size given) came out a quarter of their size and a dot
+    larger than drawn. The viewBox `0 0 markerWidth markerHeight` says the same to every renderer:
+    a frame mapped onto itself."""
+    for marker in (el for el in root.iter() if tag(el) == "marker" and "viewBox" not in el.attrib):
+        width, height = (_number(marker.get(k, "3")) for k in ("markerWidth", "markerHeight"))
+        if width > 0 and height > 0:
+            marker.set("viewBox", f"0 0 {width:g} {height:g}")
 
 
 # --- context paint -------------------------------------------------------------------------------
