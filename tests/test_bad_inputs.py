@@ -427,13 +427,6 @@ CASES = [
         "error: visuals/mine.svg:3: <path id='ring-path'> cuts a hole in clip path 'ring' by the even-odd rule (clip-rule), which the renderer ignores (the hole would be filled); release the clip and cut the shape itself (Inkscape: Path > Difference, Illustrator: Pathfinder)",
     ),
     Case(
-        "layout-paint-order-in-css",
-        replace(
-            "layouts/choc.svg", "</svg>", "<style>\n.outlined{paint-order:stroke;stroke-width:4}\n</style>\n</svg>"
-        ),
-        "error: layouts/choc.svg:{line:layouts/choc.svg:paint-order}: a <style> rule sets paint-order: stroke (stroke below fill), which the renderer ignores (the stroke would cover the fill's edge); set it on the elements (Inkscape: Fill and Stroke > Stroke style > Order), or outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
-    ),
-    Case(
         "visual-css-transform",
         write(
             "visuals/mine.svg",
@@ -448,14 +441,6 @@ CASES = [
             '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<g transform="scale(4,1)">\n<path id="icon" d="M 10,20 H 60" stroke="#000" stroke-width="2" vector-effect="non-scaling-stroke"/></g>\n</svg>',
         ),
         "error: visuals/mine.svg:3: <path id='icon'> has a non-scaling stroke (vector-effect) under a transform that stretches it unevenly, which the renderer would draw scaled; outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
-    ),
-    Case(
-        "visual-non-scaling-stroke-in-css",
-        write(
-            "visuals/mine.svg",
-            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<style>\n.st0{fill:none;stroke:#000;vector-effect:non-scaling-stroke}\n</style>\n<path class="st0" d="M 10,20 H 60"/>\n</svg>',
-        ),
-        "error: visuals/mine.svg:3: a <style> rule makes strokes non-scaling (vector-effect), which the renderer ignores (they would be drawn scaled); outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
     ),
     Case(  # one arrowhead on a red and a blue line: no one colour can be written into it
         "visual-context-stroke-two-colours",

@@ -100,6 +100,15 @@ REWRITTEN = {
     "marker-dots-without-viewbox": '<defs><marker id="dot" markerWidth="10" markerHeight="10" refX="5" refY="5">'
     '<circle cx="5" cy="5" r="4" fill="red"/></marker></defs><path d="M20,50 L100,20 L180,50" fill="none" '
     'stroke="black" stroke-width="2" style="marker:url(#dot)"/>',
+    "illustrator-classes": '<style type="text/css">.st0{opacity:0.5;fill:#D7263D;stroke:#1B1B3A;stroke-width:20;}'
+    ".st1{opacity:0.4;}</style>"
+    + SQUARE.replace("<rect", '<rect class="st0"')
+    + '/><defs><rect id="a" width="50" height="50" fill="blue"/></defs><use xlink:href="#a" x="120" y="25" class="st1"/>',
+    "context-stroke-in-a-class": '<style>.head{fill:context-stroke}</style><defs><marker id="m" viewBox="0 0 10 10" '
+    'markerWidth="10" markerHeight="10" refX="5" refY="5" orient="auto"><path class="head" d="M0,0 L10,5 L0,10z"/>'
+    '</marker></defs><path d="M20,50 L180,50" stroke="red" stroke-width="2" marker-end="url(#m)"/>',
+    "paint-order-in-a-class": '<style>.p{paint-order:stroke}</style><rect class="p" x="30" y="20" width="80" height="60" '
+    'fill="red" stroke="black" stroke-width="20"/>',
     "opacity-and-stroke-below-fill": SQUARE
     + 'style="fill:#D7263D;stroke:#1B1B3A;stroke-width:20;paint-order:stroke;opacity:0.6"/>',
 }
@@ -117,6 +126,8 @@ def test_what_cairosvg_draws_otherwise_is_rewritten_to_draw_as_rsvg_does(body):
 NON_SCALING = {
     "uniform-scale": '<g transform="scale(4)"><rect x="10" y="5" width="20" height="15" fill="none" stroke="black" '
     'stroke-width="2" vector-effect="non-scaling-stroke"/></g>',
+    "in-a-class": '<style>.ns{vector-effect:non-scaling-stroke;stroke-width:2}</style><g transform="scale(4)">'
+    '<rect class="ns" x="10" y="5" width="20" height="15" fill="none" stroke="black"/></g>',
     "rotated-scaled-dashed": '<g transform="translate(100,50) rotate(30) scale(3)"><rect x="-15" y="-8" width="30" '
     'height="16" style="fill:none;stroke:#1B1B3A;stroke-width:3;stroke-dasharray:6 3;'
     'vector-effect:non-scaling-stroke"/></g>',

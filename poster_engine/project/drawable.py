@@ -26,19 +26,64 @@ from poster_engine.project.svg import _LOCAL_REF, SVG_NS, _href, _named, line_of
 
 Ids = dict[str, ET.Element]
 Lines = dict[ET.Element, int]
+Css = dict[ET.Element, str]  # an element's declarations from the <style> sheets
 
 
 def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
-    """Every rewrite, in the order they build on each other (a colour is read by the mask check, an
-    opacity moved to a group lets the stroke go below the fill)."""
+    """Every rewrite, in the order they build on each other (a class's declarations are read by the
+    others, a colour by the mask check, an opacity moved to a group lets the stroke go below the fill)."""
+    css = _sheet_declarations(root)
     _plain_colours(root)
     _marker_frames(root)
     if "context-" in text:  # the others walk every element, these two only files that need them
-        _context_paint(root, lines, shown)
-    _effects_on_a_group(root, ids)
-    _stroke_below_fill(root)
+        _context_paint(root, css, lines, shown)
+    _effects_on_a_group(root, ids, css)
+    _stroke_below_fill(root, css)
     if "non-scaling-stroke" in text:
-        _non_scaling_strokes(root, lines, text, shown)
+        _non_scaling_strokes(root, css, lines, shown)
+
+
+# --- style sheets --------------------------------------------------------------------------------
+
+
+def _sheet_declarations(root: ET.Element) -> Css:
+    """Each element's declarations from the <style> sheets, in the cascade's order, as cairosvg
+    reads them (tinycss2 and cssselect2; plain rules only, as it skips @media; !important ones
+    left out). Illustrator writes every paint and opacity as a class (`.st0{opacity:0.5}`): the
+    rewrites read these after the element's own style="" and before its attributes, as CSS ranks
+    them. Only read: a layout's palette classes (`fill-accent`) must stay classes, for the poster's
+    colours to win over the template's."""
+    sheets = [
+        el.text for el in root.iter() if tag(el) == "style" and el.text and el.get("type", "text/css") == "text/css"
+    ]
+    if not sheets:
+        return {}
+    import cssselect2
+    import tinycss2
+
+    matcher = cssselect2.Matcher()
+    for sheet in sheets:
+        for rule in tinycss2.parse_stylesheet(sheet, skip_comments=True, skip_whitespace=True):
+            if rule.type != "qualified-rule":
+                continue
+            declarations = [
+                f"{d.lower_name}:{tinycss2.serialize(d.value).strip()}"
+                for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True)
+                if d.type == "declaration" and not d.important and not d.name.startswith("-")
+            ]
+            try:
+                selectors = cssselect2.compile_selector_list(rule.prelude)
+            except cssselect2.SelectorError:
+                continue  # as cairosvg does: a rule it cannot read applies nowhere
+            for selector in selectors:
+                if declarations and selector.pseudo_element is None and not selector.never_matches:
+                    matcher.add_selector(selector, declarations)
+    css: Css = {}
+    for wrapper in cssselect2.ElementWrapper.from_xml_root(root).iter_subtree():
+        matched = matcher.match(wrapper)
+        if matched:
+            css[wrapper.etree_element] = ";".join(d for *_, declarations in matched for d in declarations)
+    return css
 
 
 # --- colours -------------------------------------------------------------------------------------
@@ -136,7 +181,7 @@ _MARKER_REF = re.compile(r"marker(?:-start|-mid|-end)?\s*:\s*url\(\s*['\"]?#([^'
 _CONTEXT = re.compile(r"context-(fill|stroke)")
 
 
-def _context_paint(root: ET.Element, lines: Lines, shown: str) -> None:
+def _context_paint(root: ET.Element, css: Css, lines: Lines, shown: str) -> None:
     """SVG 2's `context-stroke` and `context-fill` (Inkscape 1.x's arrowheads take their line's
     colour) are painted black by cairosvg. Where every element that uses a marker sets the same
     stroke (and fill) itself, as Inkscape writes a line, the marker's paint is written as that
@@ -144,17 +189,17 @@ def _context_paint(root: ET.Element, lines: Lines, shown: str) -> None:
     users: dict[str, list[ET.Element]] = {}
     for el in root.iter():
         said = " ".join(f"{k}:{el.get(k)}" for k in ("marker", "marker-start", "marker-mid", "marker-end") if el.get(k))
-        for ident in dict.fromkeys(_MARKER_REF.findall(said + ";" + el.get("style", ""))):
+        for ident in dict.fromkeys(_MARKER_REF.findall(";".join((said, css.get(el, ""), el.get("style", ""))))):
             users.setdefault(ident, []).append(el)
     in_markers = {part: m for m in root.iter() if tag(m) == "marker" for part in m.iter()}
     for el in root.iter():
-        used = {k: _property(el, k) or "" for k in ("fill", "stroke")}
+        used = {k: _property(el, k, css) or "" for k in ("fill", "stroke")}
         needed = {found.group(1) for found in map(_CONTEXT.match, used.values()) if found}
         if not needed:
             continue
         marker = in_markers.get(el)
         lines_using = users.get(marker.get("id", "") if marker is not None else "", [])
-        paints = {f"context-{k}": {_property(u, k) for u in lines_using} for k in needed}
+        paints = {f"context-{k}": {_property(u, k, css) for u in lines_using} for k in needed}
         if marker is None or any(None in v or len(v) != 1 for v in paints.values()):
             raise fail(
                 f"{_named(el)} is painted with the colour of what uses it ({'/'.join(v for v in used.values() if v)}, "
@@ -164,9 +209,8 @@ def _context_paint(root: ET.Element, lines: Lines, shown: str) -> None:
                 lines.get(el),
             )
         colours = {context: str(next(iter(v))) for context, v in paints.items()}
-        for key in [k for k in ("fill", "stroke", "style") if k in el.attrib]:
-            for context, colour in colours.items():
-                el.set(key, el.get(key, "").replace(context, colour))
+        written = [f"{k}:{colours[v]}" for k, v in used.items() if v in colours]  # in style="", which wins
+        el.set("style", ";".join([el.get("style", ""), *written]).strip(";"))
 
 
 # --- opacity -------------------------------------------------------------------------------------
@@ -174,20 +218,24 @@ def _context_paint(root: ET.Element, lines: Lines, shown: str) -> None:
 _SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
 
 
-def _declared(el: ET.Element, name: str) -> str | None:
-    """A presentation property as the element itself sets it: in style="" (which wins) or as an attribute."""
-    found = re.search(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", el.get("style", ""))
-    value = found.group(1) if found else el.get(name)
+def _declared(el: ET.Element, name: str, css: Css | None = None) -> str | None:
+    """A presentation property as the element itself sets it: in style="", else by a <style> sheet's
+    rule (`css`), else as an attribute, as CSS ranks them; the last of two declarations wins."""
+    for declarations in (el.get("style", ""), (css or {}).get(el, "")):
+        found = re.findall(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", declarations)
+        if found:
+            return str(found[-1]).strip()
+    value = el.get(name)
     return value.strip() if value is not None else None
 
 
-def _property(el: ET.Element, name: str) -> str | None:
+def _property(el: ET.Element, name: str, css: Css | None = None) -> str | None:
     """`_declared`, its spaces removed to be compared: rgb(255, 255, 255) is rgb(255,255,255)."""
-    value = _declared(el, name)
+    value = _declared(el, name, css)
     return value.replace(" ", "") if value is not None else None
 
 
-def _effects_on_a_group(root: ET.Element, ids: Ids) -> None:
+def _effects_on_a_group(root: ET.Element, ids: Ids, css: Css) -> None:
     """Two effects cairosvg applies to an element unlike a group, where SVG defines them as applied
     to a group holding the element alone; such an element moves into a <g> carrying them, which
     every renderer draws alike.
@@ -206,16 +254,16 @@ def _effects_on_a_group(root: ET.Element, ids: Ids) -> None:
         for el in parent:
             if not isinstance(el.tag, str) or tag(el) == "clipPath":
                 continue
-            own_stroke = _property(el, "stroke") or stroke
+            own_stroke = _property(el, "stroke", css) or stroke
             todo.append((el, own_stroke))
             if el.get("id") in referred or any(k.startswith("data-") for k in el.attrib):
                 continue
             moved = {}
-            opacity = _property(el, "opacity")
-            painted = tag(el) == "use" or (own_stroke != "none" and _property(el, "fill") != "none")
+            opacity = _property(el, "opacity", css)
+            painted = tag(el) == "use" or (own_stroke != "none" and _property(el, "fill", css) != "none")
             if opacity not in (None, "1") and tag(el) in _SHAPES and painted:
                 moved["opacity"] = opacity
-            mask = _declared(el, "mask") or ""
+            mask = _declared(el, "mask", css) or ""
             sized = next((ids.get(i) for i in _LOCAL_REF.findall(mask)), None)
             placed = any(_number(el.get(k)) for k in ("x", "y"))
             if sized is not None and sized.get("maskUnits", "").strip() != "userSpaceOnUse" and placed:
@@ -232,6 +280,9 @@ def _effects_on_a_group(root: ET.Element, ids: Ids) -> None:
             el.attrib.pop(key, None)
             if "style" in el.attrib:
                 el.set("style", re.sub(rf"(?:^|;)\s*{key}\s*:[^;]*", "", el.get("style", "")))
+        # Said again in style="", which wins over a <style> sheet's rule that would set them again.
+        neutral = {"opacity": "opacity:1", "mask": "mask:none"}
+        el.set("style", ";".join([el.get("style", ""), *(neutral[k] for k in moved if k in neutral)]).strip(";"))
         parent.insert(list(parent).index(el), group)
         parent.remove(el)
         group.append(el)
@@ -247,11 +298,8 @@ def _number(value: str | None) -> float:
 
 # --- stroke below fill ---------------------------------------------------------------------------
 
-_OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
-_PAINT_ORDER = re.compile(r"(?:^|;)\s*paint-order\s*:\s*([^;]+)")
 
-
-def _stroke_below_fill(root: ET.Element) -> None:
+def _stroke_below_fill(root: ET.Element, css: Css) -> None:
     """`paint-order: stroke` (Inkscape's "stroke below fill", common on outlined type) is ignored by
     cairosvg, which paints the stroke over the fill: the stroke's inner half covers the fill, and
     outlined letters come out thinner, their counters filling in. Such an element becomes a
@@ -265,10 +313,8 @@ def _stroke_below_fill(root: ET.Element) -> None:
         for el in parent:
             if not isinstance(el.tag, str):
                 continue
-            own = _PAINT_ORDER.search(el.get("style", ""))
-            order = (own.group(1) if own else el.get("paint-order", inherited)).split()
-            opacity = _OPACITY.search(el.get("style", "")) or el.get("opacity")
-            if tag(el) in _SHAPES and order[:1] == ["stroke"] and opacity is None:
+            order = (_declared(el, "paint-order", css) or inherited).split()
+            if tag(el) in _SHAPES and order[:1] == ["stroke"] and _property(el, "opacity", css) in (None, "1"):
                 found.append((parent, el))
             else:
                 todo.append((el, " ".join(order)))
@@ -284,7 +330,6 @@ def _stroke_below_fill(root: ET.Element) -> None:
 
 # --- non-scaling strokes -------------------------------------------------------------------------
 
-_NON_SCALING = re.compile(r"vector-effect\s*:\s*non-scaling-stroke", re.IGNORECASE)
 # Where an element is drawn in a frame of its own (once per <use>, per tile, per marker…).
 _OWN_FRAME = ("defs", "symbol", "pattern", "marker", "clipPath", "mask", "svg")
 
@@ -300,7 +345,7 @@ def _scaled(value: str, factor: float) -> str | None:
     return " ".join(f"{v / factor:g}" for v in numbers) if numbers else None
 
 
-def _non_scaling_strokes(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
+def _non_scaling_strokes(root: ET.Element, css: Css, lines: Lines, shown: str) -> None:
     """`vector-effect: non-scaling-stroke` (Figma's and Inkscape's icons: a stroke that keeps its
     width however the shape is scaled) is ignored by cairosvg, which scales the stroke with the
     shape. Under a uniform scale s (a scale, rotation or move, as the transforms above the element
@@ -308,15 +353,7 @@ def _non_scaling_strokes(root: ET.Element, lines: Lines, text: str, shown: str) 
     element's own units: so it is written. The stroke keeps its width in the drawing's own units
     (as the editor shows it at 100 %), not in the poster's. Refused: a stroke stretched unevenly
     (no width in the element's units draws it), one drawn in a frame of its own (a <symbol>, a
-    pattern: once per copy), one whose width a <style> sheet sets."""
-    for sheet in (el for el in root.iter() if tag(el) == "style"):
-        if _NON_SCALING.search(sheet.text or ""):
-            raise fail(
-                "a <style> rule makes strokes non-scaling (vector-effect), which the renderer ignores (they would be "
-                f"drawn scaled); {_OUTLINE_STROKES}",
-                shown,
-                line_of(text, "non-scaling-stroke"),
-            )
+    pattern: once per copy), one whose width is not plain numbers."""
     todo: list[tuple[ET.Element, Matrix, dict[str, str], str | None]] = [(root, Matrix(), {}, None)]
     while todo:
         parent, frame, inherited, own_frame = todo.pop()
@@ -326,27 +363,25 @@ def _non_scaling_strokes(root: ET.Element, lines: Lines, text: str, shown: str) 
             matrix = frame @ transform_of(el)
             stroke = dict(inherited)
             for key in ("stroke-width", "stroke-dasharray", "stroke-dashoffset"):
-                value = _declared(el, key)
+                value = _declared(el, key, css)
                 if value is not None:
                     stroke[key] = value
-            if "class" in el.attrib:
-                stroke.setdefault("class", el.get("class", ""))
             within = own_frame or (tag(el) if tag(el) in _OWN_FRAME else None)
             todo.append((el, matrix, stroke, within))
-            if (_property(el, "vector-effect") or "").lower() != "non-scaling-stroke":
+            if (_property(el, "vector-effect", css) or "").lower() != "non-scaling-stroke":
                 continue
             sx, sy = math.hypot(matrix.a, matrix.b), math.hypot(matrix.c, matrix.d)
             even = (
                 math.isclose(sx, sy, rel_tol=1e-6) and abs(matrix.a * matrix.c + matrix.b * matrix.d) <= 1e-6 * sx * sy
             )
-            widths = {k: _scaled(v, sx) for k, v in stroke.items() if k != "class"}
-            widths.setdefault("stroke-width", None if "class" in stroke else f"{1 / sx:g}" if sx else None)
+            widths = {k: _scaled(v, sx) for k, v in stroke.items()}
+            widths.setdefault("stroke-width", f"{1 / sx:g}" if sx else None)  # SVG's initial width: 1
             why = (
                 f"inside a <{within}>, drawn in a frame of its own"
                 if within
                 else "under a transform that stretches it unevenly"
                 if not even or not sx
-                else "with a width set by a <style> rule or not in plain numbers"
+                else "with a width not in plain numbers"
                 if None in widths.values()
                 else None
             )
@@ -495,8 +530,7 @@ _MASK_REGION = {"x": "-10%", "y": "-10%", "width": "120%", "height": "120%"}  # 
 def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> None:
     """SVG that cairosvg reads without error and draws otherwise than a browser and the editor: a
     text's fixed length (`textLength`), a transform in CSS, a mask's region or content sized to the
-    masked element (fractions it reads as units), stroke below fill set from a <style> sheet (set
-    on an element, it is rewritten: `_stroke_below_fill`)."""
+    masked element (fractions it reads as units)."""
     for el in root.iter():
         name = tag(el)
         where = lines.get(el)
@@ -533,14 +567,6 @@ def _check_ignored(root: ET.Element, lines: Lines, text: str, shown: str) -> Non
                 "editor, or flatten it into a PNG",
                 shown,
                 where,
-            )
-        if name == "style" and re.search(r"paint-order\s*:\s*stroke", el.text or ""):
-            raise fail(
-                "a <style> rule sets paint-order: stroke (stroke below fill), which the renderer ignores (the stroke "
-                "would cover the fill's edge); set it on the elements (Inkscape: Fill and Stroke > Stroke style > "
-                f"Order), or {_OUTLINE_STROKES}",
-                shown,
-                line_of(text, "paint-order"),
             )
 
 
