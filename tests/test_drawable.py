@@ -214,3 +214,22 @@ def test_a_clone_and_an_arrow_saved_by_inkscape_draw_as_rsvg_draws_them(tmp_path
     reference = rsvg(raw)
     assert differing(cairo_alone(raw), reference) > 1000
     assert differing(engine(raw), reference) <= 30
+
+
+@needs_rsvg
+@pytest.mark.parametrize("where", ['font-size="300%"', 'style="font-size:300%"', 'class="big"'])
+def test_a_font_size_in_percent_is_one_of_the_parents(where):
+    """cairosvg reads 300 % as a percentage of the drawing (one black square); the engine writes it
+    in em: the ink of the text is as tall as rsvg-convert draws it."""
+    raw = svg(
+        '<style>.big{font-size:300%}</style><g font-size="12"><text x="10" y="60" font-family="DejaVu Sans" '
+        f"{where}>Hi</text></g>"
+    )
+
+    def ink_height(rgb: np.ndarray) -> int:
+        rows = np.nonzero((rgb.max(axis=2) < 128).any(axis=1))[0]
+        return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+    reference = ink_height(rsvg(raw))
+    assert ink_height(cairo_alone(raw)) > 2 * reference
+    assert ink_height(engine(raw)) == pytest.approx(reference, abs=2)

@@ -34,6 +34,7 @@ def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> 
     others, a colour by the mask check, an opacity moved to a group lets the stroke go below the fill)."""
     css = _sheet_declarations(root)
     _plain_colours(root)
+    _font_sizes_in_em(root)
     _marker_frames(root)
     if "context-" in text:  # the others walk every element, these two only files that need them
         _context_paint(root, css, lines, shown)
@@ -158,6 +159,27 @@ def _plain_colours(root: ET.Element) -> None:
                 el.set(key, _recolour(value))
         if tag(el) == "style" and el.text:
             el.text = re.sub(r"\{[^{}]*\}", lambda block: _recolour(block.group(0)), el.text)
+
+
+# --- font sizes ----------------------------------------------------------------------------------
+
+_PERCENT_SIZE = re.compile(r"(font-size\s*[:=]\s*[\"']?\s*)([-+]?[\d.]+(?:e[-+]?\d+)?)%", re.IGNORECASE)
+
+
+def _font_sizes_in_em(root: ET.Element) -> None:
+    """A font size in percent is one of the parent's, as an em is; cairosvg reads it as a percentage of
+    the drawing's size (a 400 % "Hi" came out one black square). Written in em, which it reads right."""
+
+    def em(found: re.Match[str]) -> str:
+        return f"{found.group(1)}{float(found.group(2)) / 100:g}em"
+
+    for el in root.iter():
+        if el.get("font-size", "").strip().endswith("%"):
+            el.set("font-size", _PERCENT_SIZE.sub(em, f"font-size:{el.get('font-size', '').strip()}")[10:])
+        if "%" in el.get("style", ""):
+            el.set("style", _PERCENT_SIZE.sub(em, el.get("style", "")))
+        if tag(el) == "style" and el.text and "%" in el.text:
+            el.text = _PERCENT_SIZE.sub(em, el.text)
 
 
 # --- markers -------------------------------------------------------------------------------------
