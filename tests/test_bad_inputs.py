@@ -370,7 +370,7 @@ CASES = [
             '<rect width="300" height="150" fill="url(#fade)"/></mask></defs>\n'
             '<rect width="300" height="150" fill="#D7263D" mask="url(#m)"/>\n</svg>',
         ),
-        "error: visuals/mine.svg:4: mask 'm' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
+        "error: visuals/mine.svg:4: mask 'm' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is drawn so: align it to the centre, or Outline stroke)",
     ),
     Case(  # Inkscape's own form: the mask's gradient names the one holding the stops
         "visual-luminance-mask-fade-inkscape",
@@ -383,7 +383,18 @@ CASES = [
             '<mask maskUnits="userSpaceOnUse" id="mask1">\n<rect width="300" height="150" style="fill:url(#linearGradient2)"/></mask></defs>\n'
             '<rect width="300" height="150" fill="#D7263D" mask="url(#mask1)"/>\n</svg>',
         ),
-        "error: visuals/mine.svg:5: mask 'mask1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
+        "error: visuals/mine.svg:5: mask 'mask1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is drawn so: align it to the centre, or Outline stroke)",
+    ),
+    Case(  # Figma's stroke aligned outside: a black cut-out in a luminance mask, which cairosvg would not cut
+        "visual-figma-outside-stroke",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">\n'
+            '<mask id="path-1-outside-1" maskUnits="userSpaceOnUse" x="12" y="2" width="176" height="96" fill="black">\n'
+            '<rect fill="white" x="12" y="2" width="176" height="96"/>\n<rect x="20" y="10" width="160" height="80"/>\n</mask>\n'
+            '<rect x="20" y="10" width="160" height="80" stroke="#1B1B3A" stroke-width="16" mask="url(#path-1-outside-1)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:4: mask 'path-1-outside-1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is drawn so: align it to the centre, or Outline stroke)",
     ),
     Case(  # Illustrator writes blend modes as classes
         "layout-blend-mode-in-css",
