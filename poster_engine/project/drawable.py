@@ -508,8 +508,8 @@ def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> No
                 raise fail(
                     f"mask '{el.get('id', '')}' is a luminance mask (SVG's default) and its {_named(painted)} is "
                     "not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint "
-                    "the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is "
-                    "drawn so: align it to the centre, or Outline stroke)",
+                    "the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned "
+                    "outside is drawn so: align it to the centre, or Outline stroke)",
                     shown,
                     lines.get(painted),
                 )
