@@ -233,3 +233,42 @@ def test_a_font_size_in_percent_is_one_of_the_parents(where):
     reference = ink_height(rsvg(raw))
     assert ink_height(cairo_alone(raw)) > 2 * reference
     assert ink_height(engine(raw)) == pytest.approx(reference, abs=2)
+
+
+def test_a_visual_and_a_layout_from_illustrator_keep_their_own_ids_and_classes(project):
+    """Illustrator names every file's gradients SVGID_1_… and its classes st0…; nested in one poster,
+    cairosvg would take the first gradient of that name and apply every sheet to every element. The
+    visual's names are its own: each of the four shapes keeps its colour."""
+    from conftest import run_cli
+
+    layout = project / "layouts" / "choc.svg"
+    layout.write_text(
+        layout.read_text(encoding="utf-8").replace(
+            '<rect id="rule"',
+            '<style>.st0{fill:#FF0000}</style><defs><linearGradient id="SVGID_1_"><stop offset="0" stop-color="#00FFFF"/>'
+            '<stop offset="1" stop-color="#0000FF"/></linearGradient></defs>'
+            '<rect class="st0" x="200" y="240" width="80" height="30"/>'
+            '<rect x="100" y="240" width="80" height="30" fill="url(#SVGID_1_)"/><rect id="rule"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    visual = project / "visuals" / "mine.svg"
+    visual.write_text(
+        visual.read_text(encoding="utf-8").replace(
+            "</svg>",
+            '<style>.st0{fill:#00FF00}</style><defs><linearGradient id="SVGID_1_"><stop offset="0" stop-color="#FFFF00"/>'
+            '<stop offset="1" stop-color="#FF00FF"/></linearGradient></defs><rect class="st0" x="20" y="300" width="200" '
+            'height="180"/><rect x="580" y="300" width="200" height="180" fill="url(#SVGID_1_)"/></svg>',
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "-j", "1", cwd=project)
+    assert result.returncode == 0, result.stderr
+    rgb = np.asarray(Image.open(project / "build" / "choc-cobalt" / "instagram.png").convert("RGB")).astype(int)
+
+    def painted(colour: tuple[int, int, int]) -> int:
+        return int((np.abs(rgb - colour).max(axis=2) < 24).sum())
+
+    for colour in [(255, 0, 0), (0, 255, 255), (0, 255, 0), (255, 255, 0)]:  # the layout's two, the visual's two
+        assert painted(colour) > 300, colour
