@@ -107,6 +107,10 @@ REWRITTEN = {
     "context-stroke-in-a-class": '<style>.head{fill:context-stroke}</style><defs><marker id="m" viewBox="0 0 10 10" '
     'markerWidth="10" markerHeight="10" refX="5" refY="5" orient="auto"><path class="head" d="M0,0 L10,5 L0,10z"/>'
     '</marker></defs><path d="M20,50 L180,50" stroke="red" stroke-width="2" marker-end="url(#m)"/>',
+    "paint-order-in-a-switch": '<switch><rect x="30" y="20" width="80" height="60" style="fill:red;stroke:black;'
+    'stroke-width:20;paint-order:stroke"/><rect x="120" y="20" width="60" height="60" fill="blue"/></switch>',
+    "opacity-in-a-switch": '<defs><rect id="a" width="60" height="60" fill="blue"/></defs><switch>'
+    '<use xlink:href="#a" x="30" y="20" opacity="0.4"/><rect x="120" y="20" width="60" height="60" fill="green"/></switch>',
     "paint-order-in-a-class": '<style>.p{paint-order:stroke}</style><rect class="p" x="30" y="20" width="80" height="60" '
     'fill="red" stroke="black" stroke-width="20"/>',
     "opacity-and-stroke-below-fill": SQUARE

@@ -297,7 +297,7 @@ def _effects_on_a_group(root: ET.Element, ids: Ids, css: Css) -> None:
             if moved:
                 found.append((parent, el, moved))
     for parent, el, moved in found:
-        group = ET.Element(f"{{{SVG_NS}}}g", moved)
+        _into_group(parent, el, moved)
         for key in moved:
             el.attrib.pop(key, None)
             if "style" in el.attrib:
@@ -305,9 +305,22 @@ def _effects_on_a_group(root: ET.Element, ids: Ids, css: Css) -> None:
         # Said again in style="", which wins over a <style> sheet's rule that would set them again.
         neutral = {"opacity": "opacity:1", "mask": "mask:none"}
         el.set("style", ";".join([el.get("style", ""), *(neutral[k] for k in moved if k in neutral)]).strip(";"))
-        parent.insert(list(parent).index(el), group)
-        parent.remove(el)
-        group.append(el)
+
+
+_CONDITIONS = ("systemLanguage", "requiredFeatures", "requiredExtensions")
+
+
+def _into_group(parent: ET.Element, el: ET.Element, attrs: dict[str, str]) -> ET.Element:
+    """`el` moved into a new <g> with `attrs`, in its place. In a <switch>, which draws its first
+    child whose conditions hold (Illustrator's files), the conditions move to the group."""
+    group = ET.Element(f"{{{SVG_NS}}}g", attrs)
+    if tag(parent) == "switch":
+        for key in [k for k in _CONDITIONS if k in el.attrib]:
+            group.set(key, el.attrib.pop(key))
+    parent.insert(list(parent).index(el), group)
+    parent.remove(el)
+    group.append(el)
+    return group
 
 
 def _number(value: str | None) -> float:
@@ -341,6 +354,8 @@ def _stroke_below_fill(root: ET.Element, css: Css) -> None:
             else:
                 todo.append((el, " ".join(order)))
     for parent, el in found:
+        if tag(parent) == "switch":  # it draws one child: the copy and the element must be one
+            parent = _into_group(parent, el, {})
         under = copy.deepcopy(el)
         for node in under.iter():
             for key in [k for k in node.attrib if k == "id" or k.startswith(("{", "data-"))]:
