@@ -230,8 +230,8 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
         ident = el.get("id")
         if ident and ident not in ids:  # the first of two elements with one id, as renderers take it
             ids[ident] = el
+    _check_references(root, ids, builder.lines, shown)  # the file's own size, before what the rewrites add
     drawable.rewrite(root, ids, builder.lines, text, shown)  # adds no id (a copy's are dropped)
-    _check_references(root, ids, builder.lines, shown)
     drawable.check(root, ids, builder.lines, text, shown)
     return SvgTree(root, builder.lines, text)
 
