@@ -245,27 +245,31 @@ def test_a_visual_and_a_layout_from_illustrator_keep_their_own_ids_and_classes(p
     visual's names are its own: each of the four shapes keeps its colour."""
     from conftest import run_cli
 
-    layout = project / "layouts" / "choc.svg"
-    layout.write_text(
-        layout.read_text(encoding="utf-8").replace(
-            '<rect id="rule"',
-            '<style>.st0{fill:#FF0000}</style><defs><linearGradient id="SVGID_1_"><stop offset="0" stop-color="#00FFFF"/>'
-            '<stop offset="1" stop-color="#0000FF"/></linearGradient></defs>'
-            '<rect class="st0" x="200" y="240" width="80" height="30"/>'
-            '<rect x="100" y="240" width="80" height="30" fill="url(#SVGID_1_)"/><rect id="rule"',
-            1,
-        ),
-        encoding="utf-8",
+    def illustrator(path: Path, before: str, st0: str, start: str, end: str, shapes: str) -> None:
+        """Inserted before `before`: a class st0 and a gradient SVGID_1_, as every Illustrator file names them."""
+        names = (
+            f'<style>.st0{{fill:{st0}}}</style><defs><linearGradient id="SVGID_1_"><stop offset="0" stop-color="{start}"/>'
+            f'<stop offset="1" stop-color="{end}"/></linearGradient></defs>'
+        )
+        path.write_text(path.read_text(encoding="utf-8").replace(before, names + shapes + before, 1), encoding="utf-8")
+
+    illustrator(
+        project / "layouts" / "choc.svg",
+        '<rect id="rule"',
+        "#FF0000",
+        "#00FFFF",
+        "#0000FF",
+        '<rect class="st0" x="200" y="240" width="80" height="30"/>'
+        '<rect x="100" y="240" width="80" height="30" fill="url(#SVGID_1_)"/>',
     )
-    visual = project / "visuals" / "mine.svg"
-    visual.write_text(
-        visual.read_text(encoding="utf-8").replace(
-            "</svg>",
-            '<style>.st0{fill:#00FF00}</style><defs><linearGradient id="SVGID_1_"><stop offset="0" stop-color="#FFFF00"/>'
-            '<stop offset="1" stop-color="#FF00FF"/></linearGradient></defs><rect class="st0" x="20" y="300" width="200" '
-            'height="180"/><rect x="580" y="300" width="200" height="180" fill="url(#SVGID_1_)"/></svg>',
-        ),
-        encoding="utf-8",
+    illustrator(
+        project / "visuals" / "mine.svg",
+        "</svg>",
+        "#00FF00",
+        "#FFFF00",
+        "#FF00FF",
+        '<rect class="st0" x="20" y="300" width="200" height="180"/>'
+        '<rect x="580" y="300" width="200" height="180" fill="url(#SVGID_1_)"/>',
     )
     result = run_cli("build", "-p", "choc-cobalt", "-f", "instagram", "-j", "1", cwd=project)
     assert result.returncode == 0, result.stderr
