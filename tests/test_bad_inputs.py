@@ -453,6 +453,17 @@ CASES = [
         ),
         "error: visuals/mine.svg:3: <path id='icon'> has a non-scaling stroke (vector-effect) under a transform that stretches it unevenly, which the renderer would draw scaled; outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
     ),
+    Case(  # the line's colour is the palette's, known only when a poster is drawn: not written into the arrowhead
+        "layout-context-stroke-palette-class",
+        replace(
+            "layouts/choc.svg",
+            "</svg>",
+            '<defs><marker id="Arrow2" orient="auto" viewBox="0 0 8 6" markerWidth="8" markerHeight="6">\n'
+            '<path id="arrowhead" d="M 0,0 8,3 0,6 z" style="fill:context-stroke"/></marker></defs>\n'
+            '<path class="stroke-accent" d="M 20,230 H 120" style="marker-end:url(#Arrow2)"/>\n</svg>',
+        ),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:id=\"arrowhead\"}: <path id='arrowhead'> is painted with the colour of what uses it (context-stroke, SVG 2), which the renderer paints black; give it a colour of its own, or turn the line and its arrowheads into shapes (Inkscape: Path > Stroke to Path)",
+    ),
     Case(  # one arrowhead on a red and a blue line: no one colour can be written into it
         "visual-context-stroke-two-colours",
         write(

@@ -221,7 +221,9 @@ def _context_paint(root: ET.Element, css: Css, lines: Lines, shown: str) -> None
             continue
         marker = in_markers.get(el)
         lines_using = users.get(marker.get("id", "") if marker is not None else "", [])
-        paints = {f"context-{k}": {_property(u, k, css) for u in lines_using} for k in needed}
+        # Read from the lines themselves, not a <style> rule: in a layout, a palette class's colour
+        # is the template's preview, which the poster's replaces; written here, it would stay.
+        paints = {f"context-{k}": {_property(u, k) for u in lines_using} for k in needed}
         if marker is None or any(None in v or len(v) != 1 for v in paints.values()):
             raise fail(
                 f"{_named(el)} is painted with the colour of what uses it ({'/'.join(v for v in used.values() if v)}, "
