@@ -444,7 +444,7 @@ CASES = [
             '<rect width="300" height="150" fill="url(#fade)"/></mask></defs>\n'
             '<rect width="300" height="150" fill="#D7263D" mask="url(#m)"/>\n</svg>',
         ),
-        "error: visuals/mine.svg:4: mask 'm' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
+        "error: visuals/mine.svg:4: mask 'm' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is drawn so: align it to the centre, or Outline stroke)",
     ),
     Case(  # Inkscape's own form: the mask's gradient names the one holding the stops
         "visual-luminance-mask-fade-inkscape",
@@ -457,12 +457,97 @@ CASES = [
             '<mask maskUnits="userSpaceOnUse" id="mask1">\n<rect width="300" height="150" style="fill:url(#linearGradient2)"/></mask></defs>\n'
             '<rect width="300" height="150" fill="#D7263D" mask="url(#mask1)"/>\n</svg>',
         ),
-        "error: visuals/mine.svg:5: mask 'mask1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha",
+        "error: visuals/mine.svg:5: mask 'mask1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is drawn so: align it to the centre, or Outline stroke)",
+    ),
+    Case(  # Figma's stroke aligned outside: a black cut-out in a luminance mask, which cairosvg would not cut
+        "visual-figma-outside-stroke",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">\n'
+            '<mask id="path-1-outside-1" maskUnits="userSpaceOnUse" x="12" y="2" width="176" height="96" fill="black">\n'
+            '<rect fill="white" x="12" y="2" width="176" height="96"/>\n<rect x="20" y="10" width="160" height="80"/>\n</mask>\n'
+            '<rect x="20" y="10" width="160" height="80" stroke="#1B1B3A" stroke-width="16" mask="url(#path-1-outside-1)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:4: mask 'path-1-outside-1' is a luminance mask (SVG's default) and its <rect> (no id) is not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint the mask white and fade it with opacity, or set mask-type: alpha (a Figma stroke aligned outside is drawn so: align it to the centre, or Outline stroke)",
     ),
     Case(  # Illustrator writes blend modes as classes
         "layout-blend-mode-in-css",
         replace("layouts/choc.svg", "</svg>", "<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n</svg>"),
         "error: layouts/choc.svg:{line:layouts/choc.svg:mix-blend-mode}: <style> (no id) has mix-blend-mode 'multiply', which the renderer does not draw (the colours would differ from the design); set it to normal, or flatten the blend into a PNG",
+    ),
+    Case(  # cairosvg ignores a text's fixed length: the text would be narrower or wider than designed
+        "visual-text-length",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<text x="10" y="80" font-size="30" textLength="280" lengthAdjust="spacingAndGlyphs">Voir</text>\n</svg>',
+        ),
+        "error: visuals/mine.svg:2: <text> (no id) has textLength (its text stretched to a fixed length), which the renderer ignores, so the text would be narrower or wider than designed; remove the fixed length, or convert the text to paths (Inkscape: Path > Object to Path, Illustrator: Type > Create Outlines)",
+    ),
+    Case(
+        "visual-mask-content-units",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<defs><mask id="half" maskContentUnits="objectBoundingBox">\n<rect width="0.5" height="1" fill="white"/></mask></defs>\n'
+            '<rect width="300" height="150" fill="#D7263D" mask="url(#half)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:2: mask 'half' has maskContentUnits=\"objectBoundingBox\", which the renderer ignores (the mask would be drawn at the wrong size and place); release the mask and mask again in the editor, or flatten it into a PNG",
+    ),
+    Case(  # cairosvg reads the fractions as user units: a 1×1 region, the element cut away
+        "visual-mask-region-in-fractions",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<defs>\n<mask id="inner" x="0.1" y="0.1" width="0.8" height="0.8">'
+            '<rect width="300" height="150" fill="white"/></mask></defs>\n<rect width="300" height="150" fill="#D7263D" mask="url(#inner)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: mask 'inner' sets its region in fractions of the masked element (maskUnits objectBoundingBox with x, y, width or height), which the renderer reads as plain units (the element would be cut away); release the mask and mask again in Inkscape or Illustrator, which write maskUnits=\"userSpaceOnUse\", or remove the region",
+    ),
+    Case(  # a ring cut by the even-odd rule: cairosvg would clip to the whole disc
+        "visual-evenodd-clip-hole",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<clipPath id="ring" clip-rule="evenodd">\n'
+            '<path id="ring-path" d="M 50,75 a 40,40 0 1 0 80,0 a 40,40 0 1 0 -80,0 z M 70,75 a 20,20 0 1 0 40,0 a 20,20 0 1 0 -40,0 z"/>'
+            '</clipPath>\n<rect width="300" height="150" fill="#D7263D" clip-path="url(#ring)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <path id='ring-path'> cuts a hole in clip path 'ring' by the even-odd rule (clip-rule), which the renderer ignores (the hole would be filled); release the clip and cut the shape itself (Inkscape: Path > Difference, Illustrator: Pathfinder)",
+    ),
+    Case(
+        "visual-css-transform",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<g>\n<rect id="tilted" x="100" y="50" width="100" height="50" style="fill:#D7263D;transform:rotate(8deg)"/></g>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <rect id='tilted'> is transformed in its style (CSS transform), which the renderer ignores (it would be drawn unmoved); write it as the element's transform attribute, or save as plain SVG from the editor",
+    ),
+    Case(  # no stroke width in the element's own units draws a stroke kept even under a stretch
+        "visual-non-scaling-stroke-stretched",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<g transform="scale(4,1)">\n<path id="icon" d="M 10,20 H 60" stroke="#000" stroke-width="2" vector-effect="non-scaling-stroke"/></g>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <path id='icon'> has a non-scaling stroke (vector-effect) under a transform that stretches it unevenly, which the renderer would draw scaled; outline the strokes (Inkscape: Path > Stroke to Path, Illustrator: Object > Expand, Figma: Outline stroke)",
+    ),
+    Case(  # the line's colour is the palette's, known only when a poster is drawn: not written into the arrowhead
+        "layout-context-stroke-palette-class",
+        replace(
+            "layouts/choc.svg",
+            "</svg>",
+            '<defs><marker id="Arrow2" orient="auto" viewBox="0 0 8 6" markerWidth="8" markerHeight="6">\n'
+            '<path id="arrowhead" d="M 0,0 8,3 0,6 z" style="fill:context-stroke"/></marker></defs>\n'
+            '<path class="stroke-accent" d="M 20,230 H 120" style="marker-end:url(#Arrow2)"/>\n</svg>',
+        ),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:id=\"arrowhead\"}: <path id='arrowhead'> is painted with the colour of what uses it (context-stroke, SVG 2), which the renderer paints black; give it a colour of its own, or turn the line and its arrowheads into shapes (Inkscape: Path > Stroke to Path)",
+    ),
+    Case(  # one arrowhead on a red and a blue line: no one colour can be written into it
+        "visual-context-stroke-two-colours",
+        write(
+            "visuals/mine.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150">\n<defs><marker id="Arrow1" orient="auto" style="overflow:visible">\n'
+            '<path id="head" d="M 0,-3 6,0 0,3 z" style="fill:context-stroke"/></marker></defs>\n'
+            '<path d="M 10,20 H 200" style="stroke:#D7263D;marker-end:url(#Arrow1)"/>\n'
+            '<path d="M 10,60 H 200" style="stroke:#1B1B3A;marker-end:url(#Arrow1)"/>\n</svg>',
+        ),
+        "error: visuals/mine.svg:3: <path id='head'> is painted with the colour of what uses it (context-stroke, SVG 2), which the renderer paints black; give it a colour of its own, or turn the line and its arrowheads into shapes (Inkscape: Path > Stroke to Path)",
     ),
     # --- layouts
     Case(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +16,7 @@ from poster_engine.core.geometry import Box
 from poster_engine.core.limits import MAX_SVG_BYTES
 from poster_engine.project.files import file_digest, record_file
 from poster_engine.project.paths import PathProblem, read_file
-from poster_engine.project.svg import parse_svg_tree, view_box
+from poster_engine.project.svg import parse_svg_tree, tag, view_box
 from poster_engine.project.workcache import cached, source_digest
 
 
@@ -37,6 +39,45 @@ _VIEWPORT_ATTRS = frozenset(
 )
 
 
+# A selector in a <style> sheet (what comes before its `{`), a class or id in one, a reference to an id.
+_SELECTORS = re.compile(r"([^{}]*)(\{[^{}]*\})")
+_NAME_IN_SELECTOR = re.compile(r"([.#])(-?[_a-zA-Z][\w-]*)")
+_ID_REF = re.compile(r"(url\(\s*['\"]?#)([^'\")\s]+)")
+
+
+def own_names(root: ET.Element, scope: str) -> None:
+    """A visual is nested in the poster's document, beside the layout and maybe other visuals, where
+    cairosvg applies every <style> sheet to every element and takes the first of two elements with
+    one id. Illustrator names every file's gradients SVGID_1_, SVGID_2_… and its classes st0, st1…:
+    a layout and a visual both from Illustrator would paint each other's shapes. So the visual's
+    ids and classes get `scope` before them (references and sheets followed), and each selector of
+    its sheets is kept to elements under `scope` (the nested <svg>'s class), type selectors too."""
+    ids = {el.get("id", "") for el in root.iter() if el.get("id")}
+
+    def ref(found: re.Match[str]) -> str:
+        return found.group(1) + (f"{scope}-{found.group(2)}" if found.group(2) in ids else found.group(2))
+
+    def selectors(found: re.Match[str]) -> str:
+        named = _NAME_IN_SELECTOR.sub(lambda n: f"{n.group(1)}{scope}-{n.group(2)}", found.group(1))
+        parts = [p.strip() for p in named.split(",")]
+        scoped = ", ".join(p if not p or p.startswith("@") else f".{scope} {p}" for p in parts)
+        return scoped + _ID_REF.sub(ref, found.group(2))
+
+    for el in root.iter():
+        for key, value in el.attrib.items():
+            local = key.rsplit("}", 1)[-1]
+            if local == "id":
+                el.set(key, f"{scope}-{value}")
+            elif local == "class":
+                el.set(key, " ".join(f"{scope}-{c}" for c in value.split()))
+            elif local == "href" and value.startswith("#") and value[1:] in ids:
+                el.set(key, f"#{scope}-{value[1:]}")
+            elif "url(" in value:
+                el.set(key, _ID_REF.sub(ref, value))
+        if tag(el) == "style" and el.text:
+            el.text = _SELECTORS.sub(selectors, el.text)
+
+
 def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> str:
     """Nest the visual's SVG, its viewBox narrowed to the cover crop (so nothing is distorted)."""
     raw = read_file(path, MAX_SVG_BYTES)  # never more than the bound is read
@@ -54,6 +95,8 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
         )
     vx, vy, vw, vh = found
     cx, cy, cw, ch = cover_crop(vw, vh, box[2], box[3], focus)
+    scope = "pe-v" + hashlib.sha1(shown.encode()).hexdigest()[:8]
+    own_names(root, scope)
     inner = "".join(ET.tostring(child, encoding="unicode") for child in root)
     # What the root says about its content (opacity, fill="none" as Figma exports, style, class…)
     # applies to it still: on a group inside our viewport, which replaces the root's own.
@@ -62,7 +105,7 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
         inner = "<g " + " ".join(f"{k}={quoteattr(v)}" for k, v in kept.items()) + f">{inner}</g>"
     x, y, w, h = box
     return (
-        f'<svg x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
+        f'<svg class="{scope}" x="{x:.3f}" y="{y:.3f}" width="{w:.3f}" height="{h:.3f}" '
         f'viewBox="{vx + cx:.3f} {vy + cy:.3f} {cw:.3f} {ch:.3f}" preserveAspectRatio="none" '
         f'overflow="hidden">{inner}</svg>'
     )

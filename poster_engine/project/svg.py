@@ -7,8 +7,7 @@ its elements (each `<use>` counting as a copy of what it refers to), their nesti
 `<use>`; references that lead back to themselves (a `<use>` of its own group, a pattern filled with
 itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
 checked from its header (declared size) before anything decodes it. What cairosvg would draw
-unlike the editor is refused too (`_check_drawable`: flowed text, filters, blend modes, masks), or
-drawn another way that renders alike (`_stroke_below_fill`, `_spell_numbers`).
+unlike the editor is drawn another way that renders alike, or refused (drawable.py).
 Kept: everything an editor writes that draws or names — Inkscape's and Sodipodi's attributes are
 read (labels, layers) and only dropped when an output is written (`strip_foreign`).
 """
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -164,59 +162,6 @@ def _drop_never_drawn(root: ET.Element) -> None:
             parent.remove(child)
 
 
-# Valid SVG number spellings cairosvg's path tokenizer misreads (Kozea/CairoSVG#421), drawing
-# nothing or another shape without a word: "+" as a sign, a number run on after an exponent
-# ("4e1.0" is 4e1 then .0) or after a trailing dot ("90..9" is 90. then .9). Path data holding one
-# has each number (SVG's grammar: the longest that matches) spaced out and its "+" dropped; packed
-# arc flags ("0160") stay one run, as cairosvg reads them.
-_MISREAD = re.compile(r"\+|\.\.|[eE][-+]?\d+\.")
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-
-
-def _spell_numbers(root: ET.Element) -> None:
-    """Path data and point lists in a spelling cairosvg reads as every renderer does."""
-    for el in root.iter():
-        for key in ("d", "points"):
-            value = el.get(key)
-            if value is not None and _MISREAD.search(value):
-                el.set(key, _NUMBER.sub(lambda m: " " + m.group().lstrip("+"), value))
-
-
-_PAINT_ORDER = re.compile(r"(?:^|;)\s*paint-order\s*:\s*([^;]+)")
-_OPACITY = re.compile(r"(?:^|;)\s*opacity\s*:\s*([^;]+)")
-
-
-def _stroke_below_fill(root: ET.Element) -> None:
-    """`paint-order: stroke` (Inkscape's "stroke below fill", common on outlined type) is ignored by
-    cairosvg, which paints the stroke over the fill: the stroke's inner half covers the fill, and
-    outlined letters come out thinner, their counters filling in. Such an element becomes a
-    stroke-only copy (no id, no editor's names) under itself with its stroke off, which every
-    renderer draws as designed. One with an opacity of its own is left as it is (two
-    half-transparent layers would not compose the same)."""
-    found: list[tuple[ET.Element, ET.Element]] = []
-    todo: list[tuple[ET.Element, str]] = [(root, "normal")]
-    while todo:
-        parent, inherited = todo.pop()
-        for el in parent:
-            if not isinstance(el.tag, str):
-                continue
-            own = _PAINT_ORDER.search(el.get("style", ""))
-            order = (own.group(1) if own else el.get("paint-order", inherited)).split()
-            opacity = _OPACITY.search(el.get("style", "")) or el.get("opacity")
-            if tag(el) in _SHAPES and order[:1] == ["stroke"] and opacity is None:
-                found.append((parent, el))
-            else:
-                todo.append((el, " ".join(order)))
-    for parent, el in found:
-        under = copy.deepcopy(el)
-        for node in under.iter():
-            for key in [k for k in node.attrib if k == "id" or k.startswith(("{", "data-"))]:
-                del node.attrib[key]
-        under.set("style", under.get("style", "") + ";fill:none;paint-order:normal")
-        el.set("style", el.get("style", "") + ";stroke:none")
-        parent.insert(list(parent).index(el), under)
-
-
 def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     """Parse an SVG file we did not write (see the module's docstring for what is refused)."""
     import defusedxml
@@ -244,8 +189,6 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     text = raw.decode("utf-8", "replace")
     strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
     _drop_never_drawn(root)
-    _spell_numbers(root)
-    _stroke_below_fill(root)
     for node in root.iter():
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
@@ -278,164 +221,19 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
                 shown,
                 line_of(text, found.group(0)),
             )
-    _check_references(root, builder.lines, shown)
-    _check_drawable(root, builder.lines, text, shown)
-    _check_text(root, builder.lines, shown)
-    return SvgTree(root, builder.lines, text)
+    # What cairosvg would draw unlike the editor: rewritten, or refused. drawable.py builds on this
+    # module's helpers, so it is imported here rather than at the top.
+    from poster_engine.project import drawable
 
-
-# Filter primitives cairosvg draws as every renderer does, in the forms editors write them: an
-# identity colour matrix (Illustrator's opacity masks), a transparent flood, a normal blend. It
-# draws any other one wrongly (feOffset moves the element itself, a blur or a shadow is dropped).
-_IDENTITY = [1.0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0]
-_BLEND = re.compile(r"mix-blend-mode\s*:\s*([a-z-]+)")
-
-
-def _faithful(primitive: ET.Element) -> bool:
-    name = tag(primitive)
-    if name == "feColorMatrix":
-        try:
-            values = [float(v) for v in re.split(r"[\s,]+", primitive.get("values", "").strip())]
-        except ValueError:
-            return False
-        return primitive.get("type", "matrix") == "matrix" and values == _IDENTITY
-    if name == "feFlood":
-        return primitive.get("flood-opacity", "1").strip() in ("0", "0.0")
-    if name == "feBlend":
-        return primitive.get("mode", "normal") == "normal"
-    return not isinstance(primitive.tag, str)  # a comment
-
-
-_WHITE = ("white", "#fff", "#ffffff", "rgb(255,255,255)")
-_SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
-
-
-def _property(el: ET.Element, name: str) -> str | None:
-    """A presentation property as the element itself sets it: in style="" (which wins) or as an attribute."""
-    found = re.search(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", el.get("style", ""))
-    value = found.group(1) if found else el.get(name)
-    return value.strip().replace(" ", "") if value is not None else None
-
-
-def _stops(ids: dict[str, ET.Element], ident: str) -> list[ET.Element]:
-    """A gradient's stops, through the href chain Inkscape writes (a positioned gradient naming the
-    one that holds the stops); at most MAX_SVG_USE_CHAIN hops."""
-    for _ in range(MAX_SVG_USE_CHAIN):
-        gradient = ids.get(ident)
-        if gradient is None:
-            return []
-        stops = [s for s in gradient if tag(s) == "stop"]
-        ident = _href(gradient) or ""
-        if stops or not ident:
-            return stops
-    return []
-
-
-def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | None:
-    """The first element of a luminance mask that paints in a colour other than white, where its
-    colour is known (a class may set it from CSS: such elements are trusted). Luminance and
-    opacity agree on white only, and cairosvg masks by opacity."""
-    todo: list[tuple[ET.Element, str | None, bool]] = [(child, None, False) for child in mask]
-    while todo:
-        el, fill, styled = todo.pop()
-        name = tag(el)
-        own = _property(el, "fill")
-        fill = own if own is not None else fill
-        styled = styled or "class" in el.attrib
-        if name == "image":
-            return el
-        if name in _SHAPES and not styled and (fill or "").lower() != "none":
-            paint = fill if fill is not None else "black"  # SVG's initial fill
-            gradient = _LOCAL_REF.findall(paint)
-            if gradient:
-                stops = _stops(ids, gradient[0])
-                if any((_property(s, "stop-color") or "black").lower() not in _WHITE for s in stops):
-                    return el
-            elif paint.lower() not in _WHITE:
-                return el
-        todo.extend((child, fill, styled) for child in el)
-    return None
-
-
-def _check_drawable(root: ET.Element, lines: dict[ET.Element, int], text: str, shown: str) -> None:
-    """What the renderer (cairosvg) would draw wrongly, where a browser or the editor draws it
-    right, is refused with its line rather than shipped as a poster that differs from the design:
-    Inkscape 0.92's flowed text (drawn by no renderer: its words would be missing), filter effects
-    other than the few it draws faithfully (Figma's and Illustrator's drop shadows, blurs),
-    blend modes other than normal (`mix-blend-mode`, which it ignores) and luminance masks that are
-    not white (it masks by opacity: Inkscape's gradient fades would be lost)."""
-    ids = {el.get("id", ""): el for el in root.iter() if el.get("id")}
-    filters = {ident: el for ident, el in ids.items() if tag(el) == "filter"}
+    ids: dict[str, ET.Element] = {}
     for el in root.iter():
-        name = tag(el)
-        if name == "mask" and (_property(el, "mask-type") or "").lower() != "alpha":
-            painted = _not_white(el, ids)
-            if painted is not None:
-                raise fail(
-                    f"mask '{el.get('id', '')}' is a luminance mask (SVG's default) and its {_named(painted)} is "
-                    "not white: the renderer masks by opacity only, so its fade or cut-out would be lost; paint "
-                    "the mask white and fade it with opacity, or set mask-type: alpha",
-                    shown,
-                    lines.get(painted),
-                )
-        if name == "flowRoot" and "".join(el.itertext()).strip():
-            # An empty one, which a click with the text tool leaves behind, draws nothing anywhere.
-            raise fail(
-                "<flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would "
-                "be missing; in Inkscape select it and choose Text > Convert to Text",
-                shown,
-                lines.get(el),
-            )
-        styles = " ".join(v for k, v in el.attrib.items() if k in ("style", "filter", "mix-blend-mode"))
-        if name == "style":
-            styles = el.text or ""
-        blend = el.get("mix-blend-mode") or next(iter(_BLEND.findall(styles)), None)
-        if blend and blend != "normal":
-            raise fail(
-                f"{_named(el)} has mix-blend-mode '{blend}', which the renderer does not draw (the colours would "
-                "differ from the design); set it to normal, or flatten the blend into a PNG",
-                shown,
-                line_of(text, blend) if name == "style" else lines.get(el),
-            )
-        for ident in _LOCAL_REF.findall(styles):
-            effect = filters.get(ident)
-            wrong = list(dict.fromkeys(tag(p) for p in effect if not _faithful(p))) if effect is not None else []
-            if wrong:
-                raise fail(
-                    f"{_named(el)} uses filter '{ident}' ({', '.join(wrong)}), which the renderer does not draw "
-                    "(a shadow or blur would be missing or misplaced); flatten the effect into a PNG, or remove it",
-                    shown,
-                    line_of(text, f"#{ident}") if name == "style" else lines.get(el),
-                )
-
-
-_SLOT_LABEL = re.compile(r"^\s*(\{|slot:)")
-
-
-def _check_text(root: ET.Element, lines: dict[ET.Element, int], shown: str) -> None:
-    """Words an editor set as SVG text would be drawn by the renderer with whatever the machine's
-    fonts are (not fonts/: the PDF would carry a substituted face), in only two weights and without
-    kerning, so they are refused with the ways to keep them. Not drawn, and so kept: the samples a
-    layout shows in its slots (`data-placeholder`), hidden layers, empty text; a slot drawn as a
-    <text> is said by the layout's own check."""
-    todo = [root]
-    while todo:
-        el = todo.pop()
-        if el.get("data-placeholder") is not None or hidden(el):
-            continue
-        if tag(el) == "text":
-            words = " ".join("".join(el.itertext()).split())
-            label = el.get(f"{{{INKSCAPE_NS}}}label", "")
-            if words and not _SLOT_LABEL.match(label) and el.get("data-slot") is None:
-                raise fail(
-                    f"<text> “{words[:40]}” would be drawn with a system font, not one from fonts/; make it a "
-                    "slot (a frame named {field} or slot:name) or convert it to paths (Inkscape: Path > Object "
-                    "to Path; Illustrator: Type > Create Outlines; Figma: export with Outline text)",
-                    shown,
-                    lines.get(el),
-                )
-            continue
-        todo.extend(child for child in el if isinstance(child.tag, str))
+        ident = el.get("id")
+        if ident and ident not in ids:  # the first of two elements with one id, as renderers take it
+            ids[ident] = el
+    _check_references(root, ids, builder.lines, shown)  # the file's own size, before what the rewrites add
+    drawable.rewrite(root, ids, builder.lines, text, shown)  # adds no id (a copy's are dropped)
+    drawable.check(root, ids, builder.lines, text, shown)
+    return SvgTree(root, builder.lines, text)
 
 
 def usable(*values: float) -> bool:
@@ -539,17 +337,12 @@ def _refs(el: ET.Element) -> list[str]:
     return found
 
 
-def _check_references(root: ET.Element, lines: dict[ET.Element, int], shown: str) -> None:
+def _check_references(root: ET.Element, ids: dict[str, ET.Element], lines: dict[ET.Element, int], shown: str) -> None:
     """No reference leads back to the element it starts from (a <use> of its own group, a pattern
     filled with itself): renderers would recurse until they crash. And what the <use> elements draw,
     each a copy of what it refers to, stays within MAX_SVG_ELEMENTS, MAX_SVG_DEPTH and
     MAX_SVG_USE_CHAIN. One pass over the elements and their references, iterative (no recursion
     for a hostile file to exhaust), each element measured once."""
-    ids: dict[str, ET.Element] = {}
-    for el in root.iter():
-        ident = el.get("id")
-        if ident and ident not in ids:
-            ids[ident] = el
 
     def error(el: ET.Element, message: str) -> PosterError:
         return fail(f"{_named(el)} {message}", shown, lines.get(el))
