@@ -130,12 +130,20 @@ def _tag(locale) -> str:
     return "-".join(p for p in (locale.language, locale.script, locale.territory, locale.variant) if p)
 
 
-def _script(locale) -> str | None:
-    """The locale's script: its own (sr-Latn), else the one CLDR's likely subtags give (zh → Hans)."""
+def _likely(lang: str) -> tuple[str | None, str | None]:
+    """The script and territory CLDR's likely subtags give a bare language: pl → (Latn, PL), zh →
+    (Hans, CN). Read from the tag itself: Babel has no locale data for some of them (bo_Tibt_CN)."""
     from babel.core import get_global
 
-    likely = str(get_global("likely_subtags").get(locale.language, ""))
-    return locale.script or next((p for p in likely.split("_")[1:] if len(p) == 4), None)
+    parts = str(get_global("likely_subtags").get(lang, lang)).split("_")[1:]
+    script = next((p for p in parts if len(p) == 4), None)
+    territory = next((p for p in parts if len(p) in (2, 3)), None)
+    return script, territory
+
+
+def _script(locale) -> str | None:
+    """The locale's script: its own (sr-Latn), else the likely one of its language (zh → Hans)."""
+    return locale.script or _likely(locale.language)[0]
 
 
 def _cldr_quotes(locale_id: str) -> tuple[str, str]:
@@ -194,6 +202,9 @@ def language(code: str) -> Language:
         return base
     import pyphen
 
+    if base is None and locale.territory and not (locale.script or locale.variant):
+        if _likely(locale.language)[1] == locale.territory:
+            locale = Locale(locale.language)  # 'pl-PL' is 'pl': texts keyed `pl` serve it
     code, locale_id = _tag(locale), str(locale)
     hyphenation = pyphen.language_fallback(locale_id) or ""
     quotes = _cldr_quotes(locale_id)
