@@ -315,3 +315,35 @@ def test_a_script_the_fonts_lack_is_the_missing_glyph_error(starter, tmp_path, c
     )
     assert "FAIL headline/a3.pdf" in result.stdout
     assert not list((root / "build").rglob("headline/*.pdf"))
+
+
+def test_strings_export_and_import_in_a_language_without_house_rules(starter, tmp_path):
+    """`poster strings export --lang pl` from the English starter: a PO catalogue GNU msgfmt accepts,
+    with Polish plural rules; translated and imported, messages.yaml carries the `pl` texts."""
+    import subprocess
+
+    import yaml
+    from babel.messages.pofile import read_po, write_po
+
+    root = tmp_path / "campaign"
+    shutil.copytree(starter, root)
+    po = tmp_path / "pl.po"
+    done = run_cli("strings", "export", "--lang", "pl", "-o", str(po), cwd=root)
+    assert done.returncode == 0, done.stderr
+    checked = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    header = po.read_text()
+    assert "Language: pl\\n" in header and "nplurals=3;" in header, header[:800]
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        if message.context == "messages.come-inside.text":
+            message.string = "Wejdź do miejsc, *dzięki którym działa nasze miasto.*"
+    with po.open("wb") as f:
+        write_po(f, catalog, width=0)
+    done = run_cli("strings", "import", str(po), cwd=root)
+    assert done.returncode == 0, done.stderr
+    texts = yaml.safe_load((root / "messages.yaml").read_text())["messages"]["come-inside"]["text"]
+    assert texts["pl"] == "Wejdź do miejsc, *dzięki którym działa nasze miasto.*", texts
+    refused = run_cli("strings", "export", "--lang", "ar", cwd=root)
+    assert refused.returncode == 2 and "Arabic (ar) is written right to left" in refused.stderr, refused.stderr
