@@ -347,3 +347,32 @@ def test_strings_export_and_import_in_a_language_without_house_rules(starter, tm
     assert texts["pl"] == "Wejdź do miejsc, *dzięki którym działa nasze miasto.*", texts
     refused = run_cli("strings", "export", "--lang", "ar", cwd=root)
     assert refused.returncode == 2 and "Arabic (ar) is written right to left" in refused.stderr, refused.stderr
+
+
+def test_a_translation_keyed_as_typed_is_found_under_its_code(starter, tmp_path):
+    """`pt_BR:` typed in messages.yaml is the language `pt-BR`: strings export and import find it,
+    and import writes back under the key as typed."""
+    from babel.messages.pofile import read_po, write_po
+
+    root = tmp_path / "campaign"
+    shutil.copytree(starter, root)
+    path = root / "messages.yaml"
+    typed = '    text: "Come inside the places *that keep our town running.*"'
+    assert typed in path.read_text()
+    path.write_text(
+        path.read_text().replace(
+            typed, '    text: {en: "Come inside the places *that keep our town running.*", pt_BR: "Entre *já.*"}'
+        )
+    )
+    po = tmp_path / "pt.po"
+    assert run_cli("strings", "export", "--lang", "pt-BR", "-o", str(po), cwd=root).returncode == 0
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    message = next(m for m in catalog if m.context == "messages.come-inside.text")
+    assert message.string == "Entre *já.*"
+    message.string = "Entre *agora.*"
+    with po.open("wb") as f:
+        write_po(f, catalog, width=0)
+    done = run_cli("strings", "import", str(po), cwd=root)
+    assert done.returncode in (0, 1), done.stderr  # 1: a text that does not fit in pt-BR elsewhere
+    assert 'pt_BR: "Entre *agora.*"' in path.read_text() and "pt-BR" not in path.read_text()

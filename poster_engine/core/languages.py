@@ -7,9 +7,10 @@ CLDR libraries are imported only when a language outside the table is asked for.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, partial
+from typing import Any
 
 NBSP = "\u00a0"  # espace insécable (mot): before ':' and inside « »
 NNBSP = "\u202f"  # espace fine insécable: before ; ! ? %, and as thousands separator
@@ -230,6 +231,13 @@ def is_language(code: object) -> bool:
         return isinstance(code, str) and bool(language(code))
     except LanguageRefused:
         return False
+
+
+def key_of(texts: Mapping[Any, Any], code: str) -> Any:
+    """The key of a YAML mapping of texts (`{fr: …, pt_BR: …}`) that names language `code` as the
+    author wrote it ('pt_BR' for 'pt-BR'), else `code` itself: for reading and writing messages.yaml
+    as typed."""
+    return next((k for k in texts if k == code or (is_language(k) and language(k).code == code)), code)
 
 
 def borrows_english_words(code: str) -> bool:

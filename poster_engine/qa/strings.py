@@ -25,7 +25,7 @@ from poster_engine.compose.document import Composition, text_rules
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
 from poster_engine.compose.typeset import TextDoesNotFit, fit_text
 from poster_engine.core.diagnostics import Diagnostic, PosterError, fail
-from poster_engine.core.languages import LanguageRefused, is_language, language
+from poster_engine.core.languages import LanguageRefused, is_language, key_of, language
 from poster_engine.plan import plan_jobs
 from poster_engine.project.atomic import write_atomic
 from poster_engine.project.loader import Project, open_project
@@ -139,12 +139,12 @@ def collect(project: Project, posters: list[str] | None, lang: str) -> list[Unit
                     if path[0] == "poster":
                         continue  # a poster's title is PDF metadata, in posters/*.yaml
                     value = _raw(raw.data, path)
-                    source = value.get(source_lang) if isinstance(value, dict) else value
+                    source = value.get(key_of(value, source_lang)) if isinstance(value, dict) else value
                     if not isinstance(source, str):
                         continue
                     unit = units.get(path)
                     if unit is None:
-                        translation = value.get(lang, "") if isinstance(value, dict) else ""
+                        translation = value.get(key_of(value, lang), "") if isinstance(value, dict) else ""
                         unit = units[path] = Unit(path, source, translation or "", raw.line_of(path))
                     if capacity is None:
                         memo = (comp.layout.file, job.format.name, slot.name, slot.box, block.text)
@@ -235,8 +235,9 @@ def import_po(project: Project, data: bytes, shown: str, lang: str | None = None
         text = str(message.string)
         imported += 1
         if isinstance(value, dict):
-            if value.get(lang) != text:
-                doc.set(keys + (lang,), text, create=True)
+            key = key_of(value, lang)  # 'pt_BR' stays as typed for a 'pt-BR' catalogue
+            if value.get(key) != text:
+                doc.set(keys + (key,), text, create=True)
         elif value != text:
             doc.set_mapping(keys, {campaign.lang: value, lang: text})
     changed = doc.save()
