@@ -6,8 +6,7 @@
 #
 #   sh scripts/install-system-deps.sh build         what `make build` needs:
 #        python3-venv (ensurepip for $PYTHON, missing from Debian's python3), libcairo2 (cairosvg),
-#        ghostscript (soft proofs and PDF/X-1a/X-3 flattening: docs/print.md §3a, §6b), g++,
-#        pkg-config and libicu-dev (PyICU is built against the system ICU)
+#        ghostscript (soft proofs and PDF/X-1a/X-3 flattening: docs/print.md §3a, §6b)
 #   sh scripts/install-system-deps.sh test [PKG…]   the above and what `make test` needs:
 #        poppler-utils, qpdf, mupdf-tools (the tests read outputs back with them), librsvg2-bin
 #        (rsvg-convert: the reference renderer of the path-syntax corpus; PDFs made by other tools),
@@ -51,10 +50,6 @@ PY
 need() { missing="$missing $1"; }
 
 command -v gs >/dev/null 2>&1 || need ghostscript
-# PyICU (CLDR's quotation marks, core/languages.py) is built from source against the system's ICU.
-command -v g++ >/dev/null 2>&1 || need g++
-command -v pkg-config >/dev/null 2>&1 || need pkg-config
-pkg-config --exists icu-i18n 2>/dev/null || need libicu-dev
 
 if [ "$mode" = test ]; then
     command -v pdfinfo  >/dev/null 2>&1 || need poppler-utils

@@ -1,8 +1,8 @@
 """Languages: the one table of what each language changes (spacing rules, number locale, quotes,
 hyphenation dictionary), its prose rules, and `language()`, which resolves any code Unicode CLDR
 knows: the table's hand-tuned entries as they are, every other language derived from CLDR (Babel,
-and ICU for the quotation marks Babel leaves out) and pyphen's dictionaries. Pure functions; the
-CLDR libraries are imported only when a language outside the table is asked for."""
+and core/cldr_quotes.py for the quotation marks Babel leaves out) and pyphen's dictionaries. Pure
+functions; the CLDR data is read only when a language outside the table is asked for."""
 
 from __future__ import annotations
 
@@ -148,13 +148,19 @@ def _script(locale) -> str | None:
 
 
 def _cldr_quotes(locale_id: str) -> tuple[str, str]:
-    """The language's first-level quotation marks, from CLDR's delimiters (through ICU: Babel does not
-    import that part of CLDR)."""
-    import icu
+    """The language's first-level quotation marks, from CLDR's delimiters: the locale's own
+    ('pt_BR', 'sr_Latn_BA'), else its parent's (the id without its last part), else CLDR root's.
+    Babel does not import that part of CLDR: core/cldr_quotes.py is a snapshot of it, written by
+    scripts/cldr_quotes.py."""
+    from poster_engine.core.cldr_quotes import QUOTES
 
-    data = icu.LocaleData(locale_id)
-    kind = icu.ULocaleDataDelimiterType
-    return data.getDelimiter(kind.QUOTATION_START), data.getDelimiter(kind.QUOTATION_END)
+    parts = locale_id.split("_")
+    while parts:
+        found = QUOTES.get("_".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return ("\u201c", "\u201d")
 
 
 def _cldr_percent_space(locale) -> str:

@@ -43,7 +43,6 @@ PIXEL_LIBRARIES = (
     "pikepdf",
     "Babel",
     "pyphen",
-    "PyICU",  # with the system ICU's version (_icu_version): the quotes of languages without house rules
     "numpy",
     "defusedxml",
     "svgelements",
@@ -64,19 +63,7 @@ def engine_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             h.update(f"{name}=absent;".encode())
     h.update(_cairo_version().encode())
-    h.update(_icu_version().encode())
     return h.hexdigest()
-
-
-def _icu_version() -> str:
-    """The ICU PyICU was built against: its CLDR data gives derived languages their quotation marks
-    (core/languages.py). 16 ms of import, once per process."""
-    try:
-        import icu
-
-        return "icu=" + icu.ICU_VERSION
-    except ImportError:
-        return "icu=absent"
 
 
 def _cairo_version() -> str:
