@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
 from poster_engine.core.formats import GROUPS, IMAGE_FORMATS, Format, expand
-from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
+from poster_engine.core.languages import DEFAULT_LANG, LanguageRefused, language
 from poster_engine.project.data import Row
 from poster_engine.project.loader import Project
 
@@ -65,11 +65,13 @@ def plan_jobs(
     ]
     if image_format is not None and image_format not in IMAGE_FORMATS:
         problems.append(Diagnostic(f"unknown image format '{image_format}'; use one of {', '.join(IMAGE_FORMATS)}"))
-    problems += [
-        Diagnostic(f"unknown language '{lang}'{did_you_mean(lang, LANGUAGES)}")
-        for lang in langs or []
-        if lang not in LANGUAGES
-    ]
+    resolved = []
+    for lang in langs or []:
+        try:
+            resolved.append(language(lang).code)  # 'pt_BR' → 'pt-BR', as texts are keyed
+        except LanguageRefused as exc:
+            problems.append(Diagnostic(f"--lang {lang}: {exc}"))
+    langs = resolved
     if problems:
         raise PosterError(problems)
     selected = posters or sorted(campaign.posters)

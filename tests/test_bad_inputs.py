@@ -308,8 +308,8 @@ CASES = [
     Case(
         "unknown-language",
         lambda p: None,
-        "error: unknown language 'eo' (known: de, en, es, fr, it, nl, pt)",
-        CMD + ("--lang", "eo"),
+        "error: --lang xx: unknown language 'xx'; any CLDR language code works (e.g. pl, sv, cs, el, pt-BR), and fr, en, de, es, it, nl, pt have house rules",
+        CMD + ("--lang", "xx"),
     ),
     Case(
         "unknown-label",

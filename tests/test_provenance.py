@@ -72,7 +72,8 @@ def test_manifest_entry_carries_provenance_of_what_the_output_shows(small_build,
     assert len(shown) >= 3
     expected = list(
         dict.fromkeys(
-            f"{m.stats[s].source.fr}, {m.stats[s].year}" if m.stats[s].year else m.stats[s].source.fr for s in shown
+            f"{m.stats[s].source.get('fr')}, {m.stats[s].year}" if m.stats[s].year else m.stats[s].source.get("fr")
+            for s in shown
         )
     )
     assert info["provenance"]["sources"] == expected

@@ -541,6 +541,7 @@ def list_(project: Path = ProjectOpt) -> None:
     typer.echo(
         "languages: "
         + ", ".join(LANGUAGES)
+        + " with house rules, and any other CLDR code (pl, sv, cs, el, pt-BR…) with CLDR's conventions"
         + f" (a campaign's own: messages.yaml campaign.language, default {DEFAULT_LANG})"
     )
 

@@ -16,7 +16,7 @@ from functools import partial
 
 from poster_engine.compose.typography import format_list, format_quantity, prose
 from poster_engine.core.diagnostics import Diagnostic, PosterError
-from poster_engine.core.languages import LANGUAGES, NBSP
+from poster_engine.core.languages import NBSP, language
 from poster_engine.project.content import Campaign, Credit, Film, Poster, Stat, Text, chosen
 from poster_engine.project.data import is_url_column
 from poster_engine.project.files import record_field
@@ -208,7 +208,7 @@ def _lists(campaign: Campaign, poster: Poster, say: _Translator) -> tuple[Makers
     """Every list a group can repeat over (project/slots.py LISTS) as fields: `<list>[]` (its items'
     keys) and each item's texts under its key. Returns the text fields and the links (QR codes)."""
     m, spec, lang = campaign.messages, poster.spec, say.lang
-    quotes = LANGUAGES[lang].quotes
+    quotes = language(lang).quotes
     f: Makers = {}
     urls: dict[str, str] = {}
 
@@ -280,7 +280,7 @@ def poster_fields(campaign: Campaign, poster: Poster, lang: str, row: Mapping[st
     spec = poster.spec
     info = m.campaign
     say = _Translator(campaign, poster, lang)
-    quotes = LANGUAGES[lang].quotes
+    quotes = language(lang).quotes
     venue = info.venue
 
     def venue_part(key: str) -> str:

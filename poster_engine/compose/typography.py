@@ -6,7 +6,7 @@ import math
 import re
 from functools import lru_cache
 
-from poster_engine.core.languages import LANGUAGES, NBSP
+from poster_engine.core.languages import NBSP, language
 from poster_engine.core.limits import STAT_VALUE_LIMIT
 
 HYPHEN = "-"  # added at a hyphenated line end (U+002D: every bundled font has it)
@@ -14,7 +14,7 @@ HYPHEN = "-"  # added at a hyphenated line end (U+002D: every bundled font has i
 
 def prose(text: str, lang: str) -> str:
     """`text` with the typographic rules of `lang`."""
-    return LANGUAGES[lang].prose(text)
+    return language(lang).prose(text)
 
 
 def format_number(value: int | float, locale: str = "fr_FR") -> str:
@@ -47,11 +47,11 @@ def format_number(value: int | float, locale: str = "fr_FR") -> str:
 
 def format_quantity(value: int | float, unit: str, lang: str = "fr") -> str:
     """A statistic's value with its unit: '62 %', '200 kg', '301 kg/an' (no-break spaces); '62%' in English."""
-    language = LANGUAGES[lang]
-    number = format_number(value, language.locale)
+    rules = language(lang)
+    number = format_number(value, rules.locale)
     if not unit:
         return number
-    space = language.percent_space if unit.startswith("%") else NBSP
+    space = rules.percent_space if unit.startswith("%") else NBSP
     return f"{number}{space}{unit}"
 
 
@@ -59,7 +59,7 @@ def format_list(names: tuple[str, ...] | list[str], lang: str) -> str:
     """'A, B et C' / 'A, B and C' (CLDR list patterns)."""
     from babel.lists import format_list as babel_list
 
-    return babel_list(list(names), locale=LANGUAGES[lang].locale) if names else ""
+    return babel_list(list(names), locale=language(lang).locale) if names else ""
 
 
 # Hyphenation (pyphen, i.e. the LibreOffice/TeX patterns). Minimum fragments follow French
@@ -88,10 +88,11 @@ def hyphenation_points(word: str, lang: str) -> tuple[int, ...]:
     """
     if _NO_HYPHENATION.search(word) or sum(c.isupper() for c in word) >= 2:
         return ()
-    dic = _dictionary(LANGUAGES[lang].hyphenation)
+    name = language(lang).hyphenation
+    dic = _dictionary(name) if name else None  # pyphen has no patterns for every language
     points: set[int] = set()
     for run in re.finditer(r"[^\W\d_]+", word):
-        if len(run.group()) >= HYPHEN_MIN_WORD:
+        if dic is not None and len(run.group()) >= HYPHEN_MIN_WORD:
             points.update(run.start() + p for p in dic.positions(run.group()))
     compound = rf"(?<=[^\W\d_]{{{HYPHEN_MIN_LEFT}}})-(?=[^\W\d_]{{{HYPHEN_MIN_RIGHT}}})"
     for hyphen in re.finditer(compound, word):

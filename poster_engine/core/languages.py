@@ -1,11 +1,16 @@
 """Languages: the one table of what each language changes (spacing rules, number locale, quotes,
-hyphenation dictionary), and its prose rules. Pure functions, no heavy imports."""
+hyphenation dictionary), its prose rules, and `language()`, which resolves any code Unicode CLDR
+knows: the table's hand-tuned entries as they are, every other language derived from CLDR (Babel,
+and core/cldr_quotes.py for the quotation marks Babel leaves out) and pyphen's dictionaries. Pure
+functions; the CLDR data is read only when a language outside the table is asked for."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import cache, partial
+from typing import Any
 
 NBSP = "\u00a0"  # espace insécable (mot): before ':' and inside « »
 NNBSP = "\u202f"  # espace fine insécable: before ; ! ? %, and as thousands separator
@@ -80,7 +85,7 @@ class Language:
 
     code: str  # as in messages.yaml (`text: {fr: …, en: …}`) and `--lang`
     locale: str  # Babel/CLDR locale: digit grouping, decimal mark, lists ("A et B", "A and B")
-    hyphenation: str  # pyphen dictionary
+    hyphenation: str  # pyphen dictionary; "" when pyphen has none for the language (words are not hyphenated)
     quotes: tuple[str, str]
     percent_space: str  # between a number and '%': house style, not CLDR (fr CLDR says U+00A0)
     prose: Callable[[str], str]
@@ -105,3 +110,143 @@ LANGUAGES: dict[str, Language] = {
 }
 # A campaign's language unless messages.yaml says otherwise (`campaign: {language: en}`).
 DEFAULT_LANG = "fr"
+
+# Scripts written without spaces between words (CLDR's likely script of a language tells which a
+# language uses). Their lines break inside words, at places only a dictionary knows (Thai, Lao,
+# Khmer, Myanmar: UAX #14 class SA) or between any two ideographs under kinsoku rules (Chinese,
+# Japanese); the engine breaks lines at spaces, so it would set them as one unbreakable run. CLDR
+# has no datum for "separates words with spaces", hence this small table.
+UNSPACED_SCRIPTS = frozenset(
+    {"Hani", "Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt", "Lana", "Talu", "Tavt", "Yiii"}
+)
+
+
+class LanguageRefused(ValueError):
+    """A language code the engine cannot set: unknown to CLDR, or a script it would draw wrong.
+    Its text is one line without a location; callers add the file and line of the code."""
+
+
+def _tag(locale) -> str:
+    """pt_BR → 'pt-BR', sr_Latn → 'sr-Latn': the code as outputs and translations carry it (BCP 47 order)."""
+    return "-".join(p for p in (locale.language, locale.script, locale.territory, locale.variant) if p)
+
+
+def _likely(lang: str) -> tuple[str | None, str | None]:
+    """The script and territory CLDR's likely subtags give a bare language: pl → (Latn, PL), zh →
+    (Hans, CN). Read from the tag itself: Babel has no locale data for some of them (bo_Tibt_CN)."""
+    from babel.core import get_global
+
+    parts = str(get_global("likely_subtags").get(lang, lang)).split("_")[1:]
+    script = next((p for p in parts if len(p) == 4), None)
+    territory = next((p for p in parts if len(p) in (2, 3)), None)
+    return script, territory
+
+
+def _script(locale) -> str | None:
+    """The locale's script: its own (sr-Latn), else the likely one of its language (zh → Hans)."""
+    return locale.script or _likely(locale.language)[0]
+
+
+def _cldr_quotes(locale_id: str) -> tuple[str, str]:
+    """The language's first-level quotation marks, from CLDR's delimiters: the locale's own
+    ('pt_BR', 'sr_Latn_BA'), else its parent's (the id without its last part), else CLDR root's.
+    Babel does not import that part of CLDR: core/cldr_quotes.py is a snapshot of it, written by
+    scripts/cldr_quotes.py."""
+    from poster_engine.core.cldr_quotes import QUOTES
+
+    parts = locale_id.split("_")
+    while parts:
+        found = QUOTES.get("_".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return ("\u201c", "\u201d")
+
+
+def _cldr_percent_space(locale) -> str:
+    """What CLDR's percent pattern puts between a number and '%' (Polish '#,##0%' → none, Swedish
+    '#,##0 %' → U+00A0). A breaking space becomes a no-break one; a sign before the number
+    (Turkish '%#,##0') leaves an author's text as typed."""
+    found = re.search(r"0(\s*)%", locale.percent_formats[None].pattern)
+    return NBSP if found and found.group(1) else ""
+
+
+@cache
+def language(code: str) -> Language:
+    """The `Language` of any code CLDR knows ('pl', 'pt-BR', 'pt_BR', 'sr-Latn'), or LanguageRefused.
+
+    The hand-tuned table wins: its codes, and the same language and locale written otherwise
+    ('fr-FR', 'en_GB'), are its entries unchanged. A regional variant of one of them ('pt-BR',
+    'de-CH', 'fr-CA') keeps its house rules (spacing, '%', words) and takes the region's locale,
+    quotes and hyphenation dictionary. Any other language is derived: CLDR's locale, quotation marks
+    and percent spacing, pyphen's dictionary if it has one (none: words are not hyphenated), `tight`
+    prose, and the English words for alt texts until messages.yaml `labels` gives its own.
+    Right-to-left languages and scripts written without spaces are refused, never drawn wrong.
+    """
+    if code in LANGUAGES:
+        return LANGUAGES[code]
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(str(code).strip().replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise LanguageRefused(
+            f"unknown language '{code}'; any CLDR language code works (e.g. pl, sv, cs, el, pt-BR), "
+            f"and {', '.join(LANGUAGES)} have house rules"
+        ) from None
+    name = f"{locale.get_display_name('en')} ({_tag(locale)})"
+    if locale.character_order == "right-to-left":
+        raise LanguageRefused(
+            f"{name} is written right to left, which the engine does not set (it lays every line out left to right)"
+        )
+    if _script(locale) in UNSPACED_SCRIPTS:
+        raise LanguageRefused(
+            f"{name} is written without spaces between words, which the engine does not set (it breaks "
+            "lines only at spaces; this script breaks inside words, by dictionary or between ideographs)"
+        )
+    base = LANGUAGES.get(locale.language)
+    if base is not None and str(locale) in (base.code, base.locale):
+        return base
+    import pyphen
+
+    if base is None and locale.territory and not (locale.script or locale.variant):
+        if _likely(locale.language)[1] == locale.territory:
+            locale = Locale(locale.language)  # 'pl-PL' is 'pl': texts keyed `pl` serve it
+    code, locale_id = _tag(locale), str(locale)
+    hyphenation = pyphen.language_fallback(locale_id) or ""
+    quotes = _cldr_quotes(locale_id)
+    if base is not None:
+        return replace(base, code=code, locale=locale_id, hyphenation=hyphenation, quotes=quotes)
+    percent_space = _cldr_percent_space(locale)
+    words = LANGUAGES["en"]
+    return Language(
+        code,
+        locale_id,
+        hyphenation,
+        quotes,
+        percent_space=percent_space,
+        prose=partial(tight, percent_space=percent_space),
+        poster=words.poster,
+        credits=words.credits,
+    )
+
+
+def is_language(code: object) -> bool:
+    """Whether `code` (a key of a YAML mapping, say) is a language code the engine sets."""
+    try:
+        return isinstance(code, str) and bool(language(code))
+    except LanguageRefused:
+        return False
+
+
+def key_of(texts: Mapping[Any, Any], code: str) -> Any:
+    """The key of a YAML mapping of texts (`{fr: …, pt_BR: …}`) that names language `code` as the
+    author wrote it ('pt_BR' for 'pt-BR'), else `code` itself: for reading and writing messages.yaml
+    as typed."""
+    return next((k for k in texts if k == code or (is_language(k) and language(k).code == code)), code)
+
+
+def borrows_english_words(code: str) -> bool:
+    """Whether the language's alt-text words ("Poster", "Sources"…) are English stand-ins: a derived
+    language with no hand-tuned base, whose team should give its own in messages.yaml `labels`."""
+    return language(code).code.split("-")[0] not in LANGUAGES

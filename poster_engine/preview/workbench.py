@@ -25,7 +25,7 @@ import yaml
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
 from poster_engine.core.formats import expand
-from poster_engine.core.languages import LANGUAGES
+from poster_engine.core.languages import LANGUAGES, LanguageRefused, key_of, language
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.preview.guard import inside, safe_file_name
 from poster_engine.preview.renderer import PREVIEW_LONG_SIDE_PX, overlay_data
@@ -145,7 +145,7 @@ def edit_writes(data: dict, poster: Poster, edits: dict[str, str], lang: str, ca
             raise Refused(422, f"'{key}' is not in messages.yaml yet; add it there once, then edit it here")
         if editable.kind in ("text", "name") and typed is not None:
             if isinstance(current, dict):
-                path, typed = (*path, lang), typed
+                path, typed = (*path, key_of(current, lang)), typed
             elif lang != campaign_lang:
                 typed = {campaign_lang: current, lang: typed} if isinstance(current, str) else {lang: typed}
         writes.append(Write(path, typed))
@@ -183,7 +183,7 @@ def field_value(data: dict, poster: Poster, editable: Editable, lang: str, campa
         return None
     value = _get(data, (editable.table, ref, *editable.key))
     if isinstance(value, dict):
-        value = value.get(lang)
+        value = value.get(key_of(value, lang))
     elif editable.kind == "text" and lang != campaign_lang:
         value = None  # a plain prose string is the campaign's language only
     return "" if value is None else str(value)
@@ -255,7 +255,8 @@ class Workbench:
         return {
             "poster": poster_id,
             "lang": lang,
-            "languages": list(LANGUAGES),
+            # Those with house rules, and the campaign's own if it is another; any other is asked for by its code.
+            "languages": list(dict.fromkeys([*LANGUAGES, campaign_lang])),
             "campaign_lang": campaign_lang,
             "base": sha256(raw),
             "fields": shown,
@@ -268,9 +269,10 @@ class Workbench:
         """The language asked for; none: the campaign's own."""
         if not lang:
             return project.campaign.lang
-        if lang not in LANGUAGES:
-            raise Refused(400, f"unknown language '{lang}'; one of {', '.join(LANGUAGES)}")
-        return lang
+        try:
+            return language(lang).code
+        except LanguageRefused as exc:
+            raise Refused(400, str(exc)) from None
 
     # -- drafts --------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -17,15 +17,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     ValidationError,
     ValidationInfo,
-    create_model,
     field_validator,
     model_validator,
 )
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
-from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES
+from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES, LanguageRefused, language
 from poster_engine.core.limits import DURATION_RANGE_MIN, MAX_QR_BYTES, STAT_VALUE_LIMIT, YEAR_RANGE
 from poster_engine.project.layouts import families, needs, sidecar_files, variant_files
 from poster_engine.project.markup import MarkupError, parse_markup
@@ -84,45 +84,56 @@ Minutes = Annotated[int, BeforeValidator(_no_bool), _whole_in(DURATION_RANGE_MIN
 Index = Annotated[int, BeforeValidator(_no_bool)]
 
 
-class _TextBase(_Model):
-    """A text shown on posters, in each language it is written in (one field per code of LANGUAGES).
+def _language_key(code: Any) -> str:
+    """A text's language key → the language's code ('pt_BR' → 'pt-BR'), through the one resolver."""
+    if code == EVERY_LANGUAGE:
+        return code
+    try:
+        return language(str(code)).code
+    except LanguageRefused as exc:
+        raise ValueError(str(exc)) from None
 
-    In YAML either a string or one string per language: `text: {fr: "…", en: "…"}`. Both may carry
+
+def _markup(v: str) -> str:
+    try:
+        parse_markup(v)
+    except MarkupError as exc:
+        raise ValueError(str(exc)) from None
+    return v
+
+
+EVERY_LANGUAGE = "*"  # the key of a name given as a plain string: the same in every language
+
+
+LanguageKey = Annotated[str, AfterValidator(_language_key)]
+MarkedUpText = Annotated[str, Field(min_length=1), AfterValidator(_markup)]
+
+
+class Text(RootModel[dict[LanguageKey, MarkedUpText]]):
+    """A text shown on posters, in each language it is written in: {language code: text}, for any
+    language core/languages.py resolves.
+
+    In YAML either a string or one string per language: `text: {fr: "…", pl: "…"}`. Both may carry
     the inline markup of markup.py (`*accent*`, `**heavier**`).
     """
 
-    @field_validator("*")
-    @classmethod
-    def _markup(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                parse_markup(v)
-            except MarkupError as exc:
-                raise ValueError(str(exc)) from None
-        return v
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    def __hash__(self) -> int:  # frozen like every model of the campaign; a dict is not hashable itself
+        return hash(tuple(self.root.items()))
 
     @model_validator(mode="after")
-    def _some(self) -> _TextBase:
-        if all(self.get(lang) is None for lang in LANGUAGES):
-            raise ValueError(f"needs a text in at least one language ({', '.join(LANGUAGES)})")
+    def _some(self) -> Text:
+        if not self.root:
+            raise ValueError("needs a text in at least one language, e.g. {fr: …}")
         return self
 
     def get(self, lang: str) -> str | None:
-        return getattr(self, lang, None)
+        return self.root.get(lang) or self.root.get(EVERY_LANGUAGE)
 
     def shown(self, prefer: str) -> str:
         """The text in `prefer` (the campaign's language), else in any: for captions (preview, gallery)."""
-        return next((text for lang in (prefer, *LANGUAGES) if (text := self.get(lang))), "")
-
-
-# One optional field per language of the one language table (core/languages.py); type checkers see
-# the base class, which declares every method.
-if TYPE_CHECKING:
-    Text = _TextBase
-else:
-    Text = create_model(
-        "Text", __base__=_TextBase, **{code: (str | None, Field(None, min_length=1)) for code in LANGUAGES}
-    )
+        return next((text for text in (self.get(prefer), *self.root.values()) if text), "")
 
 
 def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
@@ -130,7 +141,7 @@ def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
     context), or every language for names; a mapping is one text per language."""
     lang = (info.context or {}).get("lang", DEFAULT_LANG)
     if isinstance(value, str):
-        return {code: value for code in LANGUAGES} if every_language else {lang: value}
+        return {EVERY_LANGUAGE: value} if every_language else {lang: value}
     if value is None or isinstance(value, dict):
         return value
     raise ValueError(
@@ -225,9 +236,7 @@ class CampaignInfo(_Model):
     @field_validator("language")
     @classmethod
     def _known_language(cls, v: str) -> str:
-        if v not in LANGUAGES:
-            raise ValueError(f"must be one of the languages the engine sets: {', '.join(LANGUAGES)}")
-        return v
+        return _language_key(v)  # its code as the resolver writes it: 'pt_BR' → 'pt-BR'
 
     mission: Prose
     dates: Prose
@@ -349,7 +358,8 @@ def _printable(part: Any) -> Any:
 
 def _describe(err: Any) -> tuple[tuple, str]:
     """Pydantic error → (path of the offending key, one-line message)."""
-    loc = tuple(_printable(part) for part in err["loc"])
+    # A mapping's key reports as (…, key, '[key]'): the key's own line is the place.
+    loc = tuple(_printable(part) for part in err["loc"] if part != "[key]")
     kind = err["type"]
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
@@ -696,4 +706,13 @@ def parse_messages(src: Located) -> Messages:
     """messages.yaml's parsed data → validated `Messages` (the workbench validates edits with it)."""
     head = src.data.get("campaign") if isinstance(src.data, dict) else None
     declared = head.get("language") if isinstance(head, dict) else None
-    return _parse(src, Messages, declared if isinstance(declared, str) and declared in LANGUAGES else DEFAULT_LANG)
+    return _parse(src, Messages, _declared_language(declared))
+
+
+def _declared_language(declared: Any) -> str:
+    """The language plain strings are in while messages.yaml is validated: its `campaign.language`
+    when that resolves (when it does not, validation says so at its line), else the default."""
+    try:
+        return language(declared).code if isinstance(declared, str) else DEFAULT_LANG
+    except LanguageRefused:
+        return DEFAULT_LANG

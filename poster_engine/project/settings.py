@@ -23,7 +23,7 @@ from poster_engine.core.formats import (
     print_format,
     social_format,
 )
-from poster_engine.core.languages import LANGUAGES
+from poster_engine.core.languages import LanguageRefused, language
 from poster_engine.core.limits import (
     BLEED_MM,
     INK_LIMIT,
@@ -168,10 +168,11 @@ def _hashtags(src: Located, raw: Any) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for lang, tags in lists.items():
         path = ("hashtags",) if lang == "*" else ("hashtags", lang)
-        if lang != "*" and lang not in LANGUAGES:
-            raise fail(
-                f"hashtags: unknown language '{lang}'{did_you_mean(str(lang), LANGUAGES)}", SHOWN, src.line_of(path)
-            )
+        if lang != "*":
+            try:
+                lang = language(str(lang)).code
+            except LanguageRefused as exc:
+                raise fail(f"hashtags: {exc}", SHOWN, src.line_of(path)) from None
         if not isinstance(tags, list) or not all(isinstance(t, str) and HASHTAG.match(t) for t in tags):
             raise fail(
                 "hashtags: must be a list of words (letters, digits, _), e.g. [numerique, sobriete]; no spaces",

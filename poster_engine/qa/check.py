@@ -22,12 +22,14 @@ from poster_engine.core.color import contrast_ratio, parse_hex, to_hex  # noqa: 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, Severity, summary
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, bounds_of, overlaps
+from poster_engine.core.languages import LanguageRefused, borrows_english_words, language
 from poster_engine.plan import plan_jobs
 from poster_engine.project.content import Campaign, chosen
 from poster_engine.project.layouts import load_template, variant_files
 from poster_engine.project.loader import Project
 from poster_engine.render import contrast
 from poster_engine.render.job import compose_job
+from poster_engine.render.provenance import CREDIT_LABELS
 
 # --- the rules (the format facts they read are in core/formats.py) -----------------------------
 
@@ -150,6 +152,37 @@ def _credit_findings(campaign: Campaign) -> list[Diagnostic]:
                     "warning",
                     "credits",
                     hint="add author:",
+                )
+            )
+    return out
+
+
+def _word_findings(campaign: Campaign, langs: list[str]) -> list[Diagnostic]:
+    """A language the engine derives (no house rules) writes "Poster", "Sources", "Visual", "Fonts"
+    in English in alt texts and credits until messages.yaml `labels` gives its own: say so, once per
+    language, at `campaign.language`."""
+    out = []
+    labels = campaign.messages.labels
+    for code in dict.fromkeys(langs):
+        try:
+            rules = language(code)
+        except LanguageRefused:
+            continue  # plan_jobs refuses it with its own line
+        if not borrows_english_words(rules.code):
+            continue
+        english = dict(zip(("poster", *CREDIT_LABELS), (rules.poster, *rules.credits), strict=True))
+        missing = [key for key in english if not (key in labels and labels[key].get(rules.code))]
+        if missing:
+            out.append(
+                Diagnostic(
+                    f"language '{rules.code}' has no words of its own for alt texts and credits, so they are in "
+                    f"English ({', '.join(english[k] for k in missing)})",
+                    "messages.yaml",
+                    campaign.line_of(("campaign", "language")),
+                    "warning",
+                    "language",
+                    hint=f"add them in {rules.code} under labels: "
+                    + ", ".join(f"{k}: {{{rules.code}: …}}" for k in missing),
                 )
             )
     return out
@@ -300,6 +333,7 @@ def check_campaign(
     gamut = _Gamut(project)
     seen_colours: set[tuple[str, str]] = set()  # (poster, colour): one finding for all its print formats
     findings += _content_findings(campaign)
+    findings += _word_findings(campaign, langs or [campaign.lang])
     for job in plan_jobs(project, posters, None, langs):
         fmt = job.format
         out = Output(job.poster_id, job.format_label)

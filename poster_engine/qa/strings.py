@@ -25,7 +25,7 @@ from poster_engine.compose.document import Composition, text_rules
 from poster_engine.compose.fields import FIELD, Fields, poster_fields
 from poster_engine.compose.typeset import TextDoesNotFit, fit_text
 from poster_engine.core.diagnostics import Diagnostic, PosterError, fail
-from poster_engine.core.languages import LANGUAGES
+from poster_engine.core.languages import LanguageRefused, is_language, key_of, language
 from poster_engine.plan import plan_jobs
 from poster_engine.project.atomic import write_atomic
 from poster_engine.project.loader import Project, open_project
@@ -139,12 +139,12 @@ def collect(project: Project, posters: list[str] | None, lang: str) -> list[Unit
                     if path[0] == "poster":
                         continue  # a poster's title is PDF metadata, in posters/*.yaml
                     value = _raw(raw.data, path)
-                    source = value.get(source_lang) if isinstance(value, dict) else value
+                    source = value.get(key_of(value, source_lang)) if isinstance(value, dict) else value
                     if not isinstance(source, str):
                         continue
                     unit = units.get(path)
                     if unit is None:
-                        translation = value.get(lang, "") if isinstance(value, dict) else ""
+                        translation = value.get(key_of(value, lang), "") if isinstance(value, dict) else ""
                         unit = units[path] = Unit(path, source, translation or "", raw.line_of(path))
                     if capacity is None:
                         memo = (comp.layout.file, job.format.name, slot.name, slot.box, block.text)
@@ -159,11 +159,13 @@ def collect(project: Project, posters: list[str] | None, lang: str) -> list[Unit
 
 def export_po(project: Project, posters: list[str] | None, lang: str) -> bytes:
     """A PO catalogue of every text the selected posters show, for translation into `lang`."""
-    if lang not in LANGUAGES:
-        raise fail(f"unknown language '{lang}'; the engine sets {', '.join(LANGUAGES)}")
+    try:
+        lang = language(lang).code
+    except LanguageRefused as exc:
+        raise fail(f"--lang {lang}: {exc}") from None
     campaign = project.campaign
     name = campaign.messages.campaign.name.shown(campaign.lang)
-    catalog = Catalog(locale=lang, project=name, charset="utf-8", fuzzy=False)
+    catalog = Catalog(locale=lang.replace("-", "_"), project=name, charset="utf-8", fuzzy=False)
     for unit in collect(project, posters, lang):
         tight = unit.tightest
         comments = []
@@ -206,9 +208,13 @@ def import_po(project: Project, data: bytes, shown: str, lang: str | None = None
         catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except Exception as exc:  # noqa: BLE001 - Babel's parse errors have several types
         raise fail(f"not a readable PO file ({exc}); export one with `poster strings export`", shown) from None
-    lang = lang or (str(catalog.locale.language) if catalog.locale else None)
-    if lang not in LANGUAGES:
-        raise fail(f"the catalogue's language '{lang}' is not one the engine sets; give --lang", shown)
+    lang = lang or (str(catalog.locale) if catalog.locale else None)
+    if lang is None:
+        raise fail("the catalogue names no language (its Language header); give --lang", shown)
+    try:
+        lang = language(lang).code
+    except LanguageRefused as exc:
+        raise fail(f"the catalogue's language: {exc}; give --lang", shown) from None
     campaign = project.campaign
     path = project.root / MESSAGES
     doc = load_for_edit(path, MESSAGES)
@@ -220,7 +226,7 @@ def import_po(project: Project, data: bytes, shown: str, lang: str | None = None
         keys = _path(message.context)
         value = _raw(doc.data, keys)
         where_line = message.lineno or None
-        if not isinstance(value, str) and not (isinstance(value, dict) and set(value) <= set(LANGUAGES)):
+        if not isinstance(value, str) and not (isinstance(value, dict) and all(map(is_language, value))):
             raise fail(
                 f"msgctxt '{message.context}' names no text of messages.yaml; keep the msgctxt lines as exported",
                 shown,
@@ -229,8 +235,9 @@ def import_po(project: Project, data: bytes, shown: str, lang: str | None = None
         text = str(message.string)
         imported += 1
         if isinstance(value, dict):
-            if value.get(lang) != text:
-                doc.set(keys + (lang,), text, create=True)
+            key = key_of(value, lang)  # 'pt_BR' stays as typed for a 'pt-BR' catalogue
+            if value.get(key) != text:
+                doc.set(keys + (key,), text, create=True)
         elif value != text:
             doc.set_mapping(keys, {campaign.lang: value, lang: text})
     changed = doc.save()

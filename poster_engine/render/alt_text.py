@@ -6,12 +6,12 @@ import re
 
 from poster_engine.compose.fields import poster_fields
 from poster_engine.core.diagnostics import PosterError
-from poster_engine.core.languages import LANGUAGES
+from poster_engine.core.languages import language
 from poster_engine.plan import Job
 from poster_engine.project.files import Reads
 from poster_engine.project.loader import Project
 from poster_engine.project.markup import parse_markup
-from poster_engine.render.provenance import provenance
+from poster_engine.render.provenance import CREDIT_LABELS, provenance
 
 
 def alt_text(project: Project, job: Job, reads: Reads | None = None) -> str:
@@ -24,14 +24,18 @@ def alt_text(project: Project, job: Job, reads: Reads | None = None) -> str:
     def plain(name: str) -> str:
         return "".join(s.text for s in parse_markup(fields[name])) if name in fields else ""
 
-    language = LANGUAGES[job.lang]
-    q = language.quotes
+    rules = language(job.lang)
+    q = rules.quotes
+
+    def word(label: str, default: str) -> str:
+        """messages.yaml `labels: {<label>: …}` in the job's language, else the language's own word."""
+        try:
+            return plain(f"label.{label}") or default
+        except PosterError:  # the campaign's label lacks this language
+            return default
+
     # "Affiche :" / "Poster:": the language's own word and its spacing rule before the colon.
-    try:
-        word = plain("label.poster") or language.poster
-    except PosterError:  # the campaign's label lacks this language: the language's own word
-        word = language.poster
-    what = language.prose(word + " :")
+    what = rules.prose(word("poster", rules.poster) + " :")
     parts = [f"{q[0]}{plain('message')}{q[1]}" if plain("message") else plain("film.title") or plain("campaign.name")]
     if plain("stat.value"):
         parts.append(f"{plain('stat.value')} {plain('stat.label')}".strip())
@@ -44,5 +48,7 @@ def alt_text(project: Project, job: Job, reads: Reads | None = None) -> str:
     if job.row:
         text = text.rstrip(".") + " — " + " · ".join(v for k, v in job.row.values if v and k != "id") + "."
     if reads is not None:
-        text = " ".join([text, *provenance(project, job, reads).sentences(job.lang)])
+        sources, visual, fonts = (word(label, w) for label, w in zip(CREDIT_LABELS, rules.credits, strict=True))
+        credits = (sources, visual, fonts)
+        text = " ".join([text, *provenance(project, job, reads).sentences(job.lang, credits)])
     return text

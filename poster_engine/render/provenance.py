@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from poster_engine.compose.fields import credit_line
-from poster_engine.core.languages import LANGUAGES
+from poster_engine.core.languages import language
 from poster_engine.plan import Job
 from poster_engine.project.content import Credit
 from poster_engine.project.files import Reads
 from poster_engine.project.fonts import FONT_SUFFIXES, FontLicence, font_licence
 from poster_engine.project.loader import Project
+
+# The messages.yaml `labels` that override a language's words for sources, visual and fonts
+# (Language.credits, in that order): a language the engine derives has English ones until they are given.
+CREDIT_LABELS = ("sources", "visual", "fonts")
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,11 @@ class Provenance:
         out["fonts"] = [{"family": f.family, "licence": f.licence} for f in self.fonts]
         return out
 
-    def sentences(self, lang: str) -> list[str]:
-        """'Sources : X, 2016 ; Y, 2023.', 'Visuel : A · CC0-1.0 (source).', 'Polices : Inter (SIL …).'"""
-        language = LANGUAGES[lang]
-        sources_word, visual_word, fonts_word = language.credits
+    def sentences(self, lang: str, words: tuple[str, str, str] | None = None) -> list[str]:
+        """'Sources : X, 2016 ; Y, 2023.', 'Visuel : A · CC0-1.0 (source).', 'Polices : Inter (SIL …).';
+        `words`, the campaign's own for sources, visual and fonts (`labels`), else the language's."""
+        rules = language(lang)
+        sources_word, visual_word, fonts_word = words or rules.credits
         out = []
         if self.sources:
             out.append(f"{sources_word} : {' ; '.join(self.sources)}.")
@@ -49,7 +54,7 @@ class Provenance:
         if by_licence:
             parts = [f"{', '.join(families)} ({licence})" for licence, families in by_licence.items()]
             out.append(f"{fonts_word} : {' ; '.join(parts)}.")
-        return [language.prose(s) for s in out]
+        return [rules.prose(s) for s in out]
 
 
 def stats_shown(project: Project, job: Job, reads: Reads) -> list[str]:
