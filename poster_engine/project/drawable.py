@@ -2,11 +2,12 @@
 Affinity, Penpot…) and a browser drew it, or a refusal with its line.
 
 cairosvg, the renderer, reads SVG 1.1 and a little more. What editors write beyond that is either
-rewritten into an SVG 1.1 form that every renderer draws alike (`rewrite`: number spellings its path
-tokenizer misreads, CSS colour forms, font sizes in percent, a marker's frame and context paint, opacity on a clone or on what both fills and
-strokes, a mask on an element placed by x and y, stroke below fill, non-scaling strokes), or,
-where no such form exists, refused (`check`) with the element's line and the fix in the editor's
-terms, rather than shipped as a poster that differs from the design. tests/test_drawable.py draws
+rewritten into an SVG 1.1 form that every renderer draws alike (`rewrite`: number spellings its
+path tokenizer misreads, CSS colour forms, font sizes in percent, a marker's frame and context
+paint, opacity on a clone or on what both fills and strokes, a mask on an element placed by x and
+y, stroke below fill, non-scaling strokes), or, where no such form exists, refused (`check`) with
+the element's line and the fix in the editor's terms, rather than shipped as a poster that
+differs from the design. tests/test_drawable.py draws
 each case with the engine and with rsvg-convert or Chromium and compares the pixels; README
 "Adding or editing a layout" lists them.
 """
