@@ -14,7 +14,7 @@
 #        chromium (Debian's, driven by Playwright: never `playwright install`, which downloads a
 #        browser build), libatomic1 (Playwright's driver, a Node.js binary, links it), inkscape
 #        (the tests re-save layouts through it, as designers do), librsvg2-bin (rsvg-convert, the
-#        reference renderer of the path-syntax tests);
+#        reference renderer of the path-syntax tests), gettext (msgfmt checks the PO catalogues);
 #        and any PKG named on the command line
 #
 # Runs apt-get as root, or through sudo otherwise.
@@ -59,6 +59,8 @@ if [ "$mode" = test ]; then
     command -v rsvg-convert >/dev/null 2>&1 || need librsvg2-bin
     command -v inkscape >/dev/null 2>&1 || need inkscape
     command -v chromium >/dev/null 2>&1 || need chromium
+    # GNU msgfmt checks the PO catalogues `poster strings export` writes (tests/test_languages.py)
+    command -v msgfmt >/dev/null 2>&1 || need gettext
     for p in "$@"; do need "$p"; done
 fi
 
