@@ -93,7 +93,8 @@ def floor_render(comp, width: int, height: int):
                 ctx.save()
                 ctx.identity_matrix()
                 ctx.new_path()
-                g.font._glyph_set[g.font._glyph_order[g.gid]].draw(CairoPen(g.font._glyph_set, ctx))
+                glyph_set, order = g.font._glyphs  # fontTools' glyph set, parsed when first drawn
+                glyph_set[order[g.gid]].draw(CairoPen(glyph_set, ctx))
                 paths[key] = _encode_path(ctx.copy_path())  # cairo's encoded path: one C call to append
                 ctx.new_path()
                 ctx.restore()
