@@ -40,11 +40,13 @@ _OPERATOR = rb"([A-Za-z'\"][A-Za-z0-9*'\"]*)"
 # instruction, the instruction, its operands, its operator.
 # EXACT: what pikepdf writes back unchanged — integers without sign, leading zeros or '-0' (qpdf
 # rewrites those), reals as written (qpdf keeps their text; no exponent), names of regular
-# characters (qpdf may spell others with '#'), whitespace after every operand.
+# characters (qpdf may spell others with '#'), the empty array, whitespace after every operand.
 _NUMBER = rb"-?(?:(?:[1-9]\d*|0)\.\d*|\.\d+)|-?[1-9]\d{0,17}|0"
 _NAME = rb"/[A-Za-z0-9_.\-]+"
+# The empty array too: cairo resets the dash (`[] 0.0 d`) wherever a stroke follows a fill, and a
+# page with strokes went to pikepdf's parser whole for it (+25 ms on the demo's illustrated A3s).
 EXACT = re.compile(
-    rb"([" + WS + rb"]*)(((?>(?:" + _NUMBER + rb"|" + _NAME + rb")[" + WS + rb"]+)*)" + _OPERATOR + rb")"
+    rb"([" + WS + rb"]*)(((?>(?:" + _NUMBER + rb"|" + _NAME + rb"|\[\])[" + WS + rb"]+)*)" + _OPERATOR + rb")"
     rb"(?=[" + WS + rb"]|\Z)"
 )
 # SIMPLE: cairo's syntax as the CMYK rewriter edits it — numbers, names, simple strings, flat arrays,
@@ -160,7 +162,7 @@ class Plain:
 
     def operands(self, i: int) -> list[Any]:
         """Instruction `i`'s operands: numbers as floats, names as '/Name' strings."""
-        return [t.decode() if t[:1] == b"/" else float(t) for t in self.arguments[i].split()]
+        return [t.decode() if t[:1] == b"/" else [] if t == b"[]" else float(t) for t in self.arguments[i].split()]
 
     def numbers(self, i: int, j: int) -> list[float]:
         """The operands of instructions `i` to `j - 1` as one list of floats (a name: ValueError)."""
