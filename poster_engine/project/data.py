@@ -59,11 +59,16 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
+_HEADER = re.compile(r"^[^\r\n]*\S[^\r\n]*", re.MULTILINE)  # the first line that is not blank
+
+
 def _delimiter(text: str) -> str:
     """The column separator, told from the header line by the csv module's sniffer: a comma, or the
     semicolon spreadsheets write where the comma is the decimal mark (French Excel's "CSV"), or a
     tab. A header it cannot tell (one column) is read with commas."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    # Found where it is, not by splitting the file: `_row_at` asks again for each bad row of a long file.
+    found = _HEADER.search(text)
+    header = found.group() if found else ""
     try:
         return csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
     except csv.Error:
