@@ -472,8 +472,12 @@ CASES = [
     ),
     Case(  # Illustrator writes blend modes as classes
         "layout-blend-mode-in-css",
-        replace("layouts/choc.svg", "</svg>", "<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n</svg>"),
-        "error: layouts/choc.svg:{line:layouts/choc.svg:mix-blend-mode}: <style> (no id) has mix-blend-mode 'multiply', which the renderer does not draw (the colours would differ from the design); set it to normal, or flatten the blend into a PNG",
+        replace(
+            "layouts/choc.svg",
+            "</svg>",
+            '<style>\n.st3{mix-blend-mode:multiply;}\n</style>\n<rect class="st3" width="9" height="9"/>\n</svg>',
+        ),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:class=\"st3\"}: <rect> (no id) has mix-blend-mode 'multiply', which the renderer does not draw (the colours would differ from the design); set it to normal, or flatten the blend into a PNG",
     ),
     Case(  # cairosvg ignores a text's fixed length: the text would be narrower or wider than designed
         "visual-text-length",

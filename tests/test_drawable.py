@@ -127,6 +127,43 @@ def test_what_cairosvg_draws_otherwise_is_rewritten_to_draw_as_rsvg_does(body):
     assert differing(engine(raw), reference) <= 30
 
 
+# A file's <style> sheets are written into its elements' style="" (_inline_sheets): the cascade as
+# every renderer reads it, drawn alike with and without the sheet.
+CASCADE = {
+    "important-beats-own-style": "<style>.a{fill:green !important}</style>"
+    + SQUARE.replace("<rect", '<rect class="a"')
+    + 'style="fill:red"/>',
+    "own-important-beats-sheet-important": "<style>.a{fill:red !important}</style>"
+    + SQUARE.replace("<rect", '<rect class="a"')
+    + 'style="fill:green !important"/>',
+    "id-beats-class-beats-type": "<style>#x{fill:green} .a{fill:red} rect{fill:blue}</style>"
+    + SQUARE.replace("<rect", '<rect id="x" class="a"')
+    + "/>",
+    "own-style-beats-sheet": "<style>rect{fill:red;stroke:green;stroke-width:10}</style>"
+    + SQUARE
+    + 'style="fill:blue"/>',
+    "sheet-beats-attribute": "<style>.a{fill:green}</style>"
+    + SQUARE.replace("<rect", '<rect class="a"')
+    + 'fill="red"/>',
+    "later-rule-wins": "<style>.a{fill:red}</style><style>.a{fill:green}</style>"
+    + SQUARE.replace("<rect", '<rect class="a"')
+    + "/>",
+    "list-and-not": '<style>g > rect:not(.b), circle{fill:green}</style><g><rect class="c" x="20" y="20" width="60" '
+    'height="60"/><rect class="b" x="110" y="20" width="60" height="60" fill="blue"/></g>',
+    "inherited-from-a-group": '<style>g.t{fill:green}</style><g class="t">' + SQUARE + "/></g>",
+    "bad-selector-drops-its-rule": "<style>rect, :unknown-pseudo(1){fill:red}</style>" + SQUARE + 'fill="green"/>',
+}
+
+
+@needs_rsvg
+@pytest.mark.parametrize("body", CASCADE.values(), ids=CASCADE.keys())
+def test_a_sheet_written_into_its_elements_keeps_the_cascade(body):
+    raw = svg(body)
+    assert differing(engine(raw), rsvg(raw)) <= 30
+    root = parse_svg_tree(raw, "visuals/x.svg", "a visual").root
+    assert not [el.text for el in root.iter() if el.tag.endswith("style") and "{" in (el.text or "")]
+
+
 NON_SCALING = {
     "uniform-scale": '<g transform="scale(4)"><rect x="10" y="5" width="20" height="15" fill="none" stroke="black" '
     'stroke-width="2" vector-effect="non-scaling-stroke"/></g>',
@@ -280,3 +317,54 @@ def test_a_visual_and_a_layout_from_illustrator_keep_their_own_ids_and_classes(p
 
     for colour in [(255, 0, 0), (0, 255, 255), (0, 255, 0), (255, 255, 0)]:  # the layout's two, the visual's two
         assert painted(colour) > 300, colour
+
+
+def test_a_layouts_sheet_paints_the_layouts_own_elements_only(project):
+    """cairosvg applies a <style> sheet to the whole document it draws. A layout's type selectors
+    (`rect{…}`, `path{…}`) reached the QR code the engine draws into it (modules and quiet zone
+    recoloured) and the shapes of the visual nested beside it. The sheet is written into the
+    layout's own elements (project/drawable.py, _inline_sheets): the code still scans, the visual
+    keeps its colours, the layout's shapes take the rule, and a palette class still wins over a
+    rule no more specific than it."""
+    import zxingcpp
+    from conftest import run_cli
+
+    with open(project / "project.yaml", "a", encoding="utf-8") as f:
+        f.write("\nformats:\n  ecran:\n    based_on: instagram\n    qr: code\n")
+
+    def build() -> np.ndarray:
+        result = run_cli("build", "--force", "-p", "choc-cobalt", "-f", "ecran", "-j", "1", cwd=project)
+        assert result.returncode == 0, result.stderr
+        return np.asarray(Image.open(project / "build" / "choc-cobalt" / "ecran.png").convert("RGB")).astype(int)
+
+    def painted(rgb: np.ndarray, colour: tuple[int, int, int]) -> int:
+        return int((np.abs(rgb - colour).max(axis=2) < 24).sum())
+
+    def scanned(rgb: np.ndarray) -> list[str]:
+        return [r.text for r in zxingcpp.read_barcodes(Image.fromarray(rgb.astype(np.uint8)))]
+
+    orange, green, magenta = (0xF0, 0xA2, 0x02), (0, 255, 0), (255, 0, 255)  # orange: the visual's own
+    before = build()
+    layout, visual = project / "layouts" / "choc.svg", project / "visuals" / "mine.svg"
+    layout.write_text(
+        layout.read_text(encoding="utf-8").replace(
+            '<rect id="rule"',
+            "<style>rect{fill:#00FF00} path{fill:#FF0000;stroke:#FF0000;stroke-width:4}</style>"
+            '<rect id="deco" x="200" y="100" width="60" height="20"/><rect id="rule"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    visual.write_text(
+        visual.read_text(encoding="utf-8").replace("</svg>", "<style>circle{fill:#FF00FF}</style></svg>"),
+        encoding="utf-8",
+    )
+    after = build()
+    assert scanned(before) and scanned(after) == scanned(before)
+    # The background is a <rect class="fill-background">: the poster's palette, not the rule's green.
+    colours, counts = np.unique(before.reshape(-1, 3), axis=0, return_counts=True)
+    background = tuple(int(c) for c in colours[counts.argmax()])
+    assert painted(after, background) == pytest.approx(painted(before, background), rel=0.05)
+    assert painted(before, orange) > 1000
+    assert painted(after, orange) == pytest.approx(painted(before, orange), rel=0.02)
+    assert painted(after, green) > 1000 and painted(after, magenta) > 100

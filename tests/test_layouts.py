@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -372,7 +373,10 @@ def test_an_illustrator_export_with_escaped_ids_composes(project):
     assert (message.name, source.name) == ("message", "source")
     assert message.box == (60.0, 200.0, 470.0, 200.0)  # the rect the layer wraps, its matrix kept
     assert (message.own.a, message.own.b) == pytest.approx((0.9903, -0.1392))
-    assert ".st0{fill:#FFFFFF;}" in comp.svg.decode()  # the designer's classes draw the decoration
+    # The designer's classes draw the decoration: written on the element itself, and only there.
+    svg = comp.svg.decode()
+    assert re.search(r'<rect [^>]*class="st0" width="595.28" height="841.89" style="fill:#FFFFFF"', svg)
+    assert ".st0" not in svg and ".st1" not in svg
     for x0, y0, x1, y1 in comp.blocks["message"].ink:
         for corner in message.matrix.corners((x0, y0, x1 - x0, y1 - y0)):
             assert inside_convex(corner, message.polygon, 1e-6)

@@ -13,6 +13,7 @@ from poster_engine.compose.layout import SVG_NS, XLINK_NS, Decoration, Layout, R
 from poster_engine.compose.qr import LinkTooLong, QrCode, byte_capacity, largest_version, make_qr
 from poster_engine.compose.typeset import Face, MissingGlyph, TextBlock, TextDoesNotFit, TextRules, fit_text
 from poster_engine.compose.visuals import visual_svg
+from poster_engine.core.color import PALETTE_KEYS
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean, fail
 from poster_engine.core.formats import Format
 from poster_engine.core.geometry import MM_PER_INCH, Box, Matrix, Polygon, corners_inside
@@ -24,7 +25,6 @@ from poster_engine.project.loader import Project
 from poster_engine.project.markup import MarkupError, Span, parse_markup
 from poster_engine.project.slots import poster_key
 
-PALETTE_KEYS = ("background", "text", "accent")
 SCRIM_MODES = ("none", "auto", "dark", "light")
 SCRIM_COLORS = {"dark": "#000000", "light": "#FFFFFF"}
 # A scrim covers the text's ink and this much around it, in ems of the fitted size.

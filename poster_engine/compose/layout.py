@@ -200,7 +200,8 @@ def adapt(t: Template, family: str, fmt: Format) -> Layout:
         if name == "defs":
             defs += ET.tostring(_clean(el), encoding="unicode")
         elif name == "style":
-            styles += ET.tostring(_clean(el), encoding="unicode")
+            if (el.text or "").strip():  # what the rules inlined (project/drawable.py) left, if anything
+                styles += ET.tostring(_clean(el), encoding="unicode")
         elif name in ("title", "desc", "metadata") or el.get("data-placeholder") is not None or hidden(el):
             continue  # template-only: placeholder content, hidden layers
         else:

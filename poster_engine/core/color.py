@@ -4,6 +4,10 @@ from __future__ import annotations
 
 RGB8 = tuple[int, int, int]
 
+# The poster's palette: a layout paints with its colours through the classes fill-<key> and
+# stroke-<key>, which compose defines after the layout's own sheet (so the poster's colours win).
+PALETTE_KEYS = ("background", "text", "accent")
+
 # ITU-R BT.709 primaries' weights, which sRGB shares.
 _WEIGHTS = (0.2126, 0.7152, 0.0722)
 

@@ -20,6 +20,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
+from poster_engine.core.color import PALETTE_KEYS
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Matrix
 from poster_engine.core.limits import MAX_SVG_USE_CHAIN
@@ -43,6 +44,7 @@ Css = dict[ET.Element, str]  # an element's declarations from the <style> sheets
 def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
     """Every rewrite, in the order they build on each other (a class's declarations are read by the
     others, a colour by the mask check, an opacity moved to a group lets the stroke go below the fill)."""
+    _inline_sheets(root)
     css = _sheet_declarations(root)
     _spell_numbers(root)
     _plain_colours(root)
@@ -80,16 +82,118 @@ def _spell_numbers(root: ET.Element) -> None:
 # --- style sheets --------------------------------------------------------------------------------
 
 
+_PALETTE_RULE = re.compile(rf"\.(?:fill|stroke)-(?:{'|'.join(PALETTE_KEYS)})")
+
+
+_ONE_CLASS = (0, 1, 0)  # a selector's specificity: ids, classes and attributes, types
+
+
+def _sheets(root: ET.Element) -> list[ET.Element]:
+    """The <style> elements cairosvg applies (CSS, with text)."""
+    return [el for el in root.iter() if tag(el) == "style" and el.text and el.get("type", "text/css") == "text/css"]
+
+
+def _declarations(content) -> tuple[list[str], list[str]]:
+    """A declaration list (a rule's body, or a style="" value) → its normal and its !important
+    declarations as `name:value`, as cairosvg reads them (names starting with '-' skipped)."""
+    import tinycss2
+
+    normal: list[str] = []
+    important: list[str] = []
+    for d in tinycss2.parse_declaration_list(content, skip_comments=True, skip_whitespace=True):
+        if d.type == "declaration" and not d.name.startswith("-"):
+            (important if d.important else normal).append(f"{d.lower_name}:{tinycss2.serialize(d.value).strip()}")
+    return normal, important
+
+
+def _selectors(prelude: list) -> list[str]:
+    """A rule's selector list, one selector each (commas inside :not() or :is() are not splits)."""
+    import tinycss2
+
+    parts: list[list] = [[]]
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [tinycss2.serialize(p).strip() for p in parts]
+
+
+def _inline_sheets(root: ET.Element) -> None:
+    """Every rule of the file's <style> sheets written into the style="" of the elements it matches
+    here, and taken out of the sheet. cairosvg applies a sheet to the whole document it draws,
+    where the layout's rules would reach what the engine draws into it (`rect{fill:…}` recoloured
+    the QR code's modules and quiet zone) and into the visuals nested beside it, and a visual's the
+    layout. Inlined, a rule applies to the designer's own elements only, as matched in the file the
+    editor showed (the composed document nests them deeper), and every renderer reads it alike.
+
+    The cascade is kept: in style="", the sheet's declarations (by specificity, then order) come
+    before the element's own, and the !important ones after both, as cairosvg ranks them. Left in
+    the sheet: rules of the palette classes (fill-accent…), which the poster's palette must still
+    override, and at-rules, which cairosvg skips."""
+    sheets = _sheets(root)
+    if not sheets:
+        return
+    import cssselect2
+    import tinycss2
+
+    normal = cssselect2.Matcher()
+    important = cssselect2.Matcher()
+    found = False
+    for sheet in sheets:
+        kept: list[str] = []
+        for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True):
+            if rule.type != "qualified-rule":
+                if rule.type == "at-rule":
+                    kept.append(rule.serialize())
+                continue
+            try:
+                cssselect2.compile_selector_list(rule.prelude)
+            except cssselect2.SelectorError:
+                continue  # as CSS has it: a rule with a selector it cannot read applies nowhere
+            plain, strong = _declarations(rule.content)
+            for text in _selectors(rule.prelude):
+                if _PALETTE_RULE.fullmatch(text):
+                    kept.append(f"{text}{{{tinycss2.serialize(rule.content).strip()}}}")
+                    continue
+                for selector in cssselect2.compile_selector_list(text):
+                    if selector.pseudo_element is None and not selector.never_matches:
+                        found = True
+                        if plain:
+                            normal.add_selector(selector, plain)
+                        if strong:
+                            important.add_selector(selector, strong)
+        sheet.text = "".join(kept)
+    if not found:
+        return
+    for wrapper in cssselect2.ElementWrapper.from_xml_root(root).iter_subtree():
+        el = wrapper.etree_element
+        # A palette class's rule (the poster's, after every sheet) wins over this file's rules that
+        # are no more specific than one class: those leave out the property it sets.
+        palette = {c.split("-", 1)[0] for c in el.get("class", "").split() if _PALETTE_RULE.fullmatch("." + c)}
+        first = [
+            d
+            for specificity, *_, declarations in normal.match(wrapper)
+            for d in declarations
+            if not (palette and specificity <= _ONE_CLASS and d.split(":", 1)[0] in palette)
+        ]
+        last = [d for *_, declarations in important.match(wrapper) for d in declarations]
+        if not (first or last):
+            continue
+        own = el.get("style", "")
+        if "!" in own:  # its own !important ones win over everything
+            own_normal, own_strong = _declarations(own)
+            last += own_strong
+            own = ";".join(own_normal)
+        el.set("style", ";".join(d for d in (*first, own.strip().strip(";"), *last) if d))
+
+
 def _sheet_declarations(root: ET.Element) -> Css:
-    """Each element's declarations from the <style> sheets, in the cascade's order, as cairosvg
-    reads them (tinycss2 and cssselect2; plain rules only, as it skips @media; !important ones
-    left out). Illustrator writes every paint and opacity as a class (`.st0{opacity:0.5}`): the
-    rewrites read these after the element's own style="" and before its attributes, as CSS ranks
-    them. Only read: a layout's palette classes (`fill-accent`) must stay classes, for the poster's
-    colours to win over the template's."""
-    sheets = [
-        el.text for el in root.iter() if tag(el) == "style" and el.text and el.get("type", "text/css") == "text/css"
-    ]
+    """Each element's declarations from what is left of the <style> sheets once inlined (the palette
+    classes' rules), in the cascade's order, as cairosvg reads them. They must stay classes, for the
+    poster's colours to win over the template's; the rewrites read them after the element's own
+    style="" and before its attributes, as CSS ranks them."""
+    sheets = _sheets(root)
     if not sheets:
         return {}
     import cssselect2
@@ -97,18 +201,14 @@ def _sheet_declarations(root: ET.Element) -> Css:
 
     matcher = cssselect2.Matcher()
     for sheet in sheets:
-        for rule in tinycss2.parse_stylesheet(sheet, skip_comments=True, skip_whitespace=True):
+        for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True):
             if rule.type != "qualified-rule":
                 continue
-            declarations = [
-                f"{d.lower_name}:{tinycss2.serialize(d.value).strip()}"
-                for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True)
-                if d.type == "declaration" and not d.important and not d.name.startswith("-")
-            ]
+            declarations, _ = _declarations(rule.content)
             try:
                 selectors = cssselect2.compile_selector_list(rule.prelude)
             except cssselect2.SelectorError:
-                continue  # as cairosvg does: a rule it cannot read applies nowhere
+                continue
             for selector in selectors:
                 if declarations and selector.pseudo_element is None and not selector.never_matches:
                     matcher.add_selector(selector, declarations)
