@@ -148,3 +148,27 @@ def test_print_pdf_leaves_four_light_modules_around_the_code(demo, tmp_path):
     assert not square[:, :ring].any() and not square[:, -ring:].any()
     inner = round(QUIET_ZONE * module) + 1
     assert square[inner, inner:-inner].mean() > 0.3  # the finder patterns' top edge: ink
+
+
+def test_a_code_in_a_group_with_a_stroke_still_scans(project):
+    """Paint a layout's group sets is inherited by what the engine draws in it: a QR slot in a group
+    stroked 3 units wide had every module outlined into its neighbours, and a fill-opacity greyed
+    them. The code's light square and modules say their own paint: the code scans."""
+    from conftest import run_cli
+
+    with open(project / "project.yaml", "a", encoding="utf-8") as f:
+        f.write("\nformats:\n  ecran:\n    based_on: instagram\n    qr: code\n")
+    layout = project / "layouts" / "choc.svg"
+    text, found = re.subn(
+        r'(<rect id="qr"[^>]*/>)',
+        r'<g style="stroke:#FF0000;stroke-width:3;fill-opacity:0.3;stroke-opacity:1">\1</g>',
+        layout.read_text(encoding="utf-8"),
+    )
+    assert found == 1
+    layout.write_text(text, encoding="utf-8")
+    result = run_cli("build", "-p", "choc-cobalt", "-f", "ecran", "-j", "1", cwd=project)
+    assert result.returncode == 0, result.stderr
+    image = Image.open(project / "build" / "choc-cobalt" / "ecran.png").convert("RGB")
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == ["https://example.org/films/sang-et-boue"]
+    red = (np.abs(np.asarray(image).astype(int) - (255, 0, 0)).max(axis=2) < 40).sum()
+    assert red == 0  # no module outlined

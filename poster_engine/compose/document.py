@@ -685,10 +685,13 @@ class _Composer:
         module = side / code.total_modules
         self.qrs[slot.name] = PlacedQr(code, (x, y, side, side), slot.matrix)
         ox, oy = x + 4 * module, y + 4 * module
+        # Its own paint in full: what a group of the layout sets is inherited otherwise, and a
+        # stroke there outlined every module into its neighbours (the code no longer scanned).
+        paint = 'fill-opacity="1" stroke="none"'
         return (
-            f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF"/>'
+            f'<rect x="{x:.4f}" y="{y:.4f}" width="{side:.4f}" height="{side:.4f}" fill="#FFFFFF" {paint}/>'
             f'<path {PATH_MARK}="{QR}" transform="translate({ox:.4f} {oy:.4f}) scale({module:.6f})" fill="#000000" '
-            f'd="{code.path}"/>'
+            f'{paint} d="{code.path}"/>'
         )
 
     def _fitting_qr(self, url: str, slot: Slot, side: float) -> QrCode:
