@@ -339,7 +339,7 @@ CASES = [
     Case(
         "visual-wrong-type",
         lambda p: (write("visuals/mine.gif", b"GIF89a")(p), replace(CHOC, "visuals/mine.svg", "visuals/mine.gif")(p)),
-        "error: posters/choc-cobalt.yaml:6: visual 'visuals/mine.gif' must be .svg, .png, .jpg or .webp",
+        "error: posters/choc-cobalt.yaml:6: visual 'visuals/mine.gif' must be .svg, .png, .jpg, .webp or .tif",
     ),
     Case(
         "missing-layout",

@@ -84,6 +84,14 @@ def cmyk_photo() -> Image.Image:
     return im
 
 
+def grey16() -> Image.Image:
+    """A grey ramp of 16 bits a sample, black on the left to white on the right (Pillow: mode I;16)."""
+    return Image.fromarray(np.tile(np.linspace(0, 65535, 400), (300, 1)).astype(np.uint16))
+
+
+LAB_BYTES = (153, 108, 188)  # Pillow's LAB bytes: L* 60, a* -20, b* 60 (an olive green)
+
+
 def turned_photo() -> Image.Image:
     """Stored landscape, red above blue; shown turned a quarter clockwise: blue left, red right."""
     im = Image.new("RGB", (400, 300), (220, 20, 20))
@@ -148,6 +156,14 @@ def studio(tmp_path_factory) -> Project:
         "opacity.svg": lambda p: p.write_text(OPACITY_SVG),
         "cmyk.jpg": lambda p: cmyk_photo().save(p, icc_profile=(ICC / "ISOcoated_v2_300_bas.icc").read_bytes()),
         "exif.jpg": lambda p: turned_photo().save(p, exif=exif.tobytes()),
+        # Pictures as scanners, print workflows and scientific tools deliver them.
+        "grey16.png": lambda p: grey16().save(p),
+        "grey16.tif": lambda p: grey16().save(p, compression="tiff_lzw"),
+        "cmyk.tif": lambda p: cmyk_photo().save(
+            p, compression="tiff_lzw", icc_profile=(ICC / "ISOcoated_v2_300_bas.icc").read_bytes()
+        ),
+        "lab.tif": lambda p: Image.new("LAB", (400, 300), LAB_BYTES).save(p),
+        "float.tif": lambda p: Image.new("F", (400, 300), 0.5).save(p),
     }
     for name, write in writers.items():
         write(visuals / name)
@@ -260,6 +276,37 @@ def test_cmyk_jpeg_and_exif_rotation_still_right(studio):
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
     left, right = (sample(pixels, at(comp, in_visual(comp, f, f))) for f in (0.25, 0.75))
     assert np.abs(left - (20, 20, 220)).max() <= 8 and np.abs(right - (220, 20, 20)).max() <= 8, (left, right)
+
+
+def test_pictures_of_16_bits_tiff_and_lab_are_drawn_as_they_look(studio):
+    """A 16-bit grey picture came out white (Pillow clips every sample above 255 when converting);
+    TIFF (LZW, CMYK with its profile, CIELAB) is read as print workflows deliver it; floating-point
+    samples, whose range nobody agrees on, are refused with their file."""
+    from PIL import ImageCms
+
+    from poster_engine.core.diagnostics import PosterError
+
+    for poster in ("alpha-grey16-png", "alpha-grey16-tif"):
+        comp, png = render(studio, poster, "instagram")
+        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+        ramp = [sample(pixels, at(comp, in_visual(comp, fx, 0.5)))[0] for fx in (0.1, 0.5, 0.9)]
+        assert ramp[0] < 60 and 90 < ramp[1] < 165 and ramp[2] > 190, (poster, ramp)
+    comp, png = render(studio, "alpha-cmyk-tif", "instagram")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    cyan = sample(pixels, at(comp, in_visual(comp, 0.25, 0.5)))
+    assert cyan[0] < 60 and 120 < cyan[1] < 200 and cyan[2] > 190, cyan
+    comp, png = render(studio, "alpha-lab-tif", "instagram")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    expected = ImageCms.profileToProfile(
+        Image.new("LAB", (1, 1), LAB_BYTES),
+        ImageCms.createProfile("LAB"),
+        ImageCms.createProfile("sRGB"),
+        outputMode="RGB",
+    ).getpixel((0, 0))
+    got = sample(pixels, at(comp, in_visual(comp, 0.5, 0.5)))
+    assert delta_e_2000(srgb_to_lab(tuple(int(v) for v in got)), srgb_to_lab(expected)) < 3, (got, expected)
+    with pytest.raises(PosterError, match=r"floating-point samples"):
+        render(studio, "alpha-float-tif", "instagram")
 
 
 # --- raster visuals with alpha: print PDF --------------------------------------------------------

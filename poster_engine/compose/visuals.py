@@ -124,6 +124,27 @@ def _to_srgb(im):
     return im.convert("RGB")
 
 
+def _eight_bit(im, shown: str):
+    """A grey picture of 16 bits a sample (scanners, scientific and RAW tools write them) as 8 bits:
+    Pillow converts it to RGB by clipping every value above 255, so all but the darkest 0.4 % of
+    greys came out white. Floating-point samples have no agreed range: refused."""
+    if im.mode == "F":
+        raise fail(
+            "image has floating-point samples (an HDR or scientific export), whose brightness has no "
+            "agreed range; export it as an 8 or 16-bit PNG or JPEG",
+            shown,
+        )
+    if not im.mode.startswith("I"):
+        return im
+    import numpy as np
+    from PIL import Image
+
+    samples = np.asarray(im, dtype=np.int64)
+    out = Image.fromarray((np.clip(samples, 0, 65535) // 257).astype(np.uint8), "L")
+    out.info.update(im.info)  # its ICC profile, if it has one
+    return out
+
+
 def _alpha(im):
     """The source's alpha as an L image (RGBA, LA, a palette or grey with tRNS, WebP with alpha), or
     None when it has none or every pixel is opaque (an RGBA export of an opaque picture stays a photo)."""
@@ -180,6 +201,7 @@ def _place_raster(path: Path, shown: str, box: Box, focus: tuple[float, float], 
             k = (im.height if turned else im.width) / width
             cx, cy, cw, ch = cx * k, cy * k, cw * k, ch * k
             picture = ImageOps.exif_transpose(im) if im.getexif().get(0x0112) else im
+            picture = _eight_bit(picture, shown)
             alpha = _alpha(picture)
             picture = _to_srgb(picture if alpha is None else picture.convert("RGBA"))  # a palette's alpha is per entry
     except Image.DecompressionBombError as exc:  # the header claims more pixels than memory should hold

@@ -37,6 +37,10 @@ PHONE_DISPLAY_MM = 65.0
 CSS_PX_MM = 25.4 / 96
 CSS_PX_DISTANCE_M = 0.7112
 IMAGE_FORMATS = ("png", "jpeg", "webp")
+# What a poster's visual may be besides an SVG: each picture format Pillow reads, with its suffixes.
+PICTURE_FORMATS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "WEBP": (".webp",), "TIFF": (".tif", ".tiff")}
+PICTURE_SUFFIXES = tuple(s for suffixes in PICTURE_FORMATS.values() for s in suffixes)
+VISUAL_SUFFIXES = (".svg", *PICTURE_SUFFIXES)
 PNG_ENCODERS = ("fast", "compact")  # `png:` of a social format (export/raster.py says what each is)
 GROUPS = ("print", "social")
 

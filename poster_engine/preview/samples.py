@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from poster_engine.core.diagnostics import PosterError
-from poster_engine.core.formats import FORMATS, Format, expand
+from poster_engine.core.formats import FORMATS, VISUAL_SUFFIXES, Format, expand
 from poster_engine.project.content import Campaign, Poster, PosterSpec
 from poster_engine.project.layouts import needs
 from poster_engine.project.paths import contained, project_folder
@@ -39,8 +39,7 @@ def _sample_visual(campaign: Campaign, family: str) -> str | None:
     files = sorted(
         p
         for p in ((campaign.root / "visuals").glob("*") if listed else [])
-        if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg", ".webp")
-        and isinstance(contained(campaign.root, p), Path)
+        if p.suffix.lower() in VISUAL_SUFFIXES and isinstance(contained(campaign.root, p), Path)
     )  # a visual that is a link leading outside the project (or not a file) is never a sample
     return f"visuals/{files[0].name}" if files else None
 

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError
-from poster_engine.core.formats import expand
+from poster_engine.core.formats import PICTURE_FORMATS, PICTURE_SUFFIXES, VISUAL_SUFFIXES, expand
 from poster_engine.core.languages import LANGUAGES, LanguageRefused, key_of, language
 from poster_engine.plan import Job, plan_jobs
 from poster_engine.preview.guard import inside, safe_file_name
@@ -39,8 +39,6 @@ from poster_engine.project.sources import Located, parse_yaml
 from poster_engine.render.job import compose_job, render_screen
 
 MESSAGES = "messages.yaml"
-VISUAL_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")  # what an upload may be (SVG stays an author's file)
-UPLOAD_FORMATS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "WEBP": (".webp",)}
 
 
 @dataclass(frozen=True)
@@ -486,7 +484,7 @@ class Workbench:
 
     def _visuals(self) -> list[str]:
         folder = self.root / "visuals"
-        suffixes = (*VISUAL_SUFFIXES, ".svg")
+        suffixes = VISUAL_SUFFIXES
         return sorted(f"visuals/{p.name}" for p in folder.glob("*") if p.suffix.lower() in suffixes and p.is_file())
 
     def new_poster(self, form: dict) -> dict:
@@ -534,7 +532,7 @@ class Workbench:
         from PIL import Image, UnidentifiedImageError
 
         shown = name.replace("\\", "/").rsplit("/", 1)[-1][:80]
-        clean = safe_file_name(name, VISUAL_SUFFIXES)
+        clean = safe_file_name(name, PICTURE_SUFFIXES)  # an upload is a picture (SVG stays an author's file)
         if clean is None:
             raise Refused(
                 415, f"upload refused: '{shown}' is not a .png, .jpg or .webp picture; upload a JPEG, PNG or WebP"
@@ -551,7 +549,7 @@ class Workbench:
             raise Refused(
                 415, f"upload refused: '{shown}' is not an image Pillow can read; upload a JPEG, PNG or WebP"
             ) from None
-        if kind not in UPLOAD_FORMATS or not clean.endswith(UPLOAD_FORMATS[kind]):
+        if kind not in PICTURE_FORMATS or not clean.endswith(PICTURE_FORMATS[kind]):
             raise Refused(
                 415,
                 f"upload refused: '{shown}' is a {kind or 'unknown'} image named .{clean.rsplit('.', 1)[1]}; "

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
+from poster_engine.core.formats import VISUAL_SUFFIXES
 from poster_engine.core.languages import DEFAULT_LANG, LANGUAGES, LanguageRefused, language
 from poster_engine.core.limits import DURATION_RANGE_MIN, MAX_QR_BYTES, STAT_VALUE_LIMIT, YEAR_RANGE
 from poster_engine.project.layouts import families, needs, sidecar_files, variant_files
@@ -570,8 +571,8 @@ def _check_references(
         visual = project_file(root, spec.visual)
         if isinstance(visual, PathProblem):
             bad("visual", _path_message("visual", spec.visual, visual, "visuals/"))
-        elif visual.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg", ".webp"):
-            bad("visual", f"visual '{spec.visual}' must be .svg, .png, .jpg or .webp")
+        elif visual.suffix.lower() not in VISUAL_SUFFIXES:
+            bad("visual", f"visual '{spec.visual}' must be .svg, .png, .jpg, .webp or .tif")
     if spec.data is not None:
         rows = project_file(root, spec.data)
         if isinstance(rows, PathProblem):
