@@ -430,6 +430,26 @@ def test_fallback_chain_covers_narrow_no_break_space():
     assert {g.font.name for g in block.glyphs} == {"BebasNeue-Bold", "Inter-Bold"}
 
 
+def test_an_accent_typed_as_a_combining_mark_is_drawn_on_its_letter():
+    """'é' pasted as 'e' + U+0301 (macOS, some PDFs' text): Bebas Neue draws 'é' but has no
+    combining acute, so the text was refused, or with a fallback font its accent came from that
+    font, beside the letter. Text is NFC; a letter and a mark with no precomposed form (q́) come
+    from the one font that has both."""
+    import unicodedata
+
+    bebas, inter = LIB.get("BebasNeue-Bold", "t"), LIB.get("Inter-Bold", "t")
+    assert not bebas.covers("\u0301") and inter.covers("\u0301")
+    rules = _rules(faces=(Face(0, (bebas, inter)),), max_lines=1)
+
+    def drawn(text: str) -> list[tuple[str, int]]:
+        return [(g.font.name, g.gid) for g in fit_text(parse_markup(text), (0, 0, 200, 60), rules).glyphs]
+
+    composed = drawn("Crème brûlée")
+    assert drawn(unicodedata.normalize("NFD", "Crème brûlée")) == composed
+    assert {name for name, _ in composed} == {"BebasNeue-Bold"}
+    assert {name for name, _ in drawn("Q\u0301")} == {"Inter-Bold"}
+
+
 FRENCH = "œŒÉ«»’…\u202f\u00a0ÀÂÇÈÉÊËÎÏÔÙÛÜŸàâçèéêëîïôùûüÿæÆ·–—"
 
 

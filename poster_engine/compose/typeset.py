@@ -32,6 +32,7 @@ display cut from 7 mm up); the face is chosen for each size tried.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -244,16 +245,26 @@ class _Measurer:
 
 
 def _font_runs(text: str, fonts: tuple[Font, ...]) -> list[tuple[Font, str]]:
-    """Split text into runs of one font each, following the fallback chain."""
-    runs: list[tuple[Font, str]] = []
+    """Split text into runs of one font each, following the fallback chain. A letter and the
+    combining marks after it (text is NFC, project/markup.py: these are marks with no precomposed
+    letter) go to the first font that has them all, so an accent is never drawn in another font
+    than its letter, beside it."""
+    clusters: list[str] = []
     for ch in text:
-        font = next((f for f in fonts if f.covers(ch)), None)
-        if font is None:
-            raise MissingGlyph(ch, fonts)
-        if runs and runs[-1][0] is font:
-            runs[-1] = (font, runs[-1][1] + ch)
+        if clusters and unicodedata.combining(ch):
+            clusters[-1] += ch
         else:
-            runs.append((font, ch))
+            clusters.append(ch)
+    runs: list[tuple[Font, str]] = []
+    for cluster in clusters:
+        font = next((f for f in fonts if all(f.covers(c) for c in cluster)), None)
+        if font is None:
+            missing = next((c for c in cluster if not any(f.covers(c) for f in fonts)), cluster[0])
+            raise MissingGlyph(missing, fonts)
+        if runs and runs[-1][0] is font:
+            runs[-1] = (font, runs[-1][1] + cluster)
+        else:
+            runs.append((font, cluster))
     return runs
 
 

@@ -11,6 +11,7 @@ open is an error, caught when messages.yaml is loaded.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\\\*|\*\*|\*")
@@ -30,7 +31,11 @@ class MarkupError(ValueError):
 
 
 def parse_markup(text: str) -> tuple[Span, ...]:
-    """'Le *cobalt* de nos batteries' → (Span('Le '), Span('cobalt', emphasis=True), Span(' de nos batteries'))."""
+    """'Le *cobalt* de nos batteries' → (Span('Le '), Span('cobalt', emphasis=True), Span(' de nos batteries')).
+
+    The text is made NFC first: an 'é' typed or pasted as 'e' + U+0301 (macOS, some PDFs) is the one
+    character the fonts draw, not a letter and an accent some fonts lack."""
+    text = unicodedata.normalize("NFC", text)
     spans: list[Span] = []
     strong = emphasis = False
     pos = 0
