@@ -368,3 +368,22 @@ def test_a_layouts_sheet_paints_the_layouts_own_elements_only(project):
     assert painted(before, orange) > 1000
     assert painted(after, orange) == pytest.approx(painted(before, orange), rel=0.02)
     assert painted(after, green) > 1000 and painted(after, magenta) > 100
+
+
+@needs_rsvg
+@pytest.mark.parametrize(
+    "size", ["10cm 5cm", "100mm 50mm", "4in 2in", "288pt 144pt", "24pc 12pc", "380px 190px", "380 190"]
+)
+def test_a_file_sized_in_absolute_units_without_a_viewbox_is_that_many_css_pixels(size):
+    """Without a viewBox, an SVG's user unit is the CSS pixel (96 per inch): a visual 10cm wide is
+    377.95 units wide, as rsvg-convert sizes it. It was refused for want of a viewBox."""
+    from poster_engine.project.svg import view_box
+
+    width, height = size.split()
+    raw = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"><rect width="50" height="50"/></svg>'
+    drawn = Image.open(
+        io.BytesIO(subprocess.run(["rsvg-convert"], input=raw.encode(), capture_output=True, check=True).stdout)
+    )
+    found = view_box(ET.fromstring(raw))
+    assert found is not None
+    assert (round(found[2]), round(found[3])) == drawn.size

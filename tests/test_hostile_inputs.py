@@ -800,7 +800,7 @@ SVGS = [
 
 # --- degenerate geometry --------------------------------------------------------------------------
 
-VIEWBOX_NEEDED = "the visual needs a viewBox of four numbers with a positive width and height, e.g. viewBox='0 0 800 600' (or numeric width and height)"
+VIEWBOX_NEEDED = "the visual needs a viewBox of four numbers with a positive width and height, e.g. viewBox='0 0 800 600' (or a width and height in px, mm, cm, in or pt)"
 LAYOUT_VIEWBOX = "the <svg> root needs a viewBox='0 0 W H' (the reference size, e.g. 297 420 for A3 in mm)"
 A3_VIEWBOX = 'viewBox="0 0 297 420"'
 MESSAGE_SLOT = 'id="message" class="slot-frame" x="16" y="216" width="265" height="88"'

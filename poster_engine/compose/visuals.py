@@ -89,7 +89,7 @@ def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> 
     if found is None:
         raise fail(
             "the visual needs a viewBox of four numbers with a positive width and height, e.g. "
-            "viewBox='0 0 800 600' (or numeric width and height)",
+            "viewBox='0 0 800 600' (or a width and height in px, mm, cm, in or pt)",
             shown,
             tree.line(root),
         )

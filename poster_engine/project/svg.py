@@ -405,14 +405,35 @@ def _check_references(root: ET.Element, ids: dict[str, ET.Element], lines: dict[
         size[el] = (count, depth, hops)
 
 
+# CSS pixels per absolute unit: without a viewBox, an SVG's user unit is the CSS pixel, so a
+# width of 10cm is 377.95 user units wide (SVG 1.1 §7.10, CSS Values §5.2).
+PX_PER_UNIT = {
+    "": 1.0,
+    "px": 1.0,
+    "pt": 96 / 72,
+    "pc": 16.0,
+    "mm": 96 / 25.4,
+    "cm": 96 / 2.54,
+    "q": 96 / 101.6,
+    "in": 96.0,
+}
+_LENGTH = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]*)\s*")
+
+
 def view_box(root: ET.Element) -> tuple[float, float, float, float] | None:
-    """The root's viewBox (or, without one, 0 0 and its plain numeric width and height, as SVG
-    says), or None unless it is four finite numbers with a positive width and height."""
+    """The root's viewBox (or, without one, 0 0 and its width and height in CSS pixels, as SVG
+    says: 10cm is 377.95), or None unless it is four finite numbers with a positive width and
+    height (a width in % or em has no size of its own)."""
     parts = (root.get("viewBox") or "").replace(",", " ").split()
-    if not parts:
-        parts = ["0", "0", *(root.get(k, "").strip().removesuffix("px") for k in ("width", "height"))]
     try:
-        vx, vy, w, h = (float(v) for v in parts)
+        if parts:
+            vx, vy, w, h = (float(v) for v in parts)
+        else:
+            sizes = [_LENGTH.fullmatch(root.get(k, "")) for k in ("width", "height")]
+            if not all(m and m.group(2).lower() in PX_PER_UNIT for m in sizes):
+                return None
+            vx, vy = 0.0, 0.0
+            w, h = (float(m.group(1)) * PX_PER_UNIT[m.group(2).lower()] for m in sizes if m)
     except ValueError:
         return None
     if not usable(vx, vy, w, h) or w <= 0 or h <= 0:
