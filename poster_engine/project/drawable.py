@@ -139,7 +139,7 @@ def _inline_sheets(root: ET.Element) -> None:
 
     normal = cssselect2.Matcher()
     important = cssselect2.Matcher()
-    found = False
+    found = any_important = False
     for sheet in sheets:
         kept: list[str] = []
         for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True):
@@ -163,6 +163,7 @@ def _inline_sheets(root: ET.Element) -> None:
                             normal.add_selector(selector, plain)
                         if strong:
                             important.add_selector(selector, strong)
+                            any_important = True
         sheet.text = "".join(kept)
     if not found:
         return
@@ -177,7 +178,7 @@ def _inline_sheets(root: ET.Element) -> None:
             for d in declarations
             if not (palette and specificity <= _ONE_CLASS and d.split(":", 1)[0] in palette)
         ]
-        last = [d for *_, declarations in important.match(wrapper) for d in declarations]
+        last = [d for *_, declarations in important.match(wrapper) for d in declarations] if any_important else []
         if not (first or last):
             continue
         own = el.get("style", "")
@@ -189,34 +190,27 @@ def _inline_sheets(root: ET.Element) -> None:
 
 
 def _sheet_declarations(root: ET.Element) -> Css:
-    """Each element's declarations from what is left of the <style> sheets once inlined (the palette
-    classes' rules), in the cascade's order, as cairosvg reads them. They must stay classes, for the
-    poster's colours to win over the template's; the rewrites read them after the element's own
-    style="" and before its attributes, as CSS ranks them."""
-    sheets = _sheets(root)
-    if not sheets:
-        return {}
-    import cssselect2
+    """Each element's declarations from what is left of the <style> sheets once inlined: the palette
+    classes' rules (`.fill-accent{…}`, one class each), in the sheets' order. They must stay classes,
+    for the poster's colours to win over the template's; the rewrites read them after the element's
+    own style="" and before its attributes, as CSS ranks them."""
     import tinycss2
 
-    matcher = cssselect2.Matcher()
-    for sheet in sheets:
+    rules: list[tuple[str, list[str]]] = []  # (class, declarations), in the sheets' order
+    for sheet in _sheets(root):
         for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True):
-            if rule.type != "qualified-rule":
-                continue
-            declarations, _ = _declarations(rule.content)
-            try:
-                selectors = cssselect2.compile_selector_list(rule.prelude)
-            except cssselect2.SelectorError:
-                continue
-            for selector in selectors:
-                if declarations and selector.pseudo_element is None and not selector.never_matches:
-                    matcher.add_selector(selector, declarations)
+            if rule.type == "qualified-rule":
+                rules.append((tinycss2.serialize(rule.prelude).strip()[1:], _declarations(rule.content)[0]))
+    if not rules:
+        return {}
     css: Css = {}
-    for wrapper in cssselect2.ElementWrapper.from_xml_root(root).iter_subtree():
-        matched = matcher.match(wrapper)
-        if matched:
-            css[wrapper.etree_element] = ";".join(d for *_, declarations in matched for d in declarations)
+    for el in root.iter():
+        classes = el.get("class")
+        if classes:
+            own = classes.split()
+            found = [d for name, declarations in rules if name in own for d in declarations]
+            if found:
+                css[el] = ";".join(found)
     return css
 
 
