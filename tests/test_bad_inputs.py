@@ -181,6 +181,12 @@ CASES = [
         replace(CHOC, "layout: choc", "layout: choc\nlayout: stat"),
         "error: posters/choc-cobalt.yaml:3: key 'layout' is given twice (also on line 2); keep one",
     ),
+    Case(  # two spellings of one language code: the dictionary kept the last text without a word
+        "one-language-spelled-twice",
+        replace(CHOC, "title: {fr:", 'title: {pt_BR: "O cobalto", pt-BR: "O cobalto!", fr:'),
+        "error: posters/choc-cobalt.yaml:1: 'title': keys 'pt_BR' and 'pt-BR' name the same language (pt-BR), so one "
+        "of the two texts would be lost; keep one",
+    ),
     # --- wrong types and values
     Case(
         "layout-not-a-name",

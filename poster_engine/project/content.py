@@ -143,7 +143,21 @@ def _text_input(value: Any, info: ValidationInfo, every_language: bool) -> Any:
     lang = (info.context or {}).get("lang", DEFAULT_LANG)
     if isinstance(value, str):
         return {EVERY_LANGUAGE: value} if every_language else {lang: value}
-    if value is None or isinstance(value, dict):
+    if isinstance(value, dict):
+        seen: dict[str, Any] = {}
+        for key in value:
+            try:
+                code = _language_key(key)
+            except ValueError:
+                continue  # said by the key's own validation
+            if code in seen:
+                raise ValueError(
+                    f"keys '{seen[code]}' and '{key}' name the same language ({code}), so one of the two texts "
+                    "would be lost; keep one"
+                )
+            seen[code] = key
+        return value
+    if value is None:
         return value
     raise ValueError(
         f"must be a text, or one text per language such as {{{lang}: …, {next(c for c in LANGUAGES if c != lang)}: …}}"
