@@ -1,0 +1,291 @@
+"""A designer's SVG <text> (project/svg_text.py) is drawn as outlines with the project's fonts/,
+where Chromium draws the same file given the same fonts as @font-face rules (and rsvg-convert
+given them through fontconfig): glyph ink compared colour by colour. What cannot be drawn
+faithfully is refused with its line; what is not drawn is kept; a font the text uses is part of
+the job's key."""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import cairosvg
+import numpy as np
+import pytest
+from PIL import Image
+
+from poster_engine.core.diagnostics import PosterError
+from poster_engine.project.fonts import FontLibrary
+from poster_engine.project.svg import parse_svg_tree
+from conftest import ROOT, run_cli
+
+FONTS = ROOT / "fonts"
+W, H = 600, 300
+needs_inkscape = pytest.mark.skipif(shutil.which("inkscape") is None, reason="install-system-deps.sh installs it")
+needs_rsvg = pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="install-system-deps.sh installs it")
+SODIPODI = "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+HEAD = (
+    f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:sodipodi="{SODIPODI}" width="{W}" height="{H}" '
+    f'viewBox="0 0 {W} {H}"><rect width="{W}" height="{H}" fill="#fff"/>'
+)
+# One colour per text: each text's ink is found in both drawings by its colour.
+COLOURS = {"red": (255, 0, 0), "blue": (0, 0, 255), "green": (0, 160, 0), "magenta": (255, 0, 255)}
+
+
+def fontconfig(tmp_path: Path, fonts: Path = FONTS) -> dict[str, str]:
+    """An environment whose fontconfig knows fonts/ only (for rsvg-convert and Inkscape)."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / "fc"}</cachedir></fontconfig>'
+    )
+    import os
+
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
+def engine(raw: bytes, fonts: Path = FONTS) -> np.ndarray:
+    tree = parse_svg_tree(raw, "visuals/x.svg", "a visual", FontLibrary(fonts))
+    assert not [el for el in tree.root.iter() if el.tag.endswith("}text")]  # only outlines left
+    return pixels(cairosvg.svg2png(bytestring=ET.tostring(tree.root), output_width=W, output_height=H))
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB").resize((W, H))).astype(int)
+
+
+def chromium(page, raw: bytes, tmp_path: Path, fonts: Path = FONTS) -> np.ndarray:
+    """Chromium's drawing of the file, given every font of fonts/ as @font-face rules under its
+    family, weight and style, and under its PostScript name (what Illustrator writes as family)."""
+    rules = []
+    for face in FontLibrary(fonts).faces:
+        data = base64.b64encode(next(fonts.rglob(f"{face.stem}.*tf")).read_bytes()).decode()
+        style = "italic" if face.italic else "normal"
+        for family, weight in ((face.family, face.weight), (face.postscript, "1 1000")):
+            rules.append(
+                f"@font-face{{font-family:'{family}';src:url(data:font/otf;base64,{data});"
+                f"font-weight:{weight};font-style:{style}}}"
+            )
+    root = ET.fromstring(raw)
+    sheet = ET.Element("{http://www.w3.org/2000/svg}style")
+    sheet.text = "".join(rules)
+    root.insert(0, sheet)
+    target = tmp_path / "chromium.svg"
+    target.write_bytes(ET.tostring(root))
+    page.set_viewport_size({"width": W, "height": H})
+    page.goto(target.as_uri())
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_timeout(100)
+    return pixels(page.screenshot())
+
+
+def rsvg(raw: bytes, tmp_path: Path) -> np.ndarray:
+    run = subprocess.run(
+        ["rsvg-convert", "-w", str(W), "-h", str(H)], input=raw, capture_output=True, check=True, env=fontconfig(tmp_path)
+    )
+    return pixels(run.stdout)
+
+
+def ink(image: np.ndarray, colour: str) -> np.ndarray:
+    """The pixels of one text: those nearer its colour than the white ground and the other texts'
+    colours (antialiased edges included)."""
+    palette = np.array([(255, 255, 255), *COLOURS.values()])
+    nearest = np.abs(image[:, :, None, :] - palette[None, None]).sum(axis=3).argmin(axis=2)
+    return nearest == 1 + list(COLOURS).index(colour)
+
+
+def box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(mask)
+    assert len(xs), "no ink of that colour"
+    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
+
+
+def assert_same_ink(ours: np.ndarray, theirs: np.ndarray, colours=COLOURS, tolerance: int = 2) -> None:
+    for colour in colours:
+        a, b = ink(ours, colour), ink(theirs, colour)
+        assert np.abs(np.subtract(box(a), box(b))).max() <= tolerance, (colour, box(a), box(b))
+        overlap = (a & b).sum() / max((a | b).sum(), 1)
+        assert overlap > 0.8, (colour, overlap)
+
+
+# Inkscape's own way of writing text: multi-line tspans (sodipodi:role="line"), each with x and y,
+# styles in style="", xml:space="preserve"; one centred block, one ended, one at a weight fonts/
+# has only near (Inter 650 → SemiBold 600? no: above 500, heavier first → Bold 700).
+INKSCAPE_TEXT = (
+    '<text xml:space="preserve" style="font-size:40px;line-height:1.25;font-family:Inter;font-weight:bold;'
+    'fill:#ff0000;text-anchor:middle;text-align:center" x="300" y="60" id="title">'
+    '<tspan sodipodi:role="line" x="300" y="60" id="l1">Voir le film,</tspan>'
+    '<tspan sodipodi:role="line" x="300" y="110" id="l2" style="font-weight:normal">puis débattre</tspan></text>'
+    '<text xml:space="preserve" style="font-size:48px;font-family:\'Bebas Neue\', sans-serif;fill:#0000ff;'
+    'text-anchor:end;letter-spacing:1px" x="580" y="190" id="date"><tspan sodipodi:role="line" x="580" y="190">'
+    "26 NOVEMBRE</tspan></text>"
+    '<text xml:space="preserve" style="font-size:30px;font-family:Inter;font-weight:650;fill:#00a000" '
+    'x="20" y="270"><tspan sodipodi:role="line" x="20" y="270">Entrée libre</tspan></text>'
+    '<text xml:space="preserve" style="font-size:26px;font-family:Inter;font-style:italic;fill:#ff00ff" '
+    'x="20" y="190"><tspan sodipodi:role="line" x="20" y="190">et gratuite</tspan></text>'
+)
+
+
+@needs_inkscape
+def test_text_saved_by_inkscape_is_drawn_where_chromium_draws_it(page, tmp_path):
+    source = tmp_path / "source.svg"
+    source.write_text(HEAD + INKSCAPE_TEXT + "</svg>")
+    saved = tmp_path / "saved.svg"
+    subprocess.run(
+        ["inkscape", str(source), "--export-type=svg", f"--export-filename={saved}"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env=fontconfig(tmp_path),
+    )
+    raw = saved.read_bytes()
+    assert b"sodipodi:role" in raw and b"<text" in raw  # still text, as Inkscape writes it
+    ours = engine(raw)
+    assert_same_ink(ours, chromium(page, raw, tmp_path))
+    # Weights as CSS matches them: bold → Bold, normal → Regular, 650 → Bold (above 500, heavier first).
+    used = parse_svg_tree(raw, "visuals/x.svg", "a visual", FontLibrary(FONTS)).fonts
+    assert [p.stem for p in used] == ["Inter-Bold", "Inter-Regular", "BebasNeue-Regular", "Inter-Italic"]
+
+
+@needs_rsvg
+def test_text_is_drawn_where_rsvg_convert_draws_it(tmp_path):
+    """The same file, against another renderer given fonts/ through fontconfig."""
+    raw = (HEAD + INKSCAPE_TEXT + "</svg>").encode()
+    assert_same_ink(engine(raw), rsvg(raw, tmp_path), colours=("red", "green", "magenta"), tolerance=3)
+
+
+def test_illustrator_classes_with_postscript_names_are_drawn_where_chromium_draws_them(page, tmp_path):
+    """Illustrator names the face by its PostScript name, in a class of its <style> sheet."""
+    raw = (
+        HEAD + "<style>.st0{font-family:'Inter-Black';font-size:56px;fill:#FF0000}"
+        ".st1{font-family:'BebasNeueBold', 'Bebas Neue';font-size:64px;}.st2{fill:#0000FF}</style>"
+        '<text transform="matrix(1 0 0 1 24 80)" class="st0">Choc</text>'
+        '<text transform="translate(300 200) rotate(-5)" class="st1 st2" text-anchor="middle">Vingt ans</text></svg>'
+    ).encode()
+    ours = engine(raw)
+    assert_same_ink(ours, chromium(page, raw, tmp_path), colours=("red", "blue"))
+
+
+def test_a_class_rule_by_element_type_still_paints_the_outlines():
+    """`text{fill:…}` matched the <text>; the outlines keep its colour."""
+    raw = (HEAD + "<style>text{fill:#0000ff}</style>" + '<text x="10" y="100" font-family="Inter" font-size="80">'
+           "Bleu</text></svg>").encode()
+    assert ink(engine(raw), "blue").sum() > 500
+
+
+def parse(body: str) -> str:
+    """The refusal parsing `body` gives: its one line."""
+    raw = (HEAD + "\n" + body + "\n</svg>").encode()
+    with pytest.raises(PosterError) as caught:
+        parse_svg_tree(raw, "visuals/x.svg", "a visual", FontLibrary(FONTS))
+    return str(caught.value.diagnostics[0])
+
+
+CONVERT = "convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines"
+
+
+def test_a_family_fonts_lacks_is_refused_naming_it_and_what_fonts_has():
+    said = parse('<text x="10" y="50" style="font-family:\'Futura PT\', Helvetica, sans-serif">Affiche</text>')
+    assert said.startswith("visuals/x.svg:2: <text> “Affiche” asks for font family Futura PT, Helvetica, sans-serif")
+    assert "fonts/ does not have (it has: Bebas Neue, Inter, Inter Display, League Spartan)" in said
+    assert "add the font file to fonts/" in said and CONVERT in said
+    assert "font family sans-serif" in parse('<text x="10" y="50" font-family="sans-serif">Affiche</text>')
+    assert "font family none" in parse('<text x="10" y="50">Affiche</text>')
+
+
+@pytest.mark.parametrize(
+    "body, said",
+    [
+        (
+            '<defs><path id="p" d="M0 50 Q100 0 200 50"/></defs><text font-family="Inter">'
+            '<textPath href="#p">Le long</textPath></text>',
+            "is set along a path (<textPath>)",
+        ),
+        ('<text x="10 30 50" y="50" font-family="Inter">Crénage</text>', 'places its characters one by one (x="10 30 50"'),
+        ('<text x="10" y="50" font-family="Inter"><tspan dx="0 2 4">Crénage</tspan></text>', "one by one (dx="),
+        ('<text x="10" y="50" rotate="10" font-family="Inter">Tourné</text>', "turns each glyph (rotate)"),
+        ('<text x="10" y="50" font-family="Inter" writing-mode="tb">Vertical</text>', "has writing-mode: tb"),
+        ('<text x="10" y="50" font-family="Inter" style="text-decoration:underline">Souligné</text>', "text-decoration"),
+        ('<text x="10" y="50" font-family="Inter">Kanji 漢</text>', "has the character '漢' (U+6F22), which Inter"),
+        ('<text x="10" y="50" font-family="Bebas Neue" font-style="italic">Penché</text>', "no italic of Bebas Neue"),
+        ('<text x="10" y="50" font-family="Inter">שלום</text>', "right to left"),
+    ],
+)
+def test_what_cannot_be_drawn_faithfully_is_refused_with_its_line(body, said):
+    message = parse(body)
+    assert message.startswith("visuals/x.svg:2: <text>"), message
+    assert said in message and CONVERT in message, message
+
+
+def test_what_is_not_drawn_is_kept_as_it_is():
+    raw = (
+        HEAD + '<text data-placeholder="message" x="10" y="50" font-family="Futura">Exemple</text>'
+        '<g style="display:none"><text x="10" y="50" font-family="Futura">Calque caché</text></g>'
+        '<text x="10" y="50" font-family="Futura" xml:space="preserve">   </text></svg>'
+    ).encode()
+    tree = parse_svg_tree(raw, "visuals/x.svg", "a visual", FontLibrary(FONTS))
+    assert len([el for el in tree.root.iter() if el.tag.endswith("}text")]) == 3
+    assert tree.fonts == ()
+
+
+# --- through the whole build: the poster's PDF, and its key -----------------------------------
+
+
+def poster_pixels(pdf: Path, tmp_path: Path) -> np.ndarray:
+    out = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-singlefile", str(pdf), str(out)], check=True)
+    return np.asarray(Image.open(f"{out}.png").convert("L")).astype(int)
+
+
+STATIC = (
+    '<text xml:space="preserve" style="font-size:24px;font-family:\'League Spartan\';font-weight:900;'
+    'fill:#ffffff;text-anchor:middle" x="148.5" y="30" id="designer">'
+    '<tspan sodipodi:role="line" x="148.5" y="30">NOVEMBRE</tspan></text>\n</svg>'
+)
+
+
+def build(project: Path) -> str:
+    result = run_cli("build", "-p", "choc-cobalt", "-f", "a3", "-j", "1", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
+
+
+def test_a_layouts_text_is_outlined_in_the_print_pdf_and_a_font_change_rebuilds_it(project, tmp_path):
+    layout = project / "layouts" / "choc.svg"
+    before = build(project)
+    plain = poster_pixels(project / "build" / "choc-cobalt" / "a3.pdf", tmp_path)
+    text = layout.read_text(encoding="utf-8")
+    layout.write_text(text.replace('<svg xmlns="http://www.w3.org/2000/svg"', f'<svg xmlns:sodipodi="{SODIPODI}" '
+                                   'xmlns="http://www.w3.org/2000/svg"', 1).replace("</svg>", STATIC))
+    assert "1 built" in build(project), before
+    pdf = project / "build" / "choc-cobalt" / "a3.pdf"
+    drawn = poster_pixels(pdf, tmp_path)
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "NOVEMBRE" not in words  # outlines, not text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Spartan" not in fonts and "DejaVu" not in fonts
+    changed = np.abs(drawn - plain) > 64
+    ys, xs = np.nonzero(changed)
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        trim = [float(v) for v in doc.pages[0].obj.get("/TrimBox", doc.pages[0].mediabox)]
+        top = float(doc.pages[0].mediabox[3])
+
+    def mm(px: float, origin: float) -> float:  # a pixel (40 dpi) to mm from the trim box's edge
+        return (px / 40 * 72 - origin) / 72 * 25.4
+
+    # Centred on x = 148.5 mm of the trim box, its baseline (the capitals' foot) at y = 30 mm.
+    assert mm((xs.min() + xs.max() + 1) / 2, trim[0]) == pytest.approx(148.5, abs=1.5)
+    assert mm(ys.max() + 1, top - trim[3]) == pytest.approx(30, abs=1.5)
+    assert "0 built" in build(project)  # nothing changed: nothing redrawn
+    # The face the text is drawn with changes (another weight's outlines in its file): redrawn.
+    spartan = project / "fonts" / "league-spartan"
+    shutil.copy(spartan / "LeagueSpartan-Bold.otf", spartan / "LeagueSpartan-Black.otf")
+    assert "1 built" in build(project)
+    lighter = poster_pixels(pdf, tmp_path)
+    assert (np.abs(lighter - drawn) > 64).sum() > 20
+    assert (np.abs(lighter - plain) > 64).sum() < changed.sum()  # thinner strokes: less ink
