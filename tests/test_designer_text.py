@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -16,12 +17,12 @@ from pathlib import Path
 import cairosvg
 import numpy as np
 import pytest
+from conftest import ROOT, run_cli
 from PIL import Image
 
 from poster_engine.core.diagnostics import PosterError
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.svg import parse_svg_tree
-from conftest import ROOT, run_cli
 
 FONTS = ROOT / "fonts"
 W, H = 600, 300
@@ -42,8 +43,6 @@ def fontconfig(tmp_path: Path, fonts: Path = FONTS) -> dict[str, str]:
     conf.write_text(
         f'<?xml version="1.0"?><fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / "fc"}</cachedir></fontconfig>'
     )
-    import os
-
     return {**os.environ, "FONTCONFIG_FILE": str(conf)}
 
 
@@ -84,7 +83,11 @@ def chromium(page, raw: bytes, tmp_path: Path, fonts: Path = FONTS) -> np.ndarra
 
 def rsvg(raw: bytes, tmp_path: Path) -> np.ndarray:
     run = subprocess.run(
-        ["rsvg-convert", "-w", str(W), "-h", str(H)], input=raw, capture_output=True, check=True, env=fontconfig(tmp_path)
+        ["rsvg-convert", "-w", str(W), "-h", str(H)],
+        input=raw,
+        capture_output=True,
+        check=True,
+        env=fontconfig(tmp_path),
     )
     return pixels(run.stdout)
 
@@ -174,10 +177,27 @@ def test_illustrator_classes_white_space_and_relative_sizes_are_drawn_where_chro
     assert_same_ink(ours, chromium(page, raw, tmp_path))
 
 
+@needs_rsvg
+def test_text_as_a_clip_path_cuts_where_chromium_cuts(page, tmp_path):
+    """A clip path holds shapes, no group: the text becomes one path there."""
+    raw = (
+        HEAD + '<defs><clipPath id="c"><text x="300" y="200" text-anchor="middle" font-family="Inter" '
+        'font-weight="900" font-size="150">CLIP</text></clipPath></defs>'
+        '<rect x="0" y="0" width="600" height="300" fill="#ff0000" clip-path="url(#c)"/></svg>'
+    ).encode()
+    theirs = chromium(page, raw, tmp_path)
+    assert_same_ink(engine(raw), theirs, colours=("red",))
+    # As SVG renderers read a clip path (rsvg-convert ignores a group in one): our file cuts alike.
+    ours = parse_svg_tree(raw, "visuals/x.svg", "a visual", FontLibrary(FONTS)).root
+    assert_same_ink(rsvg(ET.tostring(ours), tmp_path), theirs, colours=("red",))
+
+
 def test_a_class_rule_by_element_type_still_paints_the_outlines():
     """`text{fill:…}` matched the <text>; the outlines keep its colour."""
-    raw = (HEAD + "<style>text{fill:#0000ff}</style>" + '<text x="10" y="100" font-family="Inter" font-size="80">'
-           "Bleu</text></svg>").encode()
+    raw = (
+        HEAD + "<style>text{fill:#0000ff}</style>" + '<text x="10" y="100" font-family="Inter" font-size="80">'
+        "Bleu</text></svg>"
+    ).encode()
     assert ink(engine(raw), "blue").sum() > 500
 
 
@@ -189,7 +209,9 @@ def parse(body: str) -> str:
     return str(caught.value.diagnostics[0])
 
 
-CONVERT = "convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines"
+CONVERT = (
+    "convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines"
+)
 
 
 def test_a_family_fonts_lacks_is_refused_naming_it_and_what_fonts_has():
@@ -209,11 +231,17 @@ def test_a_family_fonts_lacks_is_refused_naming_it_and_what_fonts_has():
             '<textPath href="#p">Le long</textPath></text>',
             "is set along a path (<textPath>)",
         ),
-        ('<text x="10 30 50" y="50" font-family="Inter">Crénage</text>', 'places its characters one by one (x="10 30 50"'),
+        (
+            '<text x="10 30 50" y="50" font-family="Inter">Crénage</text>',
+            'places its characters one by one (x="10 30 50"',
+        ),
         ('<text x="10" y="50" font-family="Inter"><tspan dx="0 2 4">Crénage</tspan></text>', "one by one (dx="),
         ('<text x="10" y="50" rotate="10" font-family="Inter">Tourné</text>', "turns each glyph (rotate)"),
         ('<text x="10" y="50" font-family="Inter" writing-mode="tb">Vertical</text>', "has writing-mode: tb"),
-        ('<text x="10" y="50" font-family="Inter" style="text-decoration:underline">Souligné</text>', "text-decoration"),
+        (
+            '<text x="10" y="50" font-family="Inter" style="text-decoration:underline">Souligné</text>',
+            "text-decoration",
+        ),
         ('<text x="10" y="50" font-family="Inter">Kanji 漢</text>', "has the character '漢' (U+6F22), which Inter"),
         ('<text x="10" y="50" font-family="Bebas Neue" font-style="italic">Penché</text>', "no italic of Bebas Neue"),
         ('<text x="10" y="50" font-family="Inter">שלום</text>', "right to left"),
@@ -263,8 +291,13 @@ def test_a_layouts_text_is_outlined_in_the_print_pdf_and_a_font_change_rebuilds_
     before = build(project)
     plain = poster_pixels(project / "build" / "choc-cobalt" / "a3.pdf", tmp_path)
     text = layout.read_text(encoding="utf-8")
-    layout.write_text(text.replace('<svg xmlns="http://www.w3.org/2000/svg"', f'<svg xmlns:sodipodi="{SODIPODI}" '
-                                   'xmlns="http://www.w3.org/2000/svg"', 1).replace("</svg>", STATIC))
+    layout.write_text(
+        text.replace(
+            '<svg xmlns="http://www.w3.org/2000/svg"',
+            f'<svg xmlns:sodipodi="{SODIPODI}" xmlns="http://www.w3.org/2000/svg"',
+            1,
+        ).replace("</svg>", STATIC)
+    )
     assert "1 built" in build(project), before
     pdf = project / "build" / "choc-cobalt" / "a3.pdf"
     drawn = poster_pixels(pdf, tmp_path)

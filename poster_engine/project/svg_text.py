@@ -73,32 +73,43 @@ class _Style:
 
 def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: FontLibrary | None) -> tuple[Path, ...]:
     """Every drawn, non-empty `<text>` of the tree replaced by its outlines; the font files they
-    were drawn with (a change to one must redraw what uses the file: the caller records them)."""
-    if "text" not in text:  # the file's own text: no <text> element, nothing to walk
+    were drawn with (a change to one must redraw what uses the file: the caller records them).
+    Styles are computed along the ancestors of such texts only: a 20 000-shape drawing with one
+    title pays for one branch, one without (its slots' samples aside) for one pass over the tree."""
+    if "text" not in text:  # the file's own text: no <text> element
+        return ()
+    candidates = [
+        el for el in root.iter(f"{{{SVG_NS}}}text") if el.get("data-placeholder") is None and _drawn_words(el)
+    ]
+    if not candidates:
         return ()
     from poster_engine.project.drawable import _sheet_declarations
 
+    parents = {child: parent for parent in root.iter() for child in parent}
     css = _sheet_declarations(root)
+    styles: dict[ET.Element, _Style] = {}
     used: dict[Path, None] = {}
     groups: dict[ET.Element, str] = {}  # each group standing for a text or tspan: its <style> declarations
-    todo: list[tuple[ET.Element, _Style]] = [(root, _computed(root, _Style(), css, shown, lines))]
-    while todo:
-        parent, inherited = todo.pop()
-        for i, el in enumerate(list(parent)):
-            if not isinstance(el.tag, str) or el.get("data-placeholder") is not None or hidden(el):
-                continue
-            name = tag(el)
-            if name == "text" and el.tag == f"{{{SVG_NS}}}text":
-                if _drawn_words(el):
-                    label = el.get(f"{{{INKSCAPE_NS}}}label", "")
-                    if _SLOT_LABEL.match(label) or el.get("data-slot") is not None:
-                        continue  # a slot set as a <text>: refused by the layout's check, with its own fix
-                    layout = _Layout(el, css, lines, shown, fonts)
-                    parent[i] = layout.outlined(_computed(el, inherited, css, shown, lines))
-                    used.update(dict.fromkeys(layout.used))
-                    groups.update({group: css.get(was, "") for was, group in layout.groups.items()})
-                continue
-            todo.append((el, _computed(el, inherited, css, shown, lines)))
+    for el in candidates:
+        chain = [el]
+        while chain[-1] in parents:
+            chain.append(parents[chain[-1]])
+        if any(a.get("data-placeholder") is not None or hidden(a) for a in chain):
+            continue  # a slot's sample, a hidden layer: not drawn
+        label = el.get(f"{{{INKSCAPE_NS}}}label", "")
+        if _SLOT_LABEL.match(label) or el.get("data-slot") is not None:
+            continue  # a slot set as a <text>: refused by the layout's check, with its own fix
+        style = _Style()
+        for node in reversed(chain):
+            if node not in styles:
+                styles[node] = _computed(node, style, css, shown, lines)
+            style = styles[node]
+        layout = _Layout(el, css, lines, shown, fonts)
+        outlined = layout.outlined(style, clip=any(tag(a) == "clipPath" for a in chain))
+        parent = parents[el]
+        parent[list(parent).index(el)] = outlined
+        used.update(dict.fromkeys(layout.used))
+        groups.update({group: css.get(was, "") for was, group in layout.groups.items()})
     if css and groups:
         _keep_sheet_rules(root, groups)
     return tuple(used)
@@ -276,8 +287,9 @@ class _Layout:
             self.lines.get(el, self.lines.get(self.text)),
         )
 
-    def outlined(self, style: _Style) -> ET.Element:
-        """The <g> replacing the text: its tspans' groups, each with the outlines of its characters."""
+    def outlined(self, style: _Style, clip: bool = False) -> ET.Element:
+        """The <g> replacing the text: its tspans' groups, each with the outlines of its characters.
+        In a <clipPath>, which holds shapes and no group, one <path> with the text's attributes."""
         group = self._group(self.text, None)
         self.items.append(_Move(0.0, 0.0, 0.0, 0.0, style.anchor))
         self._element(self.text, style)
@@ -295,6 +307,11 @@ class _Layout:
                     segments[-1][1].append(data)
                 else:
                     segments.append((owner, [data]))
+        if clip:
+            self.groups = {}
+            return ET.Element(
+                f"{{{SVG_NS}}}path", {**group.attrib, "d": "".join(d for _, data in segments for d in data)}
+            )
         for owner, data in segments:  # one path per run of one tspan, in document order
             ET.SubElement(self.groups[owner], f"{{{SVG_NS}}}path", {"style": "fill-rule:nonzero", "d": "".join(data)})
         return group
