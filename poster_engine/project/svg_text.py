@@ -210,11 +210,17 @@ def _computed(el: ET.Element, inherited: _Style, css: Css, shown: str, lines: Li
     italic = (_declared(el, "font-style", css) or "").lower()
     if italic:
         style = replace(style, italic=italic.startswith(("italic", "oblique")))
+    spacings = {}
     for name in ("letter-spacing", "word-spacing"):
         value = _declared(el, name, css)
-        if value is not None:
-            spacing = 0.0 if value.lower() == "normal" else _length(value, style.size, el, name, shown, lines)
-            style = replace(style, **{name.replace("-", "_"): spacing})
+        if value is not None:  # an em is the element's own size
+            spacings[name] = 0.0 if value.lower() == "normal" else _length(value, style.size, el, name, shown, lines)
+    if spacings:
+        style = replace(
+            style,
+            letter_spacing=spacings.get("letter-spacing", style.letter_spacing),
+            word_spacing=spacings.get("word-spacing", style.word_spacing),
+        )
     anchor = (_declared(el, "text-anchor", css) or "").lower()
     if anchor in ("start", "middle", "end"):
         style = replace(style, anchor=anchor)
@@ -302,18 +308,17 @@ class _Layout:
             width = chunk.end - chunk.start
             shift = {"start": 0.0, "middle": -width / 2, "end": -width}[chunk.anchor]
             for owner, x, y, (dx, dy, rest) in chunk.glyphs:
-                data = f"M{x + shift + dx:.3f} {y + dy:.3f}{rest}"
+                piece = f"M{x + shift + dx:.3f} {y + dy:.3f}{rest}"
                 if segments and segments[-1][0] is owner:
-                    segments[-1][1].append(data)
+                    segments[-1][1].append(piece)
                 else:
-                    segments.append((owner, [data]))
+                    segments.append((owner, [piece]))
         if clip:
             self.groups = {}
-            return ET.Element(
-                f"{{{SVG_NS}}}path", {**group.attrib, "d": "".join(d for _, data in segments for d in data)}
-            )
-        for owner, data in segments:  # one path per run of one tspan, in document order
-            ET.SubElement(self.groups[owner], f"{{{SVG_NS}}}path", {"style": "fill-rule:nonzero", "d": "".join(data)})
+            outline = "".join(piece for _, pieces in segments for piece in pieces)
+            return ET.Element(f"{{{SVG_NS}}}path", {**group.attrib, "d": outline})
+        for owner, pieces in segments:  # one path per run of one tspan, in document order
+            ET.SubElement(self.groups[owner], f"{{{SVG_NS}}}path", {"style": "fill-rule:nonzero", "d": "".join(pieces)})
         return group
 
     # --- reading the characters -----------------------------------------------------------------
