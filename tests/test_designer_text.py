@@ -305,6 +305,14 @@ def test_a_layouts_text_is_outlined_in_the_print_pdf_and_a_font_change_rebuilds_
     assert "NOVEMBRE" not in words  # outlines, not text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Spartan" not in fonts and "DejaVu" not in fonts
+    from poster_engine.project.print_profiles import PRESETS
+    from poster_engine.qa.preflight import preflight
+
+    assert not [c.message for c in preflight(pdf, PRESETS["fogra39"]) if c.failed]
+    x1a = run_cli("build", "-p", "choc-cobalt", "-f", "a3", "-j", "1", "-P", "fogra39-x1a", "-o", "x1a", cwd=project)
+    assert x1a.returncode == 0, x1a.stderr
+    flattened = project / "x1a" / "choc-cobalt" / "a3.pdf"
+    assert not [c.message for c in preflight(flattened, PRESETS["fogra39-x1a"]) if c.failed]
     changed = np.abs(drawn - plain) > 64
     ys, xs = np.nonzero(changed)
     import pikepdf
@@ -327,3 +335,21 @@ def test_a_layouts_text_is_outlined_in_the_print_pdf_and_a_font_change_rebuilds_
     lighter = poster_pixels(pdf, tmp_path)
     assert (np.abs(lighter - drawn) > 64).sum() > 20
     assert (np.abs(lighter - plain) > 64).sum() < changed.sum()  # thinner strokes: less ink
+
+
+def test_a_visuals_text_makes_its_job_read_the_font_files_it_is_drawn_with(tmp_path):
+    """An SVG visual is read anew for each job: the fonts its text is drawn with are recorded with
+    it, and fonts/'s listing (which decides the face a family and weight take)."""
+    from poster_engine.compose.visuals import visual_svg
+    from poster_engine.project.files import recording
+
+    visual = tmp_path / "visuals" / "logo.svg"
+    visual.parent.mkdir()
+    visual.write_bytes(
+        (HEAD + '<text x="10" y="100" font-family="Bebas Neue" font-size="80">Logo</text></svg>').encode()
+    )
+    with recording() as reads:
+        placed = visual_svg(visual, "visuals/logo.svg", (0, 0, 60, 30), (0.5, 0.5), 1.0, FontLibrary(FONTS))
+    assert "<text" not in placed and "<path" in placed
+    assert reads.files == {str(visual), str(FONTS / "bebas-neue" / "BebasNeue-Regular.otf")}
+    assert reads.listings == {"fonts"}
