@@ -245,12 +245,24 @@ def test_a_family_fonts_lacks_is_refused_naming_it_and_what_fonts_has():
         ('<text x="10" y="50" font-family="Inter">Kanji 漢</text>', "has the character '漢' (U+6F22), which Inter"),
         ('<text x="10" y="50" font-family="Bebas Neue" font-style="italic">Penché</text>', "no italic of Bebas Neue"),
         ('<text x="10" y="50" font-family="Inter">שלום</text>', "right to left"),
+        ('<text x="10" y="50" font-family="Inter" font-stretch="condensed">Serré</text>', "font-stretch: condensed"),
+        ('<text x="10" y="50%" font-family="Inter">Moitié</text>', 'is placed in percent (y="50%")'),
     ],
 )
 def test_what_cannot_be_drawn_faithfully_is_refused_with_its_line(body, said):
     message = parse(body)
     assert message.startswith("visuals/x.svg:2: <text>"), message
     assert said in message and CONVERT in message, message
+
+
+def test_a_file_of_more_text_than_a_poster_holds_and_sizes_no_renderer_draws_are_refused():
+    words = "Lorem ipsum dolor sit amet. " * 400
+    said = parse(f'<text x="10" y="50" font-family="Inter">{words}</text><text font-family="Inter">{words}</text>')
+    assert said.startswith("visuals/x.svg:2: its <text> elements hold more than 20,000 characters"), said
+    said = parse('<text x="10" y="50" font-family="Inter" font-size="1e300">Énorme</text>')
+    assert said == (
+        "visuals/x.svg:2: <text> “Énorme”: font-size '1e300' is beyond ±10,000,000 user units; reset it in the editor"
+    )
 
 
 def test_what_is_not_drawn_is_kept_as_it_is():

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from poster_engine.core.diagnostics import PosterError, fail
+from poster_engine.core.limits import MAX_SVG_COORDINATE, MAX_SVG_TEXT_CHARS
 from poster_engine.project.fonts import Font, FontLibrary
-from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, hidden, tag
+from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, hidden, tag, usable
 
 Lines = dict[ET.Element, int]
 Css = dict[ET.Element, str]
@@ -85,6 +86,16 @@ def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: 
         return ()
     from poster_engine.project.drawable import _sheet_declarations
 
+    count = 0
+    for el in candidates:
+        count += len("".join(el.itertext()))
+        if count > MAX_SVG_TEXT_CHARS:
+            raise fail(
+                f"its <text> elements hold more than {MAX_SVG_TEXT_CHARS:,} characters, more than the engine "
+                "draws as outlines (README, Limits); keep the words of the design, or convert them to paths",
+                shown,
+                lines.get(el),
+            )
     parents = {child: parent for parent in root.iter() for child in parent}
     css = _sheet_declarations(root)
     styles: dict[ET.Element, _Style] = {}
@@ -163,11 +174,18 @@ def _length(raw: str, em: float, el: ET.Element, what: str, shown: str, lines: L
             lines.get(el),
         )
     value = float(found.group(1))
-    if unit in ("em", "rem"):
-        return value * (em if unit == "em" else 16.0)
-    if unit == "ex":
-        return value * em / 2
-    return value * _UNITS[unit]
+    if unit in ("em", "rem", "ex"):
+        value *= {"em": em, "rem": 16.0, "ex": em / 2}[unit]
+    else:
+        value *= _UNITS[unit]
+    if not usable(value):
+        raise fail(
+            f"<text> “{_words(el)[:40]}”: {what} '{raw[:40]}' is beyond ±{MAX_SVG_COORDINATE:,} user units; "
+            "reset it in the editor",
+            shown,
+            lines.get(el),
+        )
+    return value
 
 
 def _families(raw: str) -> tuple[str, ...]:
@@ -200,7 +218,8 @@ def _computed(el: ET.Element, inherited: _Style, css: Css, shown: str, lines: Li
             computed = inherited.size * float(key[:-1]) / 100
         else:
             computed = _length(size, inherited.size, el, "font-size", shown, lines)
-        style = replace(style, size=computed)
+        if computed >= 0:  # a negative size is invalid CSS: the declaration is ignored
+            style = replace(style, size=computed)
     weight = (_declared(el, "font-weight", css) or "").lower()
     if weight:
         if weight in ("bolder", "lighter"):
@@ -235,7 +254,8 @@ def _computed(el: ET.Element, inherited: _Style, css: Css, shown: str, lines: Li
 
 # Properties whose values other than these the outlines would not draw as a browser does.
 _REFUSED = {
-    "writing-mode": ("lr", "lr-tb", "horizontal-tb", "rl", "rl-tb"),
+    "writing-mode": ("lr", "lr-tb", "horizontal-tb"),
+    "font-stretch": ("normal", "100%"),
     "glyph-orientation-vertical": ("auto",),
     "direction": ("ltr",),
     "baseline-shift": ("baseline", "0", "0px"),
