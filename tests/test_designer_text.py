@@ -177,6 +177,17 @@ def test_illustrator_classes_white_space_and_relative_sizes_are_drawn_where_chro
     assert_same_ink(ours, chromium(page, raw, tmp_path))
 
 
+def test_a_character_the_first_family_lacks_is_drawn_with_the_next_as_chromium_does(page, tmp_path):
+    """Bebas Neue has no arrow or star: they come from Inter, the family listed next."""
+    raw = (
+        HEAD + '<text x="300" y="150" text-anchor="middle" font-family="\'Bebas Neue\', Inter" font-size="90" '
+        'fill="#ff0000">PROJECTION → DÉBAT ★</text></svg>'
+    ).encode()
+    assert_same_ink(engine(raw), chromium(page, raw, tmp_path), colours=("red",))
+    used = parse_svg_tree(raw, "visuals/x.svg", "a visual", FontLibrary(FONTS)).fonts
+    assert [p.stem for p in used] == ["BebasNeue-Regular", "Inter-Regular"]
+
+
 @needs_rsvg
 def test_text_as_a_clip_path_cuts_where_chromium_cuts(page, tmp_path):
     """A clip path holds shapes, no group: the text becomes one path there."""
@@ -242,7 +253,10 @@ def test_a_family_fonts_lacks_is_refused_naming_it_and_what_fonts_has():
             '<text x="10" y="50" font-family="Inter" style="text-decoration:underline">Souligné</text>',
             "text-decoration",
         ),
-        ('<text x="10" y="50" font-family="Inter">Kanji 漢</text>', "has the character '漢' (U+6F22), which Inter"),
+        (
+            '<text x="10" y="50" font-family="Inter">Kanji 漢</text>',
+            "has the character '漢' (U+6F22), which Inter (fonts/inter/Inter-Regular.otf) does not have",
+        ),
         ('<text x="10" y="50" font-family="Bebas Neue" font-style="italic">Penché</text>', "no italic of Bebas Neue"),
         ('<text x="10" y="50" font-family="Inter">שלום</text>', "right to left"),
         ('<text x="10" y="50" font-family="Inter" font-stretch="condensed">Serré</text>', "font-stretch: condensed"),

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.limits import MAX_SVG_COORDINATE, MAX_SVG_TEXT_CHARS
-from poster_engine.project.fonts import Font, FontLibrary
+from poster_engine.project.fonts import FaceNames, Font, FontLibrary
 from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, hidden, tag, usable
 
 Lines = dict[ET.Element, int]
@@ -437,23 +437,53 @@ class _Layout:
         return chunks
 
     def _place(self, chars: list[tuple[str, _Style, ET.Element]], chunk: _Chunk, x: float, y: float) -> float:
-        """One run's glyphs into `chunk` from pen position (x, y); the pen's x after it."""
+        """One run's glyphs into `chunk` from pen position (x, y); the pen's x after it. Each
+        character is drawn with the first font of its `font-family` list that has it, as browsers
+        fall back (a family the designer listed, never one they did not), shaped in runs of one font."""
         style, owner0 = chars[0][1], chars[0][2]
-        string = "".join(c for c, _, _ in chars)
-        if any(unicodedata.bidirectional(c) in ("R", "AL") for c in string):
+        if any(unicodedata.bidirectional(c) in ("R", "AL") for c, _, _ in chars):
             raise self.error("is written right to left, which the engine does not lay out", owner0)
-        font, family = self._font(style, owner0)
-        # CSS turns optional ligatures off in letter-spaced text (CSS Text 3 §8.2).
-        glyphs = font.shape(string, "-liga,-clig,-dlig" if style.letter_spacing else "")
-        scale = style.size / font.upem
-        for k, g in enumerate(glyphs):
-            char, _, owner = chars[g.cluster]
-            if g.gid == 0:
+        faces = self._faces(style, owner0)
+        picks: list[int] = []
+        for char, _, owner in chars:
+            pick = next((i for i in range(len(faces)) if self._font(faces[i], style, owner)[0].covers(char)), None)
+            if pick is None and unicodedata.category(char) == "Cf":  # a joiner, a soft hyphen: shaped unseen
+                pick = picks[-1] if picks else 0
+            if pick is None:
+                font, family = self._font(faces[0], style, owner)
                 raise self.error(
                     f"has the character '{char}' (U+{ord(char):04X}), which {family} ({font.shown}) does not have",
                     owner,
-                    "use a font of fonts/ that has it",
+                    "use a font of fonts/ that has it, or add one that has it to the font-family list",
                 )
+            picks.append(pick)
+        start = 0
+        while start < len(chars):
+            end = start + 1
+            while end < len(chars) and picks[end] == picks[start]:
+                end += 1
+            x = self._shaped(chars, start, end, self._font(faces[picks[start]], style, owner0)[0], chunk, x, y)
+            start = end
+        return x
+
+    def _shaped(
+        self,
+        chars: list[tuple[str, _Style, ET.Element]],
+        start: int,
+        end: int,
+        font: Font,
+        chunk: _Chunk,
+        x: float,
+        y: float,
+    ) -> float:
+        style = chars[start][1]
+        # CSS turns optional ligatures off in letter-spaced text (CSS Text 3 §8.2).
+        glyphs = font.shape(
+            "".join(c for c, _, _ in chars[start:end]), "-liga,-clig,-dlig" if style.letter_spacing else ""
+        )
+        scale = style.size / font.upem
+        for k, g in enumerate(glyphs):
+            char, _, owner = chars[start + g.cluster]
             outline = font.glyph_outline(g.gid, scale)
             if outline is not None:
                 chunk.glyphs.append((owner, x + g.x_offset * scale, y - g.y_offset * scale, outline))
@@ -462,25 +492,34 @@ class _Layout:
                 x += style.letter_spacing + (style.word_spacing if char in (" ", "\u00a0") else 0.0)
         return x
 
-    def _font(self, style: _Style, el: ET.Element) -> tuple[Font, str]:
-        asked = ", ".join(style.families) or "none (the renderer's default)"
-        named = [f for f in style.families if f.lower() not in _GENERIC]
-        found = self.fonts.match(named, style.weight, style.italic) if self.fonts is not None else None
-        if found is None or self.fonts is None:
+    def _faces(self, style: _Style, el: ET.Element) -> list[FaceNames]:
+        """The faces of fonts/ for each name of the style's `font-family` list that names one, in
+        its order; refused when none does."""
+        faces: list[FaceNames] = []
+        for family in style.families:
+            found = self.fonts.match([family], style.weight, style.italic) if self.fonts is not None else None
+            if found is not None and found[1] not in faces:
+                faces.append(found[1])
+        if not faces:
+            asked = ", ".join(style.families) or "none (the renderer's default)"
             has = ", ".join(self.fonts.families()) if self.fonts is not None else ""
             raise self.error(
                 f"asks for font family {asked}, which fonts/ does not have (it has: {has or 'no fonts'})",
                 el,
                 "add the font file to fonts/",
             )
-        name, face = found
+        return faces
+
+    def _font(self, face: FaceNames, style: _Style, el: ET.Element) -> tuple[Font, str]:
+        """The font of `face`, refused for italic text when it is upright (a browser would slant it)."""
         if style.italic and not face.italic:
             raise self.error(
                 f"is italic, and fonts/ has no italic of {face.family} (no slanted upright is made up)",
                 el,
                 f"add the italic font file of {face.family} to fonts/, or set the text upright",
             )
-        font = self.fonts.get(name, self.shown, self.lines.get(el))
+        assert self.fonts is not None
+        font = self.fonts.get(face.stem, self.shown, self.lines.get(el))
         if font.path not in self.used:
             self.used.append(font.path)
         return font, face.family
