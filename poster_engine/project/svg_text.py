@@ -14,7 +14,8 @@ inheritance as it reached the glyphs: a layout's palette classes keep working. E
 (cairosvg, the PDF, prepress, PNG) sees paths: no font is embedded for them.
 
 Refused, with the line and the fix: a family fonts/ does not have (generic families name none),
-italic text whose family has no italic (no slanted upright is made up), a character the font lacks,
+italic text whose family has no italic (no slanted upright is made up), a character no family of
+its list has (each character takes the first family listed that fonts/ has and that has it),
 and what this layout does not draw faithfully: `<textPath>`, per-glyph positions (several values
 in x, y, dx, dy; `rotate`), vertical writing, right-to-left text, `baseline-shift`, text
 decorations, `font-variant` and `font-feature-settings` other than normal, the `font` shorthand,
