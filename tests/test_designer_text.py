@@ -153,6 +153,29 @@ def test_text_saved_by_inkscape_is_drawn_where_chromium_draws_it(page, tmp_path)
     assert [p.stem for p in used] == ["Inter-Bold", "Inter-Regular", "BebasNeue-Regular", "Inter-Italic"]
 
 
+@needs_inkscape
+def test_inkscape_1s_text_flowed_in_a_shape_is_drawn_by_its_lines_as_chromium_draws_it(page, tmp_path):
+    """Inkscape 1.x flows text in a shape (SVG 2's shape-inside) and saves each line it made as a
+    positioned tspan, which browsers draw: so do we (the engine does not flow it again)."""
+    source = tmp_path / "flowed.svg"
+    source.write_text(
+        HEAD + '<defs><rect id="r" x="10" y="10" width="220" height="280"/></defs><text xml:space="preserve" '
+        'style="font-size:36px;font-family:Inter;fill:#ff0000;shape-inside:url(#r);white-space:pre">'
+        "Des mots qui coulent dans un cadre</text></svg>"
+    )
+    saved = tmp_path / "saved.svg"
+    subprocess.run(
+        ["inkscape", str(source), "--export-type=svg", f"--export-filename={saved}"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env=fontconfig(tmp_path),
+    )
+    raw = saved.read_bytes()
+    assert raw.count(b"<tspan") >= 3  # the lines Inkscape made
+    assert_same_ink(engine(raw), chromium(page, raw, tmp_path), colours=("red",))
+
+
 @needs_rsvg
 def test_text_is_drawn_where_rsvg_convert_draws_it(tmp_path):
     """The same file, against another renderer given fonts/ through fontconfig."""
