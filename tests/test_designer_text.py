@@ -243,6 +243,20 @@ def test_a_stroked_text_and_its_fill_opacity_are_painted_as_chromium_paints_them
     assert_same_ink(ours, chromium(page, raw, tmp_path), colours=("blue", "magenta", "green"))
 
 
+def test_a_palette_class_stays_a_class_beside_a_rule_by_element_type():
+    """The poster's palette replaces `.fill-text`'s colour: it must not be written into the outlines."""
+    raw = (
+        HEAD + "<style>.fill-text{fill:#00a000} text{font-family:Inter;fill:#ff0000;stroke:#0000ff}</style>"
+        '<text class="fill-text" x="10" y="100" font-size="80">Vert</text></svg>'
+    ).encode()
+    group = next(
+        el for el in parse_svg_tree(raw, "v.svg", "a visual", FontLibrary(FONTS)).root.iter() if el.get("class")
+    )
+    assert group.get("style") == "font-family:Inter;stroke:#0000ff"  # what only `text{…}` set
+    ours = engine(raw)
+    assert ink(ours, "green").sum() > 500 and ink(ours, "red").sum() == 0
+
+
 def test_a_class_rule_by_element_type_still_paints_the_outlines():
     """`text{fill:…}` matched the <text>; the outlines keep its colour."""
     raw = (

@@ -129,15 +129,25 @@ def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: 
 
 def _keep_sheet_rules(root: ET.Element, groups: dict[ET.Element, str]) -> None:
     """A <style> rule that matched a <text> or <tspan> by its type (`text{fill:red}`) no longer
-    matches the group standing for it: such a group gets the declarations its element had, in its
-    style (where they still rank above its presentation attributes). Rules by class or id match
-    the group as they matched the text, and stay rules (a layout's palette classes must)."""
+    matches the group standing for it: the properties only such rules set are written in the
+    group's style (where they still rank above its presentation attributes). What rules by class
+    or id set matches the group as it matched the text, and stays in those rules: a layout's
+    palette classes (`fill-text`) must, for the poster's colours to replace the template's."""
     from poster_engine.project.drawable import _sheet_declarations
 
     now = _sheet_declarations(root)
     for group, before in groups.items():
-        if before and now.get(group, "") != before:
-            group.set("style", ";".join(v for v in (before, group.get("style", "")) if v))
+        if not before or now.get(group, "") == before:
+            continue
+        kept = {d.split(":", 1)[0].strip() for d in now.get(group, "").split(";") if ":" in d}
+        lost: dict[str, str] = {}  # the sheet's order: a later declaration wins
+        for declaration in before.split(";"):
+            name, colon, value = declaration.partition(":")
+            if colon and name.strip() not in kept:
+                lost[name.strip()] = value.strip()
+        if lost:
+            written = ";".join(f"{k}:{v}" for k, v in lost.items())
+            group.set("style", ";".join(v for v in (written, group.get("style", "")) if v))
 
 
 def _drawn_words(el: ET.Element) -> bool:
