@@ -136,11 +136,10 @@ INKSCAPE_TEXT = (
 )
 
 
-@needs_inkscape
-def test_text_saved_by_inkscape_is_drawn_where_chromium_draws_it(page, tmp_path):
-    source = tmp_path / "source.svg"
-    source.write_text(HEAD + INKSCAPE_TEXT + "</svg>")
-    saved = tmp_path / "saved.svg"
+def saved_by_inkscape(svg: str, tmp_path: Path) -> bytes:
+    """The file as Inkscape saves it (Inkscape SVG), Inkscape knowing fonts/ as a designer's would."""
+    source, saved = tmp_path / "source.svg", tmp_path / "saved.svg"
+    source.write_text(svg)
     subprocess.run(
         ["inkscape", str(source), "--export-type=svg", f"--export-filename={saved}"],
         check=True,
@@ -148,7 +147,12 @@ def test_text_saved_by_inkscape_is_drawn_where_chromium_draws_it(page, tmp_path)
         timeout=120,
         env=fontconfig(tmp_path),
     )
-    raw = saved.read_bytes()
+    return saved.read_bytes()
+
+
+@needs_inkscape
+def test_text_saved_by_inkscape_is_drawn_where_chromium_draws_it(page, tmp_path):
+    raw = saved_by_inkscape(HEAD + INKSCAPE_TEXT + "</svg>", tmp_path)
     assert b"sodipodi:role" in raw and b"<text" in raw  # still text, as Inkscape writes it
     ours = engine(raw)
     assert_same_ink(ours, chromium(page, raw, tmp_path))
@@ -161,21 +165,12 @@ def test_text_saved_by_inkscape_is_drawn_where_chromium_draws_it(page, tmp_path)
 def test_inkscape_1s_text_flowed_in_a_shape_is_drawn_by_its_lines_as_chromium_draws_it(page, tmp_path):
     """Inkscape 1.x flows text in a shape (SVG 2's shape-inside) and saves each line it made as a
     positioned tspan, which browsers draw: so do we (the engine does not flow it again)."""
-    source = tmp_path / "flowed.svg"
-    source.write_text(
+    raw = saved_by_inkscape(
         HEAD + '<defs><rect id="r" x="10" y="10" width="220" height="280"/></defs><text xml:space="preserve" '
         'style="font-size:36px;font-family:Inter;fill:#ff0000;shape-inside:url(#r);white-space:pre">'
-        "Des mots qui coulent dans un cadre</text></svg>"
+        "Des mots qui coulent dans un cadre</text></svg>",
+        tmp_path,
     )
-    saved = tmp_path / "saved.svg"
-    subprocess.run(
-        ["inkscape", str(source), "--export-type=svg", f"--export-filename={saved}"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-        env=fontconfig(tmp_path),
-    )
-    raw = saved.read_bytes()
     assert raw.count(b"<tspan") >= 3  # the lines Inkscape made
     assert_same_ink(engine(raw), chromium(page, raw, tmp_path), colours=("red",))
 
