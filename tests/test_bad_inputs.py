@@ -395,13 +395,13 @@ CASES = [
         "error: layouts/choc.svg:{line:layouts/choc.svg:<flowRoot}: <flowRoot> (flowed text from Inkscape 0.92) is drawn by no SVG renderer, so its text would be missing; in Inkscape select it and choose Text > Convert to Text",
     ),
     Case(
-        "designers-text-in-a-layout",  # placeholders (data-placeholder) in the same file stay allowed
+        "designers-text-in-a-family-fonts-lacks",  # text in a family of fonts/ is drawn (test_designer_text.py)
         replace(
             "layouts/choc.svg",
             "</svg>",
-            "<text x='20' y='30' font-family='Inter' font-weight='900'>Mon logo</text>\n</svg>",
+            "<text x='20' y='30' style='font-family:Futura, sans-serif'>Mon logo</text>\n</svg>",
         ),
-        "error: layouts/choc.svg:{line:layouts/choc.svg:<text x='20'}: <text> “Mon logo” would be drawn with a system font, not one from fonts/; make it a slot (a frame named {field} or slot:name) or convert it to paths (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines; Figma: export with Outline text)",
+        "error: layouts/choc.svg:{line:layouts/choc.svg:<text x='20'}: <text> “Mon logo” asks for font family Futura, sans-serif, which fonts/ does not have (it has: Bebas Neue, Inter, Inter Display, League Spartan); add the font file to fonts/, or convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines; Figma: Outline stroke, or export with Outline text)",
     ),
     Case(
         "unknown-font",

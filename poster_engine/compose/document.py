@@ -748,7 +748,7 @@ class _Composer:
             px_per_unit = unit * self.project.print_settings.profile.min_ppi_for(self.fmt.large) / MM_PER_INCH
         else:
             px_per_unit = unit
-        return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit)
+        return visual_svg(path, ref, slot.box, self.poster.spec.focus, px_per_unit, self.project.fonts)
 
     def document(self) -> tuple[tuple[Part, ...], tuple[str, str]]:
         """The body's parts and the document around them."""

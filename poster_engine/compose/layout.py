@@ -162,15 +162,16 @@ def load_layout(root: Path, family: str, fmt: Format) -> Layout:
         raise fail("layout file not found; every layout family needs layouts/<family>.svg", f"layouts/{family}.svg")
     own = files[0].with_name(f"{family}.{fmt.variant}.svg") if fmt.variant else None
     if own is not None and own in files:
-        record_template(own)
-        return adapt(load_template(own), family, fmt)
+        template = load_template(own)
+        record_template(own, template)
+        return adapt(template, family, fmt)
     # Nearest shape among the shape variants (not those drawn for one format); on a tie the portrait
     # base wins (it comes first).
     files = [p for p in files if p.name.removeprefix(f"{family}.").removesuffix(".svg") not in DEDICATED_VARIANTS]
     want = math.log(fmt.height / fmt.width)
     templates = [load_template(p) for p in files]
     chosen = min(range(len(templates)), key=lambda i: abs(math.log(templates[i].height / templates[i].width) - want))
-    record_template(files[chosen])
+    record_template(files[chosen], templates[chosen])
     return adapt(templates[chosen], family, fmt)
 
 

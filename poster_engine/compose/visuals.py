@@ -14,7 +14,8 @@ from xml.sax.saxutils import quoteattr
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
 from poster_engine.core.limits import MAX_SVG_BYTES
-from poster_engine.project.files import file_digest, record_file
+from poster_engine.project.files import file_digest, record_file, record_listing
+from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.paths import PathProblem, read_file
 from poster_engine.project.svg import parse_svg_tree, tag, view_box
 from poster_engine.project.workcache import cached, source_digest
@@ -78,12 +79,17 @@ def own_names(root: ET.Element, scope: str) -> None:
             el.text = _SELECTORS.sub(selectors, el.text)
 
 
-def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float]) -> str:
-    """Nest the visual's SVG, its viewBox narrowed to the cover crop (so nothing is distorted)."""
+def svg_visual(path: Path, shown: str, box: Box, focus: tuple[float, float], fonts: FontLibrary | None = None) -> str:
+    """Nest the visual's SVG, its viewBox narrowed to the cover crop (so nothing is distorted); its
+    designer's text drawn with `fonts` (the project's fonts/), whose files the job then depends on."""
     raw = read_file(path, MAX_SVG_BYTES)  # never more than the bound is read
     if isinstance(raw, PathProblem):
         raise raw.error(shown, "simplify it, or use a PNG or JPEG" if raw.kind == "too-large" else None)
-    tree = parse_svg_tree(raw, shown, "a visual")
+    tree = parse_svg_tree(raw, shown, "a visual", fonts)
+    if tree.fonts:
+        record_listing("fonts")
+        for font in tree.fonts:
+            record_file(font)
     root = tree.root
     found = view_box(root)
     if found is None:
@@ -240,8 +246,10 @@ def _place_raster(path: Path, shown: str, box: Box, focus: tuple[float, float], 
     )
 
 
-def visual_svg(path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float) -> str:
+def visual_svg(
+    path: Path, shown: str, box: Box, focus: tuple[float, float], px_per_unit: float, fonts: FontLibrary | None = None
+) -> str:
     record_file(path)
     if path.suffix.lower() == ".svg":
-        return svg_visual(path, shown, box, focus)
+        return svg_visual(path, shown, box, focus, fonts)
     return raster_visual(path, shown, box, focus, px_per_unit)

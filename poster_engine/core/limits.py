@@ -51,6 +51,10 @@ MAX_SVG_USE_CHAIN = 20  # a <use> of an element holding a <use> of…: chains of
 # A viewBox value, a slot's x, y, width or height, a transform's entry: finite and at most this big.
 # cairo draws with 24.8 fixed-point device coordinates (±8 million); no real drawing comes near.
 MAX_SVG_COORDINATE = 10_000_000
+# Characters of a designer's <text> drawn as outlines in one file (project/svg_text.py): each
+# becomes a glyph outline of ~300 bytes of path data, so a file of 16 MiB of text is not turned
+# into gigabytes. A poster's words are a few hundred.
+MAX_SVG_TEXT_CHARS = 20_000
 # An image embedded in an SVG as a data: URI: its declared width × height, read from its header
 # before anything is decoded (Pillow's own warning threshold, 256 MiB of RGBA pixels).
 MAX_EMBEDDED_PIXELS = 89_478_485

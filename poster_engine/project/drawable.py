@@ -26,11 +26,9 @@ from poster_engine.core.geometry import Matrix
 from poster_engine.core.limits import MAX_SVG_USE_CHAIN
 from poster_engine.project.svg import (
     _LOCAL_REF,
-    INKSCAPE_NS,
     SVG_NS,
     _href,
     _named,
-    hidden,
     line_of,
     tag,
     transform_of,
@@ -665,7 +663,8 @@ def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> No
     other than the few it draws faithfully (Figma's and Illustrator's drop shadows, blurs),
     blend modes other than normal (`mix-blend-mode`, which it ignores), luminance masks that are
     not white (it masks by opacity: Inkscape's gradient fades would be lost), what it ignores
-    (`_check_ignored`), even-odd clips with holes, and words set as <text> (`_check_text`)."""
+    (`_check_ignored`) and even-odd clips with holes. A designer's words set as <text> are drawn
+    as outlines with the project's fonts, or refused, by svg_text.py."""
     filters = {ident: el for ident, el in ids.items() if tag(el) == "filter"}
     for el in root.iter():
         name = tag(el)
@@ -712,7 +711,6 @@ def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> No
     _check_ignored(root, lines, text, shown)
     if "evenodd" in text:
         _check_clip_holes(root, lines, shown)
-    _check_text(root, lines, shown)
 
 
 _MASK_REGION = {"x": "-10%", "y": "-10%", "width": "120%", "height": "120%"}  # SVG's default, written out
@@ -817,32 +815,3 @@ def _covered_twice(d: str, grid: int = 64) -> bool:
         down = (ay > py) & (by <= py) & (side < 0)
         winding += (up.sum(axis=1) - down.sum(axis=1))[:, None]
     return bool((np.abs(winding) >= 2).any())
-
-
-_SLOT_LABEL = re.compile(r"^\s*(\{|slot:)")
-
-
-def _check_text(root: ET.Element, lines: dict[ET.Element, int], shown: str) -> None:
-    """Words an editor set as SVG text would be drawn by the renderer with whatever the machine's
-    fonts are (not fonts/: the PDF would carry a substituted face), in only two weights and without
-    kerning, so they are refused with the ways to keep them. Not drawn, and so kept: the samples a
-    layout shows in its slots (`data-placeholder`), hidden layers, empty text; a slot drawn as a
-    <text> is said by the layout's own check."""
-    todo = [root]
-    while todo:
-        el = todo.pop()
-        if el.get("data-placeholder") is not None or hidden(el):
-            continue
-        if tag(el) == "text":
-            words = " ".join("".join(el.itertext()).split())
-            label = el.get(f"{{{INKSCAPE_NS}}}label", "")
-            if words and not _SLOT_LABEL.match(label) and el.get("data-slot") is None:
-                raise fail(
-                    f"<text> “{words[:40]}” would be drawn with a system font, not one from fonts/; make it a "
-                    "slot (a frame named {field} or slot:name) or convert it to paths (Inkscape: Path > Object "
-                    "to Path; Illustrator: Type > Create Outlines; Figma: export with Outline text)",
-                    shown,
-                    lines.get(el),
-                )
-            continue
-        todo.extend(child for child in el if isinstance(child.tag, str))

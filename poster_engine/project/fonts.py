@@ -35,6 +35,7 @@ class ShapedGlyph:
     x_advance: float  # font units
     x_offset: float
     y_offset: float
+    cluster: int = 0  # index in the shaped text of the first character this glyph draws
 
 
 # Memoised shapes and outlines per font, at most this many each: a long data merge shapes each
@@ -121,7 +122,8 @@ class Font:
         return ord(char) in self.cmap
 
     def shape(self, text: str, features: str = "") -> tuple[ShapedGlyph, ...]:
-        """Shape `text` with HarfBuzz (kerning and ligatures on), cached per string."""
+        """Shape `text` with HarfBuzz (kerning and ligatures on), cached per string. `features` is
+        a comma-separated list of OpenType features to turn on (`tnum`), or off (`-liga`)."""
         key = (text, features)
         cached = self._shape_cache.get(key)
         if cached is not None:
@@ -131,10 +133,10 @@ class Font:
         buf = hb.Buffer()
         buf.add_str(text)
         buf.guess_segment_properties()
-        feats = {f.strip(): True for f in features.split(",") if f.strip()}
+        feats = {f.strip().lstrip("-"): not f.strip().startswith("-") for f in features.split(",") if f.strip()}
         hb.shape(self._hb_font, buf, feats)
         glyphs = tuple(
-            ShapedGlyph(info.codepoint, pos.x_advance, pos.x_offset, pos.y_offset)
+            ShapedGlyph(info.codepoint, pos.x_advance, pos.x_offset, pos.y_offset, info.cluster)
             for info, pos in zip(buf.glyph_infos, buf.glyph_positions)
         )
         if len(self._shape_cache) >= SHAPES_KEPT:  # a merge's rows bring new texts without end
@@ -288,6 +290,36 @@ class FontLibrary:
         self._loaded[name] = font
         return font
 
+    @cached_property
+    def faces(self) -> tuple[FaceNames, ...]:
+        """What each font file says it is (family, weight, italic, PostScript and full names), read
+        from its name and OS/2 tables when a designer's text first asks for a family: the demo's
+        slots name files, and never pay for it."""
+        return tuple(face for stem, path in self.files.items() if (face := _face_names(stem, path)) is not None)
+
+    def families(self) -> list[str]:
+        """The families fonts/ has, as their fonts name them (for a message)."""
+        return sorted({face.family for face in self.faces}, key=str.lower)
+
+    def match(self, families: list[str], weight: int, italic: bool) -> tuple[str, FaceNames] | None:
+        """The font (its name, as `get` takes it) a browser would draw with, had it been given fonts/
+        as @font-face rules: the first name of the `font-family` list that names a family here, and in
+        it the face CSS Fonts 4 §5.2 picks (italic, else oblique, else upright; then the nearest
+        weight). A name may also be one face's PostScript name (`Inter-Bold`, as Illustrator writes
+        the family), its full name, or its file name without extension. None when no name matches:
+        generic families (`sans-serif`) name no font here. An upright face is never slanted to
+        stand for a missing italic: the caller decides (it refuses)."""
+        for asked in families:
+            key = asked.strip().lower()
+            exact = [f for f in self.faces if key in (f.postscript, f.full, f.stem.lower())]
+            if exact:
+                return exact[0].stem, exact[0]
+            members = [f for f in self.faces if key in f.families]
+            if members:
+                face = _nearest(members, weight, italic)
+                return face.stem, face
+        return None
+
     def chain(self, names: tuple[str, ...], used_by: str, line: int | None = None) -> tuple[Font, ...]:
         return tuple(self.get(n, used_by, line) for n in names)
 
@@ -318,6 +350,69 @@ class FontLibrary:
             if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self.files:
                 return f"{family}-{WEIGHTS[rank + step]}"
         return None
+
+
+@dataclass(frozen=True)
+class FaceNames:
+    """What a font file says it is, for CSS font matching (names lowercased, as CSS compares them)."""
+
+    stem: str  # the file name without extension: the font's name in the library
+    family: str  # typographic family (name ID 16, else 1), as written: for messages
+    families: frozenset[str]  # that and the legacy family (ID 1: "Inter Medium" for Inter's Medium)
+    postscript: str  # name ID 6, e.g. "inter-bold"
+    full: str  # name ID 4, e.g. "inter bold"
+    weight: int  # OS/2 usWeightClass
+    italic: bool  # OS/2 fsSelection italic or oblique, or head macStyle italic
+
+
+def _face_names(stem: str, path: Path) -> FaceNames | None:
+    """A font file's names and style, or None when they cannot be read (the file is then said
+    unusable by `FontLibrary.get`, if anything names it)."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        data = path.read_bytes()
+        if data[:4] in _WEB_FONT_SIGNATURES:
+            _bound_unpacking(data)
+        tt = TTFont(io.BytesIO(data), lazy=True)
+        names = tt["name"]
+        os2 = tt["OS/2"] if "OS/2" in tt else None
+        family = str(names.getDebugName(16) or names.getDebugName(1) or stem)
+        legacy = str(names.getDebugName(1) or family)
+        italic = bool(os2 is not None and os2.fsSelection & 0b10_0000_0001) or bool(tt["head"].macStyle & 0b10)
+        return FaceNames(
+            stem,
+            family,
+            frozenset({family.lower(), legacy.lower()}),
+            str(names.getDebugName(6) or "").lower(),
+            str(names.getDebugName(4) or "").lower(),
+            int(os2.usWeightClass) if os2 is not None else 400,
+            italic,
+        )
+    except Exception:  # fontTools raises many types for a broken file
+        return None
+
+
+def _nearest(faces: list[FaceNames], weight: int, italic: bool) -> FaceNames:
+    """CSS Fonts 4 §5.2, step 4: the style first (italic wants italic faces, upright wants upright,
+    each taking the other when the family has no such face), then the weight: the asked weight if
+    a face has it; below 400, lighter faces nearest first, then heavier; above 500, heavier ones
+    nearest first, then lighter; from 400 to 500, heavier ones up to 500, then lighter, then heavier."""
+    same = [f for f in faces if f.italic == italic] or faces
+
+    def rank(face: FaceNames) -> tuple[int, float]:
+        w = face.weight
+        if w == weight:
+            return 0, 0
+        if 400 <= weight <= 500:
+            if weight < w <= 500:
+                return 1, w - weight
+            return (2, weight - w) if w < weight else (3, w - weight)
+        if weight < 400:
+            return (1, weight - w) if w < weight else (2, w - weight)
+        return (1, w - weight) if w > weight else (2, weight - w)
+
+    return min(same, key=rank)
 
 
 def _bound_unpacking(data: bytes) -> None:

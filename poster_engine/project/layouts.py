@@ -21,7 +21,8 @@ from pathlib import Path
 from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
 from poster_engine.core.geometry import Box, Matrix
 from poster_engine.core.limits import MAX_SVG_BYTES, MAX_SVG_COORDINATE
-from poster_engine.project.files import record_file
+from poster_engine.project.files import record_file, record_listing
+from poster_engine.project.fonts import FontLibrary, library
 from poster_engine.project.paths import PathProblem, read_file
 from poster_engine.project.slots import (
     ANCHORS,
@@ -186,46 +187,53 @@ def load_template(path: Path) -> Template:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
         raise fail("layout file not found", f"layouts/{path.name}") from None
-    return _load(path, mtime, stamps)
+    # The project's fonts draw the designer's <text>: one library per process (the live preview
+    # makes a new one when fonts/ changes), so a template is read again with the new fonts.
+    return _load(path, mtime, stamps, library(path.parent.parent / "fonts"))
 
 
-def record_template(path: Path) -> None:
+def record_template(path: Path, template: Template | None = None) -> None:
     """Record what a job read of a template: the SVG and each sidecar it looks for, found or not
-    (one added later changes what the layout shows)."""
+    (one added later changes what the layout shows), and the font files its designer's text is
+    drawn with, and fonts/'s listing (which decides which file a family and weight take)."""
     for p in (path, *sidecar_files(path)):
         record_file(p)
+    if template is not None and template.tree.fonts:
+        record_listing("fonts")
+        for font in template.tree.fonts:
+            record_file(font)
 
 
-def _parse(path: Path, mtime_ns: int) -> SvgTree:
-    found = _parsed(path, mtime_ns)
+def _parse(path: Path, mtime_ns: int, fonts: FontLibrary) -> SvgTree:
+    found = _parsed(path, mtime_ns, fonts)
     if isinstance(found, PosterError):
         raise PosterError(found.diagnostics)
     return found
 
 
 @lru_cache(maxsize=128)
-def _parsed(path: Path, mtime_ns: int) -> SvgTree | PosterError:
+def _parsed(path: Path, mtime_ns: int, fonts: FontLibrary) -> SvgTree | PosterError:
     """The tree, or why it cannot be had: a refused file is refused once per change, not once per
     poster that uses it (a file at the element bound takes 0.4 s to refuse)."""
     try:
-        return _read_and_parse(path)
+        return _read_and_parse(path, fonts)
     except PosterError as exc:
         return exc.with_traceback(None)  # kept without the frames that raised it
 
 
-def _read_and_parse(path: Path) -> SvgTree:
+def _read_and_parse(path: Path, fonts: FontLibrary) -> SvgTree:
     raw = read_file(path, MAX_SVG_BYTES)  # never more than the bound is read
     if isinstance(raw, PathProblem):
         if raw.kind == "missing":
             raise fail("layout file not found", f"layouts/{path.name}")
         raise raw.error(f"layouts/{path.name}", "simplify it" if raw.kind == "too-large" else None)
-    return parse_svg_tree(raw, f"layouts/{path.name}", "a layout")
+    return parse_svg_tree(raw, f"layouts/{path.name}", "a layout", fonts)
 
 
 @lru_cache(maxsize=64)
-def _load(path: Path, mtime_ns: int, sidecars: tuple[tuple[Path, int | None], ...]) -> Template:
+def _load(path: Path, mtime_ns: int, sidecars: tuple[tuple[Path, int | None], ...], fonts: FontLibrary) -> Template:
     shown = f"layouts/{path.name}"
-    tree = _parse(path, mtime_ns)
+    tree = _parse(path, mtime_ns, fonts)
     root = tree.root
     if root.tag != f"{{{SVG_NS}}}svg":
         raise fail("the root element must be <svg> in the SVG namespace", shown, tree.line(root))

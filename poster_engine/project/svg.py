@@ -7,7 +7,8 @@ its elements (each `<use>` counting as a copy of what it refers to), their nesti
 `<use>`; references that lead back to themselves (a `<use>` of its own group, a pattern filled with
 itself) are refused, as CairoSVG refuses recursive `<use>`; an image embedded as a `data:` URI is
 checked from its header (declared size) before anything decodes it. What cairosvg would draw
-unlike the editor is drawn another way that renders alike, or refused (drawable.py).
+unlike the editor is drawn another way that renders alike, or refused (drawable.py); a designer's
+<text> is drawn as glyph outlines with the project's fonts (svg_text.py).
 Kept: everything an editor writes that draws or names — Inkscape's and Sodipodi's attributes are
 read (labels, layers) and only dropped when an output is written (`strip_foreign`).
 """
@@ -20,6 +21,8 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from poster_engine.core.diagnostics import PosterError, fail
@@ -33,6 +36,9 @@ from poster_engine.core.limits import (
     MAX_SVG_USE_CHAIN,
 )
 from poster_engine.core.marks import strip_reserved
+
+if TYPE_CHECKING:
+    from poster_engine.project.fonts import FontLibrary
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -56,6 +62,7 @@ class SvgTree:
     root: ET.Element
     lines: dict[ET.Element, int]
     text: str  # the file as text, to locate what is not an element (an attribute's value)
+    fonts: tuple[Path, ...] = ()  # the font files its designer's text was outlined with (svg_text.py)
 
     def line(self, el: ET.Element) -> int | None:
         return self.lines.get(el)
@@ -162,8 +169,9 @@ def _drop_never_drawn(root: ET.Element) -> None:
             parent.remove(child)
 
 
-def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
-    """Parse an SVG file we did not write (see the module's docstring for what is refused)."""
+def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None = None) -> SvgTree:
+    """Parse an SVG file we did not write (see the module's docstring for what is refused). A
+    designer's <text> is outlined with `fonts` (the project's fonts/; without it, refused)."""
     import defusedxml
 
     if len(raw) > MAX_SVG_BYTES:
@@ -223,7 +231,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
             )
     # What cairosvg would draw unlike the editor: rewritten, or refused. drawable.py builds on this
     # module's helpers, so it is imported here rather than at the top.
-    from poster_engine.project import drawable
+    from poster_engine.project import drawable, svg_text
 
     ids: dict[str, ET.Element] = {}
     for el in root.iter():
@@ -233,7 +241,8 @@ def parse_svg_tree(raw: bytes, shown: str, what: str) -> SvgTree:
     _check_references(root, ids, builder.lines, shown)  # the file's own size, before what the rewrites add
     drawable.rewrite(root, ids, builder.lines, text, shown)  # adds no id (a copy's are dropped)
     drawable.check(root, ids, builder.lines, text, shown)
-    return SvgTree(root, builder.lines, text)
+    used = svg_text.outline_texts(root, builder.lines, text, shown, fonts)
+    return SvgTree(root, builder.lines, text, used)
 
 
 def usable(*values: float) -> bool:
