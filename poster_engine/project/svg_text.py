@@ -101,7 +101,6 @@ def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: 
     css = _sheet_declarations(root)
     styles: dict[ET.Element, _Style] = {}
     used: dict[Path, None] = {}
-    groups: dict[ET.Element, str] = {}  # each group standing for a text or tspan: its <style> declarations
     for el in candidates:
         chain = [el]
         while chain[-1] in parents:
@@ -121,33 +120,7 @@ def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: 
         parent = parents[el]
         parent[list(parent).index(el)] = outlined
         used.update(dict.fromkeys(layout.used))
-        groups.update({group: css.get(was, "") for was, group in layout.groups.items()})
-    if css and groups:
-        _keep_sheet_rules(root, groups)
     return tuple(used)
-
-
-def _keep_sheet_rules(root: ET.Element, groups: dict[ET.Element, str]) -> None:
-    """A <style> rule that matched a <text> or <tspan> by its type (`text{fill:red}`) no longer
-    matches the group standing for it: the properties only such rules set are written in the
-    group's style (where they still rank above its presentation attributes). What rules by class
-    or id set matches the group as it matched the text, and stays in those rules: a layout's
-    palette classes (`fill-text`) must, for the poster's colours to replace the template's."""
-    from poster_engine.project.drawable import _sheet_declarations
-
-    now = _sheet_declarations(root)
-    for group, before in groups.items():
-        if not before or now.get(group, "") == before:
-            continue
-        kept = {d.split(":", 1)[0].strip() for d in now.get(group, "").split(";") if ":" in d}
-        lost: dict[str, str] = {}  # the sheet's order: a later declaration wins
-        for declaration in before.split(";"):
-            name, colon, value = declaration.partition(":")
-            if colon and name.strip() not in kept:
-                lost[name.strip()] = value.strip()
-        if lost:
-            written = ";".join(f"{k}:{v}" for k, v in lost.items())
-            group.set("style", ";".join(v for v in (written, group.get("style", "")) if v))
 
 
 def _drawn_words(el: ET.Element) -> bool:
