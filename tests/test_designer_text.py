@@ -261,6 +261,16 @@ def test_a_class_rule_by_element_type_still_paints_the_outlines():
     assert ink(engine(raw), "blue").sum() > 500
 
 
+def test_a_rule_by_element_type_and_class_still_paints_the_outlines():
+    """`text.title{fill:…}` matched the <text>, not the group that stands for it: the file's sheets
+    are written into its elements before the text is outlined, so the colour stays."""
+    raw = (
+        HEAD + "<style>text.title{fill:#0000ff}</style>"
+        '<text class="title" x="10" y="100" font-family="Inter" font-size="80">Bleu</text></svg>'
+    ).encode()
+    assert ink(engine(raw), "blue").sum() > 500
+
+
 def parse(body: str) -> str:
     """The refusal parsing `body` gives: its one line."""
     raw = (HEAD + "\n" + body + "\n</svg>").encode()
