@@ -271,6 +271,20 @@ def test_a_rule_by_element_type_and_class_still_paints_the_outlines():
     assert ink(engine(raw), "blue").sum() > 500
 
 
+def test_an_accent_typed_as_a_combining_mark_is_drawn_on_its_letter():
+    """'e' + U+0301 (pasted from macOS) is the 'é' Bebas Neue draws, though it has no combining
+    acute; a letter and a mark with no precomposed form come from the one family that has both."""
+    import unicodedata
+
+    def paths(family: str, words: str) -> list[str]:
+        raw = (HEAD + f'<text x="10" y="100" font-family="{family}" font-size="80">{words}</text></svg>').encode()
+        root = parse_svg_tree(raw, "v.svg", "a visual", FontLibrary(FONTS)).root
+        return [el.get("d", "") for el in root.iter() if el.tag.endswith("path")]
+
+    assert paths("Bebas Neue", unicodedata.normalize("NFD", "Crème brûlée")) == paths("Bebas Neue", "Crème brûlée")
+    assert paths("Bebas Neue, Inter", "Q\u0301") == paths("Inter", "Q\u0301")
+
+
 def parse(body: str) -> str:
     """The refusal parsing `body` gives: its one line."""
     raw = (HEAD + "\n" + body + "\n</svg>").encode()

@@ -385,7 +385,8 @@ class _Layout:
         preserved, a space after a space, or at the start, is dropped (and the one ending the text)."""
         if not raw:
             return
-        for char in raw.replace("\r\n", " ").translate(_SPACES):
+        # NFC: an 'é' typed as 'e' + U+0301 is the one character the fonts draw (as in slots).
+        for char in unicodedata.normalize("NFC", raw.replace("\r\n", " ").translate(_SPACES)):
             if char == " " and not style.preserve:
                 if self.last_space:
                     continue
@@ -429,18 +430,31 @@ class _Layout:
             raise self.error("is written right to left, which the engine does not lay out", owner0)
         faces = self._faces(style, owner0)
         picks: list[int] = []
-        for char, _, owner in chars:
-            pick = next((i for i in range(len(faces)) if self._font(faces[i], style, owner)[0].covers(char)), None)
+        for n, (char, _, owner) in enumerate(chars):
+            if picks and unicodedata.combining(char):
+                continue  # a mark goes with its letter, in the font picked for both below
+            # The letter and the combining marks after it (a mark with no precomposed letter: text is
+            # NFC) from the first font that has them all, as browsers pick a font per cluster.
+            end = n + 1
+            while end < len(chars) and unicodedata.combining(chars[end][0]):
+                end += 1
+            cluster = [c for c, _, _ in chars[n:end]]
+            pick = next(
+                (i for i in range(len(faces)) if all(self._font(faces[i], style, owner)[0].covers(c) for c in cluster)),
+                None,
+            )
             if pick is None and unicodedata.category(char) == "Cf":  # a joiner, a soft hyphen: shaped unseen
                 pick = picks[-1] if picks else 0
             if pick is None:
                 font, family = self._font(faces[0], style, owner)
+                missing = next((c for c in cluster if not font.covers(c)), char)
                 raise self.error(
-                    f"has the character '{char}' (U+{ord(char):04X}), which {family} ({font.shown}) does not have",
+                    f"has the character '{missing}' (U+{ord(missing):04X}), which {family} ({font.shown}) "
+                    "does not have",
                     owner,
                     "use a font of fonts/ that has it, or add one that has it to the font-family list",
                 )
-            picks.append(pick)
+            picks.extend([pick] * (end - n))
         start = 0
         while start < len(chars):
             end = start + 1
