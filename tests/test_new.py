@@ -25,7 +25,7 @@ def test_new_campaign_builds_and_passes_check(tmp_path, lang, word, url):
     target = tmp_path / "campaign"
     made = run_cli("new", str(target), "--lang", lang, cwd=tmp_path)
     assert made.returncode == 0 and "Traceback" not in made.stderr, made.stderr
-    assert made.stdout.strip() == f"14 files written to {target}; next: cd {target} && poster build && poster check"
+    assert made.stdout.strip() == f"21 files written to {target}; next: cd {target} && poster build && poster check"
     assert {p.name for p in target.iterdir()} == {
         "README.md",
         "messages.yaml",
@@ -60,6 +60,31 @@ def test_new_campaign_builds_and_passes_check(tmp_path, lang, word, url):
     assert alt.startswith(word), alt
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_new_campaign_builds_in_every_built_in_format(tmp_path, lang):
+    """The starter draws each of its layouts for every shape the built-in formats have (portrait,
+    landscape, square, story): a new campaign's posters build in every built-in format, print and
+    social, in either language; a print one's QR code scans even on A4."""
+    import zxingcpp
+    from PIL import Image
+
+    from poster_engine.core.formats import BUILTIN
+
+    target = tmp_path / "campaign"
+    assert run_cli("new", str(target), "--lang", lang, cwd=tmp_path).returncode == 0
+    result = run_cli("build", "-f", "print", "-f", "social", "-j", "2", cwd=target)
+    assert result.returncode == 0, result.stderr
+    for poster in ("film", "headline"):
+        for name, fmt in BUILTIN.items():
+            out = target / "build" / poster / f"{name}.{'pdf' if fmt.medium == 'print' else 'png'}"
+            assert out.is_file(), out
+            if fmt.medium == "social":
+                assert Image.open(out).size == (fmt.width, fmt.height)
+        a4 = target / "build" / poster / "a4.pdf"
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(a4), str(tmp_path / poster)], check=True)
+        assert len(zxingcpp.read_barcodes(Image.open(tmp_path / f"{poster}.png"))) == 1
+
+
 def test_new_refuses_a_folder_in_use(tmp_path):
     target = tmp_path / "busy"
     target.mkdir()
@@ -84,7 +109,7 @@ def test_the_starter_ships_as_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["poster_engine"]
     files = [p.relative_to(ROOT / "poster_engine").as_posix() for p in STARTER.rglob("*") if p.is_file()]
-    assert len(files) == 17
+    assert len(files) == 24
     assert [
         f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)
     ] == []
