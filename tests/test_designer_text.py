@@ -210,6 +210,24 @@ def test_a_character_the_first_family_lacks_is_drawn_with_the_next_as_chromium_d
     assert [p.stem for p in used] == ["BebasNeue-Regular", "Inter-Regular"]
 
 
+def test_text_transform_and_font_kerning_are_drawn_as_chromium_draws_them(page, tmp_path):
+    """`text-transform: uppercase` (inherited, 'ß' becoming 'SS') and `lowercase` change the
+    characters, `font-kerning: none` turns the font's kerning off: each was ignored, the text
+    drawn otherwise than the browser drew it. Neither is an SVG attribute: one set as an attribute
+    sets nothing, as in a browser. Capitalize is refused (its word boundaries)."""
+    raw = (
+        HEAD + '<g style="text-transform:uppercase"><text x="20" y="80" font-family="Inter" font-size="50" '
+        'fill="#ff0000">grüße</text></g>'
+        '<text x="20" y="160" font-family="Inter" font-size="50" fill="#0000ff" style="text-transform:lowercase">'
+        'VOIR LE <tspan text-transform="uppercase">FILM</tspan></text>'
+        '<text x="20" y="260" font-family="Inter" font-size="80" fill="#00a000" style="font-kerning:none">'
+        "AVATAR WAVY</text></svg>"
+    ).encode()
+    assert_same_ink(engine(raw), chromium(page, raw, tmp_path), colours=("red", "blue", "green"))
+    refused = '<text x="9" y="9" font-family="Inter" style="text-transform:capitalize">a</text>'
+    assert "text-transform: capitalize" in parse(refused)
+
+
 @needs_rsvg
 def test_text_as_a_clip_path_cuts_where_chromium_cuts(page, tmp_path):
     """A clip path holds shapes, no group: the text becomes one path there."""

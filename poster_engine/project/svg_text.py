@@ -71,6 +71,8 @@ class _Style:
     word_spacing: float = 0.0
     anchor: str = "start"
     preserve: bool = False  # xml:space="preserve" or white-space: pre…
+    case: str = "none"  # text-transform: none, uppercase or lowercase
+    kerning: bool = True  # font-kerning: auto and normal kern, none does not
 
 
 def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: FontLibrary | None) -> tuple[Path, ...]:
@@ -139,10 +141,18 @@ def _words(el: ET.Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
+# CSS properties SVG has no presentation attribute for: an attribute of that name sets nothing.
+_CSS_ONLY = frozenset({"text-transform", "font-kerning"})
+
+
 def _declared(el: ET.Element, name: str, css: Css) -> str | None:
     from poster_engine.project.drawable import _declared as declared
 
-    value = declared(el, name, css)
+    if name in _CSS_ONLY and name in el.attrib:  # read as if the attribute were not there
+        shorn = ET.Element(el.tag, {k: v for k, v in el.attrib.items() if k != name})
+        value = declared(shorn, name, {shorn: css[el]} if el in css else {})
+    else:
+        value = declared(el, name, css)
     return None if value is None or value.lower() in ("inherit", "") else value
 
 
@@ -224,6 +234,12 @@ def _computed(el: ET.Element, inherited: _Style, css: Css, shown: str, lines: Li
             letter_spacing=spacings.get("letter-spacing", style.letter_spacing),
             word_spacing=spacings.get("word-spacing", style.word_spacing),
         )
+    case = (_declared(el, "text-transform", css) or "").lower()
+    if case in ("none", "uppercase", "lowercase"):
+        style = replace(style, case=case)
+    kerning = (_declared(el, "font-kerning", css) or "").lower()
+    if kerning in ("auto", "normal", "none"):
+        style = replace(style, kerning=kerning != "none")
     anchor = (_declared(el, "text-anchor", css) or "").lower()
     if anchor in ("start", "middle", "end"):
         style = replace(style, anchor=anchor)
@@ -255,6 +271,9 @@ _REFUSED = {
     "font-feature-settings": ("normal",),
     "dominant-baseline": ("auto", "alphabetic"),
     "alignment-baseline": ("auto", "baseline", "alphabetic"),
+    # Drawn: none, uppercase, lowercase (the characters are changed as a browser changes them).
+    # Capitalize's word boundaries and full-width forms are not.
+    "text-transform": ("none", "uppercase", "lowercase"),
 }
 
 
@@ -385,6 +404,7 @@ class _Layout:
         preserved, a space after a space, or at the start, is dropped (and the one ending the text)."""
         if not raw:
             return
+        raw = raw.upper() if style.case == "uppercase" else raw.lower() if style.case == "lowercase" else raw
         # NFC: an 'é' typed as 'e' + U+0301 is the one character the fonts draw (as in slots).
         for char in unicodedata.normalize("NFC", raw.replace("\r\n", " ").translate(_SPACES)):
             if char == " " and not style.preserve:
@@ -476,9 +496,9 @@ class _Layout:
     ) -> float:
         style = chars[start][1]
         # CSS turns optional ligatures off in letter-spaced text (CSS Text 3 §8.2).
-        glyphs = font.shape(
-            "".join(c for c, _, _ in chars[start:end]), "-liga,-clig,-dlig" if style.letter_spacing else ""
-        )
+        features = ["-liga", "-clig", "-dlig"] if style.letter_spacing else []
+        features += [] if style.kerning else ["-kern"]
+        glyphs = font.shape("".join(c for c, _, _ in chars[start:end]), ",".join(features))
         scale = style.size / font.upem
         for k, g in enumerate(glyphs):
             char, _, owner = chars[start + g.cluster]
@@ -527,11 +547,6 @@ _SPACES = str.maketrans("\n\r\t", "   ")
 
 
 def _same_run(a: _Style, b: _Style) -> bool:
-    return (a.families, a.size, a.weight, a.italic, a.letter_spacing, a.word_spacing) == (
-        b.families,
-        b.size,
-        b.weight,
-        b.italic,
-        b.letter_spacing,
-        b.word_spacing,
-    )
+    """Whether two characters' styles shape alike (one HarfBuzz run)."""
+    shaped = ("families", "size", "weight", "italic", "letter_spacing", "word_spacing", "kerning")
+    return all(getattr(a, k) == getattr(b, k) for k in shaped)
