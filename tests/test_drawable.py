@@ -129,12 +129,11 @@ def test_what_cairosvg_draws_otherwise_is_rewritten_to_draw_as_rsvg_does(body):
 
 # A file's <style> sheets are written into its elements' style="" (_inline_sheets): the cascade as
 # every renderer reads it, drawn alike with and without the sheet.
+CLASS_A = SQUARE.replace("<rect", '<rect class="a"')
 CASCADE = {
-    "important-beats-own-style": "<style>.a{fill:green !important}</style>"
-    + SQUARE.replace("<rect", '<rect class="a"')
-    + 'style="fill:red"/>',
+    "important-beats-own-style": "<style>.a{fill:green !important}</style>" + CLASS_A + 'style="fill:red"/>',
     "own-important-beats-sheet-important": "<style>.a{fill:red !important}</style>"
-    + SQUARE.replace("<rect", '<rect class="a"')
+    + CLASS_A
     + 'style="fill:green !important"/>',
     "id-beats-class-beats-type": "<style>#x{fill:green} .a{fill:red} rect{fill:blue}</style>"
     + SQUARE.replace("<rect", '<rect id="x" class="a"')
@@ -142,12 +141,8 @@ CASCADE = {
     "own-style-beats-sheet": "<style>rect{fill:red;stroke:green;stroke-width:10}</style>"
     + SQUARE
     + 'style="fill:blue"/>',
-    "sheet-beats-attribute": "<style>.a{fill:green}</style>"
-    + SQUARE.replace("<rect", '<rect class="a"')
-    + 'fill="red"/>',
-    "later-rule-wins": "<style>.a{fill:red}</style><style>.a{fill:green}</style>"
-    + SQUARE.replace("<rect", '<rect class="a"')
-    + "/>",
+    "sheet-beats-attribute": "<style>.a{fill:green}</style>" + CLASS_A + 'fill="red"/>',
+    "later-rule-wins": "<style>.a{fill:red}</style><style>.a{fill:green}</style>" + CLASS_A + "/>",
     "list-and-not": '<style>g > rect:not(.b), circle{fill:green}</style><g><rect class="c" x="20" y="20" width="60" '
     'height="60"/><rect class="b" x="110" y="20" width="60" height="60" fill="blue"/></g>',
     "inherited-from-a-group": '<style>g.t{fill:green}</style><g class="t">' + SQUARE + "/></g>",
