@@ -303,6 +303,18 @@ def test_an_accent_typed_as_a_combining_mark_is_drawn_on_its_letter():
     assert paths("Bebas Neue, Inter", "Q\u0301") == paths("Inter", "Q\u0301")
 
 
+def test_a_link_in_a_text_is_drawn_as_its_words():
+    """`Source: <a href="https://…">INSEE</a>` (a chart made for the web): the link's words are drawn
+    as the rest of the text, and the file is not refused as naming something outside it."""
+
+    def paths(words: str) -> list[str]:
+        raw = (HEAD + f'<text x="10" y="100" font-family="Inter" font-size="40">{words}</text></svg>').encode()
+        root = parse_svg_tree(raw, "v.svg", "a visual", FontLibrary(FONTS)).root
+        return [el.get("d", "") for el in root.iter() if el.tag.endswith("path")]
+
+    assert paths('Source : <a href="https://insee.fr">INSEE</a>') == paths("Source : <tspan>INSEE</tspan>")
+
+
 def parse(body: str) -> str:
     """The refusal parsing `body` gives: its one line."""
     raw = (HEAD + "\n" + body + "\n</svg>").encode()

@@ -382,3 +382,19 @@ def test_a_file_sized_in_absolute_units_without_a_viewbox_is_that_many_css_pixel
     found = view_box(ET.fromstring(raw))
     assert found is not None
     assert (round(found[2]), round(found[3])) == drawn.size
+
+
+@needs_rsvg
+def test_a_hyperlink_is_drawn_as_the_group_it_is_and_its_link_goes():
+    """Charts made for the web link their source (`<a href="https://…">`): the file was refused as
+    an external reference, though no renderer fetches a link. It draws as rsvg-convert draws it,
+    and nothing outside the file is named in what the engine keeps; an external image still is
+    refused (test_bad_inputs.py)."""
+    body = (
+        '<a href="https://example.org/source" target="_blank"><rect x="20" y="20" width="60" height="60" '
+        'fill="#D7263D"/></a><a xlink:href="https://example.org/b"><circle cx="140" cy="50" r="30" fill="#1B1B3A"/></a>'
+    )
+    raw = svg(body)
+    assert differing(engine(raw), rsvg(raw)) <= 30
+    kept = ET.tostring(parse_svg_tree(raw, "visuals/x.svg", "a visual").root, encoding="unicode")
+    assert "example.org" not in kept and "<a" not in kept

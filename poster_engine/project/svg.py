@@ -169,6 +169,17 @@ def _drop_never_drawn(root: ET.Element) -> None:
             parent.remove(child)
 
 
+def _unlink(root: ET.Element) -> None:
+    """A hyperlink (`<a href="https://…">`, as charts made for the web carry their source) leads
+    nowhere on a poster and is fetched by no renderer; cairosvg draws an <a> as text, not as the
+    group it is. It becomes what it draws as: a group, or a <tspan> inside a text; its link goes."""
+    inside_text = {a for t in root.iter(f"{{{SVG_NS}}}text") for a in t.iter(f"{{{SVG_NS}}}a")}
+    for a in list(root.iter(f"{{{SVG_NS}}}a")):
+        a.tag = f"{{{SVG_NS}}}{'tspan' if a in inside_text else 'g'}"
+        for key in [k for k in a.attrib if k.split("}")[-1] in ("href", "target")]:
+            del a.attrib[key]
+
+
 def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None = None) -> SvgTree:
     """Parse an SVG file we did not write (see the module's docstring for what is refused). A
     designer's <text> is outlined with `fonts` (the project's fonts/; without it, refused)."""
@@ -197,6 +208,7 @@ def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None 
     text = raw.decode("utf-8", "replace")
     strip_reserved(root)  # the engine's own marks (data-pe-*) cannot come from an author's file
     _drop_never_drawn(root)
+    _unlink(root)
     for node in root.iter():
         name = tag(node)
         if name in _FORBIDDEN_TAGS:
