@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -482,3 +483,24 @@ def test_a_visuals_text_makes_its_job_read_the_font_files_it_is_drawn_with(tmp_p
     assert "<text" not in placed and "<path" in placed
     assert reads.files == {str(visual), str(FONTS / "bebas-neue" / "BebasNeue-Regular.otf")}
     assert reads.listings == {"fonts"}
+
+
+def test_poster_check_measures_a_designers_text_as_it_measures_slots(project):
+    """Outlined, a designer's words were paths to `poster check`: a line set too small for its
+    viewing distance went unsaid. It is measured as a slot's text is (x-height as seen, the
+    transforms above it applied), and said as a warning with its line: the size is the designer's."""
+    layout = project / "layouts" / "choc.svg"
+    small = (
+        '<g transform="scale(0.5)"><text x="40" y="800" font-family="Inter" font-size="3">Mentions légales</text></g>'
+    )
+    large = '<text x="20" y="405" font-family="Inter" font-size="6">Entrée libre</text>'
+    layout.write_text(layout.read_text(encoding="utf-8").replace("</svg>", small + large + "</svg>"), encoding="utf-8")
+    poster = (project / "posters" / "choc-cobalt.yaml").read_text(encoding="utf-8")
+    formats = next(line for line in poster.splitlines() if line.startswith("formats:"))
+    (project / "posters" / "typed.yaml").write_text(poster.replace(formats, "formats: [a3]"), encoding="utf-8")
+    checked = run_cli("check", "--json", "-p", "typed", cwd=project)
+    findings = [f for f in json.loads(checked.stdout)["findings"] if f["check"] == "type-size"]
+    line = next(n for n, text in enumerate(layout.read_text(encoding="utf-8").splitlines(), 1) if "Mentions" in text)
+    said = {(f["file"], f["line"], f["severity"], f["format"]) for f in findings if "Mentions légales" in f["message"]}
+    assert ("layouts/choc.svg", line, "warning", "a3") in said, findings
+    assert not [f for f in findings if "Entrée libre" in f["message"]]

@@ -43,7 +43,7 @@ from poster_engine.project.layouts import (
     variant_files,
 )
 from poster_engine.project.slots import SlotKind, Source
-from poster_engine.project.svg import SVG_NS, XLINK_NS, hidden, is_svg, strip_foreign, tag, transform_of
+from poster_engine.project.svg import SVG_NS, XLINK_NS, TypedText, hidden, is_svg, strip_foreign, tag, transform_of
 
 __all__ = ["SVG_NS", "XLINK_NS", "Decoration", "Layout", "Repeat", "Slot", "adapt", "load_layout", "variant_shapes"]
 
@@ -131,6 +131,7 @@ class Layout:
     layers: tuple[Slot | Decoration | Repeat, ...]
     styles: str = ""  # the template's own <style> elements (the poster's palette comes after them)
     origin: tuple[float, float] = (0.0, 0.0)  # the viewBox's x, y
+    texts: tuple[TypedText, ...] = ()  # the designer's words drawn as outlines, for `poster check`
 
     @property
     def slots(self) -> tuple[Slot, ...]:
@@ -209,7 +210,9 @@ def adapt(t: Template, family: str, fmt: Format) -> Layout:
             a.parts += a.element(el, root, 0.0)
     _check_adapted(t, family, fmt, [s for s in a.parts if isinstance(s, Slot | Repeat)], height)
     bleed, safe = fmt.bleed / scale, fmt.safe / scale
-    return Layout(family, t.file, fmt, t.width, height, scale, bleed, safe, defs, tuple(a.parts), styles, t.origin)
+    return Layout(
+        family, t.file, fmt, t.width, height, scale, bleed, safe, defs, tuple(a.parts), styles, t.origin, t.tree.texts
+    )
 
 
 def _clean(el: ET.Element) -> ET.Element:

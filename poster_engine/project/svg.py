@@ -55,6 +55,15 @@ _LOCAL_REF = re.compile(r"url\(\s*['\"]?#([^'\")\s]+)")  # url(#id) in a paint, 
 _FORBIDDEN_TAGS = ("script", "foreignObject")
 
 
+@dataclass(frozen=True)
+class TypedText:
+    """A designer's <text>, drawn as outlines (svg_text.py), as `poster check` measures it."""
+
+    line: int | None
+    words: str
+    x_height: float  # its smallest x-height, in the file's user units (the transforms above it applied)
+
+
 @dataclass(frozen=True, eq=False)
 class SvgTree:
     """A parsed SVG file: its root and the line each element starts on (1-based)."""
@@ -63,6 +72,7 @@ class SvgTree:
     lines: dict[ET.Element, int]
     text: str  # the file as text, to locate what is not an element (an attribute's value)
     fonts: tuple[Path, ...] = ()  # the font files its designer's text was outlined with (svg_text.py)
+    texts: tuple[TypedText, ...] = ()  # that text, for `poster check`'s type sizes
 
     def line(self, el: ET.Element) -> int | None:
         return self.lines.get(el)
@@ -253,8 +263,8 @@ def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None 
     _check_references(root, ids, builder.lines, shown)  # the file's own size, before what the rewrites add
     drawable.rewrite(root, ids, builder.lines, text, shown)  # adds no id (a copy's are dropped)
     drawable.check(root, ids, builder.lines, text, shown)
-    used = svg_text.outline_texts(root, builder.lines, text, shown, fonts)
-    return SvgTree(root, builder.lines, text, used)
+    used, typed = svg_text.outline_texts(root, builder.lines, text, shown, fonts)
+    return SvgTree(root, builder.lines, text, used, typed)
 
 
 def usable(*values: float) -> bool:

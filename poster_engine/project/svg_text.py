@@ -33,9 +33,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from poster_engine.core.diagnostics import PosterError, fail
+from poster_engine.core.geometry import Matrix
 from poster_engine.core.limits import MAX_SVG_COORDINATE, MAX_SVG_TEXT_CHARS
 from poster_engine.project.fonts import FaceNames, Font, FontLibrary
-from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, hidden, tag, usable
+from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, TypedText, hidden, tag, transform_of, usable
 
 Lines = dict[ET.Element, int]
 Css = dict[ET.Element, str]
@@ -75,18 +76,21 @@ class _Style:
     kerning: bool = True  # font-kerning: auto and normal kern, none does not
 
 
-def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: FontLibrary | None) -> tuple[Path, ...]:
+def outline_texts(
+    root: ET.Element, lines: Lines, text: str, shown: str, fonts: FontLibrary | None
+) -> tuple[tuple[Path, ...], tuple[TypedText, ...]]:
     """Every drawn, non-empty `<text>` of the tree replaced by its outlines; the font files they
-    were drawn with (a change to one must redraw what uses the file: the caller records them).
+    were drawn with (a change to one must redraw what uses the file: the caller records them), and
+    the texts drawn on the page as `poster check` measures them.
     Styles are computed along the ancestors of such texts only: a 20 000-shape drawing with one
     title pays for one branch, one without (its slots' samples aside) for one pass over the tree."""
     if "text" not in text:  # the file's own text: no <text> element
-        return ()
+        return (), ()
     candidates = [
         el for el in root.iter(f"{{{SVG_NS}}}text") if el.get("data-placeholder") is None and _drawn_words(el)
     ]
     if not candidates:
-        return ()
+        return (), ()
     from poster_engine.project.drawable import _sheet_declarations
 
     count = 0
@@ -103,6 +107,7 @@ def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: 
     css = _sheet_declarations(root)
     styles: dict[ET.Element, _Style] = {}
     used: dict[Path, None] = {}
+    typed: list[TypedText] = []
     for el in candidates:
         chain = [el]
         while chain[-1] in parents:
@@ -122,7 +127,16 @@ def outline_texts(root: ET.Element, lines: Lines, text: str, shown: str, fonts: 
         parent = parents[el]
         parent[list(parent).index(el)] = outlined
         used.update(dict.fromkeys(layout.used))
-    return tuple(used)
+        if layout.x_height < float("inf") and not any(tag(a) in _NOT_ON_THE_PAGE for a in chain):
+            frame = Matrix()
+            for node in reversed(chain):
+                frame = frame @ transform_of(node)
+            typed.append(TypedText(lines.get(el), layout.words[:40], layout.x_height * frame.line_scale))
+    return tuple(used), tuple(typed)
+
+
+# Where a text is no text on the page (a shape, a mask, a fill), drawn at a size of another's.
+_NOT_ON_THE_PAGE = frozenset({"clipPath", "mask", "pattern", "marker", "symbol", "defs"})
 
 
 def _drawn_words(el: ET.Element) -> bool:
@@ -308,6 +322,7 @@ class _Layout:
         self.items: list[_Move | tuple[str, _Style, ET.Element]] = []
         self.last_space = True  # collapsing white space: the text starts as after a space
         self.groups: dict[ET.Element, ET.Element] = {}
+        self.x_height = float("inf")  # the smallest of its runs (user units, its own frame)
 
     def error(self, what: str, el: ET.Element, fix: str | None = None) -> PosterError:
         return fail(
@@ -499,6 +514,8 @@ class _Layout:
         features = ["-liga", "-clig", "-dlig"] if style.letter_spacing else []
         features += [] if style.kerning else ["-kern"]
         glyphs = font.shape("".join(c for c, _, _ in chars[start:end]), ",".join(features))
+        if any(not c.isspace() for c, _, _ in chars[start:end]):
+            self.x_height = min(self.x_height, style.size * font.x_height / font.upem)
         scale = style.size / font.upem
         for k, g in enumerate(glyphs):
             char, _, owner = chars[start + g.cluster]

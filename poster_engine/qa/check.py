@@ -233,6 +233,28 @@ def _text_findings(comp: Composition, fmt: Format, out: Output) -> Iterable[Diag
             )
 
 
+def _typed_findings(comp: Composition, fmt: Format, out: Output) -> Iterable[Diagnostic]:
+    """The words a designer typed in the layout (drawn as outlines), measured as slots are: a
+    warning, not an error, since their size is the designer's to change, in the editor."""
+    layout = comp.layout
+    unit_mm = layout.scale * fmt.mm_per_unit
+    floor_mm = fmt.min_x_height_mm
+    for typed in layout.texts:
+        x_mm = typed.x_height * unit_mm
+        if x_mm < floor_mm - 1e-9:
+            yield Diagnostic(
+                f"text “{typed.words}” typed in the layout has an x-height of {x_mm:.2f} mm as seen at format "
+                f"{fmt.name}, below {floor_mm:.2f} mm for a viewing distance of {fmt.viewing_m:g} m; enlarge it "
+                "in the editor",
+                layout.file,
+                typed.line,
+                "warning",
+                "type-size",
+                poster=out.poster,
+                format=out.format,
+            )
+
+
 def _ink_bounds(comp: Composition, slot: Slot) -> list[tuple[float, float, float, float]]:
     boxes = contrast.glyph_boxes(comp.blocks[slot.name])
     return [bounds_of(tuple(contrast.page_polygon(comp, slot, box))) for _, box in boxes]
@@ -345,6 +367,7 @@ def check_campaign(
             findings += [d.at(poster=out.poster, format=out.format, check="compose") for d in exc.diagnostics]
             continue
         findings += _text_findings(comp, fmt, out)
+        findings += _typed_findings(comp, fmt, out)
         findings += _contrast_findings(comp, out)
         findings += _qr_findings(comp, fmt, out)
         findings += _resolution_findings(project, comp, fmt, out)
