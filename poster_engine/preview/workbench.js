@@ -373,7 +373,7 @@
 
   function visualPicker(t) {
     const select = el("select", { id: "wb-new-visual", name: "visual" }, ...t.choices.visual.map((v) => el("option", { value: v, text: v })));
-    const upload = el("input", { id: "wb-upload", type: "file", accept: "image/png,image/jpeg,image/webp" });
+    const upload = el("input", { id: "wb-upload", type: "file", accept: "image/png,image/jpeg,image/webp,image/tiff,.tif,.tiff" });
     const note = el("output", { id: "wb-upload-status", class: "wb-fit", for: "wb-upload" });
     upload.addEventListener("change", async () => {
       const file = upload.files[0];
@@ -387,7 +387,7 @@
       note.textContent = `uploaded as ${r.data.visual}`;
     });
     return el("div", {}, el("label", { for: "wb-new-visual", text: "Visual (from visuals/)" }), select,
-      el("label", { for: "wb-upload", text: "…or upload a picture (JPEG, PNG, WebP)" }), upload, note);
+      el("label", { for: "wb-upload", text: "…or upload a picture (JPEG, PNG, WebP, TIFF)" }), upload, note);
   }
 
   async function createPoster(form, formError, t) {
