@@ -339,8 +339,10 @@ class _Layout:
         self._element(self.text, style)
         if not style.preserve:  # the space ending the text is collapsed away (CSS Text 3 §4.1.2)
             last = next((k for k in range(len(self.items) - 1, -1, -1) if not isinstance(self.items[k], _Move)), None)
-            if last is not None and self.items[last][0] == " " and not self.items[last][1].preserve:  # type: ignore[index]
-                del self.items[last]
+            if last is not None:
+                item = self.items[last]
+                if isinstance(item, tuple) and item[0] == " " and not item[1].preserve:
+                    del self.items[last]
         segments: list[tuple[ET.Element, list[str]]] = []
         for chunk in self._chunks():
             width = chunk.end - chunk.start
