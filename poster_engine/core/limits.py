@@ -61,6 +61,10 @@ MAX_EMBEDDED_PIXELS = 89_478_485
 
 # --- other project files -----------------------------------------------------------------------
 MAX_FONT_BYTES = 64 * MIB  # large CJK fonts are 20-30 MB
+# Named instances of one variable font listed as fonts of the library (project/fonts.py); the rest
+# are not listed. Google Fonts' richest families name a few dozen (Roboto Flex, Noto Sans: 9 weights
+# × widths × italic); an fvar can hold 65 535, each a name, a face to match and a line of a message.
+MAX_FONT_INSTANCES = 1000
 MAX_PATH_CHARS = 1024  # a path written in a project file (visual:, data:, icc:)
 
 # --- numbers ------------------------------------------------------------------------------------
