@@ -13,7 +13,7 @@ import os
 import re
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,8 @@ class FontLibrary:
         for name in self.files:
             self.refused.pop(name, None)
         self._loaded: dict[str, Font] = {}
+        # Designer's text at a weight between named instances, drawn at that weight (`match`).
+        self._between: dict[str, Instance] = {}
 
     @cached_property
     def instances(self) -> dict[str, Instance]:
@@ -312,7 +314,7 @@ class FontLibrary:
         # Which cuts exist decides the display cut and the heavier one: the listing is read too.
         record_listing("fonts")
         path = self.files.get(name)
-        instance = self.instances.get(name) if path is None else None
+        instance = (self.instances.get(name) or self._between.get(name)) if path is None else None
         if instance is not None:
             path = instance.path  # an instance is recorded as its file: a new file rebuilds its users
         if path is not None:
@@ -379,7 +381,29 @@ class FontLibrary:
             members = [f for f in self.faces if key in f.families]
             if members:
                 face = _nearest(members, weight, italic)
+                if face.weight != weight:
+                    face = self._at_weight(members, face, weight) or face
                 return face.stem, face
+        return None
+
+    def _at_weight(self, members: list[FaceNames], nearest: FaceNames, weight: int) -> FaceNames | None:
+        """CSS Fonts 4 §5.2: a variable face whose weight axis covers the asked weight matches it
+        exactly, and browsers draw it at that weight (`font-weight: 650` → wght 650), not at the
+        nearest named instance. The family's variable file of the nearest face's style, at its
+        default for the other axes (a file's default before its instances: normal width, no
+        optical size set), at `weight`. None when no variable face of that style covers it."""
+        for face in sorted(members, key=lambda f: f.stem not in self.files):
+            instance = self.instances.get(face.stem)
+            path = instance.path if instance is not None else self.files.get(face.stem)
+            wght = _instances(path)[2] if path is not None and face.italic == nearest.italic else None
+            if path is None or wght is None or not wght[0] <= weight <= wght[1]:
+                continue
+            coords = {**dict(instance.coords if instance is not None else ()), "wght": float(weight)}
+            name = f"{path.stem}@wght={weight}"  # a name of its own: its Font (and caches) apart
+            self._between[name] = Instance(
+                name, "", path, tuple(coords.items()), face.family, face.family, str(weight), weight, face.italic
+            )
+            return replace(face, stem=name, weight=weight, postscript="", full="")
         return None
 
     def chain(self, names: tuple[str, ...], used_by: str, line: int | None = None) -> tuple[Font, ...]:
@@ -486,9 +510,10 @@ _WEIGHT_VALUES = dict(zip(WEIGHTS, range(100, 1000, 100), strict=True))
 
 
 @lru_cache(maxsize=256)
-def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, ...], str]:
-    """The named instances of a font file (none for a static font), and why they cannot be listed
-    when its fvar or name table is broken (they are then not listed, the file's default still is)."""
+def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, ...], str, tuple[float, float] | None]:
+    """The named instances of a font file (none for a static font), why they cannot be listed when
+    its fvar or name table is broken (they are then not listed, the file's default still is), and
+    the range of its weight axis (None without one)."""
     from fontTools.ttLib import TTFont
 
     try:
@@ -497,14 +522,14 @@ def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, .
             _bound_unpacking(data)
         tt = TTFont(io.BytesIO(data), lazy=True)
         if "fvar" not in tt:
-            return (), ""
+            return (), "", None
     except Exception:  # not a usable font at all: said by `FontLibrary.get` if a name asks for it
-        return (), ""
+        return (), "", None
     try:
         fvar, names = tt["fvar"], tt["name"]
         ranges = {axis.axisTag: (axis.minValue, axis.maxValue) for axis in fvar.axes}
         if any(not lo <= hi for lo, hi in ranges.values()):
-            return (), "its variable font table (fvar) has an axis whose minimum exceeds its maximum"
+            return (), "its variable font table (fvar) has an axis whose minimum exceeds its maximum", None
         family = str(names.getDebugName(16) or names.getDebugName(1) or path.stem)
         legacy = str(names.getDebugName(1) or family)
         found = []
@@ -539,18 +564,19 @@ def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, .
                 )
             )
         more = len(fvar.instances) - MAX_FONT_INSTANCES
-        return tuple(found), (
+        said = (
             f"only its first {MAX_FONT_INSTANCES} named instances are listed, not the {more} more" if more > 0 else ""
         )
+        return tuple(found), said, ranges.get("wght")
     except Exception as exc:  # fontTools raises many types for a broken file
-        return (), f"its named instances cannot be read ({type(exc).__name__}: {exc})"
+        return (), f"its named instances cannot be read ({type(exc).__name__}: {exc})", None
 
 
-def _instances(path: Path) -> tuple[tuple[Instance, ...], str]:
+def _instances(path: Path) -> tuple[tuple[Instance, ...], str, tuple[float, float] | None]:
     try:
         stat = path.stat()
     except OSError:
-        return (), ""
+        return (), "", None
     return _instances_of(path, (stat.st_mtime_ns, stat.st_size))
 
 
