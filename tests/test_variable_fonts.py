@@ -15,6 +15,7 @@ from pathlib import Path
 import cairosvg
 import numpy as np
 import pytest
+import uharfbuzz as hb
 from conftest import run_cli
 from fontTools import varLib
 from fontTools.designspaceLib import AxisDescriptor, DesignSpaceDocument, InstanceDescriptor, SourceDescriptor
@@ -51,7 +52,7 @@ def _rects(*boxes: tuple[int, int, int, int]):
     return pen.glyph()
 
 
-def master(stem: int, cap: int = 700):
+def master(stem: int, cap: int = 700, cap_height: int = 700):
     fb = FontBuilder(1000, isTTF=True)
     order = [".notdef", "space", "I", "H", "O"]
     fb.setupGlyphOrder(order)
@@ -68,21 +69,23 @@ def master(stem: int, cap: int = 700):
     fb.setupHorizontalMetrics({g: (advances[g], 50 if g != "space" else 0) for g in order})
     fb.setupHorizontalHeader(ascent=800, descent=-200)
     fb.setupNameTable({"familyName": FAMILY, "styleName": "Regular"})
-    fb.setupOS2(sTypoAscender=800, usWinAscent=800, usWinDescent=200, sCapHeight=700, sxHeight=500)
+    fb.setupOS2(sTypoAscender=800, usWinAscent=800, usWinDescent=200, sCapHeight=cap_height, sxHeight=500)
     fb.setupPost()
     return fb.font
 
 
-def variable_font(instances=((400, "Regular"), (700, "Bold")), stems=STEMS) -> TTFont:
+def variable_font(instances=((400, "Regular"), (700, "Bold")), stems=STEMS, cap_heights=None) -> TTFont:
     """A TrueType variable font of one axis, wght 400-700, built by fontTools' varLib from a
-    designspace made here, with `instances` as its named instances (weight, subfamily)."""
+    designspace made here, with `instances` as its named instances (weight, subfamily), and each
+    master's OS/2 cap height from `cap_heights` (700 by default: then no MVAR)."""
     doc = DesignSpaceDocument()
     axis = AxisDescriptor()
     axis.tag, axis.name, axis.minimum, axis.default, axis.maximum = "wght", "Weight", 400, 400, 700
     doc.addAxis(axis)
     for weight, stem in stems.items():
         source = SourceDescriptor()
-        source.font, source.location, source.familyName = master(stem), {"Weight": weight}, FAMILY
+        font = master(stem, cap_height=(cap_heights or {}).get(weight, 700))
+        source.font, source.location, source.familyName = font, {"Weight": weight}, FAMILY
         doc.addSource(source)
     for weight, style in instances:
         instance = InstanceDescriptor()
@@ -174,6 +177,13 @@ def test_an_instance_is_drawn_and_measured_as_fonttools_static_instance_of_it(fo
         for gid in range(1, 5):
             assert ours.glyph_outline(gid, 0.05) == theirs.glyph_outline(gid, 0.05), (style, gid)
             assert ours.glyph_bounds(gid) == theirs.glyph_bounds(gid)
+        # HarfBuzz's own reading of the variations (its gvar code, not fontTools'): the same ink boxes.
+        hb_font = hb.Font(hb.Face(hb.Blob((fonts / "vary" / FILE).read_bytes())))
+        hb_font.set_variations({"wght": weight})
+        for gid in range(2, 5):
+            e = hb_font.get_glyph_extents(gid)
+            box = (e.x_bearing, e.y_bearing + e.height, e.x_bearing + e.width, e.y_bearing)
+            assert box == ours.glyph_bounds(gid), (style, gid)
     regular, bold = lib.get("VarySans-Regular", "x"), lib.get("VarySans-Bold", "x")
     assert regular.glyph_bounds(2)[2] + 140 == bold.glyph_bounds(2)[2]  # the stems' widths differ by 140
     assert sum(g.x_advance for g in bold.shape("HIO")) - sum(g.x_advance for g in regular.shape("HIO")) == 3 * 140
@@ -181,8 +191,6 @@ def test_an_instance_is_drawn_and_measured_as_fonttools_static_instance_of_it(fo
 
 def test_an_instance_takes_its_cap_height_and_x_height_from_mvar(tmp_path):
     """An instance's vertical metrics are the default's moved by the font's MVAR (HarfBuzz reads it)."""
-    from fontTools.ttLib.tables import otTables  # noqa: F401  (varLib builds MVAR from the masters' OS/2)
-
     doc_font = variable_font()
     assert "MVAR" not in doc_font  # same cap height in both masters: no MVAR, the default's
     folder = tmp_path / "fonts"
@@ -190,25 +198,26 @@ def test_an_instance_takes_its_cap_height_and_x_height_from_mvar(tmp_path):
     doc_font.save(folder / FILE)
     assert FontLibrary(folder).get("VarySans-Bold", "x").cap_height == 700
     # Masters whose cap heights differ: varLib writes MVAR; the Bold instance has the Bold master's.
-    bold_master = master(STEMS[700])
-    bold_master["OS/2"].sCapHeight = 740
-    doc = DesignSpaceDocument()
-    axis = AxisDescriptor()
-    axis.tag, axis.name, axis.minimum, axis.default, axis.maximum = "wght", "Weight", 400, 400, 700
-    doc.addAxis(axis)
-    for font, weight in ((master(STEMS[400]), 400), (bold_master, 700)):
-        source = SourceDescriptor()
-        source.font, source.location = font, {"Weight": weight}
-        doc.addSource(source)
-    instance = InstanceDescriptor()
-    instance.familyName, instance.styleName, instance.location = FAMILY, "Bold", {"Weight": 700}
-    doc.addInstance(instance)
-    built, _, _ = varLib.build(doc)
+    built = variable_font(cap_heights={700: 740})
     assert "MVAR" in built
     built.save(folder / FILE)
     lib = FontLibrary(folder)
     assert lib.get("VarySans-Bold", "x").cap_height == pytest.approx(740)
     assert lib.get(FILE[:-4], "x").cap_height == 700
+
+
+def test_an_italic_instance_and_a_web_font_wrapping_a_variable_font(tmp_path):
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    font = variable_font(instances=((400, "Regular"), (700, "Bold"), (600, "SemiBold Italic")))
+    font.flavor = "woff2"
+    font.save(folder / "VarySans.woff2")
+    lib = FontLibrary(folder)
+    assert {"VarySans-SemiBoldItalic", "VarySansPS-SemiBoldItalic"} <= set(lib.names())
+    assert lib.match(["Vary Sans"], 600, True)[0] == "VarySans-SemiBoldItalic"
+    assert lib.match(["Vary Sans"], 600, False)[0] == "VarySans@wght=600"  # upright: the file's default, at 600
+    semibold = lib.get("VarySans-SemiBoldItalic", "x")
+    assert semibold.coords == {"wght": 600.0} and semibold.glyph_bounds(2)[2] == pytest.approx(50 + 80 + 140 * 2 / 3)
 
 
 # --- a designer's text, against rsvg-convert given the variable font through fontconfig --------
@@ -294,6 +303,17 @@ def test_a_slot_naming_an_instance_prints_as_its_static_cut_and_a_new_font_file_
     layout.write_text(layout.read_text(encoding="utf-8").replace("VarySans-Bold", "VarySans-Regular"))
     regular = poster_pixels(build(project, "regular"), tmp_path)
     assert (np.abs(regular - drawn) > 64).sum() > 100
+
+
+def test_the_fonts_listing_a_job_records_names_the_instances(project):
+    """Adding a variable font that brings a cut (a heavier one for strong text) changes the listing
+    every job's key holds, as adding that cut's static file does."""
+    from poster_engine.project.loader import open_project
+    from poster_engine.render.keys import _listing
+
+    variable_font().save(project / "fonts" / FILE)
+    listing = _listing(open_project(project), "fonts")
+    assert {"VarySans-Bold", "VarySansPS-Bold", "Inter-Bold"} <= set(listing)
 
 
 # --- limits and hostile files ----------------------------------------------------------------

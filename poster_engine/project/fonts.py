@@ -3,7 +3,7 @@
 Fonts are loaded from the project's fonts/ folder only, never from the system, so every machine
 renders identically and a printer never receives a substituted face. A variable font file is its
 default instance under its file name, and each of its named instances (fvar) is a font of its own,
-named as its static cut would be (`Inter-Bold`): docs/fonts.md.
+named as its static cut would be (`Inter-Bold`): docs/layouts.md §7.
 """
 
 from __future__ import annotations
