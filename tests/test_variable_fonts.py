@@ -26,7 +26,7 @@ from fontTools.varLib import instancer
 from test_designer_text import HEAD, H, W, assert_same_ink, fontconfig, pixels, poster_pixels
 
 from poster_engine.core.diagnostics import PosterError
-from poster_engine.core.limits import MAX_FONT_INSTANCES
+from poster_engine.core.limits import MAX_FONT_AXES, MAX_FONT_INSTANCES
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.svg import parse_svg_tree
 
@@ -340,6 +340,28 @@ def test_thousands_of_named_instances_are_listed_up_to_the_limit_and_the_rest_sa
     assert f"only its first {MAX_FONT_INSTANCES} named instances are listed" in str(said.value)
 
 
+def test_a_variable_font_of_more_axes_than_read_lists_no_instance_and_says_why(tmp_path):
+    from fontTools.ttLib.tables._f_v_a_r import Axis
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    font = variable_font()
+    del font["HVAR"]  # its regions name one axis: left out rather than rebuilt for the new ones
+    for k in range(MAX_FONT_AXES):
+        axis = Axis()
+        axis.axisTag, axis.axisNameID = f"X{k:03d}", 256
+        axis.minValue, axis.defaultValue, axis.maxValue = 0, 0, 1
+        font["fvar"].axes.append(axis)
+        for instance in font["fvar"].instances:
+            instance.coordinates[axis.axisTag] = 0
+    font.save(folder / FILE)
+    lib = FontLibrary(folder)
+    assert lib.names() == [FILE[:-4]]
+    with pytest.raises(PosterError) as said:
+        lib.get("VarySans-Bold", "x")
+    assert f"has {MAX_FONT_AXES + 1} axes, more than the {MAX_FONT_AXES} read" in str(said.value)
+
+
 def test_absurd_coordinates_are_clamped_and_an_unnamed_instance_is_not_listed(tmp_path):
     folder = tmp_path / "fonts"
     folder.mkdir()
@@ -355,15 +377,18 @@ def test_absurd_coordinates_are_clamped_and_an_unnamed_instance_is_not_listed(tm
     assert bold.glyph_bounds(2)[2] == 50 + 220  # the 700 master's stem: the axis's maximum
 
 
-@pytest.mark.parametrize("broken", ["fvar", "gvar"])
+@pytest.mark.parametrize("broken", ["fvar", "fvar-offset", "gvar"])
 def test_a_broken_variation_table_is_a_located_error_never_a_traceback(broken, tmp_path):
     folder = tmp_path / "fonts"
     folder.mkdir()
     variable_font().save(folder / FILE)
     font = TTFont(folder / FILE)
     data = bytearray((folder / FILE).read_bytes())
-    entry = font.reader.tables[broken]
-    data[entry.offset + 4 : entry.offset + entry.length] = b"\xff" * (entry.length - 4)
+    entry = font.reader.tables[broken[:4]]
+    if broken == "fvar-offset":  # its axes said to start past its end
+        data[entry.offset + 4 : entry.offset + 6] = b"\xff\xff"
+    else:
+        data[entry.offset + 4 : entry.offset + entry.length] = b"\xff" * (entry.length - 4)
     (folder / FILE).write_bytes(bytes(data))
     lib = FontLibrary(folder)
     with pytest.raises(PosterError) as said:
@@ -371,7 +396,8 @@ def test_a_broken_variation_table_is_a_located_error_never_a_traceback(broken, t
         for gid in range(1, 5):
             font.glyph_outline(gid, 1.0)
     message = str(said.value)
-    if broken == "fvar":  # the instances are not listed, and the message says why
-        assert "is not in fonts/" in message and "named instances cannot be read" in message and FILE in message
+    if broken.startswith("fvar"):  # the instances are not listed, and the message says why
+        assert "is not in fonts/" in message and FILE in message
+        assert "(fvar) has 65535 axes" in message or "named instances cannot be read" in message
     else:  # the outlines at the instance cannot be made: the file is said unusable
         assert "not a usable OpenType font" in message and FILE in said.value.diagnostics[0].where

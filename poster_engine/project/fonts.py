@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
-from poster_engine.core.limits import MAX_FONT_BYTES, MAX_FONT_INSTANCES
+from poster_engine.core.limits import MAX_FONT_AXES, MAX_FONT_BYTES, MAX_FONT_INSTANCES
 from poster_engine.project.files import record_file, record_listing
 from poster_engine.project.paths import PathProblem, contained, project_folder, too_large
 
@@ -514,7 +514,7 @@ def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, .
     """The named instances of a font file (none for a static font), why they cannot be listed when
     its fvar or name table is broken (they are then not listed, the file's default still is), and
     the range of its weight axis (None without one)."""
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont, newTable
 
     try:
         data = path.read_bytes()
@@ -526,7 +526,17 @@ def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, .
     except Exception:  # not a usable font at all: said by `FontLibrary.get` if a name asks for it
         return (), "", None
     try:
-        fvar, names = tt["fvar"], tt["name"]
+        # The header first: a hostile fvar (65 535 instances of thousands of axes) is refused or cut
+        # to its first records before fontTools makes an object of each coordinate.
+        raw = tt.reader["fvar"]
+        offset, _, axis_count, axis_size, count, size = struct.unpack(">6H", raw[4:16])
+        if axis_count > MAX_FONT_AXES:
+            return (), f"its variable font table (fvar) has {axis_count} axes, more than the {MAX_FONT_AXES} read", None
+        if count > MAX_FONT_INSTANCES:
+            end = offset + axis_count * axis_size + MAX_FONT_INSTANCES * size
+            raw = raw[:12] + struct.pack(">H", MAX_FONT_INSTANCES) + raw[14:end]
+        fvar, names = newTable("fvar"), tt["name"]
+        fvar.decompile(raw, tt)
         ranges = {axis.axisTag: (axis.minValue, axis.maxValue) for axis in fvar.axes}
         if any(not lo <= hi for lo, hi in ranges.values()):
             return (), "its variable font table (fvar) has an axis whose minimum exceeds its maximum", None
@@ -563,7 +573,7 @@ def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, .
                     italic,
                 )
             )
-        more = len(fvar.instances) - MAX_FONT_INSTANCES
+        more = count - MAX_FONT_INSTANCES
         said = (
             f"only its first {MAX_FONT_INSTANCES} named instances are listed, not the {more} more" if more > 0 else ""
         )
