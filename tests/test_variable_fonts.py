@@ -20,6 +20,7 @@ from conftest import run_cli
 from fontTools import varLib
 from fontTools.designspaceLib import AxisDescriptor, DesignSpaceDocument, InstanceDescriptor, SourceDescriptor
 from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
@@ -41,31 +42,36 @@ CHARS = [
 ]
 
 
-def _rects(*boxes: tuple[int, int, int, int]):
-    pen = TTGlyphPen(None)
+def _rects(*boxes: tuple[int, int, int, int], cff_width: int | None = None):
+    """Rectangles as a TrueType glyph, or as a CFF charstring of `cff_width`."""
+    pen = TTGlyphPen(None) if cff_width is None else T2CharStringPen(cff_width, None)
     for x0, y0, x1, y1 in boxes:
         pen.moveTo((x0, y0))
         pen.lineTo((x0, y1))
         pen.lineTo((x1, y1))
         pen.lineTo((x1, y0))
         pen.closePath()
-    return pen.glyph()
+    return pen.glyph() if cff_width is None else pen.getCharString()
 
 
-def master(stem: int, cap: int = 700, cap_height: int = 700):
-    fb = FontBuilder(1000, isTTF=True)
+def master(stem: int, cap: int = 700, cap_height: int = 700, cff: bool = False):
+    fb = FontBuilder(1000, isTTF=not cff)
     order = [".notdef", "space", "I", "H", "O"]
     fb.setupGlyphOrder(order)
     fb.setupCharacterMap({**{c: ("I", "H", "O")[c % 3] for c in CHARS}, **dict.fromkeys(SPACES, "space")})
-    glyphs = {
-        ".notdef": _rects((50, 0, 450, cap)),
-        "space": _rects(),
-        "I": _rects((50, 0, 50 + stem, cap)),
-        "H": _rects((50, 0, 50 + stem, cap), (450, 0, 450 + stem, cap), (50 + stem, 300, 450, 300 + stem // 2)),
-        "O": _rects((50, 0, 550 + stem, stem), (50, cap - stem, 550 + stem, cap), (50, stem, 50 + stem, cap - stem)),
-    }
-    fb.setupGlyf(glyphs)
     advances = {".notdef": 500, "space": 250, "I": 100 + stem, "H": 500 + stem, "O": 600 + stem}
+    boxes = {
+        ".notdef": [(50, 0, 450, cap)],
+        "space": [],
+        "I": [(50, 0, 50 + stem, cap)],
+        "H": [(50, 0, 50 + stem, cap), (450, 0, 450 + stem, cap), (50 + stem, 300, 450, 300 + stem // 2)],
+        "O": [(50, 0, 550 + stem, stem), (50, cap - stem, 550 + stem, cap), (50, stem, 50 + stem, cap - stem)],
+    }
+    if cff:  # PostScript outlines: varLib makes them a CFF2 table
+        glyphs = {g: _rects(*b, cff_width=advances[g]) for g, b in boxes.items()}
+        fb.setupCFF("VarySans-Regular", {"FullName": "Vary Sans Regular"}, glyphs, {})
+    else:
+        fb.setupGlyf({g: _rects(*b) for g, b in boxes.items()})
     fb.setupHorizontalMetrics({g: (advances[g], 50 if g != "space" else 0) for g in order})
     fb.setupHorizontalHeader(ascent=800, descent=-200)
     fb.setupNameTable({"familyName": FAMILY, "styleName": "Regular"})
@@ -74,7 +80,7 @@ def master(stem: int, cap: int = 700, cap_height: int = 700):
     return fb.font
 
 
-def variable_font(instances=((400, "Regular"), (700, "Bold")), stems=STEMS, cap_heights=None) -> TTFont:
+def variable_font(instances=((400, "Regular"), (700, "Bold")), stems=STEMS, cap_heights=None, cff=False) -> TTFont:
     """A TrueType variable font of one axis, wght 400-700, built by fontTools' varLib from a
     designspace made here, with `instances` as its named instances (weight, subfamily), and each
     master's OS/2 cap height from `cap_heights` (700 by default: then no MVAR)."""
@@ -84,7 +90,7 @@ def variable_font(instances=((400, "Regular"), (700, "Bold")), stems=STEMS, cap_
     doc.addAxis(axis)
     for weight, stem in stems.items():
         source = SourceDescriptor()
-        font = master(stem, cap_height=(cap_heights or {}).get(weight, 700))
+        font = master(stem, cap_height=(cap_heights or {}).get(weight, 700), cff=cff)
         source.font, source.location, source.familyName = font, {"Weight": weight}, FAMILY
         doc.addSource(source)
     for weight, style in instances:
@@ -163,9 +169,17 @@ def test_a_static_file_of_an_instances_name_wins_over_the_instance(fonts, tmp_pa
     assert lib.get("VarySansPS-Bold", "x").coords == {"wght": 700.0}  # the instance keeps its other name
 
 
-def test_an_instance_is_drawn_and_measured_as_fonttools_static_instance_of_it(fonts, tmp_path):
+@pytest.mark.parametrize("outlines", ["glyf", "CFF2"])
+def test_an_instance_is_drawn_and_measured_as_fonttools_static_instance_of_it(outlines, fonts, tmp_path):
     """Outlines (fontTools' glyph set at the location), advances (HarfBuzz set_variations) and ink
-    bounds: equal to those of the static font fontTools' instancer makes of the same instance."""
+    bounds: equal to those of the static font fontTools' instancer makes of the same instance, and
+    to HarfBuzz's own extents at the coordinates. TrueType (gvar) and PostScript (CFF2) outlines."""
+    if outlines == "CFF2":
+        fonts = tmp_path / "fonts"
+        (fonts / "vary").mkdir(parents=True)
+        built = variable_font(cff=True)
+        assert "CFF2" in built and "glyf" not in built
+        built.save(fonts / "vary" / FILE)
     lib = FontLibrary(fonts)
     for weight, style in ((400, "Regular"), (700, "Bold"), (550, "Medium")):
         cut = static_cut(fonts / "vary" / FILE, weight, tmp_path / f"cut{weight}" / "c.ttf", style)
