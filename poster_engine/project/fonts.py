@@ -86,7 +86,8 @@ class Font:
         if self.coords:
             # Shaping at the instance: advances, kerning and GPOS follow HVAR/GDEF variations; the
             # vertical metrics take their MVAR deltas (0 when the font has no MVAR), so an instance's
-            # cap height and x-height are its own, not the default's.
+            # cap height and x-height are its own, not the default's. MVAR varies the ascender and
+            # descender of OS/2's typo metrics ('hasc', 'hdsc'), which fonts keep equal to hhea's.
             self._hb_font.set_variations(self.coords)
             tags = hb.OTMetricsTag
             self.cap_height += self._hb_font.get_metric_variation(tags.CAP_HEIGHT)
@@ -292,8 +293,9 @@ class FontLibrary:
     @cached_property
     def instances(self) -> dict[str, Instance]:
         """Every named instance of the variable fonts here, under `Family-Subfamily` and under its
-        PostScript name. Read when a name is not a file's, or a designer's text asks for a family:
-        a project of static fonts (the demo) opens no file for it."""
+        PostScript name. Read when a name is not a file's (a missing heavier cut, a job's key), or a
+        designer's text asks for a family: each file's table directory once per file version, 2 ms
+        for the demo's 14 static fonts, which have none."""
         found: dict[str, Instance] = {}
         for path in self.files.values():
             for instance in _instances(path)[0]:
