@@ -1,7 +1,9 @@
 """fonts/ → `Font` objects: HarfBuzz shaping, glyph outlines and ink bounds, all cached.
 
 Fonts are loaded from the project's fonts/ folder only, never from the system, so every machine
-renders identically and a printer never receives a substituted face.
+renders identically and a printer never receives a substituted face. A variable font file is its
+default instance under its file name, and each of its named instances (fvar) is a font of its own,
+named as its static cut would be (`Inter-Bold`): docs/layouts.md §7.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import os
 import re
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from poster_engine.core.diagnostics import Diagnostic, PosterError, did_you_mean
-from poster_engine.core.limits import MAX_FONT_BYTES
+from poster_engine.core.limits import MAX_FONT_AXES, MAX_FONT_BYTES, MAX_FONT_INSTANCES
 from poster_engine.project.files import record_file, record_listing
 from poster_engine.project.paths import PathProblem, contained, project_folder, too_large
 
@@ -45,15 +47,17 @@ OUTLINES_KEPT = 2048
 
 
 class Font:
-    """One font file. Coordinates are font units (y up); callers scale by size / upem."""
+    """One font file, or one instance of a variable font file at `coords` (user-space axis values,
+    e.g. {"wght": 700}). Coordinates are font units (y up); callers scale by size / upem."""
 
-    def __init__(self, name: str, path: Path, shown: str):
+    def __init__(self, name: str, path: Path, shown: str, coords: dict[str, float] | None = None):
         import uharfbuzz as hb
         from fontTools.ttLib import TTFont, TTLibError
 
         self.name = name
         self.path = path
         self.shown = shown
+        self.coords = dict(coords or {})
         try:
             data = path.read_bytes()
             if not data:
@@ -79,6 +83,17 @@ class Font:
         self.ascender: float = hhea.ascent
         self.descender: float = hhea.descent  # negative
         self._hb_font = hb.Font(face)
+        if self.coords:
+            # Shaping at the instance: advances, kerning and GPOS follow HVAR/GDEF variations; the
+            # vertical metrics take their MVAR deltas (0 when the font has no MVAR), so an instance's
+            # cap height and x-height are its own, not the default's. MVAR varies the ascender and
+            # descender of OS/2's typo metrics ('hasc', 'hdsc'), which fonts keep equal to hhea's.
+            self._hb_font.set_variations(self.coords)
+            tags = hb.OTMetricsTag
+            self.cap_height += self._hb_font.get_metric_variation(tags.CAP_HEIGHT)
+            self.x_height += self._hb_font.get_metric_variation(tags.X_HEIGHT)
+            self.ascender += self._hb_font.get_metric_variation(tags.HORIZONTAL_ASCENDER)
+            self.descender += self._hb_font.get_metric_variation(tags.HORIZONTAL_DESCENDER)
         self._outline_cache: dict[tuple[int, float], tuple[float, float, str] | None] = {}
         self._bounds_cache: dict[int, tuple[float, float, float, float] | None] = {}
         self._shape_cache: dict[tuple[str, str], tuple[ShapedGlyph, ...]] = {}
@@ -114,8 +129,17 @@ class Font:
         """fontTools' glyph set and glyph order, read when a glyph is first drawn or measured: the
         outlines (CFF) are most of a font file, and a font the build's layouts never draw is not parsed."""
         try:
-            return self._tt.getGlyphSet(), self._tt.getGlyphOrder()
+            # An instance's outlines are the default's moved by gvar (CFF2: blend) at its user
+            # coordinates, mapped through avar by fontTools as HarfBuzz maps them for shaping.
+            return self._tt.getGlyphSet(location=self.coords or None), self._tt.getGlyphOrder()
         except Exception as exc:  # a broken outline table: said like any unusable font file
+            raise self._unusable(exc) from None
+
+    def _draw(self, gid: int, pen) -> None:
+        glyph_set, order = self._glyphs
+        try:
+            glyph_set[order[gid]].draw(pen)
+        except Exception as exc:  # glyf, gvar or CFF2 data broken for this glyph: read only now
             raise self._unusable(exc) from None
 
     def covers(self, char: str) -> bool:
@@ -153,9 +177,8 @@ class Font:
         if key not in self._outline_cache:
             if len(self._outline_cache) >= OUTLINES_KEPT:  # sizes fitted per row: new keys without end
                 self._outline_cache.clear()
-            glyph_set, order = self._glyphs
-            pen = _relative_path_pen(glyph_set, scale)
-            glyph_set[order[gid]].draw(pen)
+            pen = _relative_path_pen(self._glyphs[0], scale)
+            self._draw(gid, pen)
             self._outline_cache[key] = pen.result()
         return self._outline_cache[key]
 
@@ -164,9 +187,8 @@ class Font:
         if gid not in self._bounds_cache:
             from fontTools.pens.boundsPen import BoundsPen
 
-            glyph_set, order = self._glyphs
-            pen = BoundsPen(glyph_set)
-            glyph_set[order[gid]].draw(pen)
+            pen = BoundsPen(self._glyphs[0])
+            self._draw(gid, pen)
             self._bounds_cache[gid] = pen.bounds
         return self._bounds_cache[gid]
 
@@ -234,7 +256,9 @@ def _relative_path_pen(glyph_set, scale: float):
 
 
 class FontLibrary:
-    """The project's fonts/ folder, indexed by file name without extension (e.g. 'Inter-Bold').
+    """The project's fonts/ folder, indexed by file name without extension (e.g. 'Inter-Bold'), and
+    by the names of the named instances of its variable fonts (`instances`): a file of a name wins
+    over an instance of that name (the static cut is what the designer installed).
 
     Only fonts that stay inside the project are listed: a font file (or a folder of fonts/) that is
     a symbolic link leading outside, a pipe in place of a font, or a file over MAX_FONT_BYTES is
@@ -263,12 +287,38 @@ class FontLibrary:
         for name in self.files:
             self.refused.pop(name, None)
         self._loaded: dict[str, Font] = {}
+        # Designer's text at a weight between named instances, drawn at that weight (`match`).
+        self._between: dict[str, Instance] = {}
+
+    @cached_property
+    def instances(self) -> dict[str, Instance]:
+        """Every named instance of the variable fonts here, under `Family-Subfamily` and under its
+        PostScript name. Read when a name is not a file's (a missing heavier cut, a job's key), or a
+        designer's text asks for a family: each file's table directory once per file version, 2 ms
+        for the demo's 14 static fonts, which have none."""
+        found: dict[str, Instance] = {}
+        for path in self.files.values():
+            for instance in _instances(path)[0]:
+                for name in (instance.name, instance.postscript):
+                    if name and name not in self.files:
+                        found.setdefault(name, instance)  # two files naming one instance: the first
+        return found
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.files or name in self.instances
+
+    def names(self) -> list[str]:
+        """Every name `get` takes: files, then instances."""
+        return [*self.files, *(n for n in self.instances if n not in self.files)]
 
     def get(self, name: str, used_by: str, line: int | None = None) -> Font:
         """The font called `name`; `used_by` and `line` (e.g. layouts/choc.svg, 12) locate errors."""
         # Which cuts exist decides the display cut and the heavier one: the listing is read too.
         record_listing("fonts")
         path = self.files.get(name)
+        instance = (self.instances.get(name) or self._between.get(name)) if path is None else None
+        if instance is not None:
+            path = instance.path  # an instance is recorded as its file: a new file rebuilds its users
         if path is not None:
             record_file(path)
         font = self._loaded.get(name)
@@ -281,21 +331,37 @@ class FontLibrary:
         if path is None:
             raise PosterError(
                 Diagnostic(
-                    f"font '{name}' is not in fonts/{did_you_mean(name, self.files)}; add the font file or fix the name",  # noqa: E501
+                    f"font '{name}' is not in fonts/{did_you_mean(name, self.names())}{self._unlisted()}; "
+                    "add the font file or fix the name",
                     used_by,
                     line,
                 )
             )
-        font = Font(name, path, str(path.relative_to(self.dir.parent)))
+        coords = dict(instance.coords) if instance is not None else None
+        font = Font(name, path, str(path.relative_to(self.dir.parent)), coords)
         self._loaded[name] = font
         return font
+
+    def _unlisted(self) -> str:
+        """Why a variable font's instances may be missing, for the message of a name not found."""
+        said = []
+        for path in self.files.values():
+            problem = _instances(path)[1]
+            if problem:
+                said.append(f"{path.relative_to(self.dir.parent)}: {problem}")
+        return f" ({'; '.join(said)})" if said else ""
 
     @cached_property
     def faces(self) -> tuple[FaceNames, ...]:
         """What each font file says it is (family, weight, italic, PostScript and full names), read
         from its name and OS/2 tables when a designer's text first asks for a family: the demo's
-        slots name files, and never pay for it."""
-        return tuple(face for stem, path in self.files.items() if (face := _face_names(stem, path)) is not None)
+        slots name files, and never pay for it. A variable font is its default (its file) and its
+        named instances, each a face with the weight and slant of its coordinates."""
+        faces = [face for stem, path in self.files.items() if (face := _face_names(stem, path)) is not None]
+        for instance in dict.fromkeys(self.instances.values()):  # each once, under its first name here
+            name = next(n for n in (instance.name, instance.postscript) if self.instances.get(n) is instance)
+            faces.append(instance.face(name))
+        return tuple(faces)
 
     def families(self) -> list[str]:
         """The families fonts/ has, as their fonts name them (for a message)."""
@@ -317,7 +383,29 @@ class FontLibrary:
             members = [f for f in self.faces if key in f.families]
             if members:
                 face = _nearest(members, weight, italic)
+                if face.weight != weight:
+                    face = self._at_weight(members, face, weight) or face
                 return face.stem, face
+        return None
+
+    def _at_weight(self, members: list[FaceNames], nearest: FaceNames, weight: int) -> FaceNames | None:
+        """CSS Fonts 4 §5.2: a variable face whose weight axis covers the asked weight matches it
+        exactly, and browsers draw it at that weight (`font-weight: 650` → wght 650), not at the
+        nearest named instance. The family's variable file of the nearest face's style, at its
+        default for the other axes (a file's default before its instances: normal width, no
+        optical size set), at `weight`. None when no variable face of that style covers it."""
+        for face in sorted(members, key=lambda f: f.stem not in self.files):
+            instance = self.instances.get(face.stem)
+            path = instance.path if instance is not None else self.files.get(face.stem)
+            wght = _instances(path)[2] if path is not None and face.italic == nearest.italic else None
+            if path is None or wght is None or not wght[0] <= weight <= wght[1]:
+                continue
+            coords = {**dict(instance.coords if instance is not None else ()), "wght": float(weight)}
+            name = f"{path.stem}@wght={weight}"  # a name of its own: its Font (and caches) apart
+            self._between[name] = Instance(
+                name, "", path, tuple(coords.items()), face.family, face.family, str(weight), weight, face.italic
+            )
+            return replace(face, stem=name, weight=weight, postscript="", full="")
         return None
 
     def chain(self, names: tuple[str, ...], used_by: str, line: int | None = None) -> tuple[Font, ...]:
@@ -334,7 +422,7 @@ class FontLibrary:
             return name
         base = family.removesuffix("Display")
         candidate = f"{base}Display-{weight}" if display else f"{base}-{weight}"
-        return candidate if candidate in self.files else name
+        return candidate if candidate in self else name
 
     def heavier(self, name: str) -> str | None:
         """A cut of the same family clearly heavier than `name` (for **strong** text), or None.
@@ -347,7 +435,7 @@ class FontLibrary:
             return None
         rank = WEIGHTS.index(weight)
         for step in (2, 3, 4, 5, 1):
-            if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self.files:
+            if rank + step < len(WEIGHTS) and f"{family}-{WEIGHTS[rank + step]}" in self:
                 return f"{family}-{WEIGHTS[rank + step]}"
         return None
 
@@ -391,6 +479,117 @@ def _face_names(stem: str, path: Path) -> FaceNames | None:
         )
     except Exception:  # fontTools raises many types for a broken file
         return None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One named instance of a variable font file (an fvar record), a font of the library."""
+
+    name: str  # `Family-Subfamily`, spaces removed: the name its static cut would have
+    postscript: str  # the instance's PostScript name (fvar postscriptNameID), or ""
+    path: Path  # the variable font file
+    coords: tuple[tuple[str, float], ...]  # user-space axis values, within the axes' ranges
+    family: str  # typographic family, as written
+    legacy_family: str  # name ID 1
+    subfamily: str  # "SemiBold Italic", as the font names the instance
+    weight: int  # the wght coordinate (else the subfamily's weight word, else 400)
+    italic: bool  # ital ≥ 0.5, slnt ≠ 0, or "Italic"/"Oblique" in the subfamily
+
+    def face(self, name: str) -> FaceNames:
+        return FaceNames(
+            name,
+            self.family,
+            frozenset({self.family.lower(), self.legacy_family.lower()}),
+            self.postscript.lower(),
+            f"{self.family} {self.subfamily}".lower(),
+            self.weight,
+            self.italic,
+        )
+
+
+# CSS weights of the weight words of subfamily names, for an instance without a wght axis.
+_WEIGHT_VALUES = dict(zip(WEIGHTS, range(100, 1000, 100), strict=True))
+
+
+@lru_cache(maxsize=256)
+def _instances_of(path: Path, stamp: tuple[int, int]) -> tuple[tuple[Instance, ...], str, tuple[float, float] | None]:
+    """The named instances of a font file (none for a static font), why they cannot be listed when
+    its fvar or name table is broken (they are then not listed, the file's default still is), and
+    the range of its weight axis (None without one)."""
+    from fontTools.ttLib import TTFont, newTable
+
+    try:
+        data = path.read_bytes()
+        if data[:4] in _WEB_FONT_SIGNATURES:
+            _bound_unpacking(data)
+        tt = TTFont(io.BytesIO(data), lazy=True)
+        if "fvar" not in tt:
+            return (), "", None
+    except Exception:  # not a usable font at all: said by `FontLibrary.get` if a name asks for it
+        return (), "", None
+    try:
+        # The header first: a hostile fvar (65 535 instances of thousands of axes) is refused or cut
+        # to its first records before fontTools makes an object of each coordinate.
+        raw = tt.reader["fvar"]
+        offset, _, axis_count, axis_size, count, size = struct.unpack(">6H", raw[4:16])
+        if axis_count > MAX_FONT_AXES:
+            return (), f"its variable font table (fvar) has {axis_count} axes, more than the {MAX_FONT_AXES} read", None
+        if count > MAX_FONT_INSTANCES:
+            end = offset + axis_count * axis_size + MAX_FONT_INSTANCES * size
+            raw = raw[:12] + struct.pack(">H", MAX_FONT_INSTANCES) + raw[14:end]
+        fvar, names = newTable("fvar"), tt["name"]
+        fvar.decompile(raw, tt)
+        ranges = {axis.axisTag: (axis.minValue, axis.maxValue) for axis in fvar.axes}
+        if any(not lo <= hi for lo, hi in ranges.values()):
+            return (), "its variable font table (fvar) has an axis whose minimum exceeds its maximum", None
+        family = str(names.getDebugName(16) or names.getDebugName(1) or path.stem)
+        legacy = str(names.getDebugName(1) or family)
+        found = []
+        for record in fvar.instances[:MAX_FONT_INSTANCES]:
+            subfamily = names.getDebugName(record.subfamilyNameID)
+            if not subfamily:  # an instance the font does not name cannot be asked for
+                continue
+            # Coordinates outside an axis are clamped to it, as HarfBuzz and fontTools do.
+            coords = tuple(
+                (tag, min(max(float(value), ranges[tag][0]), ranges[tag][1]))
+                for tag, value in record.coordinates.items()
+                if tag in ranges
+            )
+            at = dict(coords)
+            words = str(subfamily).replace(" ", "")
+            weight = at.get("wght") or next((v for w, v in _WEIGHT_VALUES.items() if w in words), 400)
+            italic = (
+                at.get("ital", 0) >= 0.5 or at.get("slnt", 0) != 0 or bool(re.search(r"italic|oblique", words, re.I))
+            )
+            postscript = names.getDebugName(record.postscriptNameID) if record.postscriptNameID != 0xFFFF else None
+            found.append(
+                Instance(
+                    f"{family.replace(' ', '')}-{words}",
+                    str(postscript or ""),
+                    path,
+                    coords,
+                    family,
+                    legacy,
+                    str(subfamily),
+                    round(min(max(weight, 1), 1000)),
+                    italic,
+                )
+            )
+        more = count - MAX_FONT_INSTANCES
+        said = (
+            f"only its first {MAX_FONT_INSTANCES} named instances are listed, not the {more} more" if more > 0 else ""
+        )
+        return tuple(found), said, ranges.get("wght")
+    except Exception as exc:  # fontTools raises many types for a broken file
+        return (), f"its named instances cannot be read ({type(exc).__name__}: {exc})", None
+
+
+def _instances(path: Path) -> tuple[tuple[Instance, ...], str, tuple[float, float] | None]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (), "", None
+    return _instances_of(path, (stat.st_mtime_ns, stat.st_size))
 
 
 def _nearest(faces: list[FaceNames], weight: int, italic: bool) -> FaceNames:

@@ -98,7 +98,7 @@ def _ghostscript_version() -> str:
 def _listing(project: Project, kind: str) -> list:
     """A folder listing a job read, as it is now."""
     if kind == "fonts":
-        return sorted(FontLibrary(project.root / "fonts").files)
+        return sorted(FontLibrary(project.root / "fonts").names())  # files and variable fonts' instances
     if kind.startswith("layouts:"):
         return variant_shapes(project.root, kind.split(":", 1)[1])
     return [f"unknown listing {kind}"]  # never equal to a recorded one: the job is rebuilt
