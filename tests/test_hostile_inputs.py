@@ -842,6 +842,20 @@ GEOMETRY = [
         visual("<rect width='5' height='5'/>", 'width="100%" height="100%"'),
         f"error: visuals/mine.svg:1: {VIEWBOX_NEEDED}",
     ),
+    Case(  # tinycss2 and cssselect2 recurse per level: a selector nested 3 000 deep overflowed the stack
+        "visual-style-nested-too-deep",
+        visual("<style>" + ":not(" * 3000 + "a" + ")" * 3000 + "{fill:red}</style><rect width='5' height='5'/>"),
+        "error: visuals/mine.svg:2: its <style> sheet nests selectors or blocks deeper than a style sheet is read; "
+        "simplify it",
+    ),
+    Case(  # each rule is read and matched: a million in 16 MiB would take a minute
+        "visual-style-too-many-rules",
+        visual(
+            "<style>" + "".join(f".c{i}{{fill:red}}" for i in range(10_001)) + "</style><rect width='5' height='5'/>"
+        ),
+        "error: visuals/mine.svg:2: its <style> sheets hold more than 10,000 rules (README, Limits); export it with "
+        "styles as attributes (Illustrator: CSS Properties, Presentation Attributes), or simplify it",
+    ),
     Case(
         "visual-nan-transform",
         visual('<rect id="r" transform="matrix(nan 0 0 1 0 0)" width="5" height="5"/>'),

@@ -55,6 +55,10 @@ MAX_SVG_COORDINATE = 10_000_000
 # becomes a glyph outline of ~300 bytes of path data, so a file of 16 MiB of text is not turned
 # into gigabytes. A poster's words are a few hundred.
 MAX_SVG_TEXT_CHARS = 20_000
+# Rules of an SVG file's <style> sheets (project/drawable.py writes each into the elements it
+# matches): Illustrator writes one class per paint, a few hundred in a rich drawing; each rule costs
+# ~0.05 ms to read, so a 16 MiB sheet of a million would take a minute.
+MAX_SVG_STYLE_RULES = 10_000
 # An image embedded in an SVG as a data: URI: its declared width × height, read from its header
 # before anything is decoded (Pillow's own warning threshold, 256 MiB of RGBA pixels).
 MAX_EMBEDDED_PIXELS = 89_478_485

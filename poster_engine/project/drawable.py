@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from poster_engine.core.color import PALETTE_KEYS
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Matrix
-from poster_engine.core.limits import MAX_SVG_USE_CHAIN
+from poster_engine.core.limits import MAX_SVG_STYLE_RULES, MAX_SVG_USE_CHAIN
 from poster_engine.project.svg import (
     _LOCAL_REF,
     SVG_NS,
@@ -42,7 +42,14 @@ Css = dict[ET.Element, str]  # an element's declarations from the <style> sheets
 def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
     """Every rewrite, in the order they build on each other (a class's declarations are read by the
     others, a colour by the mask check, an opacity moved to a group lets the stroke go below the fill)."""
-    _inline_sheets(root)
+    try:
+        _inline_sheets(root, lines, shown)
+    except RecursionError:  # selectors or blocks nested thousands deep: tinycss2 and cssselect2 recurse
+        raise fail(
+            "its <style> sheet nests selectors or blocks deeper than a style sheet is read; simplify it",
+            shown,
+            next((lines.get(el) for el in _sheets(root)), None),
+        ) from None
     css = _sheet_declarations(root)
     _spell_numbers(root)
     _plain_colours(root)
@@ -117,7 +124,7 @@ def _selectors(prelude: list) -> list[str]:
     return [tinycss2.serialize(p).strip() for p in parts]
 
 
-def _inline_sheets(root: ET.Element) -> None:
+def _inline_sheets(root: ET.Element, lines: Lines, shown: str) -> None:
     """Every rule of the file's <style> sheets written into the style="" of the elements it matches
     here, and taken out of the sheet. cairosvg applies a sheet to the whole document it draws,
     where the layout's rules would reach what the engine draws into it (`rect{fill:…}` recoloured
@@ -128,7 +135,7 @@ def _inline_sheets(root: ET.Element) -> None:
     The cascade is kept: in style="", the sheet's declarations (by specificity, then order) come
     before the element's own, and the !important ones after both, as cairosvg ranks them. Left in
     the sheet: rules of the palette classes (fill-accent…), which the poster's palette must still
-    override, and at-rules, which cairosvg skips."""
+    override. At-rules (@media, @font-face), which cairosvg skips, are dropped."""
     sheets = _sheets(root)
     if not sheets:
         return
@@ -138,23 +145,33 @@ def _inline_sheets(root: ET.Element) -> None:
     normal = cssselect2.Matcher()
     important = cssselect2.Matcher()
     found = any_important = False
+    count = 0
     for sheet in sheets:
         kept: list[str] = []
-        for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True):
-            if rule.type != "qualified-rule":
-                if rule.type == "at-rule":
-                    kept.append(rule.serialize())
-                continue
-            try:
-                cssselect2.compile_selector_list(rule.prelude)
+        rules = [
+            rule
+            for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True)
+            if rule.type == "qualified-rule"
+        ]
+        count += len(rules)
+        if count > MAX_SVG_STYLE_RULES:
+            raise fail(
+                f"its <style> sheets hold more than {MAX_SVG_STYLE_RULES:,} rules (README, Limits); export it "
+                "with styles as attributes (Illustrator: CSS Properties, Presentation Attributes), or simplify it",
+                shown,
+                lines.get(sheet),
+            )
+        for rule in rules:
+            try:  # each selector of the list on its own: a palette class's stays a sheet rule
+                compiled = [(text, cssselect2.compile_selector_list(text)) for text in _selectors(rule.prelude)]
             except cssselect2.SelectorError:
                 continue  # as CSS has it: a rule with a selector it cannot read applies nowhere
             plain, strong = _declarations(rule.content)
-            for text in _selectors(rule.prelude):
+            for text, selectors in compiled:
                 if _PALETTE_RULE.fullmatch(text):
                     kept.append(f"{text}{{{tinycss2.serialize(rule.content).strip()}}}")
                     continue
-                for selector in cssselect2.compile_selector_list(text):
+                for selector in selectors:
                     if selector.pseudo_element is None and not selector.never_matches:
                         found = True
                         if plain:
