@@ -845,8 +845,14 @@ GEOMETRY = [
     Case(  # tinycss2 and cssselect2 recurse per level: a selector nested 3 000 deep overflowed the stack
         "visual-style-nested-too-deep",
         visual("<style>" + ":not(" * 3000 + "a" + ")" * 3000 + "{fill:red}</style><rect width='5' height='5'/>"),
-        "error: visuals/mine.svg:2: its <style> sheet nests selectors or blocks deeper than a style sheet is read; "
-        "simplify it",
+        "error: visuals/mine.svg:2: <style> nests brackets more than 32 deep, which no style needs and the renderer "
+        "cannot read; simplify it",
+    ),
+    Case(  # cairosvg reads style="" with tinycss2, which recursed past the stack: an internal error
+        "visual-style-attribute-nested-brackets",
+        visual("<rect style='fill:" + "(" * 5000 + "' width='5' height='5'/>"),
+        "error: visuals/mine.svg:2: 'style' nests brackets more than 32 deep, which no style needs and the "
+        "renderer cannot read; simplify it",
     ),
     Case(  # each rule is read and matched: a million in 16 MiB would take a minute
         "visual-style-too-many-rules",

@@ -59,6 +59,9 @@ MAX_SVG_TEXT_CHARS = 20_000
 # matches): Illustrator writes one class per paint, a few hundred in a rich drawing; each rule costs
 # ~0.05 ms to read, so a 16 MiB sheet of a million would take a minute.
 MAX_SVG_STYLE_RULES = 10_000
+# Brackets nested in a style value or sheet: tinycss2, which cairosvg reads style with, recurses per
+# level and overflows Python's stack at a few hundred; real styles nest two or three.
+MAX_CSS_NESTING = 32
 # An image embedded in an SVG as a data: URI: its declared width × height, read from its header
 # before anything is decoded (Pillow's own warning threshold, 256 MiB of RGBA pixels).
 MAX_EMBEDDED_PIXELS = 89_478_485

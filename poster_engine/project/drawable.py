@@ -42,14 +42,7 @@ Css = dict[ET.Element, str]  # an element's declarations from the <style> sheets
 def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
     """Every rewrite, in the order they build on each other (a class's declarations are read by the
     others, a colour by the mask check, an opacity moved to a group lets the stroke go below the fill)."""
-    try:
-        _inline_sheets(root, lines, shown)
-    except RecursionError:  # selectors or blocks nested thousands deep: tinycss2 and cssselect2 recurse
-        raise fail(
-            "its <style> sheet nests selectors or blocks deeper than a style sheet is read; simplify it",
-            shown,
-            next((lines.get(el) for el in _sheets(root)), None),
-        ) from None
+    _inline_sheets(root, lines, shown)  # brackets nested deep (tinycss2 recurses) are refused by svg.py
     css = _sheet_declarations(root)
     _spell_numbers(root)
     _plain_colours(root)

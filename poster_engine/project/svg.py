@@ -28,6 +28,7 @@ from urllib.parse import unquote_to_bytes
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import Matrix
 from poster_engine.core.limits import (
+    MAX_CSS_NESTING,
     MAX_EMBEDDED_PIXELS,
     MAX_SVG_BYTES,
     MAX_SVG_COORDINATE,
@@ -179,6 +180,24 @@ def _drop_never_drawn(root: ET.Element) -> None:
             parent.remove(child)
 
 
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _nesting(value: str) -> int:
+    """How deep brackets nest in a CSS value or sheet (tinycss2, which cairosvg reads style with,
+    recurses per level: a few hundred overflow the stack)."""
+    if sum(value.count(c) for c in _OPEN) <= MAX_CSS_NESTING:
+        return 0
+    depth = deepest = 0
+    for char in value:
+        if char in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in _CLOSE:
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def _unlink(root: ET.Element) -> None:
     """A hyperlink (`<a href="https://…">`, as charts made for the web carry their source) leads
     nowhere on a poster and is fetched by no renderer; cairosvg draws an <a> as text, not as the
@@ -225,6 +244,14 @@ def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None 
             raise fail(f"<{name}> is not allowed in {what}; remove it", shown, builder.lines.get(node))
         if "transform" in node.attrib:
             _check_transform(node, shown, builder.lines.get(node))
+        for key, value in [*node.attrib.items(), *([("<style>", node.text or "")] if name == "style" else [])]:
+            if _nesting(value) > MAX_CSS_NESTING:
+                raise fail(
+                    f"{key if key == '<style>' else repr(key.split('}')[-1])} nests brackets more than "
+                    f"{MAX_CSS_NESTING} deep, which no style needs and the renderer cannot read; simplify it",
+                    shown,
+                    builder.lines.get(node),
+                )
         for key, value in node.attrib.items():
             attr = key.split("}")[-1]
             if attr == "href" and value.startswith("data:image/"):
