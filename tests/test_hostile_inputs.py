@@ -854,6 +854,18 @@ GEOMETRY = [
         "error: visuals/mine.svg:2: 'style' nests brackets more than 32 deep, which no style needs and the "
         "renderer cannot read; simplify it",
     ),
+    Case(  # a marker is drawn again at each vertex: 20 000 points and a 3-shape marker took 5.5 s to draw
+        "visual-marker-on-every-vertex",
+        visual(
+            '<defs><marker id="m"><circle r="1"/><circle r="2"/><circle r="3"/></marker></defs>'
+            '<style>.dots{marker-mid:url(#m)}</style><path class="dots" d="M0 0'
+            + "".join(f" L{i % 100} {i // 100}" for i in range(20_000))
+            + '"/>'
+        ),
+        "error: visuals/mine.svg:2: <path> (no id) has markers drawn at its vertices that make the file draw more "
+        "than 50,000 elements (each marker counts as a copy of what it holds); use fewer points or no marker on the "
+        "middle vertices",
+    ),
     Case(  # each rule is read and matched: a million in 16 MiB would take a minute
         "visual-style-too-many-rules",
         visual(

@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from poster_engine.core.color import PALETTE_KEYS
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Matrix
-from poster_engine.core.limits import MAX_SVG_STYLE_RULES, MAX_SVG_USE_CHAIN
+from poster_engine.core.limits import MAX_SVG_ELEMENTS, MAX_SVG_STYLE_RULES, MAX_SVG_USE_CHAIN
 from poster_engine.project.svg import (
     _LOCAL_REF,
     SVG_NS,
@@ -719,8 +719,49 @@ def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> No
                     line_of(text, f"#{ident}") if name == "style" else lines.get(el),
                 )
     _check_ignored(root, lines, text, shown)
+    if "marker" in text:
+        _check_marker_copies(root, ids, lines, shown)
     if "evenodd" in text:
         _check_clip_holes(root, lines, shown)
+
+
+_MARKERS = ("marker-start", "marker-mid", "marker-end")
+_VERTEX = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _check_marker_copies(root: ET.Element, ids: Ids, lines: Lines, shown: str) -> None:
+    """A marker is drawn again at every vertex it is set on (marker-mid: each one): a path of a
+    million points with a marker of a few shapes made cairosvg draw millions of elements (20 000
+    points and a 3-shape marker: 5.5 s). The copies count against MAX_SVG_ELEMENTS, as <use>
+    copies do (svg.py). Markers are inherited, set as attributes or in style="" (sheets are
+    inlined by then)."""
+    total = 0
+    todo: list[tuple[ET.Element, dict[str, str]]] = [(root, {})]
+    while todo:
+        el, inherited = todo.pop()
+        own = dict(inherited)
+        for name in _MARKERS:
+            value = _declared(el, name)
+            if value is None:
+                value = _declared(el, "marker")  # the shorthand sets all three
+            if value is not None:
+                own[name] = value
+        todo.extend((child, own) for child in el if isinstance(child.tag, str) and tag(child) not in ("defs", "marker"))
+        if tag(el) not in ("path", "line", "polyline", "polygon") or not own:
+            continue
+        vertices = max(2, len(_VERTEX.findall(el.get("d") or el.get("points") or "")) // 2)
+        for name, value in own.items():
+            marker = next((ids.get(i) for i in _LOCAL_REF.findall(value)), None)
+            if marker is not None:
+                total += (vertices if name == "marker-mid" else 1) * sum(1 for _ in marker.iter())
+        if total > MAX_SVG_ELEMENTS:
+            raise fail(
+                f"{_named(el)} has markers drawn at its vertices that make the file draw more than "
+                f"{MAX_SVG_ELEMENTS:,} elements (each marker counts as a copy of what it holds); use fewer "
+                "points or no marker on the middle vertices",
+                shown,
+                lines.get(el),
+            )
 
 
 _MASK_REGION = {"x": "-10%", "y": "-10%", "width": "120%", "height": "120%"}  # SVG's default, written out
