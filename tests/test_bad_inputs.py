@@ -403,6 +403,16 @@ CASES = [
         ),
         "error: layouts/choc.svg:{line:layouts/choc.svg:<text x='20'}: <text> “Mon logo” asks for font family Futura, sans-serif, which fonts/ does not have (it has: Bebas Neue, Inter, Inter Display, League Spartan); add the font file to fonts/, or convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines; Figma: Outline stroke, or export with Outline text)",
     ),
+    Case(  # a collection from a Mac's font folder, put in fonts/ for this very family: said why it is not used
+        "designers-text-in-a-family-only-a-collection-has",
+        lambda project: (
+            write("fonts/Futura.ttc", b"ttcf\x00\x01\x00\x00")(project),
+            replace(
+                "layouts/choc.svg", "</svg>", "<text x='20' y='30' style='font-family:Futura'>Mon logo</text>\n</svg>"
+            )(project),
+        ),
+        "error: layouts/choc.svg:{line:layouts/choc.svg:<text x='20'}: <text> “Mon logo” asks for font family Futura, which fonts/ does not have (it has: Bebas Neue, Inter, Inter Display, League Spartan); fonts/Futura.ttc is a font collection, which the engine does not read: export its fonts as .otf or .ttf files; add the font file to fonts/, or convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > Create Outlines; Figma: Outline stroke, or export with Outline text)",
+    ),
     Case(
         "unknown-font",
         replace("layouts/choc.svg", 'data-font="Inter-Black"', 'data-font="Inter-Blak"'),

@@ -26,6 +26,15 @@ from poster_engine.project.paths import PathProblem, contained, project_folder, 
 # OpenType fonts, and the web fonts that wrap one (WOFF: zlib, WOFF2: Brotli), as designers often
 # take a family from a web font service.
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+# Font files the engine does not read, with what they are: one in fonts/ is named when a font or a
+# family is not found, since the user put it there for that.
+UNREAD_FONTS = {
+    ".ttc": "a font collection",
+    ".otc": "a font collection",
+    ".dfont": "a Mac font suitcase",
+    ".pfb": "a Type 1 font",
+    ".pfa": "a Type 1 font",
+}
 _WEB_FONT_SIGNATURES = (b"wOFF", b"wOF2")
 # Weight names as they end font file names (`Inter-SemiBold`), lightest first.
 WEIGHTS = ("Thin", "ExtraLight", "Light", "Regular", "Medium", "SemiBold", "Bold", "ExtraBold", "Black")
@@ -274,7 +283,10 @@ class FontLibrary:
         if isinstance(folder, PathProblem):
             self.refused["*"] = (self.dir, folder)
             folder = None
+        self.unread: list[Path] = []  # font files of a kind not read (UNREAD_FONTS)
         for path in sorted(_walk(self.dir)) if folder is not None else []:
+            if path.suffix.lower() in UNREAD_FONTS:
+                self.unread.append(path)
             if path.suffix.lower() not in FONT_SUFFIXES:
                 continue
             found = contained(root, path)
@@ -331,7 +343,8 @@ class FontLibrary:
         if path is None:
             raise PosterError(
                 Diagnostic(
-                    f"font '{name}' is not in fonts/{did_you_mean(name, self.names())}{self._unlisted()}; "
+                    f"font '{name}' is not in fonts/{did_you_mean(name, self.names())}{self._unlisted()}"
+                    f"{self.unread_note()}; "
                     "add the font file or fix the name",
                     used_by,
                     line,
@@ -350,6 +363,17 @@ class FontLibrary:
             if problem:
                 said.append(f"{path.relative_to(self.dir.parent)}: {problem}")
         return f" ({'; '.join(said)})" if said else ""
+
+    def unread_note(self) -> str:
+        """The font files here of a kind the engine does not read, for the message of a font or a
+        family not found: the user may expect the one they need to be among them."""
+        if not self.unread:
+            return ""
+        kinds = "; ".join(
+            f"{p.relative_to(self.dir.parent)} is {UNREAD_FONTS[p.suffix.lower()]}" for p in self.unread[:3]
+        )
+        more = f" (and {len(self.unread) - 3} more)" if len(self.unread) > 3 else ""
+        return f"; {kinds}{more}, which the engine does not read: export its fonts as .otf or .ttf files"
 
     @cached_property
     def faces(self) -> tuple[FaceNames, ...]:

@@ -541,7 +541,8 @@ class _Layout:
             asked = ", ".join(style.families) or "none (the renderer's default)"
             has = ", ".join(self.fonts.families()) if self.fonts is not None else ""
             raise self.error(
-                f"asks for font family {asked}, which fonts/ does not have (it has: {has or 'no fonts'})",
+                f"asks for font family {asked}, which fonts/ does not have (it has: {has or 'no fonts'})"
+                f"{self.fonts.unread_note() if self.fonts is not None else ''}",
                 el,
                 "add the font file to fonts/",
             )
