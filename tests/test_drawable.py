@@ -127,7 +127,7 @@ def test_what_cairosvg_draws_otherwise_is_rewritten_to_draw_as_rsvg_does(body):
     assert differing(engine(raw), reference) <= 30
 
 
-# A file's <style> sheets are written into its elements' style="" (_inline_sheets): the cascade as
+# A file's <style> sheets are written into its elements' style="" (stylesheets.py): the cascade as
 # every renderer reads it, drawn alike with and without the sheet.
 CLASS_A = SQUARE.replace("<rect", '<rect class="a"')
 CASCADE = {
@@ -318,7 +318,7 @@ def test_a_layouts_sheet_paints_the_layouts_own_elements_only(project):
     """cairosvg applies a <style> sheet to the whole document it draws. A layout's type selectors
     (`rect{…}`, `path{…}`) reached the QR code the engine draws into it (modules and quiet zone
     recoloured) and the shapes of the visual nested beside it. The sheet is written into the
-    layout's own elements (project/drawable.py, _inline_sheets): the code still scans, the visual
+    layout's own elements (project/stylesheets.py, inline_sheets): the code still scans, the visual
     keeps its colours, the layout's shapes take the rule, and a palette class still wins over a
     rule no more specific than it."""
     import zxingcpp

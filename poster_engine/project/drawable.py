@@ -20,13 +20,14 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-from poster_engine.core.color import PALETTE_KEYS
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Matrix
-from poster_engine.core.limits import MAX_SVG_ELEMENTS, MAX_SVG_STYLE_RULES, MAX_SVG_USE_CHAIN
+from poster_engine.core.limits import MAX_SVG_ELEMENTS, MAX_SVG_USE_CHAIN
+from poster_engine.project.stylesheets import Css, declared, inline_sheets, mentions, property_of, sheet_declarations
 from poster_engine.project.svg import (
     _LOCAL_REF,
     SVG_NS,
+    Lines,
     _href,
     _named,
     line_of,
@@ -35,15 +36,13 @@ from poster_engine.project.svg import (
 )
 
 Ids = dict[str, ET.Element]
-Lines = dict[ET.Element, int]
-Css = dict[ET.Element, str]  # an element's declarations from the <style> sheets
 
 
 def rewrite(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> None:
     """Every rewrite, in the order they build on each other (a class's declarations are read by the
     others, a colour by the mask check, an opacity moved to a group lets the stroke go below the fill)."""
-    _inline_sheets(root, lines, shown)  # brackets nested deep (tinycss2 recurses) are refused by svg.py
-    css = _sheet_declarations(root)
+    inline_sheets(root, lines, shown)  # brackets nested deep (tinycss2 recurses) are refused by svg.py
+    css = sheet_declarations(root)
     _spell_numbers(root)
     _plain_colours(root)
     _font_sizes_in_em(root)
@@ -75,151 +74,6 @@ def _spell_numbers(root: ET.Element) -> None:
             value = el.get(key)
             if value is not None and _MISREAD.search(value):
                 el.set(key, _NUMBER.sub(lambda m: " " + m.group().lstrip("+"), value))
-
-
-# --- style sheets --------------------------------------------------------------------------------
-
-
-_PALETTE_RULE = re.compile(rf"\.(?:fill|stroke)-(?:{'|'.join(PALETTE_KEYS)})")
-
-
-_ONE_CLASS = (0, 1, 0)  # a selector's specificity: ids, classes and attributes, types
-
-
-def _sheets(root: ET.Element) -> list[ET.Element]:
-    """The <style> elements cairosvg applies (CSS, with text)."""
-    return [el for el in root.iter() if tag(el) == "style" and el.text and el.get("type", "text/css") == "text/css"]
-
-
-def _declarations(content) -> tuple[list[str], list[str]]:
-    """A declaration list (a rule's body, or a style="" value) → its normal and its !important
-    declarations as `name:value`, as cairosvg reads them (names starting with '-' skipped)."""
-    import tinycss2
-
-    normal: list[str] = []
-    important: list[str] = []
-    for d in tinycss2.parse_declaration_list(content, skip_comments=True, skip_whitespace=True):
-        if d.type == "declaration" and not d.name.startswith("-"):
-            (important if d.important else normal).append(f"{d.lower_name}:{tinycss2.serialize(d.value).strip()}")
-    return normal, important
-
-
-def _selectors(prelude: list) -> list[str]:
-    """A rule's selector list, one selector each (commas inside :not() or :is() are not splits)."""
-    import tinycss2
-
-    parts: list[list] = [[]]
-    for token in prelude:
-        if token.type == "literal" and token.value == ",":
-            parts.append([])
-        else:
-            parts[-1].append(token)
-    return [tinycss2.serialize(p).strip() for p in parts]
-
-
-def _inline_sheets(root: ET.Element, lines: Lines, shown: str) -> None:
-    """Every rule of the file's <style> sheets written into the style="" of the elements it matches
-    here, and taken out of the sheet. cairosvg applies a sheet to the whole document it draws,
-    where the layout's rules would reach what the engine draws into it (`rect{fill:…}` recoloured
-    the QR code's modules and quiet zone) and into the visuals nested beside it, and a visual's the
-    layout. Inlined, a rule applies to the designer's own elements only, as matched in the file the
-    editor showed (the composed document nests them deeper), and every renderer reads it alike.
-
-    The cascade is kept: in style="", the sheet's declarations (by specificity, then order) come
-    before the element's own, and the !important ones after both, as cairosvg ranks them. Left in
-    the sheet: rules of the palette classes (fill-accent…), which the poster's palette must still
-    override. At-rules (@media, @font-face), which cairosvg skips, are dropped."""
-    sheets = _sheets(root)
-    if not sheets:
-        return
-    import cssselect2
-    import tinycss2
-
-    normal = cssselect2.Matcher()
-    important = cssselect2.Matcher()
-    found = any_important = False
-    count = 0
-    for sheet in sheets:
-        kept: list[str] = []
-        rules = [
-            rule
-            for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True)
-            if rule.type == "qualified-rule"
-        ]
-        count += len(rules)
-        if count > MAX_SVG_STYLE_RULES:
-            raise fail(
-                f"its <style> sheets hold more than {MAX_SVG_STYLE_RULES:,} rules (README, Limits); export it "
-                "with styles as attributes (Illustrator: CSS Properties, Presentation Attributes), or simplify it",
-                shown,
-                lines.get(sheet),
-            )
-        for rule in rules:
-            try:  # each selector of the list on its own: a palette class's stays a sheet rule
-                compiled = [(text, cssselect2.compile_selector_list(text)) for text in _selectors(rule.prelude)]
-            except cssselect2.SelectorError:
-                continue  # as CSS has it: a rule with a selector it cannot read applies nowhere
-            plain, strong = _declarations(rule.content)
-            for text, selectors in compiled:
-                if _PALETTE_RULE.fullmatch(text):
-                    kept.append(f"{text}{{{tinycss2.serialize(rule.content).strip()}}}")
-                    continue
-                for selector in selectors:
-                    if selector.pseudo_element is None and not selector.never_matches:
-                        found = True
-                        if plain:
-                            normal.add_selector(selector, plain)
-                        if strong:
-                            important.add_selector(selector, strong)
-                            any_important = True
-        sheet.text = "".join(kept)
-    if not found:
-        return
-    for wrapper in cssselect2.ElementWrapper.from_xml_root(root).iter_subtree():
-        el = wrapper.etree_element
-        # A palette class's rule (the poster's, after every sheet) wins over this file's rules that
-        # are no more specific than one class: those leave out the property it sets.
-        palette = {c.split("-", 1)[0] for c in el.get("class", "").split() if _PALETTE_RULE.fullmatch("." + c)}
-        first = [
-            d
-            for specificity, *_, declarations in normal.match(wrapper)
-            for d in declarations
-            if not (palette and specificity <= _ONE_CLASS and d.split(":", 1)[0] in palette)
-        ]
-        last = [d for *_, declarations in important.match(wrapper) for d in declarations] if any_important else []
-        if not (first or last):
-            continue
-        own = el.get("style", "")
-        if "!" in own:  # its own !important ones win over everything
-            own_normal, own_strong = _declarations(own)
-            last += own_strong
-            own = ";".join(own_normal)
-        el.set("style", ";".join(d for d in (*first, own.strip().strip(";"), *last) if d))
-
-
-def _sheet_declarations(root: ET.Element) -> Css:
-    """Each element's declarations from what is left of the <style> sheets once inlined: the palette
-    classes' rules (`.fill-accent{…}`, one class each), in the sheets' order. They must stay classes,
-    for the poster's colours to win over the template's; the rewrites read them after the element's
-    own style="" and before its attributes, as CSS ranks them."""
-    import tinycss2
-
-    rules: list[tuple[str, list[str]]] = []  # (class, declarations), in the sheets' order
-    for sheet in _sheets(root):
-        for rule in tinycss2.parse_stylesheet(sheet.text or "", skip_comments=True, skip_whitespace=True):
-            if rule.type == "qualified-rule":
-                rules.append((tinycss2.serialize(rule.prelude).strip()[1:], _declarations(rule.content)[0]))
-    if not rules:
-        return {}
-    css: Css = {}
-    for el in root.iter():
-        classes = el.get("class")
-        if classes:
-            own = classes.split()
-            found = [d for name, declarations in rules if name in own for d in declarations]
-            if found:
-                css[el] = ";".join(found)
-    return css
 
 
 # --- colours -------------------------------------------------------------------------------------
@@ -350,7 +204,7 @@ def _context_paint(root: ET.Element, css: Css, lines: Lines, shown: str) -> None
             users.setdefault(ident, []).append(el)
     in_markers = {part: m for m in root.iter() if tag(m) == "marker" for part in m.iter()}
     for el in root.iter():
-        used = {k: _property(el, k, css) or "" for k in ("fill", "stroke")}
+        used = {k: property_of(el, k, css) or "" for k in ("fill", "stroke")}
         needed = {found.group(1) for found in map(_CONTEXT.match, used.values()) if found}
         if not needed:
             continue
@@ -358,7 +212,7 @@ def _context_paint(root: ET.Element, css: Css, lines: Lines, shown: str) -> None
         lines_using = users.get(marker.get("id", "") if marker is not None else "", [])
         # Read from the lines themselves, not a <style> rule: in a layout, a palette class's colour
         # is the template's preview, which the poster's replaces; written here, it would stay.
-        paints = {f"context-{k}": {_property(u, k) for u in lines_using} for k in needed}
+        paints = {f"context-{k}": {property_of(u, k) for u in lines_using} for k in needed}
         if marker is None or any(None in v or len(v) != 1 for v in paints.values()):
             raise fail(
                 f"{_named(el)} is painted with the colour of what uses it ({'/'.join(v for v in used.values() if v)}, "
@@ -375,28 +229,6 @@ def _context_paint(root: ET.Element, css: Css, lines: Lines, shown: str) -> None
 # --- opacity -------------------------------------------------------------------------------------
 
 _SHAPES = ("rect", "circle", "ellipse", "path", "polygon", "polyline", "line", "text", "use")
-
-
-def _declared(el: ET.Element, name: str, css: Css | None = None) -> str | None:
-    """A presentation property as the element itself sets it: in style="", else by a <style> sheet's
-    rule (`css`), else as an attribute, as CSS ranks them; the last of two declarations wins."""
-    for declarations in (el.get("style", ""), (css or {}).get(el, "")):
-        found = re.findall(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", declarations)
-        if found:
-            return str(found[-1]).strip()
-    value = el.get(name)
-    return value.strip() if value is not None else None
-
-
-def _mentions(el: ET.Element, name: str, css: Css) -> bool:
-    """Whether `el` may set `name` at all: a quick test before `_declared` reads it (20 000 shapes)."""
-    return name in el.attrib or name in el.get("style", "") or name in css.get(el, "")
-
-
-def _property(el: ET.Element, name: str, css: Css | None = None) -> str | None:
-    """`_declared`, its spaces removed to be compared: rgb(255, 255, 255) is rgb(255,255,255)."""
-    value = _declared(el, name, css)
-    return value.replace(" ", "") if value is not None else None
 
 
 def _effects_on_a_group(root: ET.Element, ids: Ids, css: Css) -> None:
@@ -418,18 +250,18 @@ def _effects_on_a_group(root: ET.Element, ids: Ids, css: Css) -> None:
         for el in parent:
             if not isinstance(el.tag, str) or tag(el) == "clipPath":
                 continue
-            own_stroke = (_property(el, "stroke", css) if _mentions(el, "stroke", css) else None) or stroke
+            own_stroke = (property_of(el, "stroke", css) if mentions(el, "stroke", css) else None) or stroke
             todo.append((el, own_stroke))
-            if not (_mentions(el, "opacity", css) or _mentions(el, "mask", css)):
+            if not (mentions(el, "opacity", css) or mentions(el, "mask", css)):
                 continue
             if el.get("id") in referred or any(k.startswith("data-") for k in el.attrib):
                 continue
             moved = {}
-            opacity = _property(el, "opacity", css)
-            painted = tag(el) == "use" or (own_stroke != "none" and _property(el, "fill", css) != "none")
+            opacity = property_of(el, "opacity", css)
+            painted = tag(el) == "use" or (own_stroke != "none" and property_of(el, "fill", css) != "none")
             if opacity not in (None, "1") and tag(el) in _SHAPES and painted:
                 moved["opacity"] = opacity
-            mask = _declared(el, "mask", css) or ""
+            mask = declared(el, "mask", css) or ""
             sized = next((ids.get(i) for i in _LOCAL_REF.findall(mask)), None)
             placed = any(_number(el.get(k)) for k in ("x", "y"))
             if sized is not None and sized.get("maskUnits", "").strip() != "userSpaceOnUse" and placed:
@@ -501,9 +333,9 @@ def _stroke_below_fill(root: ET.Element, css: Css) -> None:
             if not isinstance(el.tag, str):
                 continue
             order = (
-                (_declared(el, "paint-order", css) if _mentions(el, "paint-order", css) else None) or inherited
+                (declared(el, "paint-order", css) if mentions(el, "paint-order", css) else None) or inherited
             ).split()
-            if tag(el) in _SHAPES and order[:1] == ["stroke"] and _property(el, "opacity", css) in (None, "1"):
+            if tag(el) in _SHAPES and order[:1] == ["stroke"] and property_of(el, "opacity", css) in (None, "1"):
                 found.append((parent, el))
             else:
                 todo.append((el, " ".join(order)))
@@ -559,12 +391,12 @@ def _non_scaling_strokes(root: ET.Element, css: Css, lines: Lines, shown: str) -
             matrix = frame @ transform_of(el)
             stroke = dict(inherited)
             for key in ("stroke-width", "stroke-dasharray", "stroke-dashoffset"):
-                value = _declared(el, key, css)
+                value = declared(el, key, css)
                 if value is not None:
                     stroke[key] = value
             within = own_frame or (tag(el) if tag(el) in _OWN_FRAME else None)
             todo.append((el, matrix, stroke, within))
-            if (_property(el, "vector-effect", css) or "").lower() != "non-scaling-stroke":
+            if (property_of(el, "vector-effect", css) or "").lower() != "non-scaling-stroke":
                 continue
             sx, sy = math.hypot(matrix.a, matrix.b), math.hypot(matrix.c, matrix.d)
             even = (
@@ -644,11 +476,11 @@ def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | Non
     colour is known (a class may set it from CSS: such elements are trusted). Luminance and
     opacity agree on white only, and cairosvg masks by opacity."""
     # Figma sets the fill on the <mask> itself (fill="white"), for its content to inherit.
-    todo: list[tuple[ET.Element, str | None, bool]] = [(child, _property(mask, "fill"), False) for child in mask]
+    todo: list[tuple[ET.Element, str | None, bool]] = [(child, property_of(mask, "fill"), False) for child in mask]
     while todo:
         el, fill, styled = todo.pop()
         name = tag(el)
-        own = _property(el, "fill")
+        own = property_of(el, "fill")
         fill = own if own is not None else fill
         styled = styled or "class" in el.attrib
         if name == "image":
@@ -658,7 +490,7 @@ def _not_white(mask: ET.Element, ids: dict[str, ET.Element]) -> ET.Element | Non
             gradient = _LOCAL_REF.findall(paint)
             if gradient:
                 stops = _stops(ids, gradient[0])
-                if any((_property(s, "stop-color") or "black").lower() not in _WHITE for s in stops):
+                if any((property_of(s, "stop-color") or "black").lower() not in _WHITE for s in stops):
                     return el
             elif paint.lower() not in _WHITE:
                 return el
@@ -678,7 +510,7 @@ def check(root: ET.Element, ids: Ids, lines: Lines, text: str, shown: str) -> No
     filters = {ident: el for ident, el in ids.items() if tag(el) == "filter"}
     for el in root.iter():
         name = tag(el)
-        if name == "mask" and (_property(el, "mask-type") or "").lower() != "alpha":
+        if name == "mask" and (property_of(el, "mask-type") or "").lower() != "alpha":
             painted = _not_white(el, ids)
             if painted is not None:
                 raise fail(
@@ -741,9 +573,9 @@ def _check_marker_copies(root: ET.Element, ids: Ids, lines: Lines, shown: str) -
         el, inherited = todo.pop()
         own = dict(inherited)
         for name in _MARKERS:
-            value = _declared(el, name)
+            value = declared(el, name)
             if value is None:
-                value = _declared(el, "marker")  # the shorthand sets all three
+                value = declared(el, "marker")  # the shorthand sets all three
             if value is not None:
                 own[name] = value
         todo.extend((child, own) for child in el if isinstance(child.tag, str) and tag(child) not in ("defs", "marker"))
@@ -815,13 +647,13 @@ def _check_clip_holes(root: ET.Element, lines: Lines, shown: str) -> None:
     covers a point twice (a ring drawn as two circles turning the same way), the even-odd rule cuts
     a hole there that cairosvg would fill: refused. Affinity writes `clip-rule: evenodd` on the
     whole drawing; its clip paths that cut no such hole are drawn alike and kept."""
-    todo: list[tuple[ET.Element, str, str | None]] = [(root, _property(root, "clip-rule") or "nonzero", None)]
+    todo: list[tuple[ET.Element, str, str | None]] = [(root, property_of(root, "clip-rule") or "nonzero", None)]
     while todo:
         parent, inherited, clip = todo.pop()
         for el in parent:
             if not isinstance(el.tag, str):
                 continue
-            rule = _property(el, "clip-rule") or inherited
+            rule = property_of(el, "clip-rule") or inherited
             within = el.get("id", "") if tag(el) == "clipPath" else clip
             todo.append((el, rule, within))
             if within is None or rule != "evenodd" or tag(el) not in ("path", "polygon"):

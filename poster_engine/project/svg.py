@@ -56,6 +56,9 @@ _LOCAL_REF = re.compile(r"url\(\s*['\"]?#([^'\")\s]+)")  # url(#id) in a paint, 
 _FORBIDDEN_TAGS = ("script", "foreignObject")
 
 
+Lines = dict[ET.Element, int]  # each element's line in its file (1-based)
+
+
 @dataclass(frozen=True)
 class TypedText:
     """A designer's <text>, drawn as outlines (svg_text.py), as `poster check` measures it."""

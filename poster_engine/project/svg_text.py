@@ -36,10 +36,8 @@ from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import Matrix
 from poster_engine.core.limits import MAX_SVG_COORDINATE, MAX_SVG_TEXT_CHARS
 from poster_engine.project.fonts import FaceNames, Font, FontLibrary
-from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, TypedText, hidden, tag, transform_of, usable
-
-Lines = dict[ET.Element, int]
-Css = dict[ET.Element, str]
+from poster_engine.project.stylesheets import Css
+from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, Lines, TypedText, hidden, tag, transform_of, usable
 
 CONVERT = (
     "or convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > "
@@ -91,7 +89,7 @@ def outline_texts(
     ]
     if not candidates:
         return (), ()
-    from poster_engine.project.drawable import _sheet_declarations
+    from poster_engine.project.stylesheets import sheet_declarations
 
     count = 0
     for el in candidates:
@@ -104,7 +102,7 @@ def outline_texts(
                 lines.get(el),
             )
     parents = {child: parent for parent in root.iter() for child in parent}
-    css = _sheet_declarations(root)
+    css = sheet_declarations(root)
     styles: dict[ET.Element, _Style] = {}
     used: dict[Path, None] = {}
     typed: list[TypedText] = []
@@ -160,7 +158,7 @@ _CSS_ONLY = frozenset({"text-transform", "font-kerning"})
 
 
 def _declared(el: ET.Element, name: str, css: Css) -> str | None:
-    from poster_engine.project.drawable import _declared as declared
+    from poster_engine.project.stylesheets import declared
 
     if name in _CSS_ONLY and name in el.attrib:  # read as if the attribute were not there
         shorn = ET.Element(el.tag, {k: v for k, v in el.attrib.items() if k != name})
