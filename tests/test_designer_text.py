@@ -22,8 +22,8 @@ from conftest import ROOT, run_cli
 from PIL import Image
 
 from poster_engine.core.diagnostics import PosterError
+from poster_engine.project.designer_svg import parse_svg_tree
 from poster_engine.project.fonts import FontLibrary
-from poster_engine.project.svg import parse_svg_tree
 
 FONTS = ROOT / "fonts"
 W, H = 600, 300

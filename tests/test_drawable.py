@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from poster_engine.project.svg import parse_svg_tree
+from poster_engine.project.designer_svg import parse_svg_tree
 
 HEAD = (
     '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="200" height="100" '

@@ -520,7 +520,7 @@ def test_stroke_below_fill_is_drawn_as_rsvg_draws_it(tmp_path):
     import cairosvg
     from PIL import Image
 
-    from poster_engine.project.svg import parse_svg_tree
+    from poster_engine.project.designer_svg import parse_svg_tree
 
     raw = (
         b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="150" viewBox="0 0 300 150">'

@@ -28,8 +28,8 @@ from test_designer_text import HEAD, H, W, assert_same_ink, fontconfig, pixels, 
 
 from poster_engine.core.diagnostics import PosterError
 from poster_engine.core.limits import MAX_FONT_AXES, MAX_FONT_INSTANCES
+from poster_engine.project.designer_svg import parse_svg_tree
 from poster_engine.project.fonts import FontLibrary
-from poster_engine.project.svg import parse_svg_tree
 
 FAMILY = "Vary Sans"  # its static cuts would be VarySans-Regular, VarySans-Bold
 FILE = "VarySans-VariableFont_wght.ttf"

@@ -14,10 +14,11 @@ from xml.sax.saxutils import quoteattr
 from poster_engine.core.diagnostics import fail
 from poster_engine.core.geometry import Box
 from poster_engine.core.limits import MAX_SVG_BYTES
+from poster_engine.project.designer_svg import parse_svg_tree
 from poster_engine.project.files import file_digest, record_file, record_listing
 from poster_engine.project.fonts import FontLibrary
 from poster_engine.project.paths import PathProblem, read_file
-from poster_engine.project.svg import parse_svg_tree, tag, view_box
+from poster_engine.project.svg import tag, view_box
 from poster_engine.project.workcache import cached, source_digest
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from poster_engine.core.diagnostics import PosterError, did_you_mean, fail
 from poster_engine.core.geometry import Box, Matrix
 from poster_engine.core.limits import MAX_SVG_BYTES, MAX_SVG_COORDINATE
+from poster_engine.project.designer_svg import parse_svg_tree
 from poster_engine.project.files import record_file, record_listing
 from poster_engine.project.fonts import FontLibrary, library
 from poster_engine.project.paths import PathProblem, read_file
@@ -52,7 +53,6 @@ from poster_engine.project.svg import (
     SvgTree,
     hidden,
     is_svg,
-    parse_svg_tree,
     tag,
     transform_of,
     usable,

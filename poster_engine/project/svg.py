@@ -22,7 +22,6 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from poster_engine.core.diagnostics import PosterError, fail
@@ -37,9 +36,6 @@ from poster_engine.core.limits import (
     MAX_SVG_USE_CHAIN,
 )
 from poster_engine.core.marks import strip_reserved
-
-if TYPE_CHECKING:
-    from poster_engine.project.fonts import FontLibrary
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -212,9 +208,10 @@ def _unlink(root: ET.Element) -> None:
             del a.attrib[key]
 
 
-def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None = None) -> SvgTree:
-    """Parse an SVG file we did not write (see the module's docstring for what is refused). A
-    designer's <text> is outlined with `fonts` (the project's fonts/; without it, refused)."""
+def parse_checked(raw: bytes, shown: str, what: str) -> tuple[SvgTree, dict[str, ET.Element]]:
+    """Parse an SVG file we did not write (see the module's docstring for what is refused): its
+    tree, and its elements by id (the first of two with one id, as renderers take it). What
+    cairosvg draws otherwise is the caller's next step (designer_svg.py)."""
     import defusedxml
 
     if len(raw) > MAX_SVG_BYTES:
@@ -281,20 +278,13 @@ def parse_svg_tree(raw: bytes, shown: str, what: str, fonts: FontLibrary | None 
                 shown,
                 line_of(text, found.group(0)),
             )
-    # What cairosvg would draw unlike the editor: rewritten, or refused. drawable.py builds on this
-    # module's helpers, so it is imported here rather than at the top.
-    from poster_engine.project import drawable, svg_text
-
     ids: dict[str, ET.Element] = {}
     for el in root.iter():
         ident = el.get("id")
         if ident and ident not in ids:  # the first of two elements with one id, as renderers take it
             ids[ident] = el
     _check_references(root, ids, builder.lines, shown)  # the file's own size, before what the rewrites add
-    drawable.rewrite(root, ids, builder.lines, text, shown)  # adds no id (a copy's are dropped)
-    drawable.check(root, ids, builder.lines, text, shown)
-    used, typed = svg_text.outline_texts(root, builder.lines, text, shown, fonts)
-    return SvgTree(root, builder.lines, text, used, typed)
+    return SvgTree(root, builder.lines, text), ids
 
 
 def usable(*values: float) -> bool:
