@@ -32,7 +32,6 @@ display cut from 7 mm up); the face is chosen for each size tried.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +39,7 @@ from typing import Literal
 
 from poster_engine.compose.typography import HYPHEN, hyphenation_points
 from poster_engine.core.geometry import Box
-from poster_engine.project.fonts import Font, ShapedGlyph
+from poster_engine.project.fonts import Font, ShapedGlyph, clusters
 from poster_engine.project.markup import Span
 
 # A hyphen costs as much as a line 45 % short of the measure: on a poster it is worth it to save a
@@ -249,14 +248,9 @@ def _font_runs(text: str, fonts: tuple[Font, ...]) -> list[tuple[Font, str]]:
     combining marks after it (text is NFC, project/markup.py: these are marks with no precomposed
     letter) go to the first font that has them all, so an accent is never drawn in another font
     than its letter, beside it."""
-    clusters: list[str] = []
-    for ch in text:
-        if clusters and unicodedata.combining(ch):
-            clusters[-1] += ch
-        else:
-            clusters.append(ch)
     runs: list[tuple[Font, str]] = []
-    for cluster in clusters:
+    for start, end in clusters(text):
+        cluster = text[start:end]
         font = next((f for f in fonts if all(f.covers(c) for c in cluster)), None)
         if font is None:
             missing = next((c for c in cluster if not any(f.covers(c) for f in fonts)), cluster[0])

@@ -12,7 +12,9 @@ import io
 import os
 import re
 import struct
+import unicodedata
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -262,6 +264,19 @@ def _relative_path_pen(glyph_set, scale: float):
             return self.first[0], self.first[1], "".join(self.parts)
 
     return RelativePathPen()
+
+
+def clusters(chars: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each cluster of `chars` begins and ends: a character and the combining marks after it
+    (in NFC text, marks with no precomposed letter), which one font must draw together, or the
+    accent would come from another font than its letter, beside it."""
+    spans: list[tuple[int, int]] = []
+    for n, char in enumerate(chars):
+        if spans and unicodedata.combining(char):
+            spans[-1] = (spans[-1][0], n + 1)
+        else:
+            spans.append((n, n + 1))
+    return spans
 
 
 class FontLibrary:

@@ -162,14 +162,16 @@ def sheet_declarations(root: ET.Element) -> Css:
     return css
 
 
-def declared(el: ET.Element, name: str, css: Css | None = None) -> str | None:
+def declared(el: ET.Element, name: str, css: Css | None = None, attribute: bool = True) -> str | None:
     """A presentation property as the element itself sets it: in style="", else by a <style> sheet's
-    rule (`css`), else as an attribute, as CSS ranks them; the last of two declarations wins."""
+    rule (`css`), else as an attribute (unless `attribute` is False: a CSS property SVG has no
+    attribute for, which an attribute of that name does not set), as CSS ranks them; the last of
+    two declarations wins."""
     for declarations in (el.get("style", ""), (css or {}).get(el, "")):
         found = re.findall(rf"(?:^|;)\s*{name}\s*:\s*([^;]+)", declarations)
         if found:
             return str(found[-1]).strip()
-    value = el.get(name)
+    value = el.get(name) if attribute else None
     return value.strip() if value is not None else None
 
 

@@ -35,9 +35,20 @@ from pathlib import Path
 from poster_engine.core.diagnostics import PosterError, fail
 from poster_engine.core.geometry import Matrix
 from poster_engine.core.limits import MAX_SVG_COORDINATE, MAX_SVG_TEXT_CHARS
-from poster_engine.project.fonts import FaceNames, Font, FontLibrary
-from poster_engine.project.stylesheets import Css
-from poster_engine.project.svg import INKSCAPE_NS, SVG_NS, XML_NS, Lines, TypedText, hidden, tag, transform_of, usable
+from poster_engine.project.fonts import FaceNames, Font, FontLibrary, clusters
+from poster_engine.project.stylesheets import Css, declared
+from poster_engine.project.svg import (
+    INKSCAPE_NS,
+    PX_PER_UNIT,
+    SVG_NS,
+    XML_NS,
+    Lines,
+    TypedText,
+    hidden,
+    tag,
+    transform_of,
+    usable,
+)
 
 CONVERT = (
     "or convert the text to paths in the editor (Inkscape: Path > Object to Path; Illustrator: Type > "
@@ -50,7 +61,6 @@ _GENERIC = frozenset(
 )
 # CSS absolute sizes (CSS Fonts 4 §2.5, medium = 16px) and user units per CSS unit (1px = 1 unit).
 _SIZE_KEYWORDS = {"xx-small": 9, "x-small": 10, "small": 13, "medium": 16, "large": 18, "x-large": 24, "xx-large": 32}
-_UNITS = {"": 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4, "q": 96 / 101.6}
 _LENGTH = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([a-z%]*)", re.IGNORECASE)
 _WEIGHTS = {"normal": 400, "bold": 700}
 _POSITIONS = ("x", "y", "dx", "dy")
@@ -158,13 +168,7 @@ _CSS_ONLY = frozenset({"text-transform", "font-kerning"})
 
 
 def _declared(el: ET.Element, name: str, css: Css) -> str | None:
-    from poster_engine.project.stylesheets import declared
-
-    if name in _CSS_ONLY and name in el.attrib:  # read as if the attribute were not there
-        shorn = ET.Element(el.tag, {k: v for k, v in el.attrib.items() if k != name})
-        value = declared(shorn, name, {shorn: css[el]} if el in css else {})
-    else:
-        value = declared(el, name, css)
+    value = declared(el, name, css, attribute=name not in _CSS_ONLY)
     return None if value is None or value.lower() in ("inherit", "") else value
 
 
@@ -172,7 +176,7 @@ def _length(raw: str, em: float, el: ET.Element, what: str, shown: str, lines: L
     """A CSS length in user units (px, pt, mm…, em and ex of `em`); percentages are refused."""
     found = _LENGTH.fullmatch(raw.strip())
     unit = found.group(2).lower() if found else "?"
-    if found is None or (unit not in _UNITS and unit not in ("em", "ex", "rem")):
+    if found is None or (unit not in PX_PER_UNIT and unit not in ("em", "ex", "rem")):
         raise fail(
             f"<text> “{_words(el)[:40]}”: {what} '{raw[:40]}' is not a length the engine can place the text by "
             f"(a number, px, pt, mm, cm, in or em); write it in user units, {CONVERT}",
@@ -183,7 +187,7 @@ def _length(raw: str, em: float, el: ET.Element, what: str, shown: str, lines: L
     if unit in ("em", "rem", "ex"):
         value *= {"em": em, "rem": 16.0, "ex": em / 2}[unit]
     else:
-        value *= _UNITS[unit]
+        value *= PX_PER_UNIT[unit]
     if not usable(value):
         raise fail(
             f"<text> “{_words(el)[:40]}”: {what} '{raw[:40]}' is beyond ±{MAX_SVG_COORDINATE:,} user units; "
@@ -465,14 +469,10 @@ class _Layout:
             raise self.error("is written right to left, which the engine does not lay out", owner0)
         faces = self._faces(style, owner0)
         picks: list[int] = []
-        for n, (char, _, owner) in enumerate(chars):
-            if picks and unicodedata.combining(char):
-                continue  # a mark goes with its letter, in the font picked for both below
-            # The letter and the combining marks after it (a mark with no precomposed letter: text is
-            # NFC) from the first font that has them all, as browsers pick a font per cluster.
-            end = n + 1
-            while end < len(chars) and unicodedata.combining(chars[end][0]):
-                end += 1
+        # A letter and its combining marks from the first font that has them all, as browsers pick
+        # a font per cluster.
+        for n, end in clusters([c for c, _, _ in chars]):
+            char, _, owner = chars[n]
             cluster = [c for c, _, _ in chars[n:end]]
             pick = next(
                 (i for i in range(len(faces)) if all(self._font(faces[i], style, owner)[0].covers(c) for c in cluster)),
